@@ -1,0 +1,67 @@
+# Two commands do everything on a fresh Debian/Ubuntu machine with Go:
+#   make run    install what is missing, build, open the client on demo data
+#   make test   install what is missing, run every test (unit, UI, end to end)
+# Every target uses the same Go flags, so the slow cgo build of the window
+# toolkit is done once and cached.
+
+GO       ?= go
+BIN      := bin
+DATA     ?= $(CURDIR)/.demo-data
+# Root installs directly; anyone else goes through sudo.
+SUDO     := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+# Debian package names. The client needs a C compiler and OpenGL/X11 headers
+# for the window; the tests add a virtual display, input and screenshot tools,
+# and the Chinese font the bundled subset is made from.
+APT_RUN  := gcc pkg-config libgl1-mesa-dev libx11-dev libxcursor-dev libxrandr-dev \
+            libxinerama-dev libxi-dev libxxf86vm-dev
+APT_TEST := $(APT_RUN) xvfb xdotool xclip imagemagick x11-utils
+
+.PHONY: run test deps-run deps-test build bench fuzz demo-data clean-demo
+
+run: deps-run build
+	$(BIN)/dutyroom -data "$(DATA)" -demo
+
+test: deps-test
+	$(GO) vet ./...
+	$(GO) test -timeout 30m ./...
+
+build:
+	$(GO) build -o $(BIN)/dutyroom ./cmd/dutyroom
+
+# Benchmarks behind the README's performance figures.
+bench:
+	$(GO) test -run '^$$' -bench . -benchtime 10x ./store/
+	$(GO) test -run '^$$' -bench . ./app/...
+
+# A short run of every fuzz target (go test runs one -fuzz target at a time).
+fuzz:
+	@for pkg in $$($(GO) list ./...); do \
+	  for f in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz'); do \
+	    $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime 30s $$pkg || exit 1; \
+	  done; \
+	done
+
+clean-demo:
+	rm -rf "$(DATA)"
+
+deps-run:
+	@$(call apt_install,$(APT_RUN))
+
+deps-test:
+	@$(call apt_install,$(APT_TEST))
+
+# apt_install installs the packages of $(1) that dpkg does not know yet. On a
+# machine without apt it says what it needs and carries on, so macOS and
+# Windows users who followed the README are not blocked.
+define apt_install
+	missing=""; \
+	for p in $(1); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -z "$$missing" ]; then exit 0; fi; \
+	if ! command -v apt-get >/dev/null 2>&1; then \
+	  echo "not a Debian/Ubuntu system: install by hand the equivalents of:$$missing (see README)"; exit 0; \
+	fi; \
+	echo "installing:$$missing"; \
+	$(SUDO) apt-get update -qq && \
+	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing
+endef
