@@ -1,0 +1,109 @@
+package store
+
+import (
+	"encoding/binary"
+
+	bolt "go.etcd.io/bbolt"
+
+	"dutyroom/app"
+)
+
+// The bucket tree of dutyroom.db. Every key and value format is part of the
+// schema: changing one needs a migration (migrations.go).
+//
+//	v1                                     schema major: a later incompatible layout gets "v2" beside it
+//	├── meta
+//	│   ├── schema     → uint64            the last migration applied (big-endian)
+//	│   ├── identity   → station id        this duty room's own station, absent until chosen
+//	│   └── seq        → uint64            the last origin seq given to an operation
+//	├── stations
+//	│   └── <station id> → JSON            stationRecord
+//	├── station_codes
+//	│   └── <code> → station id            unique index: one station per code
+//	├── station_children
+//	│   └── <parent id><child id> → nil    who hangs under whom, for deletes and walks
+//	├── persons
+//	│   └── <person id> → JSON             personRecord
+//	├── persons_by_station
+//	│   └── <station id><person id> → nil  people of one station with one Seek
+//	└── outbox
+//	    └── <seq> → JSON                   app.Operation not yet acknowledged by the hub
+//
+// Ids are uuid v7 in their 16 raw bytes, so keys sort by creation time, and
+// a composite key is two ids back to back (32 bytes). Integers are
+// big-endian uint64 so that byte order is numeric order.
+//
+// A capability that needs storage adds its buckets here, creates them in a
+// new migration, and takes them with bucket(tx, ...) like the ones below.
+var (
+	bucketV1 = []byte("v1")
+
+	bucketMeta             = []byte("meta")
+	bucketStations         = []byte("stations")
+	bucketStationCodes     = []byte("station_codes")
+	bucketStationChildren  = []byte("station_children")
+	bucketPersons          = []byte("persons")
+	bucketPersonsByStation = []byte("persons_by_station")
+	bucketOutbox           = []byte("outbox")
+
+	keySchema   = []byte("schema")
+	keyIdentity = []byte("identity")
+	keySeq      = []byte("seq")
+)
+
+// bucket returns a bucket under v1. Migrations create every bucket the
+// program knows, so a missing one means the file is damaged; callers get
+// nil and report it through errMissingBucket.
+func bucket(tx *bolt.Tx, name []byte) *bolt.Bucket {
+	root := tx.Bucket(bucketV1)
+	if root == nil {
+		return nil
+	}
+	return root.Bucket(name)
+}
+
+// mustBucket is bucket for callers inside a service transaction, where the
+// migrations have run and a missing bucket is damage, not a new file.
+func mustBucket(tx *bolt.Tx, name []byte) (*bolt.Bucket, error) {
+	if b := bucket(tx, name); b != nil {
+		return b, nil
+	}
+	return nil, app.Errorf(app.ECORRUPT, "the database has lost its v1/%s bucket; restore a backup", name)
+}
+
+func u64Key(v uint64) []byte {
+	b := make([]byte, 8)
+	binary.BigEndian.PutUint64(b, v)
+	return b
+}
+
+func u64Value(b []byte) (uint64, bool) {
+	if len(b) != 8 {
+		return 0, false
+	}
+	return binary.BigEndian.Uint64(b), true
+}
+
+func idKey(id app.ID) []byte {
+	k := make([]byte, 16)
+	copy(k, id[:])
+	return k
+}
+
+// pairKey is the key of a two-id index entry: parent then child.
+func pairKey(a, b app.ID) []byte {
+	k := make([]byte, 32)
+	copy(k, a[:])
+	copy(k[16:], b[:])
+	return k
+}
+
+// idFromBytes copies an id out of bolt memory.
+func idFromBytes(b []byte) (app.ID, bool) {
+	var id app.ID
+	if len(b) != 16 {
+		return id, false
+	}
+	copy(id[:], b)
+	return id, true
+}

@@ -1,0 +1,133 @@
+package store
+
+import (
+	"fmt"
+
+	bolt "go.etcd.io/bbolt"
+
+	"dutyroom/app"
+)
+
+// migration moves the database from version-1 to version. Each runs in its
+// own transaction together with recording its version, so a crash leaves
+// the file at the last completed step and the next start resumes there.
+type migration struct {
+	version int
+	name    string
+	migrate func(tx *bolt.Tx) error
+}
+
+// migrations is ordered by version, 1, 2, 3, ... without gaps. Append only:
+// a released migration never changes, since files in the field already ran it.
+var migrations = []migration{
+	{version: 1, name: "create the directory and outbox buckets", migrate: createDirectoryV1},
+}
+
+// LatestSchema is the schema version this program writes.
+func LatestSchema() int {
+	return migrations[len(migrations)-1].version
+}
+
+func createDirectoryV1(tx *bolt.Tx) error {
+	root, err := tx.CreateBucketIfNotExists(bucketV1)
+	if err != nil {
+		return err
+	}
+	for _, name := range [][]byte{
+		bucketMeta,
+		bucketStations,
+		bucketStationCodes,
+		bucketStationChildren,
+		bucketPersons,
+		bucketPersonsByStation,
+		bucketOutbox,
+	} {
+		if _, err := root.CreateBucketIfNotExists(name); err != nil {
+			return fmt.Errorf("create v1/%s: %w", name, err)
+		}
+	}
+	return nil
+}
+
+// readSchema returns the version recorded in the file: 0 for a file no
+// DutyRoom has written yet (no buckets at all), ECORRUPT for a bbolt file
+// that belongs to some other program, ETOONEW for a newer layout.
+func readSchema(tx *bolt.Tx, path string) (int, error) {
+	root := tx.Bucket(bucketV1)
+	if root == nil {
+		var other string
+		_ = tx.ForEach(func(name []byte, _ *bolt.Bucket) error {
+			other = string(name)
+			return nil
+		})
+		switch {
+		case other == "":
+			return 0, nil
+		case isLaterMajor(other):
+			return 0, app.Errorf(app.ETOONEW, "%s was written by a newer DutyRoom (layout %s, this program knows v1); update DutyRoom or restore a backup", path, other)
+		}
+		return 0, app.Errorf(app.ECORRUPT, "%s is not a DutyRoom database (it holds a %q bucket)", path, other)
+	}
+	meta := root.Bucket(bucketMeta)
+	if meta == nil {
+		return 0, app.Errorf(app.ECORRUPT, "%s is damaged: it has no v1/meta bucket; restore a backup", path)
+	}
+	raw := meta.Get(keySchema)
+	if raw == nil {
+		return 0, app.Errorf(app.ECORRUPT, "%s is damaged: it records no schema version; restore a backup", path)
+	}
+	v, ok := u64Value(raw)
+	if !ok || v == 0 || v > 1<<31 {
+		return 0, app.Errorf(app.ECORRUPT, "%s is damaged: its schema version is unreadable; restore a backup", path)
+	}
+	if int(v) > LatestSchema() {
+		return 0, app.Errorf(app.ETOONEW, "%s was written by a newer DutyRoom (schema %d, this program knows up to %d); update DutyRoom or restore a backup", path, v, LatestSchema())
+	}
+	return int(v), nil
+}
+
+// isLaterMajor reports whether a top-level bucket name is a layout like
+// "v2", which only a newer program writes.
+func isLaterMajor(name string) bool {
+	if len(name) < 2 || name[0] != 'v' {
+		return false
+	}
+	for _, c := range name[1:] {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return name != "v0" && name != "v1"
+}
+
+// migrate brings the file from its recorded version to LatestSchema, one
+// transaction per step, and returns the version reached.
+func migrate(db *bolt.DB, path string) (int, error) {
+	var current int
+	if err := safeView(db, func(tx *bolt.Tx) (err error) {
+		current, err = readSchema(tx, path)
+		return err
+	}); err != nil {
+		return 0, err
+	}
+	for _, m := range migrations {
+		if m.version <= current {
+			continue
+		}
+		err := db.Update(func(tx *bolt.Tx) error {
+			if err := m.migrate(tx); err != nil {
+				return err
+			}
+			meta := bucket(tx, bucketMeta)
+			if meta == nil {
+				return fmt.Errorf("migration %d left no v1/meta bucket", m.version)
+			}
+			return meta.Put(keySchema, u64Key(uint64(m.version)))
+		})
+		if err != nil {
+			return current, app.Errorf(app.EINTERNAL, "cannot upgrade %s to schema %d (%s): %v", path, m.version, m.name, err)
+		}
+		current = m.version
+	}
+	return current, nil
+}
