@@ -1,0 +1,131 @@
+package ui
+
+import (
+	"context"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/lang"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"dutyroom/app"
+)
+
+// OnDuty is who holds the day's posts at this station now.
+type OnDuty struct {
+	Leader  string // 带班领导
+	Officer string // 值班员
+}
+
+// OnDutyFunc reports who is on duty now, ENOTFOUND when no roster covers the
+// present moment. The roster capability provides it through UI.SetOnDuty.
+type OnDutyFunc func(ctx context.Context) (OnDuty, error)
+
+// statusBar runs along the bottom of the window: which station this is, who
+// is on duty, whether the hub is reachable and how many changes wait to be
+// sent.
+type statusBar struct {
+	u      *UI
+	onDuty OnDutyFunc
+
+	station       *widget.Label
+	chooseStation *widget.Button
+	duty          *widget.Label
+	online        *widget.Label
+	queued        *widget.Label
+	content       fyne.CanvasObject
+}
+
+func newStatusBar(u *UI) *statusBar {
+	b := &statusBar{
+		u:       u,
+		station: widget.NewLabel(""),
+		duty:    widget.NewLabel(lang.L("status.no_roster")),
+		online:  widget.NewLabel(lang.L("status.offline")),
+		queued:  widget.NewLabel(""),
+	}
+	b.station.TextStyle.Bold = true
+	b.duty.Truncation = fyne.TextTruncateEllipsis
+	b.online.Importance = widget.WarningImportance
+	b.chooseStation = widget.NewButton(lang.L("status.choose_station"), b.onChooseStation)
+	b.chooseStation.Importance = widget.HighImportance
+	b.chooseStation.Hide()
+
+	left := container.NewHBox(widget.NewIcon(theme.HomeIcon()), b.station, b.chooseStation, widget.NewSeparator())
+	right := container.NewHBox(widget.NewSeparator(), b.online, widget.NewSeparator(), b.queued)
+	b.content = container.NewBorder(nil, nil, left, right, b.duty)
+	return b
+}
+
+// statusFacts is what the bar shows, gathered off the UI goroutine.
+type statusFacts struct {
+	station    *app.Station
+	stationErr error
+	duty       OnDuty
+	dutyErr    error
+	queued     int
+	queuedErr  error
+}
+
+// refresh reads the facts again; call it after every change.
+func (b *statusBar) refresh() {
+	svc, ctx, onDuty := b.u.svc, b.u.ctx, b.onDuty
+	runAsync(func() (statusFacts, error) {
+		var f statusFacts
+		f.station, f.stationErr = svc.Identity.Identity(ctx)
+		if onDuty != nil {
+			f.duty, f.dutyErr = onDuty(ctx)
+		} else {
+			f.dutyErr = app.Errorf(app.ENOTFOUND, "no roster")
+		}
+		f.queued, f.queuedErr = svc.Outbox.OutboxLen(ctx)
+		return f, nil
+	}, b.show)
+}
+
+func (b *statusBar) show(f statusFacts, _ error) {
+	switch {
+	case f.stationErr == nil:
+		b.station.SetText(f.station.Name)
+		b.chooseStation.Hide()
+	case app.ErrorCode(f.stationErr) == app.ENOTFOUND:
+		b.station.SetText(lang.L("status.no_station"))
+		b.chooseStation.Show()
+	default:
+		b.station.SetText(errorText(f.stationErr))
+		b.chooseStation.Hide()
+	}
+
+	switch {
+	case f.dutyErr == nil:
+		b.duty.SetText(lang.L("status.on_duty", map[string]any{
+			"Leader":  orDash(f.duty.Leader),
+			"Officer": orDash(f.duty.Officer),
+		}))
+	case app.ErrorCode(f.dutyErr) == app.ENOTFOUND:
+		b.duty.SetText(lang.L("status.no_roster"))
+	default:
+		b.duty.SetText(errorText(f.dutyErr))
+	}
+
+	switch {
+	case f.queuedErr != nil:
+		b.queued.SetText(errorText(f.queuedErr))
+	case f.queued == 0:
+		b.queued.SetText(lang.L("status.queue_empty"))
+	default:
+		b.queued.SetText(lang.N("status.queued", f.queued, map[string]any{"Count": f.queued}))
+	}
+}
+
+func (b *statusBar) onChooseStation() {
+	b.u.nav.open("settings")
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "—"
+	}
+	return s
+}

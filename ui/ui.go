@@ -1,0 +1,107 @@
+// Package ui holds the desktop client's screens. It talks to the rest of the
+// program only through the app service interfaces it is given, so every
+// screen can be tested headless with in-memory services.
+package ui
+
+import (
+	"context"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/lang"
+	"fyne.io/fyne/v2/widget"
+
+	"dutyroom/app"
+	"dutyroom/assets"
+)
+
+// Version is shown in the settings screen; the build sets it.
+var Version = "dev"
+
+// LanguagePreference is the preferences key holding the language chosen in
+// settings: assets.Chinese, assets.English, or "" to follow the system. The
+// program reads it at start, before any text is translated, which is why a
+// change needs a restart.
+const LanguagePreference = "language"
+
+// Services are the parts of the program the screens use.
+type Services struct {
+	Stations app.StationService
+	Persons  app.PersonService
+	Identity app.IdentityService
+	Backup   app.BackupService
+	Outbox   app.OutboxService
+}
+
+// UI is the main window and the screens in it.
+type UI struct {
+	app fyne.App
+	win fyne.Window
+	svc Services
+	ctx context.Context
+
+	nav    *navigation
+	status *statusBar
+
+	directory *directoryScreen
+	settings  *settingsScreen
+}
+
+// New builds the main window. Call it after assets.ChooseLanguage and
+// assets.LoadTranslations, so every label is made in the chosen language.
+func New(a fyne.App, svc Services) *UI {
+	a.Settings().SetTheme(newTheme())
+	a.SetIcon(assets.Icon)
+	u := &UI{
+		app: a,
+		win: a.NewWindow(lang.L("app.title")),
+		svc: svc,
+		ctx: context.Background(),
+	}
+	u.win.SetIcon(assets.Icon)
+	u.win.SetMaster()
+
+	u.status = newStatusBar(u)
+	u.directory = newDirectoryScreen(u)
+	u.settings = newSettingsScreen(u)
+	u.nav = newNavigation(u, u.screens())
+
+	u.win.SetContent(u.layout())
+	u.win.Resize(fyne.NewSize(1280, 800))
+	u.nav.open(startScreen)
+	u.status.refresh()
+	return u
+}
+
+// Window returns the main window.
+func (u *UI) Window() fyne.Window { return u.win }
+
+// ShowAndRun shows the window and runs the program until it is closed.
+func (u *UI) ShowAndRun() { u.win.ShowAndRun() }
+
+// SetOnDuty gives the status bar the source of who is on duty now. Until one
+// is set the bar says that no roster exists yet.
+func (u *UI) SetOnDuty(f OnDutyFunc) {
+	u.status.onDuty = f
+	u.status.refresh()
+}
+
+// changed is called after every change made through the screens, so
+// everything that summarises the data (the queue length) catches up.
+func (u *UI) changed() {
+	u.status.refresh()
+}
+
+// showError tells about a failed action that has no form to show it in.
+func (u *UI) showError(err error) {
+	u.showMessage(lang.L("error.title"), errorText(err))
+}
+
+// showMessage shows a short message in a dialog with one button.
+func (u *UI) showMessage(title, text string) {
+	msg := widget.NewLabel(text)
+	msg.Wrapping = fyne.TextWrapWord
+	d := dialog.NewCustom(title, lang.L("action.ok"), msg, u.win)
+	d.Resize(fyne.NewSize(420, 0))
+	d.Show()
+}

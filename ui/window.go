@@ -1,0 +1,115 @@
+package ui
+
+import (
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/lang"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+)
+
+// screen is one capability reachable from the navigation.
+type screen struct {
+	id    string
+	label string
+	icon  fyne.Resource
+	build func() fyne.CanvasObject
+}
+
+// startScreen is shown when the window opens: the directory is what a duty
+// officer needs first (who to call) until duty rosters exist.
+const startScreen = "directory"
+
+// screens lists every capability in navigation order. A capability that is
+// not built yet shows a placeholder; its screen replaces the placeholder here
+// and nowhere else.
+func (u *UI) screens() []screen {
+	return []screen{
+		{id: "duty", label: lang.L("nav.duty"), icon: theme.CalendarIcon(), build: func() fyne.CanvasObject {
+			return newPlaceholder(theme.CalendarIcon(), lang.L("nav.duty"), lang.L("placeholder.duty"))
+		}},
+		{id: "incidents", label: lang.L("nav.incidents"), icon: theme.WarningIcon(), build: func() fyne.CanvasObject {
+			return newPlaceholder(theme.WarningIcon(), lang.L("nav.incidents"), lang.L("placeholder.incidents"))
+		}},
+		{id: "messages", label: lang.L("nav.messages"), icon: theme.MailComposeIcon(), build: func() fyne.CanvasObject {
+			return newPlaceholder(theme.MailComposeIcon(), lang.L("nav.messages"), lang.L("placeholder.messages"))
+		}},
+		{id: "consultation", label: lang.L("nav.consultation"), icon: theme.MediaVideoIcon(), build: func() fyne.CanvasObject {
+			return newPlaceholder(theme.MediaVideoIcon(), lang.L("nav.consultation"), lang.L("placeholder.consultation"))
+		}},
+		{id: "directory", label: lang.L("nav.directory"), icon: theme.AccountIcon(), build: u.directory.build},
+		{id: "settings", label: lang.L("nav.settings"), icon: theme.SettingsIcon(), build: u.settings.build},
+	}
+}
+
+// layout puts the navigation on the left, the open screen beside it and the
+// status bar along the bottom.
+func (u *UI) layout() fyne.CanvasObject {
+	left := container.NewBorder(nil, nil, nil, widget.NewSeparator(), u.nav.list)
+	bottom := container.NewVBox(widget.NewSeparator(), u.status.content)
+	return container.NewBorder(nil, bottom, left, nil, u.nav.content)
+}
+
+// navigation is the list of capabilities on the left and the area showing
+// the chosen one. Screens are built the first time they are opened and kept,
+// so switching back keeps what was typed.
+type navigation struct {
+	screens []screen
+	built   map[string]fyne.CanvasObject
+	current string
+
+	list    *widget.List
+	content *fyne.Container
+}
+
+func newNavigation(u *UI, screens []screen) *navigation {
+	n := &navigation{
+		screens: screens,
+		built:   make(map[string]fyne.CanvasObject),
+		content: container.NewStack(),
+	}
+	n.list = widget.NewList(n.length, n.createItem, n.updateItem)
+	n.list.OnSelected = n.onSelected
+	return n
+}
+
+func (n *navigation) length() int { return len(n.screens) }
+
+func (n *navigation) createItem() fyne.CanvasObject {
+	label := widget.NewLabel("")
+	label.TextStyle.Bold = true
+	return container.NewHBox(widget.NewIcon(nil), label)
+}
+
+func (n *navigation) updateItem(id widget.ListItemID, o fyne.CanvasObject) {
+	row := o.(*fyne.Container)
+	row.Objects[0].(*widget.Icon).SetResource(n.screens[id].icon)
+	row.Objects[1].(*widget.Label).SetText(n.screens[id].label)
+}
+
+func (n *navigation) onSelected(id widget.ListItemID) {
+	s := n.screens[id]
+	if n.current == s.id {
+		return
+	}
+	obj, ok := n.built[s.id]
+	if !ok {
+		obj = s.build()
+		n.built[s.id] = obj
+	}
+	n.current = s.id
+	n.content.Objects = []fyne.CanvasObject{obj}
+	n.content.Refresh()
+}
+
+// open shows the screen with the given id, as if chosen in the list.
+func (n *navigation) open(id string) {
+	for i, s := range n.screens {
+		if s.id == id {
+			n.list.Select(i)
+			return
+		}
+	}
+}
+
