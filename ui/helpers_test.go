@@ -28,10 +28,10 @@ func TestMain(m *testing.M) {
 // demo is a small prefecture: 湘西州 with two counties, a township and a
 // village, and three people.
 type demo struct {
-	store                    *fakeStore
-	xiangxi, jishou, luxi    app.Station
-	qianzhou, village        app.Station
-	zhang, li, wang          app.Person
+	store                 *fakeStore
+	xiangxi, jishou, luxi app.Station
+	qianzhou, village     app.Station
+	zhang, li, wang       app.Person
 }
 
 func newDemo() *demo {

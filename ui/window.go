@@ -6,7 +6,6 @@ import (
 	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
-
 )
 
 // screen is one capability reachable from the navigation.
@@ -112,4 +111,3 @@ func (n *navigation) open(id string) {
 		}
 	}
 }
-
