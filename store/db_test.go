@@ -276,7 +276,7 @@ func TestOpenFileReadOnlyReads(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer ro.Close()
+	defer storetest.CloseAndCheck(t, ro)
 	d := store.NewDirectory(ro)
 	if _, err := d.FindStationByID(ctx, s.ID); err != nil {
 		t.Errorf("read from a read-only open: %v", err)
