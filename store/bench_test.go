@@ -159,4 +159,3 @@ func BenchmarkImportPersons700(b *testing.B) {
 		}
 	}
 }
-

@@ -134,19 +134,19 @@ func TestDecodeOperationRejectsAndAccepts(t *testing.T) {
 		t.Errorf("decoded %+v", op)
 	}
 	for name, bad := range map[string]string{
-		"null":        `null`,
-		"array":       `[]`,
-		"empty":       ``,
-		"trailing":    good + `{}`,
-		"no id":       `{"seq":1,"at":"2026-02-15T00:30:00Z","kind":"x","entity":"019b7a7e-8e2c-7c3a-9a4e-2f1d3c5b6a72"}`,
-		"seq zero":    `{"id":"019b7a7e-8e2c-7c3a-9a4e-2f1d3c5b6a70","seq":0,"at":"2026-02-15T00:30:00Z","kind":"x","entity":"019b7a7e-8e2c-7c3a-9a4e-2f1d3c5b6a72"}`,
-		"seq string":  `{"id":"019b7a7e-8e2c-7c3a-9a4e-2f1d3c5b6a70","seq":"1","at":"2026-02-15T00:30:00Z","kind":"x","entity":"019b7a7e-8e2c-7c3a-9a4e-2f1d3c5b6a72"}`,
-		"no kind":     `{"id":"019b7a7e-8e2c-7c3a-9a4e-2f1d3c5b6a70","seq":1,"at":"2026-02-15T00:30:00Z","entity":"019b7a7e-8e2c-7c3a-9a4e-2f1d3c5b6a72"}`,
-		"no time":     `{"id":"019b7a7e-8e2c-7c3a-9a4e-2f1d3c5b6a70","seq":1,"kind":"x","entity":"019b7a7e-8e2c-7c3a-9a4e-2f1d3c5b6a72"}`,
-		"bad id":      `{"id":"433101","seq":1,"at":"2026-02-15T00:30:00Z","kind":"x","entity":"019b7a7e-8e2c-7c3a-9a4e-2f1d3c5b6a72"}`,
-		"bad utf8":    "{\"id\":\"019b7a7e-8e2c-7c3a-9a4e-2f1d3c5b6a70\",\"author\":\"\xff\"}",
-		"no entity":   `{"id":"019b7a7e-8e2c-7c3a-9a4e-2f1d3c5b6a70","seq":1,"at":"2026-02-15T00:30:00Z","kind":"x"}`,
-		"long kind":   `{"id":"019b7a7e-8e2c-7c3a-9a4e-2f1d3c5b6a70","seq":1,"at":"2026-02-15T00:30:00Z","kind":"` + string(bytes.Repeat([]byte("k"), 65)) + `","entity":"019b7a7e-8e2c-7c3a-9a4e-2f1d3c5b6a72"}`,
+		"null":       `null`,
+		"array":      `[]`,
+		"empty":      ``,
+		"trailing":   good + `{}`,
+		"no id":      `{"seq":1,"at":"2026-02-15T00:30:00Z","kind":"x","entity":"019b7a7e-8e2c-7c3a-9a4e-2f1d3c5b6a72"}`,
+		"seq zero":   `{"id":"019b7a7e-8e2c-7c3a-9a4e-2f1d3c5b6a70","seq":0,"at":"2026-02-15T00:30:00Z","kind":"x","entity":"019b7a7e-8e2c-7c3a-9a4e-2f1d3c5b6a72"}`,
+		"seq string": `{"id":"019b7a7e-8e2c-7c3a-9a4e-2f1d3c5b6a70","seq":"1","at":"2026-02-15T00:30:00Z","kind":"x","entity":"019b7a7e-8e2c-7c3a-9a4e-2f1d3c5b6a72"}`,
+		"no kind":    `{"id":"019b7a7e-8e2c-7c3a-9a4e-2f1d3c5b6a70","seq":1,"at":"2026-02-15T00:30:00Z","entity":"019b7a7e-8e2c-7c3a-9a4e-2f1d3c5b6a72"}`,
+		"no time":    `{"id":"019b7a7e-8e2c-7c3a-9a4e-2f1d3c5b6a70","seq":1,"kind":"x","entity":"019b7a7e-8e2c-7c3a-9a4e-2f1d3c5b6a72"}`,
+		"bad id":     `{"id":"433101","seq":1,"at":"2026-02-15T00:30:00Z","kind":"x","entity":"019b7a7e-8e2c-7c3a-9a4e-2f1d3c5b6a72"}`,
+		"bad utf8":   "{\"id\":\"019b7a7e-8e2c-7c3a-9a4e-2f1d3c5b6a70\",\"author\":\"\xff\"}",
+		"no entity":  `{"id":"019b7a7e-8e2c-7c3a-9a4e-2f1d3c5b6a70","seq":1,"at":"2026-02-15T00:30:00Z","kind":"x"}`,
+		"long kind":  `{"id":"019b7a7e-8e2c-7c3a-9a4e-2f1d3c5b6a70","seq":1,"at":"2026-02-15T00:30:00Z","kind":"` + string(bytes.Repeat([]byte("k"), 65)) + `","entity":"019b7a7e-8e2c-7c3a-9a4e-2f1d3c5b6a72"}`,
 	} {
 		if _, err := DecodeOperation([]byte(bad)); app.ErrorCode(err) != app.EINVALID {
 			t.Errorf("%s: error %v, want EINVALID", name, err)
