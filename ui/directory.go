@@ -481,16 +481,20 @@ func newPersonRow(d *directoryScreen) *personRow {
 	r.name.TextStyle.Bold = true
 	r.place.Importance = widget.LowImportance
 	r.place.Truncation = fyne.TextTruncateEllipsis
-	r.roles.Importance = widget.LowImportance
 	r.roles.Truncation = fyne.TextTruncateEllipsis
 	r.copyMobile = widget.NewButtonWithIcon("", theme.ContentCopyIcon(), r.onCopyMobile)
 	r.copyMobile.Importance = widget.LowImportance
 	r.copyOffice = widget.NewButtonWithIcon("", theme.ContentCopyIcon(), r.onCopyOffice)
 	r.copyOffice.Importance = widget.LowImportance
-	r.edit = widget.NewButtonWithIcon(lang.L("action.edit"), theme.DocumentCreateIcon(), r.onEdit)
-	r.remove = widget.NewButtonWithIcon(lang.L("action.remove"), theme.DeleteIcon(), r.onRemove)
+	// Icons only: a row has room for the phone numbers or for worded
+	// buttons, not both, at 1024 pixels in English.
+	r.edit = widget.NewButtonWithIcon("", theme.DocumentCreateIcon(), r.onEdit)
+	r.remove = widget.NewButtonWithIcon("", theme.DeleteIcon(), r.onRemove)
 	r.remove.Importance = widget.LowImportance
 	r.ExtendBaseWidget(r)
+	// The list sizes itself by its first row: give it a typical one, so the
+	// split beside it never squeezes the phone numbers.
+	r.set(app.Person{Name: "欧阳建国", Title: "副局长", Mobile: "13800000000", Office: "0743-8221234"}, "")
 	return r
 }
 
@@ -503,29 +507,28 @@ func (r *personRow) CreateRenderer() fyne.WidgetRenderer {
 		container.NewVBox(who, reach)))
 }
 
+// set shows p. The texts are assigned first and the row refreshed once, so
+// the row's layout follows the new text widths in a single pass while
+// scrolling through thousands of rows.
 func (r *personRow) set(p app.Person, place string) {
 	r.person = p
-	r.name.SetText(p.Name)
-	r.title.SetText(p.Title)
-	r.place.SetText(place)
+	r.name.Text = p.Name
+	r.title.Text = p.Title
+	r.place.Text = place
 	showPhone(r.mobile, r.copyMobile, lang.L("directory.mobile_value", map[string]any{"Number": p.Mobile}), p.Mobile)
 	showPhone(r.office, r.copyOffice, lang.L("directory.office_value", map[string]any{"Number": p.Office}), p.Office)
 	names := make([]string, len(p.Roles))
 	for i, role := range p.Roles {
 		names[i] = roleLabel(role)
 	}
-	r.roles.SetText(strings.Join(names, lang.L("list.separator")))
+	r.roles.Text = strings.Join(names, lang.L("list.separator"))
+	r.Refresh()
 }
 
 func showPhone(label *widget.Label, copyButton *widget.Button, text, number string) {
-	if number == "" {
-		label.Hide()
-		copyButton.Hide()
-		return
-	}
-	label.SetText(text)
-	label.Show()
-	copyButton.Show()
+	label.Text = text
+	label.Hidden = number == ""
+	copyButton.Hidden = number == ""
 }
 
 func (r *personRow) onCopyMobile() { r.d.onCopy(r.person.Mobile) }

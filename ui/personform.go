@@ -23,9 +23,10 @@ type personForm struct {
 	name, title, mobile, office *widget.Entry
 	stationPath                 *widget.Label
 	chooseStation               *widget.Button
-	roles                       *widget.CheckGroup
+	roles                       []*widget.Check          // one per app.Roles entry, in that order
 	errs                        map[string]*widget.Label // by app field name; "" for the whole record
 	save, cancel                *widget.Button
+	body                        *fyne.Container
 	dlg                         *dialog.CustomDialog
 }
 
@@ -45,17 +46,14 @@ func newPersonForm(u *UI, tree *app.Tree, p app.Person, isNew bool, onSaved func
 	f.chooseStation = widget.NewButton(lang.L("action.choose"), f.onChooseStation)
 	f.showStation()
 
-	options := make([]string, len(app.Roles))
-	for i, r := range app.Roles {
-		options[i] = roleLabel(r)
+	// A grid rather than one row: the English role names are long.
+	roleGrid := container.NewGridWithColumns(3)
+	for _, r := range app.Roles {
+		c := widget.NewCheck(roleLabel(r), nil)
+		c.Checked = p.Has(r)
+		f.roles = append(f.roles, c)
+		roleGrid.Add(c)
 	}
-	f.roles = widget.NewCheckGroup(options, nil)
-	f.roles.Horizontal = true
-	var checked []string
-	for _, r := range p.Roles {
-		checked = append(checked, roleLabel(r))
-	}
-	f.roles.SetSelected(checked)
 
 	f.errs = map[string]*widget.Label{"": errorLabel()}
 	for _, field := range []string{"name", "title", "mobile", "office", "station", "roles"} {
@@ -69,7 +67,7 @@ func newPersonForm(u *UI, tree *app.Tree, p app.Person, isNew bool, onSaved func
 		widget.NewFormItem(lang.L("person.office"), f.withError("office", f.office)),
 		widget.NewFormItem(lang.L("person.station"), f.withError("station",
 			container.NewBorder(nil, nil, nil, f.chooseStation, f.stationPath))),
-		widget.NewFormItem(lang.L("person.roles"), f.withError("roles", f.roles)),
+		widget.NewFormItem(lang.L("person.roles"), f.withError("roles", roleGrid)),
 	)
 	hint := widget.NewLabel(lang.L("person.phone_hint"))
 	hint.Importance = widget.LowImportance
@@ -83,9 +81,10 @@ func newPersonForm(u *UI, tree *app.Tree, p app.Person, isNew bool, onSaved func
 	if isNew {
 		title = lang.L("person.add_title")
 	}
-	f.dlg = dialog.NewCustomWithoutButtons(title, container.NewVBox(form, hint, f.errs[""]), u.win)
+	f.body = container.NewVBox(form, hint, f.errs[""])
+	f.dlg = dialog.NewCustomWithoutButtons(title, f.body, u.win)
 	f.dlg.SetButtons([]fyne.CanvasObject{f.cancel, f.save})
-	f.dlg.Resize(fyne.NewSize(640, 0))
+	f.resize()
 	return f
 }
 
@@ -141,11 +140,9 @@ func (f *personForm) entered() app.Person {
 	p.Office = f.office.Text
 	p.Station = f.station
 	p.Roles = nil
-	for _, r := range app.Roles {
-		for _, label := range f.roles.Selected {
-			if label == roleLabel(r) {
-				p.Roles = append(p.Roles, r)
-			}
+	for i, r := range app.Roles {
+		if f.roles[i].Checked {
+			p.Roles = append(p.Roles, r)
 		}
 	}
 	return p
@@ -190,6 +187,7 @@ func (f *personForm) showError(err error, entered app.Person) {
 	}
 	label.SetText(personErrorText(err, entered))
 	label.Show()
+	f.resize()
 	if e := f.entryFor(field); e != nil {
 		f.u.win.Canvas().Focus(e)
 	}
@@ -199,7 +197,15 @@ func (f *personForm) clearError(field string) {
 	if l := f.errs[field]; l != nil && l.Visible() {
 		l.SetText("")
 		l.Hide()
+		f.resize()
 	}
+}
+
+// resize lays the form out again after an error message came or went, so
+// the message sits under its field instead of over the next one.
+func (f *personForm) resize() {
+	f.body.Refresh()
+	f.dlg.Resize(fyne.NewSize(640, 0))
 }
 
 func (f *personForm) entryFor(field string) *widget.Entry {

@@ -23,6 +23,7 @@ type stationForm struct {
 	tier, parent      *widget.Label
 	errs              map[string]*widget.Label // by field; "" for the whole record
 	save, cancel      *widget.Button
+	body              *fyne.Container
 	dlg               *dialog.CustomDialog
 }
 
@@ -62,9 +63,10 @@ func newStationForm(u *UI, s app.Station, parent *app.Station, isNew bool, onSav
 	if isNew {
 		title = lang.L("station.add_title")
 	}
-	f.dlg = dialog.NewCustomWithoutButtons(title, container.NewVBox(form, hint, f.errs[""]), u.win)
+	f.body = container.NewVBox(form, hint, f.errs[""])
+	f.dlg = dialog.NewCustomWithoutButtons(title, f.body, u.win)
 	f.dlg.SetButtons([]fyne.CanvasObject{f.cancel, f.save})
-	f.dlg.Resize(fyne.NewSize(520, 0))
+	f.resize()
 	return f
 }
 
@@ -124,6 +126,7 @@ func (f *stationForm) showError(err error, entered app.Station) {
 	}
 	label.SetText(stationErrorText(err, entered))
 	label.Show()
+	f.resize()
 	switch field {
 	case "name":
 		f.u.win.Canvas().Focus(f.name)
@@ -138,5 +141,13 @@ func (f *stationForm) clearError(field string) {
 	if l := f.errs[field]; l != nil && l.Visible() {
 		l.SetText("")
 		l.Hide()
+		f.resize()
 	}
+}
+
+// resize lays the form out again after an error message came or went, so
+// the message sits under its field instead of over the next one.
+func (f *stationForm) resize() {
+	f.body.Refresh()
+	f.dlg.Resize(fyne.NewSize(520, 0))
 }

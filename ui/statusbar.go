@@ -117,6 +117,8 @@ func (b *statusBar) show(f statusFacts, _ error) {
 	default:
 		b.queued.SetText(lang.N("status.queued", f.queued, map[string]any{"Count": f.queued}))
 	}
+	// The texts changed width: lay the bar out again.
+	b.content.Refresh()
 }
 
 func (b *statusBar) onChooseStation() {

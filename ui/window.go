@@ -75,9 +75,18 @@ func newNavigation(u *UI, screens []screen) *navigation {
 
 func (n *navigation) length() int { return len(n.screens) }
 
+// createItem makes a row; it is also the list's size template, so it carries
+// the longest label and the list is never narrower than its text.
 func (n *navigation) createItem() fyne.CanvasObject {
-	label := widget.NewLabel("")
-	label.TextStyle.Bold = true
+	style := fyne.TextStyle{Bold: true}
+	widest, width := "", float32(0)
+	for _, s := range n.screens {
+		if w := fyne.MeasureText(s.label, theme.TextSize(), style).Width; w > width {
+			widest, width = s.label, w
+		}
+	}
+	label := widget.NewLabel(widest)
+	label.TextStyle = style
 	return container.NewHBox(widget.NewIcon(nil), label)
 }
 
