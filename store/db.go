@@ -82,8 +82,8 @@ func OpenFile(path string, opts Options) (*DB, error) {
 			db.schema, err = readSchema(tx, path)
 			return err
 		})
-		if err == nil && db.schema < LatestSchema() {
-			err = app.Errorf(app.EINTERNAL, "%s has schema %d and needs upgrading to %d; open it once for writing", path, db.schema, LatestSchema())
+		if err == nil && db.schema < SchemaVersion {
+			err = app.Errorf(app.EINTERNAL, "%s has schema %d and needs upgrading to %d; open it once for writing", path, db.schema, SchemaVersion)
 		}
 	} else {
 		db.schema, err = migrate(bdb, path)

@@ -29,8 +29,8 @@ func TestOpenCreatesFileInEmptyFolder(t *testing.T) {
 	if _, err := os.Stat(db.Path()); err != nil {
 		t.Errorf("database file not created: %v", err)
 	}
-	if db.SchemaVersion() != store.LatestSchema() {
-		t.Errorf("SchemaVersion = %d, want %d", db.SchemaVersion(), store.LatestSchema())
+	if db.SchemaVersion() != store.SchemaVersion {
+		t.Errorf("SchemaVersion = %d, want %d", db.SchemaVersion(), store.SchemaVersion)
 	}
 }
 
@@ -70,7 +70,7 @@ func TestReopenKeepsDataAndSchema(t *testing.T) {
 	if got.ID != s.ID || got.Name != "湘西州" {
 		t.Errorf("after reopen got %+v, want %+v", got, s)
 	}
-	if db.SchemaVersion() != store.LatestSchema() {
+	if db.SchemaVersion() != store.SchemaVersion {
 		t.Errorf("SchemaVersion = %d after reopen", db.SchemaVersion())
 	}
 }

@@ -23,10 +23,9 @@ var migrations = []migration{
 	{version: 1, name: "create the directory and outbox buckets", migrate: createDirectoryV1},
 }
 
-// LatestSchema is the schema version this program writes.
-func LatestSchema() int {
-	return migrations[len(migrations)-1].version
-}
+// SchemaVersion is the schema this program writes: the version of the last
+// migration (a test holds the two together).
+const SchemaVersion = 1
 
 func createDirectoryV1(tx *bolt.Tx) error {
 	root, err := tx.CreateBucketIfNotExists(bucketV1)
@@ -80,8 +79,8 @@ func readSchema(tx *bolt.Tx, path string) (int, error) {
 	if !ok || v == 0 || v > 1<<31 {
 		return 0, app.Errorf(app.ECORRUPT, "%s is damaged: its schema version is unreadable; restore a backup", path)
 	}
-	if int(v) > LatestSchema() {
-		return 0, app.Errorf(app.ETOONEW, "%s was written by a newer DutyRoom (schema %d, this program knows up to %d); update DutyRoom or restore a backup", path, v, LatestSchema())
+	if int(v) > SchemaVersion {
+		return 0, app.Errorf(app.ETOONEW, "%s was written by a newer DutyRoom (schema %d, this program knows up to %d); update DutyRoom or restore a backup", path, v, SchemaVersion)
 	}
 	return int(v), nil
 }
@@ -100,7 +99,7 @@ func isLaterMajor(name string) bool {
 	return name != "v0" && name != "v1"
 }
 
-// migrate brings the file from its recorded version to LatestSchema, one
+// migrate brings the file from its recorded version to SchemaVersion, one
 // transaction per step, and returns the version reached.
 func migrate(db *bolt.DB, path string) (int, error) {
 	var current int

@@ -196,8 +196,8 @@ func (d *Directory) DeleteStation(ctx context.Context, id app.ID) error {
 
 // ImportStations adds a batch of stations, all or nothing. The batch is
 // checked together with the stored tree (app.ValidateTree), so it may
-// bring its own parents; ids it sets are kept, missing ones assigned, and
-// an id already stored is ECONFLICT. The operations go out parents first,
+// bring its own parents; ids it sets are kept, missing ones assigned. An
+// id or code already stored is ECONFLICT, any other fault EINVALID. The operations go out parents first,
 // so whoever applies them in order never meets an orphan. On success the
 // elements of list get their ids and times.
 func (d *Directory) ImportStations(ctx context.Context, list []app.Station) error {
@@ -223,6 +223,12 @@ func (d *Directory) ImportStations(ctx context.Context, list []app.Station) erro
 		for _, s := range batch {
 			if storedIDs[s.ID] {
 				return app.Errorf(app.ECONFLICT, "station %s %s: id %s is already stored", s.Code, s.Name, s.ID)
+			}
+			// ValidateTree would catch this too, but as a bad batch; a code
+			// taken by a stored station is the same conflict CreateStation
+			// reports.
+			if err := checkCodeFree(tx, strings.TrimSpace(s.Code), s.ID); err != nil {
+				return err
 			}
 		}
 		// ValidateTree trims and fills in defaults in place, on the batch

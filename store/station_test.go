@@ -275,9 +275,15 @@ func TestImportStationsAllOrNothing(t *testing.T) {
 
 	bad := []app.Station{village, town, county, {Code: "433101", Name: "重复", Tier: app.TierTownship, Parent: county.ID}}
 	err := tr.dir.ImportStations(ctx, bad)
-	wantCode(t, err, app.EINVALID)
-	if !strings.Contains(err.Error(), "433101") {
+	wantCode(t, err, app.ECONFLICT)
+	if !strings.Contains(err.Error(), "station code 433101 is already used by 吉首市") {
 		t.Errorf("message %q does not name the duplicate code", err)
+	}
+	twice := []app.Station{county, {Code: county.Code, Name: "重复", Tier: app.TierCounty, Parent: tr.prefecture.ID}}
+	err = tr.dir.ImportStations(ctx, twice)
+	wantCode(t, err, app.EINVALID)
+	if !strings.Contains(err.Error(), "433122 is used by both") {
+		t.Errorf("message %q does not name the code given twice", err)
 	}
 	list, _ := tr.dir.Stations(ctx)
 	if len(list) != 4 || outboxLen(t, tr.db) != before {

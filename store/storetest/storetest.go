@@ -15,13 +15,7 @@ import (
 // the file through store.Restore; the check runs on whatever is there.
 func Open(tb testing.TB) *store.DB {
 	tb.Helper()
-	dir := tb.TempDir()
-	db, err := store.Open(dir)
-	if err != nil {
-		tb.Fatalf("open test database: %v", err)
-	}
-	tb.Cleanup(func() { CloseAndCheck(tb, db) })
-	return db
+	return OpenDir(tb, tb.TempDir())
 }
 
 // CloseAndCheck closes db (again, if the test already did) and checks its file.
@@ -33,4 +27,16 @@ func CloseAndCheck(tb testing.TB, db *store.DB) {
 	if err := store.CheckFile(db.Path()); err != nil {
 		tb.Errorf("consistency check after the test: %v", err)
 	}
+}
+
+// OpenDir opens the database of an existing data folder, with the same
+// check when the test ends.
+func OpenDir(tb testing.TB, dir string) *store.DB {
+	tb.Helper()
+	db, err := store.Open(dir)
+	if err != nil {
+		tb.Fatalf("open %s: %v", dir, err)
+	}
+	tb.Cleanup(func() { CloseAndCheck(tb, db) })
+	return db
 }
