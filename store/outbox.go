@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"encoding/json"
+	"math"
 
 	bolt "go.etcd.io/bbolt"
 
@@ -80,6 +81,9 @@ func appendIDOp(tx *txn, kind string, id app.ID) error {
 func (db *DB) Outbox(ctx context.Context, afterSeq uint64, limit int) ([]app.Operation, error) {
 	if limit < 1 {
 		return nil, app.Errorf(app.EINVALID, "outbox limit must be at least 1, not %d", limit)
+	}
+	if afterSeq == math.MaxUint64 {
+		return nil, nil // nothing can follow, and afterSeq+1 would wrap to the start
 	}
 	var ops []app.Operation
 	err := db.view(ctx, func(tx *txn) error {

@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"encoding/json"
+	"math"
 	"strings"
 	"testing"
 
@@ -89,6 +90,9 @@ func TestOutboxPagingAndAck(t *testing.T) {
 	}
 	_, err = tr.db.Outbox(ctx, 0, 0)
 	wantCode(t, err, app.EINVALID)
+	if end, err := tr.db.Outbox(ctx, math.MaxUint64, 10); err != nil || len(end) != 0 {
+		t.Errorf("Outbox after the largest seq = %v, %v; want nothing", end, err)
+	}
 
 	n, err := tr.db.AckOutbox(ctx, 3)
 	if err != nil || n != 3 {
