@@ -185,9 +185,9 @@ func TestCalendarSetDay(t *testing.T) {
 		want roster.DayKind
 	}{
 		{"2026-07-01", roster.Holiday, "建党节", roster.Holiday}, // a Wednesday made a local holiday
-		{"2026-07-01", roster.Workday, "", roster.Workday},      // and back
-		{"2026-07-04", roster.Workday, "调休", roster.Workday},    // a Saturday made a make-up day
-		{"2026-10-10", roster.Weekend, "", roster.Weekend},      // the official make-up day removed
+		{"2026-07-01", roster.Workday, "", roster.Workday},    // and back
+		{"2026-07-04", roster.Workday, "调休", roster.Workday},  // a Saturday made a make-up day
+		{"2026-10-10", roster.Weekend, "", roster.Weekend},    // the official make-up day removed
 	}
 	for _, s := range steps {
 		if err := cal.SetDay(date(t, s.day), s.kind, s.name); err != nil {

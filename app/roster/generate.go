@@ -226,6 +226,11 @@ func newGenerator(in *GenerateInput) (*generator, error) {
 	if err := in.Settings.Validate(); err != nil {
 		return nil, err
 	}
+	for i := range in.Existing {
+		if err := in.Existing[i].Validate(); err != nil {
+			return nil, app.FieldErrorf("existing", "existing assignment on %s: %s", in.Existing[i].Day, app.ErrorMessage(err))
+		}
+	}
 	g := &generator{in: in, rest: in.Settings.MinRestDays, byID: make(map[app.ID]int, len(in.People))}
 	g.lo = in.From.AddDays(-g.rest)
 	g.first = g.rest
@@ -266,11 +271,15 @@ func newGenerator(in *GenerateInput) (*generator, error) {
 			continue
 		}
 		c := g.people[i]
+		reason := a.Reason
+		if !reason.Valid() {
+			reason = ReasonOther // an empty reason must not read as "present"
+		}
 		for d := maxDate(a.From, g.lo); !d.After(a.To) && !d.After(in.To.AddDays(g.rest)); d = d.AddDays(1) {
 			if c.away == nil {
 				c.away = make([]AbsenceReason, window)
 			}
-			c.away[g.index(d)] = a.Reason
+			c.away[g.index(d)] = reason
 		}
 	}
 	var periods []SpecialPeriod

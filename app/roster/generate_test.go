@@ -372,8 +372,15 @@ func TestGenerateExplainsGaps(t *testing.T) {
 	in.From, in.To = date(t, "2026-10-01"), date(t, "2026-10-04")
 	in.Settings.MinRestDays = 0
 	in.Absences = []roster.Absence{{ID: testID(1, 500), Station: in.Station, Person: people[0].ID,
-		From: date(t, "2026-10-03"), To: date(t, "2026-10-03"), Reason: roster.ReasonLeave}}
+		From: date(t, "2026-10-03"), To: date(t, "2026-10-03"), Reason: roster.ReasonLeave},
+		// no reason given: still away
+		{ID: testID(1, 501), Station: in.Station, Person: people[1].ID, From: date(t, "2026-10-04"), To: date(t, "2026-10-04")}}
 	res := generate(t, in)
+	for _, a := range res.Assignments {
+		if a.Person == people[1].ID && a.Day == date(t, "2026-10-04") {
+			t.Errorf("%s assigned while away without a stated reason", people[1].Name)
+		}
+	}
 
 	var free, none []roster.Gap
 	for _, g := range res.Gaps {
@@ -521,6 +528,9 @@ func TestGenerateRejectsBadInput(t *testing.T) {
 		{"bad handover", func(in *roster.GenerateInput) { in.Settings.Handover = 24 * 60 }, "handover"},
 		{"empty template", func(in *roster.GenerateInput) { in.Settings.Normal = roster.Template{} }, "normal"},
 		{"duplicate person", func(in *roster.GenerateInput) { in.People = append(in.People, in.People[0]) }, "people"},
+		{"existing with a bad post", func(in *roster.GenerateInput) {
+			in.Existing = []roster.Assignment{{Station: in.Station, Day: in.From, Post: roster.Post{Role: app.RoleInfoOfficer}, Person: in.People[0].ID, Manual: true}}
+		}, "existing"},
 	} {
 		in := yearInput(t, 1, slices.Clone(people))
 		c.edit(&in)
