@@ -2,8 +2,9 @@
 # Regenerates the bundled Noto Sans SC subsets from Debian's fonts-noto-cjk.
 # Fyne reads single OpenType files, not .ttc collections, so the Simplified
 # Chinese face is cut out of the collection and reduced to GB2312 (every
-# character an official document uses) plus ASCII, Latin-1, CJK punctuation
-# and full-width forms. Anything rarer falls back to the system's fonts.
+# character an official document uses) plus ASCII, Latin-1, general and CJK
+# punctuation and full-width forms. Anything rarer falls back to the system's
+# fonts.
 #
 # Needs: fonts-noto-cjk, python3-fonttools (pyftsubset) and python3.
 set -eu
@@ -27,7 +28,9 @@ for hi in range(0xA1, 0xF8):
             chars.add(bytes([hi, lo]).decode("gb2312"))
         except UnicodeDecodeError:
             pass
-ranges = [(0x20, 0x7E), (0xA0, 0xFF), (0x3000, 0x303F), (0xFF00, 0xFFEF)]
+# General punctuation too: input methods type the em dash of "——" as
+# U+2014, where the gb2312 codec maps that code to U+2015.
+ranges = [(0x20, 0x7E), (0xA0, 0xFF), (0x2000, 0x206F), (0x3000, 0x303F), (0xFF00, 0xFFEF)]
 for lo, hi in ranges:
     chars.update(chr(c) for c in range(lo, hi + 1))
 for c in sorted(chars):
