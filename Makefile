@@ -12,10 +12,12 @@ SUDO     := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 # Debian package names. The client needs a C compiler and OpenGL/X11 headers
 # for the window; the tests add a virtual display, input and screenshot tools,
-# and the Chinese font the bundled subset is made from.
+# a spreadsheet program that must open our .xlsx files, and an independent
+# iCalendar parser for our .ics files.
 APT_RUN  := gcc pkg-config libgl1-mesa-dev libx11-dev libxcursor-dev libxrandr-dev \
             libxinerama-dev libxi-dev libxxf86vm-dev
-APT_TEST := $(APT_RUN) xvfb xdotool xclip imagemagick x11-utils
+APT_TEST := $(APT_RUN) xvfb xdotool xclip imagemagick x11-utils \
+            libreoffice-calc-nogui python3-icalendar
 
 .PHONY: run test deps-run deps-test build bench fuzz demo-data clean-demo
 
