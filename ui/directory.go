@@ -131,7 +131,9 @@ func newDirectoryScreen(u *UI) *directoryScreen {
 
 	d.heading = widget.NewLabel("")
 	d.heading.TextStyle.Bold = true
-	d.heading.Truncation = fyne.TextTruncateEllipsis
+	// Clip, not ellipsis: Fyne shapes the whole text again for an ellipsis
+	// on every refresh, which costs milliseconds per label with a CJK font.
+	d.heading.Truncation = fyne.TextTruncateClip
 	d.empty = widget.NewLabel("")
 	d.empty.Alignment = fyne.TextAlignCenter
 	d.empty.Wrapping = fyne.TextWrapWord
@@ -466,6 +468,9 @@ type personRow struct {
 	mobile, office            *widget.Label
 	copyMobile, copyOffice    *widget.Button
 	edit, remove              *widget.Button
+
+	// The containers whose layout depends on the texts, outer before inner.
+	textBoxes []*fyne.Container
 }
 
 func newPersonRow(d *directoryScreen) *personRow {
@@ -480,8 +485,8 @@ func newPersonRow(d *directoryScreen) *personRow {
 	}
 	r.name.TextStyle.Bold = true
 	r.place.Importance = widget.LowImportance
-	r.place.Truncation = fyne.TextTruncateEllipsis
-	r.roles.Truncation = fyne.TextTruncateEllipsis
+	r.place.Truncation = fyne.TextTruncateClip // see the heading in newDirectoryScreen
+	r.roles.Truncation = fyne.TextTruncateClip
 	r.copyMobile = widget.NewButtonWithIcon("", theme.ContentCopyIcon(), r.onCopyMobile)
 	r.copyMobile.Importance = widget.LowImportance
 	r.copyOffice = widget.NewButtonWithIcon("", theme.ContentCopyIcon(), r.onCopyOffice)
@@ -499,36 +504,53 @@ func newPersonRow(d *directoryScreen) *personRow {
 }
 
 func (r *personRow) CreateRenderer() fyne.WidgetRenderer {
-	who := container.NewBorder(nil, nil, container.NewHBox(r.name, r.title), nil, r.place)
-	reach := container.NewBorder(nil, nil,
-		container.NewHBox(r.mobile, r.copyMobile, r.office, r.copyOffice), nil, r.roles)
+	whoLeft := container.NewHBox(r.name, r.title)
+	who := container.NewBorder(nil, nil, whoLeft, nil, r.place)
+	reachLeft := container.NewHBox(r.mobile, r.copyMobile, r.office, r.copyOffice)
+	reach := container.NewBorder(nil, nil, reachLeft, nil, r.roles)
+	r.textBoxes = []*fyne.Container{who, whoLeft, reach, reachLeft}
 	actions := container.NewCenter(container.NewHBox(r.edit, r.remove))
 	return widget.NewSimpleRenderer(container.NewBorder(nil, nil, nil, actions,
 		container.NewVBox(who, reach)))
 }
 
-// set shows p. The texts are assigned first and the row refreshed once, so
-// the row's layout follows the new text widths in a single pass while
-// scrolling through thousands of rows.
+// set shows p. Only the labels are refreshed and only the text lines laid
+// out again: refreshing the whole row would redraw its four icons, which
+// Fyne decodes from SVG each time, on every row of every list update.
 func (r *personRow) set(p app.Person, place string) {
 	r.person = p
-	r.name.Text = p.Name
-	r.title.Text = p.Title
-	r.place.Text = place
+	setText(r.name, p.Name)
+	setText(r.title, p.Title)
+	setText(r.place, place)
 	showPhone(r.mobile, r.copyMobile, lang.L("directory.mobile_value", map[string]any{"Number": p.Mobile}), p.Mobile)
 	showPhone(r.office, r.copyOffice, lang.L("directory.office_value", map[string]any{"Number": p.Office}), p.Office)
 	names := make([]string, len(p.Roles))
 	for i, role := range p.Roles {
 		names[i] = roleLabel(role)
 	}
-	r.roles.Text = strings.Join(names, lang.L("list.separator"))
-	r.Refresh()
+	setText(r.roles, strings.Join(names, lang.L("list.separator")))
+	for _, c := range r.textBoxes {
+		c.Layout.Layout(c.Objects, c.Size())
+	}
+}
+
+// setText changes a label only when its text differs: rows are updated
+// with the same person again whenever the list refreshes.
+func setText(l *widget.Label, text string) {
+	if l.Text != text {
+		l.SetText(text)
+	}
 }
 
 func showPhone(label *widget.Label, copyButton *widget.Button, text, number string) {
-	label.Text = text
-	label.Hidden = number == ""
-	copyButton.Hidden = number == ""
+	if number == "" {
+		label.Hide()
+		copyButton.Hide()
+		return
+	}
+	setText(label, text)
+	label.Show()
+	copyButton.Show()
 }
 
 func (r *personRow) onCopyMobile() { r.d.onCopy(r.person.Mobile) }

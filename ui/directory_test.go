@@ -423,9 +423,9 @@ func TestDirectoryLoadFailureIsShown(t *testing.T) {
 	}
 }
 
-// BenchmarkDirectoryShowStation10k measures choosing a station and a search
-// in a directory of 10,000 people: filtering plus one list refresh.
-func BenchmarkDirectoryShowStation10k(b *testing.B) {
+// bigDirectory opens the directory on a prefecture of eight counties and n
+// people.
+func bigDirectory(b *testing.B, n int) (*directoryScreen, []app.Station) {
 	f := newFakeStore()
 	root := f.addStation("湘西州", "433100", app.TierPrefecture, app.NilID)
 	var counties []app.Station
@@ -434,19 +434,36 @@ func BenchmarkDirectoryShowStation10k(b *testing.B) {
 	}
 	surnames := []rune("王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗")
 	given := []rune("伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平")
-	for i := range 10000 {
+	for i := range n {
 		name := string(surnames[i%len(surnames)]) + string(given[(i/len(surnames))%len(given)]) + string(given[i%7])
 		f.addPerson(counties[i%len(counties)].ID, name, "值班员", fmt.Sprintf("138%08d", i), "", app.RoleOfficer)
 	}
-	a := test.NewTempApp(b)
-	u := New(a, f.services())
+	u := New(test.NewTempApp(b), f.services())
 	b.Cleanup(u.win.Close)
 	u.nav.open("directory")
-	d := u.directory
+	return u.directory, counties
+}
+
+// Choosing a county: filter its subtree and refresh the list once.
+func benchmarkSelectStation(b *testing.B, n int) {
+	d, counties := bigDirectory(b, n)
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		d.stationTree.Select(counties[i%len(counties)].ID.String())
-		d.search.SetText("zs")
-		d.search.SetText("")
 	}
 }
+
+// Typing one more letter of a search: search everybody, refresh the list.
+func benchmarkSearchKeystroke(b *testing.B, n int) {
+	d, _ := bigDirectory(b, n)
+	queries := []string{"z", "zs", "13800", "1380000"}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		d.search.SetText(queries[i%len(queries)])
+	}
+}
+
+func BenchmarkDirectorySelectStation700(b *testing.B)   { benchmarkSelectStation(b, 700) }
+func BenchmarkDirectorySelectStation10k(b *testing.B)   { benchmarkSelectStation(b, 10000) }
+func BenchmarkDirectorySearchKeystroke700(b *testing.B) { benchmarkSearchKeystroke(b, 700) }
+func BenchmarkDirectorySearchKeystroke10k(b *testing.B) { benchmarkSearchKeystroke(b, 10000) }

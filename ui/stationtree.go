@@ -57,7 +57,8 @@ func (n *stationNodes) isBranch(uid widget.TreeNodeID) bool {
 
 func (n *stationNodes) create(bool) fyne.CanvasObject {
 	l := widget.NewLabel("")
-	l.Truncation = fyne.TextTruncateEllipsis
+	// Clip: an ellipsis costs a full text shaping on every refresh.
+	l.Truncation = fyne.TextTruncateClip
 	return l
 }
 
