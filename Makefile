@@ -26,7 +26,8 @@ run: deps-run build
 
 test: deps-test
 	$(GO) vet ./...
-	$(GO) test -timeout 30m ./...
+	$(GO) test -timeout 30m $$($(GO) list ./... | grep -v /e2e$$)
+	DUTYROOM_SHOTS=$(CURDIR)/bin/screenshots $(GO) test -count=1 -v -timeout 15m ./e2e/
 
 build:
 	$(GO) build -o $(BIN)/dutyroom ./cmd/dutyroom

@@ -1,0 +1,40 @@
+// Command dutyroom is the duty-room desktop client. With no command it opens
+// the window; with a command it works headless on the same data folder, for
+// scripts and administrators.
+package main
+
+import (
+	"fmt"
+	"os"
+)
+
+func main() {
+	m := NewMain(os.Stdout, os.Stderr)
+	code := m.Run(os.Args[1:])
+	os.Exit(code)
+}
+
+// usage is printed for -h and for an unknown command.
+const usage = `usage: dutyroom [-data DIR] [-demo] [command [arguments]]
+
+With no command, dutyroom opens its window on DIR (default: the user's
+configuration folder). -demo seeds an empty folder with the demo prefecture.
+
+Commands:
+  init [--demo]                 create the data file; --demo seeds the demo prefecture
+  backup FILE                   write a consistent copy of the data file to FILE
+  restore FILE                  check FILE, then replace the data file with it
+  station list [--json]         list the station tree
+  station add --code C --name N --tier T [--parent CODE] [--phone P]
+  person list [--station CODE] [--json]
+  person add --station CODE --name N [--title T] [--mobile M] [--office O] [--roles leader,officer]
+  person remove ID
+  version                       print the version
+
+Tiers: prefecture, county, township, village.
+Roles: leader, cadre, officer, standby, info_officer.
+`
+
+func printUsage() {
+	fmt.Fprint(os.Stderr, usage)
+}
