@@ -22,7 +22,8 @@ import (
 const searchLimit = 500
 
 // noticeDuration is how long a confirmation such as "copied" stays visible.
-const noticeDuration = 2500 * time.Millisecond
+// Tests lengthen it so no timer fires into a later test.
+var noticeDuration = 2500 * time.Millisecond
 
 // directoryData is one consistent reading of the directory, replaced as a
 // whole on every load so the screen never mixes old and new records.

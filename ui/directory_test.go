@@ -5,8 +5,10 @@ import (
 	"slices"
 	"testing"
 
+	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
 
 	"dutyroom/app"
 )
@@ -467,3 +469,33 @@ func BenchmarkDirectorySelectStation700(b *testing.B)   { benchmarkSelectStation
 func BenchmarkDirectorySelectStation10k(b *testing.B)   { benchmarkSelectStation(b, 10000) }
 func BenchmarkDirectorySearchKeystroke700(b *testing.B) { benchmarkSearchKeystroke(b, 700) }
 func BenchmarkDirectorySearchKeystroke10k(b *testing.B) { benchmarkSearchKeystroke(b, 10000) }
+
+func TestEditPersonMovesToChosenStation(t *testing.T) {
+	d := newDemo()
+	u := openDirectory(t, d)
+	test.Tap(row(t, u, "张三").edit)
+	form := overlay(t, u)
+	test.Tap(findButton(t, form, lang.L("action.choose")))
+	picker := overlay(t, u)
+	if picker == form {
+		t.Fatal("no station picker opened")
+	}
+	var tree *widget.Tree
+	walk(picker, func(o fyne.CanvasObject) {
+		if tr, ok := o.(*widget.Tree); ok {
+			tree = tr
+		}
+	})
+	tree.Select(d.luxi.ID.String())
+	test.Tap(findButton(t, picker, lang.L("action.choose")))
+	if !hasText(form, "湘西州 / 泸溪县") {
+		t.Errorf("form does not show the chosen station: %v", texts(form))
+	}
+	test.Tap(findButton(t, form, "保存"))
+	if p, _ := d.store.person(d.zhang.ID); p.Station != d.luxi.ID {
+		t.Errorf("stored station %v, want 泸溪县", p.Station)
+	}
+	if got := row(t, u, "张三").place.Text; got != "泸溪县" {
+		t.Errorf("row place = %q, want 泸溪县", got)
+	}
+}

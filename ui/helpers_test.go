@@ -4,6 +4,7 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
@@ -22,6 +23,7 @@ func TestMain(m *testing.M) {
 	// Service calls finish before the tap that started them returns, so each
 	// check sees the result.
 	background = func(work func()) { work() }
+	noticeDuration = time.Hour
 	os.Exit(m.Run())
 }
 
