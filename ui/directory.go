@@ -160,7 +160,7 @@ func newDirectoryScreen(u *UI) *directoryScreen {
 			container.NewBorder(nil, nil, nil, d.notice, d.heading),
 		),
 		nil, nil, nil,
-		container.NewStack(d.list, container.NewCenter(container.NewGridWrap(fyne.NewSize(360, 120), d.empty))))
+		container.NewStack(d.list, container.NewCenter(container.NewGridWrap(fyne.NewSize(420, 120), d.empty))))
 	split := container.NewHSplit(left, right)
 	split.Offset = 0.3
 	d.content = split
