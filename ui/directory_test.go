@@ -161,6 +161,23 @@ func TestAddPerson(t *testing.T) {
 	}
 }
 
+func TestChangesCarryTheAuthor(t *testing.T) {
+	d := newDemo()
+	svc := d.store.services()
+	svc.Author = "值班员 李四"
+	u := New(test.NewTempApp(t), svc)
+	t.Cleanup(u.win.Close)
+	u.nav.open("directory")
+	test.Tap(u.directory.addPerson)
+	form := overlay(t, u)
+	test.Type(entries(form)[0], "赵六")
+	test.Type(entryWithPlaceholder(t, form, "13800000000"), "13700001111")
+	test.Tap(findButton(t, form, "保存"))
+	if len(d.store.authors) != 1 || d.store.authors[0] != "值班员 李四" {
+		t.Errorf("authors = %q, want the one given in Services", d.store.authors)
+	}
+}
+
 func TestAddPersonBadMobileShowsErrorBesideFieldAndSavesNothing(t *testing.T) {
 	d := newDemo()
 	u := openDirectory(t, d)

@@ -21,7 +21,8 @@ type fakeStore struct {
 	identity app.ID
 	queued   int
 	backup   []byte
-	failNext error // returned by the next service call, then cleared
+	failNext error    // returned by the next service call, then cleared
+	authors  []string // who made each change
 }
 
 func newFakeStore() *fakeStore {
@@ -229,7 +230,7 @@ func (f *fakeStore) checkPerson(p *app.Person) error {
 	return nil
 }
 
-func (f *fakeStore) CreatePerson(_ context.Context, p *app.Person) error {
+func (f *fakeStore) CreatePerson(ctx context.Context, p *app.Person) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if err := f.takeFailure(); err != nil {
@@ -238,6 +239,7 @@ func (f *fakeStore) CreatePerson(_ context.Context, p *app.Person) error {
 	if err := f.checkPerson(p); err != nil {
 		return err
 	}
+	f.authors = append(f.authors, app.AuthorFrom(ctx))
 	p.ID = app.NewID()
 	p.CreatedAt = time.Now().UTC()
 	p.UpdatedAt = p.CreatedAt

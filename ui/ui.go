@@ -31,6 +31,10 @@ type Services struct {
 	Identity app.IdentityService
 	Backup   app.BackupService
 	Outbox   app.OutboxService
+
+	// Author names who makes the changes done through the window; it is
+	// recorded on every operation. Optional.
+	Author string
 }
 
 // UI is the main window and the screens in it.
@@ -56,7 +60,7 @@ func New(a fyne.App, svc Services) *UI {
 		app: a,
 		win: a.NewWindow(lang.L("app.title")),
 		svc: svc,
-		ctx: context.Background(),
+		ctx: app.WithAuthor(context.Background(), svc.Author),
 	}
 	u.win.SetIcon(assets.Icon)
 	u.win.SetMaster()
