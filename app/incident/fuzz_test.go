@@ -1,0 +1,115 @@
+package incident_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"dutyroom/app"
+	"dutyroom/app/incident"
+)
+
+// Incidents arrive as JSON from other stations, imports and the command
+// line. Whatever the bytes, decoding and validation must not panic, every
+// refusal must name a field, and what is accepted must keep the promises
+// the rest of the program relies on. The seed corpus is in
+// testdata/fuzz/FuzzIncidentJSON.
+func FuzzIncidentJSON(f *testing.F) {
+	tree := testTree()
+	now := received.Add(time.Minute)
+	f.Fuzz(func(t *testing.T, data []byte) {
+		var inc incident.Incident
+		if json.Unmarshal(data, &inc) != nil {
+			return
+		}
+		if err := inc.Validate(now, tree, incident.Limits{}); err != nil {
+			if app.ErrorCode(err) != app.EINVALID || app.ErrorField(err) == "" {
+				t.Fatalf("refusal without a field: %s %q: %v", app.ErrorCode(err), app.ErrorField(err), err)
+			}
+			return
+		}
+
+		c := inc.Counts
+		for _, n := range []int{c.Dead, c.Missing, c.SeriousInjured, c.Injured, c.Trapped} {
+			if n < 0 || n > incident.MaxPersons {
+				t.Fatalf("accepted count %d", n)
+			}
+		}
+		if c.Evacuated < 0 || c.Evacuated > incident.MaxEvacuated || inc.Loss < 0 || inc.Loss > incident.MaxLoss {
+			t.Fatalf("accepted evacuated %d, loss %d", c.Evacuated, inc.Loss)
+		}
+		if inc.ReceivedAt.After(now.Add(incident.DefaultClockSkew)) {
+			t.Fatalf("accepted a time received in the future: %s", inc.ReceivedAt)
+		}
+		if inc.Place.Station != app.NilID && !tree.IsWithin(inc.Place.Station, inc.Station) {
+			t.Fatalf("accepted a place outside the receiving station's area")
+		}
+		for _, a := range inc.Attachments {
+			if a.Size > incident.DefaultMaxAttachment {
+				t.Fatalf("accepted an attachment of %d bytes", a.Size)
+			}
+		}
+
+		// Accepted records survive a round trip unchanged and stay accepted.
+		b1, err := json.Marshal(&inc)
+		if err != nil {
+			t.Fatalf("accepted record does not encode: %v", err)
+		}
+		var back incident.Incident
+		if err := json.Unmarshal(b1, &back); err != nil {
+			t.Fatalf("accepted record does not decode: %v\n%s", err, b1)
+		}
+		if err := back.Validate(now, tree, incident.Limits{}); err != nil {
+			t.Fatalf("accepted record refused after a round trip: %v\n%s", err, b1)
+		}
+		if b2, _ := json.Marshal(&back); !bytes.Equal(b1, b2) {
+			t.Fatalf("round trip changed the record:\n%s\n%s", b1, b2)
+		}
+
+		// Grading and the reporting rules work on anything accepted.
+		if inc.ID == app.NilID {
+			inc.ID = app.NewID()
+		}
+		a := incident.Assess(&inc, incident.DefaultThresholds())
+		if !a.Grade.Valid() {
+			t.Fatalf("accepted record graded %d", a.Grade)
+		}
+		for _, tk := range incident.RequiredReports(&inc, a, tree, incident.DefaultEscalationRules(), inc.ReceivedAt) {
+			if err := tk.Validate(); err != nil {
+				t.Fatalf("generated task invalid: %v", err)
+			}
+			if !tk.Due.After(inc.ReceivedAt) {
+				t.Fatalf("task due %s, not after receipt %s", tk.Due, inc.ReceivedAt)
+			}
+		}
+	})
+}
+
+// The fuzz target checks accepted records only if some seeds are accepted:
+// make sure the valid seeds stay valid as the rules change.
+func TestFuzzSeedsIncludeAcceptedRecords(t *testing.T) {
+	for _, name := range []string{"valid_road", "flood_direct", "grade_text", "prefecture_major"} {
+		b, err := os.ReadFile(filepath.Join("testdata", "fuzz", "FuzzIncidentJSON", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, lit, _ := strings.Cut(string(b), "[]byte(")
+		lit = strings.TrimSuffix(strings.TrimSpace(lit), ")")
+		data, err := strconv.Unquote(lit)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		var inc incident.Incident
+		if err := json.Unmarshal([]byte(data), &inc); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if err := inc.Validate(received.Add(time.Minute), testTree(), incident.Limits{}); err != nil {
+			t.Errorf("seed %s refused: %v", name, err)
+		}
+	}
+}
