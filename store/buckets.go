@@ -26,8 +26,47 @@ import (
 //	│   └── <person id> → JSON             personRecord
 //	├── persons_by_station
 //	│   └── <station id><person id> → nil  people of one station with one Seek
-//	└── outbox
-//	    └── <seq> → JSON                   app.Operation not yet acknowledged by the hub
+//	├── outbox
+//	│   └── <seq> → JSON                   app.Operation not yet acknowledged by the hub
+//	│
+//	│   rosters (migration 2, roster.go); <day> is roster.Date.Key (4 bytes), <month> the
+//	│   Key of its first day, <post> a role byte (its place in roster.DutyRoles) and a seat byte
+//	├── roster_settings
+//	│   └── <station id> → JSON                          settingsRecord; absent means DefaultSettings
+//	├── roster_specials
+//	│   └── <period id> → JSON                           specialRecord
+//	├── roster_specials_by_station
+//	│   └── <station id><period id> → nil
+//	├── roster_absences
+//	│   └── <absence id> → JSON                          absenceRecord
+//	├── roster_absences_by_person
+//	│   └── <person id><absence id> → nil
+//	├── roster_absences_by_station
+//	│   └── <station id><absence id> → nil
+//	├── roster_assignments
+//	│   └── <station id><day><post> → <person id><flags> a month's view is one Seek; flags bit 0: manual
+//	├── roster_duties_by_person
+//	│   └── <person id><day><station id><post> → nil     a person's duties everywhere, for double-booking and rest
+//	├── roster_months
+//	│   └── <station id><month> → JSON                   monthRecord: draft or published; absent means draft
+//	├── roster_changes
+//	│   └── <station id><day><change id> → JSON          changeRecord: the audit trail of a duty day
+//	├── roster_swaps
+//	│   └── <swap id> → JSON                             swapRecord
+//	├── roster_swaps_by_station
+//	│   └── <station id><swap id> → nil
+//	├── roster_notices
+//	│   └── <person id><notice id> → JSON                noticeRecord: local to this client, not synced
+//	├── calendar_days
+//	│   └── <day> → JSON                                 calendarDayRecord: holidays and make-up days
+//	├── calendar_years
+//	│   └── <year uint16> → nil                          years imported or edited; the shipped years fill the rest
+//	├── duty_log
+//	│   └── <station id><day><entry id> → JSON           logRecord
+//	├── duty_checkins
+//	│   └── <station id><day><person id> → JSON          checkInRecord: one per person and day
+//	└── duty_handovers
+//	    └── <station id><day> → JSON                     handoverRecord
 //
 // Ids are uuid v7 in their 16 raw bytes, so keys sort by creation time, and
 // a composite key is two ids back to back (32 bytes). Integers are

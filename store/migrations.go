@@ -21,11 +21,12 @@ type migration struct {
 // a released migration never changes, since files in the field already ran it.
 var migrations = []migration{
 	{version: 1, name: "create the directory and outbox buckets", migrate: createDirectoryV1},
+	{version: 2, name: "create the roster, calendar and duty log buckets", migrate: createRosterV2},
 }
 
 // SchemaVersion is the schema this program writes: the version of the last
 // migration (a test holds the two together).
-const SchemaVersion = 1
+const SchemaVersion = 2
 
 func createDirectoryV1(tx *bolt.Tx) error {
 	root, err := tx.CreateBucketIfNotExists(bucketV1)
