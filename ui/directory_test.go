@@ -516,3 +516,17 @@ func TestEditPersonMovesToChosenStation(t *testing.T) {
 		t.Errorf("row place = %q, want 泸溪县", got)
 	}
 }
+
+func TestEnterInFormSaves(t *testing.T) {
+	d := newDemo()
+	u := openDirectory(t, d)
+	test.Tap(u.directory.addPerson)
+	form := overlay(t, u)
+	test.Type(entries(form)[0], "赵六")
+	mobile := entryWithPlaceholder(t, form, "13800000000")
+	test.Type(mobile, "13700001111")
+	mobile.TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn})
+	if n := d.store.personCount(); n != 4 {
+		t.Errorf("%d people stored after Enter, want 4", n)
+	}
+}

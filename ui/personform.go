@@ -93,6 +93,7 @@ func (f *personForm) entry(field, text string) *widget.Entry {
 	e := widget.NewEntry()
 	e.SetText(text)
 	e.OnChanged = func(string) { f.clearError(field) }
+	e.OnSubmitted = func(string) { f.onSave() }
 	return e
 }
 
@@ -149,6 +150,9 @@ func (f *personForm) entered() app.Person {
 }
 
 func (f *personForm) onSave() {
+	if f.save.Disabled() {
+		return // Enter pressed while the last save is still running
+	}
 	p := f.entered()
 	for field := range f.errs {
 		f.clearError(field)

@@ -74,6 +74,7 @@ func (f *stationForm) entry(field, text string) *widget.Entry {
 	e := widget.NewEntry()
 	e.SetText(text)
 	e.OnChanged = func(string) { f.clearError(field) }
+	e.OnSubmitted = func(string) { f.onSave() }
 	return e
 }
 
@@ -91,6 +92,9 @@ func (f *stationForm) entered() app.Station {
 }
 
 func (f *stationForm) onSave() {
+	if f.save.Disabled() {
+		return // Enter pressed while the last save is still running
+	}
 	s := f.entered()
 	for field := range f.errs {
 		f.clearError(field)
