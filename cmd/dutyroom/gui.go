@@ -55,6 +55,7 @@ func (m *Main) runWindow() error {
 		Identity: store.NewIdentity(db),
 		Backup:   db,
 		Outbox:   db,
+		Author:   authorName(),
 	})
 
 	sig := make(chan os.Signal, 1)
