@@ -224,7 +224,10 @@ type EscalationRules struct {
 	FirstReport time.Duration `json:"first_report"`
 	// PerLevel is the time each further level has to pass it on (art. 11).
 	PerLevel time.Duration `json:"per_level"`
-	// Reach is the highest level each grade must reach (art. 10).
+	// Reach is the highest level each grade must reach (art. 10). Above
+	// the prefecture the prefecture duty room answers for getting the
+	// report there, through the province's duty office or directly as
+	// art. 10 allows; the system records it as the prefecture's task.
 	Reach map[Grade]Level `json:"reach"`
 
 	// From UrgentFrom up, every level reports by phone within UrgentPhone
@@ -236,7 +239,8 @@ type EscalationRules struct {
 	UrgentWritten time.Duration `json:"urgent_written"`
 
 	// DisasterCounty is when a county's initial report of a natural
-	// disaster is due at the latest (2 hours).
+	// disaster is due (2 hours), in place of the accident schedule; a
+	// report reaching the county only after that follows the schedule.
 	DisasterCounty time.Duration `json:"disaster_county"`
 
 	// A direct report (越级直报) goes from the first station at or above
@@ -389,11 +393,18 @@ func (r *router) route(from app.ID) []ReportTask {
 		if int(s.Tier) <= reach.rank() {
 			break
 		}
+		arrives := r.start // when the report reaches s at the latest
 		if hops > 0 {
+			arrives = due
 			due = due.Add(r.rules.PerLevel)
 		}
+		// Natural disasters have their own rule for the county's initial
+		// report, in place of the accident schedule, whenever the report
+		// can reach the county before it expires.
 		if disaster && s.Tier == app.TierCounty && r.rules.DisasterCounty > 0 {
-			due = earliest(due, r.start.Add(r.rules.DisasterCounty))
+			if limit := r.start.Add(r.rules.DisasterCounty); arrives.Before(limit) {
+				due = limit
+			}
 		}
 		r.hop(s.ID, Recipient{Station: up.ID}, due, urgent)
 		hops++

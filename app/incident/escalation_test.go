@@ -150,18 +150,30 @@ func TestDeadlinesUrgentFiguresEditable(t *testing.T) {
 		"prefecture>state_council written +35m0s")
 }
 
-// A county reports a natural disaster within 2 hours even when it heard of
-// it from a township, where the accident schedule would give it 3.
-func TestDeadlinesDisasterCountyWithinTwoHours(t *testing.T) {
-	inc := withCounts(incident.Flood, incident.Counts{Dead: 1}, 0)
-	assertTasks(t, required(inc, dehang.ID), received,
-		"village>township written +1h0m0s",
-		"township>county written +3h0m0s",
-		"county>prefecture written +2h0m0s")
-	inc = withCounts(incident.Flood, incident.Counts{Dead: 1}, 0)
-	assertTasks(t, required(inc, aizhai.ID), received,
-		"township>county written +1h0m0s",
-		"county>prefecture written +2h0m0s")
+// A county's initial report of a natural disaster is due 2 hours after
+// receipt, in place of the accident schedule, unless the report can only
+// reach the county later.
+func TestDeadlinesDisasterCountyTwoHours(t *testing.T) {
+	flood := func() *incident.Incident { return withCounts(incident.Flood, incident.Counts{Dead: 1}, 0) }
+	t.Run("from county", func(t *testing.T) {
+		assertTasks(t, required(flood(), jishou.ID), received,
+			"county>prefecture written +2h0m0s")
+	})
+	t.Run("from township", func(t *testing.T) {
+		assertTasks(t, required(flood(), aizhai.ID), received,
+			"township>county written +1h0m0s",
+			"county>prefecture written +2h0m0s")
+	})
+	t.Run("from village", func(t *testing.T) {
+		assertTasks(t, required(flood(), dehang.ID), received,
+			"village>township written +1h0m0s",
+			"township>county written +3h0m0s",
+			"county>prefecture written +5h0m0s")
+	})
+	t.Run("accident from county", func(t *testing.T) {
+		assertTasks(t, required(withCounts(incident.Fire, incident.Counts{Dead: 1}, 0), jishou.ID), received,
+			"county>prefecture written +1h0m0s")
+	})
 }
 
 // Ten dead or missing in a disaster: the county also reports straight to

@@ -88,8 +88,8 @@ func (m *Matcher) Match(inc *Incident) bool {
 
 // Matches reports whether inc passes f at now. It is the register's rule in
 // one place, for the store's queries and for lists filtered in memory. It
-// allocates nothing unless the search text has capitals; to filter many
-// incidents with one filter, NewMatcher is faster still.
+// allocates nothing unless a search word has capitals to lower; to filter
+// many incidents with one filter, NewMatcher is faster still.
 func Matches(inc *Incident, f Filter, tree *app.Tree, now time.Time) bool {
 	if !matchFields(inc, &f, now) {
 		return false

@@ -76,12 +76,14 @@ const (
 	Tourism            Category = "tourism"
 
 	// Natural disasters.
-	Flood         Category = "flood"
-	Drought       Category = "drought"
-	Geological    Category = "geological"
-	Earthquake    Category = "earthquake"
-	ForestFire    Category = "forest_fire"
-	LowTempIce    Category = "low_temp_ice" // low temperature, rain, snow and ice
+	Flood      Category = "flood"
+	Drought    Category = "drought"
+	Geological Category = "geological"
+	Earthquake Category = "earthquake"
+	ForestFire Category = "forest_fire"
+	LowTempIce Category = "low_temp_ice" // low temperature, rain, snow and ice
+
+	// Anything else; graded on the accident scale.
 	OtherIncident Category = "other"
 )
 
