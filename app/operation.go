@@ -18,6 +18,73 @@ type Operation struct {
 	Kind    string          `json:"kind"` // "station.create", "person.update", ...
 	Entity  ID              `json:"entity"`
 	Payload json.RawMessage `json:"payload,omitempty"`
+
+	// Addressing, read by the hub's router (DESIGN.md, "Who receives what").
+	// Both empty means the default of the kind: directory changes go to the
+	// stations that see the directory, anything else reports upward.
+	To    []ID  `json:"to,omitempty"`    // stations addressed by name, e.g. a direct report that skips levels
+	Scope Scope `json:"scope,omitempty"` // who else receives it, by place in the tree
+}
+
+// Scope says which part of the tree receives an operation besides the
+// stations it names in To.
+type Scope string
+
+const (
+	ScopeDefault Scope = ""        // decided by the kind
+	ScopeUp      Scope = "up"      // every ancestor of the origin: a report upward
+	ScopeDown    Scope = "down"    // every descendant of the origin: a broadcast downward
+	ScopeLineage Scope = "lineage" // both: ancestors and descendants
+	ScopeNone    Scope = "none"    // only the stations in To
+)
+
+// Valid reports whether s is a known scope.
+func (s Scope) Valid() bool {
+	switch s {
+	case ScopeDefault, ScopeUp, ScopeDown, ScopeLineage, ScopeNone:
+		return true
+	}
+	return false
+}
+
+// Limits on an operation as it travels, so one record cannot fill a frame
+// or make a hub keep megabytes of addressing.
+const (
+	MaxOpKindLen   = 64
+	MaxOpAuthorLen = 128
+	MaxOpPayload   = 256 << 10
+	MaxOpTo        = 64
+)
+
+// Validate checks the fields every operation must have before it is sent,
+// stored by a hub or applied. The payload is the business of the kind.
+func (op *Operation) Validate() error {
+	switch {
+	case op.ID == NilID:
+		return FieldErrorf("id", "operation has no id")
+	case op.Seq == 0:
+		return FieldErrorf("seq", "operation %s has no seq (they start at 1)", op.ID)
+	case op.Kind == "" || len(op.Kind) > MaxOpKindLen:
+		return FieldErrorf("kind", "operation %s has no usable kind (1 to %d bytes)", op.ID, MaxOpKindLen)
+	case op.Entity == NilID:
+		return FieldErrorf("entity", "operation %s names no entity", op.ID)
+	case op.At.IsZero():
+		return FieldErrorf("at", "operation %s has no time", op.ID)
+	case len(op.Author) > MaxOpAuthorLen:
+		return FieldErrorf("author", "operation %s has an author longer than %d bytes", op.ID, MaxOpAuthorLen)
+	case len(op.Payload) > MaxOpPayload:
+		return FieldErrorf("payload", "operation %s has a payload of %d bytes; the limit is %d", op.ID, len(op.Payload), MaxOpPayload)
+	case len(op.To) > MaxOpTo:
+		return FieldErrorf("to", "operation %s addresses %d stations; the limit is %d", op.ID, len(op.To), MaxOpTo)
+	case !op.Scope.Valid():
+		return FieldErrorf("scope", "operation %s has an unknown scope %q", op.ID, op.Scope)
+	}
+	for _, id := range op.To {
+		if id == NilID {
+			return FieldErrorf("to", "operation %s addresses the nil station", op.ID)
+		}
+	}
+	return nil
 }
 
 // Operation kinds of the directory. Later capabilities add theirs beside
