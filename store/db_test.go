@@ -3,6 +3,7 @@ package store_test
 import (
 	"bytes"
 	"crypto/rand"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -162,7 +163,7 @@ func TestOpenNewerSchemaIsRefused(t *testing.T) {
 	_, err = store.Open(dir)
 	wantCode(t, err, app.ETOONEW)
 	msg := err.Error()
-	for _, want := range []string{path, "newer DutyRoom", "schema 7", "knows up to 1", "restore a backup"} {
+	for _, want := range []string{path, "newer DutyRoom", "schema 7", fmt.Sprintf("knows up to %d", store.SchemaVersion), "restore a backup"} {
 		if !strings.Contains(msg, want) {
 			t.Errorf("message %q lacks %q", msg, want)
 		}

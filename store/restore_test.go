@@ -201,7 +201,7 @@ func TestRestoreOfDamagedFileLeavesDatabaseUntouched(t *testing.T) {
 func TestCheckFileRefusesNewerSchema(t *testing.T) {
 	db := storetest.Open(t)
 	backup := writeBackup(t, db)
-	setSchema(t, backup, 2)
+	setSchema(t, backup, store.SchemaVersion+1)
 	err := store.CheckFile(backup)
 	wantCode(t, err, app.ETOONEW)
 	wantCode(t, store.Restore(filepath.Dir(db.Path()), backup), app.ETOONEW)
