@@ -1,0 +1,54 @@
+package roster
+
+import (
+	"context"
+	"time"
+
+	"dutyroom/app"
+)
+
+// NoticeKind says why a person is told about their duties.
+type NoticeKind string
+
+const (
+	NoticePublished    NoticeKind = "published"     // a month holding their duties was published
+	NoticeChanged      NoticeKind = "changed"       // a published duty of theirs was given or taken away
+	NoticeSwapApproved NoticeKind = "swap_approved" // a swap they are part of was approved
+	NoticeSwapRejected NoticeKind = "swap_rejected" // a swap they are part of was rejected
+)
+
+// Notice tells one person that their duties changed. Services that return
+// people to notify also keep a Notice for each, so a person who was not at
+// the screen when it happened still sees it.
+type Notice struct {
+	ID      app.ID
+	Person  app.ID
+	Station app.ID
+	At      time.Time
+	Kind    NoticeKind
+	Month   Month  // the roster month it concerns
+	Day     Date   // the duty day, zero for a whole month
+	Post    Post   // the post, zero for a whole month
+	Message string // in English, naming the day, post and people, e.g. "2026-10-03 leader: 张三 → 李四"
+	Read    bool
+}
+
+// NoticeService keeps each person's notices.
+type NoticeService interface {
+	// Notices returns a person's notices, newest first; unread only when asked.
+	Notices(ctx context.Context, person app.ID, unreadOnly bool) ([]Notice, error)
+	// MarkNoticeRead marks one notice read. ENOTFOUND.
+	MarkNoticeRead(ctx context.Context, person, id app.ID) error
+}
+
+// Planner runs the generator on what is stored: the station's settings,
+// special periods and people, their absences and their duties at every
+// station, and the year before the range for fairness.
+type Planner interface {
+	// Generate fills the station's posts from..to and saves them as the
+	// draft, keeping manual assignments, with one Change per post that
+	// differs. It returns the result (gaps, fairness, warnings) and, where
+	// a month in the range was published, the people to notify. EINVALID,
+	// ENOTFOUND for an unknown station, EFORBIDDEN.
+	Generate(ctx context.Context, station app.ID, from, to Date) (res GenerateResult, notify []app.ID, err error)
+}
