@@ -65,8 +65,35 @@ import (
 //	│   └── <station id><day><entry id> → JSON           logRecord
 //	├── duty_checkins
 //	│   └── <station id><day><person id> → JSON          checkInRecord: one per person and day
-//	└── duty_handovers
-//	    └── <station id><day> → JSON                     handoverRecord
+//	├── duty_handovers
+//	│   └── <station id><day> → JSON                     handoverRecord
+//	│
+//	│   incidents (migration 3, incident*.go); <time> is 12 bytes, Unix seconds with the
+//	│   sign bit flipped and then nanoseconds, so keys sort by instant
+//	├── incidents
+//	│   └── <incident id> → JSON                         incident.Incident
+//	├── incident_register
+//	│   └── <received time><incident id> → entry         what the register filters and searches, binary (incidentcodec.go)
+//	├── incidents_by_station
+//	│   └── <station id><incident id> → <received time>  under the receiving station and the place's station
+//	├── incidents_by_due
+//	│   └── <next due><incident id> → <received time>    only incidents with a report still to send
+//	├── incident_tasks
+//	│   └── <incident id><task id> → header + JSON       incident.ReportTask; the header serves statistics
+//	├── incident_task_ids
+//	│   └── <task id> → incident id
+//	├── incident_tasks_open
+//	│   └── <incident id><task id> → nil                tasks pending or signed
+//	├── incident_reports
+//	│   └── <incident id><report id> → JSON              incident.Report
+//	├── incident_report_ids
+//	│   └── <report id> → incident id
+//	├── incident_events
+//	│   └── <incident id><event id> → JSON               incident.Event: written once, never changed or removed
+//	├── incident_settings
+//	│   └── <station id> → JSON                          incident.Settings; absent: the nearest ancestor's, then the defaults
+//	└── incident_blobs
+//	    └── <sha256 digest> → bytes                      attachment contents, stored once per content
 //
 // Ids are uuid v7 in their 16 raw bytes, so keys sort by creation time, and
 // a composite key is two ids back to back (32 bytes). Integers are

@@ -22,11 +22,12 @@ type migration struct {
 var migrations = []migration{
 	{version: 1, name: "create the directory and outbox buckets", migrate: createDirectoryV1},
 	{version: 2, name: "create the roster, calendar and duty log buckets", migrate: createRosterV2},
+	{version: 3, name: "create the incident buckets", migrate: createIncidentsV3},
 }
 
 // SchemaVersion is the schema this program writes: the version of the last
 // migration (a test holds the two together).
-const SchemaVersion = 2
+const SchemaVersion = 3
 
 func createDirectoryV1(tx *bolt.Tx) error {
 	root, err := tx.CreateBucketIfNotExists(bucketV1)
