@@ -381,7 +381,12 @@ func (t *table) readSimple(row *tableRow, day roster.Date, cols columns) {
 		return
 	}
 	ref := parsePerson(row.cell(cols.name))
-	if phone := app.NormalisePhone(row.cell(cols.phone)); phone != "" {
+	if text := row.cell(cols.phone); text != "" {
+		phone, ok := readPhone(text)
+		if !ok {
+			t.errorf(row.n, "%q is not a phone number (e.g. 13907430001 or 0743-8221234)", text)
+			return
+		}
 		if ref.phone != "" && ref.phone != phone {
 			t.errorf(row.n, "two phone numbers for one duty: %s and %s", ref.phone, phone)
 			return
@@ -461,7 +466,7 @@ func (t *table) checkDays() {
 		if first, dup := posts[slot{e.day, e.post}]; dup {
 			hint := ""
 			if t.simple {
-				hint = fmt.Sprintf(" (number the seats: %s 2)", roleNames[e.post.Role])
+				hint = fmt.Sprintf(" (if both are meant, number the seats: %s 2)", roleNames[e.post.Role])
 			}
 			t.errorf(e.row, "%s of %s is given twice: %s %d and %s %d%s",
 				PostName(e.post), e.day, t.unit, first.row, t.unit, e.row, hint)
@@ -529,8 +534,8 @@ func parsePerson(s string) personRef {
 	var ref personRef
 	var name []string
 	for _, w := range strings.Fields(s) {
-		if app.ValidatePhone(w) == nil {
-			ref.phone = app.NormalisePhone(w)
+		if phone, ok := readPhone(w); ok {
+			ref.phone = phone
 			ref.phones++
 			continue
 		}
@@ -538,6 +543,19 @@ func parsePerson(s string) personRef {
 	}
 	ref.name = strings.Join(name, " ")
 	return ref
+}
+
+// readPhone returns s as the directory stores phones, if it is one. Mobiles
+// are often written in groups, 139-0743-0001, which the directory never
+// stores, so the dashes go.
+func readPhone(s string) (string, bool) {
+	if mobile := strings.ReplaceAll(app.NormalisePhone(s), "-", ""); app.ValidateMobile(mobile) == nil {
+		return mobile, true
+	}
+	if app.ValidatePhone(s) == nil {
+		return app.NormalisePhone(s), true
+	}
+	return "", false
 }
 
 // lookup finds the people a file names. Names are looked up among the
