@@ -92,8 +92,19 @@ import (
 //	│   └── <incident id><event id> → JSON               incident.Event: written once, never changed or removed
 //	├── incident_settings
 //	│   └── <station id> → JSON                          incident.Settings; absent: the nearest ancestor's, then the defaults
-//	└── incident_blobs
-//	    └── <sha256 digest> → bytes                      attachment contents, stored once per content
+//	├── incident_blobs
+//	│   └── <sha256 digest> → bytes                      attachment contents, stored once per content
+//	│
+//	│   sync with a hub (migration 4, inbox.go)
+//	├── sent
+//	│   └── <seq> → JSON                                 app.Operation the hub acknowledged, kept to re-send to a restored hub
+//	├── sync
+//	│   ├── epoch    → text                              the hub's epoch the cursor belongs to
+//	│   └── position → uint64                            the last position of the hub's log read
+//	├── applied
+//	│   └── <operation id> → nil                         incoming operations applied or kept: each at most once
+//	└── kept
+//	    └── <operation id> → JSON                        keptRecord: incoming operations not applied, with the reason
 //
 // Ids are uuid v7 in their 16 raw bytes, so keys sort by creation time, and
 // a composite key is two ids back to back (32 bytes). Integers are

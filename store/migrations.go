@@ -23,11 +23,12 @@ var migrations = []migration{
 	{version: 1, name: "create the directory and outbox buckets", migrate: createDirectoryV1},
 	{version: 2, name: "create the roster, calendar and duty log buckets", migrate: createRosterV2},
 	{version: 3, name: "create the incident buckets", migrate: createIncidentsV3},
+	{version: 4, name: "create the sync buckets: cursor, applied ids, kept and sent operations", migrate: createSyncV4},
 }
 
 // SchemaVersion is the schema this program writes: the version of the last
 // migration (a test holds the two together).
-const SchemaVersion = 3
+const SchemaVersion = 4
 
 func createDirectoryV1(tx *bolt.Tx) error {
 	root, err := tx.CreateBucketIfNotExists(bucketV1)
