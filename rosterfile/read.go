@@ -21,13 +21,13 @@ import (
 // far bigger than that are not rosters, and reading them would only eat
 // memory.
 const (
-	maxFileBytes   = 8 << 20
-	maxRows        = 20000
-	maxHeaderRow   = 20 // the column names must appear within the first rows
-	maxErrors      = 50 // errors listed before "and N more"
-	maxCellRunes   = 500
-	maxUnzipBytes  = 64 << 20
-	maxUnzipXMLRow = 16 << 20
+	maxFileBytes     = 8 << 20
+	maxRows          = 20000
+	maxHeaderRow     = 20 // the column names must appear within the first rows
+	maxErrors        = 50 // errors listed before "and N more"
+	maxCellRunes     = 500
+	maxUnzipBytes    = 64 << 20
+	maxUnzipXMLBytes = 16 << 20
 )
 
 // RowError is one problem of an import file.
@@ -97,7 +97,7 @@ func ReadXLSX(r io.Reader, station app.Station, people []app.Person) ([]roster.A
 	}
 	f, err := excelize.OpenReader(bytes.NewReader(data), excelize.Options{
 		UnzipSizeLimit:    maxUnzipBytes,
-		UnzipXMLSizeLimit: maxUnzipXMLRow,
+		UnzipXMLSizeLimit: maxUnzipXMLBytes,
 	})
 	if err != nil {
 		return nil, fileError("row", "not a readable .xlsx workbook: "+err.Error())

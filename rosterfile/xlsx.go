@@ -154,7 +154,7 @@ func buildWall(f *excelize.File, m *MonthSheet) error {
 			return err
 		}
 	}
-	if err := f.SetCellStyle(sheet, "A2", lastCol+"2", st.header); err != nil {
+	if err := f.SetCellStyle(sheet, fmt.Sprintf("A%d", headerRow), fmt.Sprintf("%s%d", lastCol, headerRow), st.header); err != nil {
 		return err
 	}
 	if err := f.SetRowHeight(sheet, headerRow, headerHeight); err != nil {
