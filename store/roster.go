@@ -73,7 +73,8 @@ func createRosterV2(tx *bolt.Tx) error {
 
 // Rosters keeps duty rosters, the holiday calendar and the duty log. It
 // implements roster.Service (with roster.CalendarService and
-// roster.DutyLogService), roster.Planner and roster.NoticeService.
+// roster.DutyLogService), roster.Planner, roster.Importer and
+// roster.NoticeService.
 type Rosters struct {
 	db *DB
 }
@@ -82,6 +83,7 @@ var (
 	_ roster.Service       = (*Rosters)(nil)
 	_ roster.Planner       = (*Rosters)(nil)
 	_ roster.NoticeService = (*Rosters)(nil)
+	_ roster.Importer      = (*Rosters)(nil)
 )
 
 // NewRosters returns the roster service of db.

@@ -446,28 +446,62 @@ func saveGenerated(tx *txn, st app.Station, from, to roster.Date, as []roster.As
 			return nil, changed(e)
 		}
 	}
-	changes := roster.Diff(existing, as)
-	for i := range changes {
-		c := &changes[i]
-		c.Reason = reason
-		if c.After == app.NilID {
-			if err := deleteAssignment(tx, stored[slotKey{c.Day, c.Post}]); err != nil {
-				return nil, err
+	return applyBatch(tx, st, existing, as, reason, roster.OpGenerate)
+}
+
+// applyBatch makes the station's posts of a checked range what as says:
+// posts that change holder or manual flag are written, posts missing from as
+// cleared. It records a Change per post whose holder differs and one
+// operation per month touched (months are what an office drafts and
+// publishes, and it bounds the size of one operation), and returns the
+// people to notify on published months.
+func applyBatch(tx *txn, st app.Station, existing, as []roster.Assignment, reason, kind string) ([]app.ID, error) {
+	stored := make(map[slotKey]roster.Assignment, len(existing))
+	for _, e := range existing {
+		stored[slotKey{e.Day, e.Post}] = e
+	}
+	people := personCache{tx: tx}
+	for _, a := range as {
+		if s, ok := stored[slotKey{a.Day, a.Post}]; ok && s.Person == a.Person {
+			if s.Manual != a.Manual {
+				if err := putAssignment(tx, a); err != nil {
+					return nil, err
+				}
 			}
 			continue
 		}
-		duties, err := personDuties(tx, c.After, c.Day, c.Day)
+		duties, err := personDuties(tx, a.Person, a.Day, a.Day)
 		if err != nil {
 			return nil, err
 		}
 		for _, d := range duties {
 			if d.Station != st.ID {
-				p, _ := people.find(c.After)
-				return nil, app.Errorf(app.ECONFLICT, "%s is on duty at another station on %s", p.Name, c.Day)
+				p, _ := people.find(a.Person)
+				return nil, app.Errorf(app.ECONFLICT, "%s is on duty at another station on %s", p.Name, a.Day)
 			}
 		}
-		if err := putAssignment(tx, roster.Assignment{Station: st.ID, Day: c.Day, Post: c.Post, Person: c.After}); err != nil {
-			return nil, err
+	}
+	changes := roster.Diff(existing, as)
+	byPost := make(map[slotKey]roster.Assignment, len(as))
+	for _, a := range as {
+		byPost[slotKey{a.Day, a.Post}] = a
+	}
+	// Clear first: a person who moves from one post of a day to another
+	// must leave the old one before taking the new.
+	for _, c := range changes {
+		if old, ok := stored[slotKey{c.Day, c.Post}]; ok {
+			if err := deleteAssignment(tx, old); err != nil {
+				return nil, err
+			}
+		}
+	}
+	for i := range changes {
+		c := &changes[i]
+		c.Reason = reason
+		if c.After != app.NilID {
+			if err := putAssignment(tx, byPost[slotKey{c.Day, c.Post}]); err != nil {
+				return nil, err
+			}
 		}
 	}
 	if len(changes) == 0 {
@@ -476,15 +510,13 @@ func saveGenerated(tx *txn, st app.Station, from, to roster.Date, as []roster.As
 	if err := recordChanges(tx, changes); err != nil {
 		return nil, err
 	}
-	// One operation per month touched: months are what a duty office
-	// drafts and publishes, and it bounds the size of one operation.
 	for start := 0; start < len(changes); {
 		m := roster.MonthOf(changes[start].Day)
 		end := start
 		for end < len(changes) && roster.MonthOf(changes[end].Day) == m {
 			end++
 		}
-		payload := generatePayload{Station: st.ID, Month: m, Reason: reason}
+		payload := batchPayload{Station: st.ID, Month: m, Reason: reason, Manual: kind == roster.OpImport}
 		for i := start; i < end; i++ {
 			payload.Changes = append(payload.Changes, toChangeRecord(&changes[i]))
 		}
@@ -492,7 +524,7 @@ func saveGenerated(tx *txn, st app.Station, from, to roster.Date, as []roster.As
 		if err != nil {
 			return nil, err
 		}
-		if _, err := appendOp(tx, roster.OpGenerate, st.ID, buf); err != nil {
+		if _, err := appendOp(tx, kind, st.ID, buf); err != nil {
 			return nil, err
 		}
 		start = end
@@ -500,12 +532,13 @@ func saveGenerated(tx *txn, st app.Station, from, to roster.Date, as []roster.As
 	return noticeChanges(tx, st, changes)
 }
 
-// generatePayload is the operation of a month's generated posts: the
-// changes to apply, each naming its post's holder before and after.
-type generatePayload struct {
+// batchPayload is the operation of a month's generated or imported posts:
+// the changes to apply, each naming its post's holder before and after.
+type batchPayload struct {
 	Station app.ID         `json:"station"`
 	Month   roster.Month   `json:"month"`
 	Reason  string         `json:"reason,omitempty"`
+	Manual  bool           `json:"manual,omitempty"` // the posts it sets were set by hand (imported)
 	Changes []changeRecord `json:"changes"`
 }
 
@@ -720,7 +753,7 @@ func (r *Rosters) Publish(ctx context.Context, station app.ID, m roster.Month, a
 				return err
 			}
 			if len(gaps) > 0 {
-				return app.FieldErrorf("month", "%d posts of %s are empty, the first on %s (%s); fill them, or publish with gaps allowed",
+				return app.Errorf(app.EINVALID, "%d posts of %s are empty, the first on %s (%s); fill them, or publish with gaps allowed",
 					len(gaps), m, gaps[0].day, gaps[0].post)
 			}
 		}
@@ -787,4 +820,94 @@ func noticePublished(tx *txn, st app.Station, m roster.Month, as []roster.Assign
 			Message: fmt.Sprintf("%s roster for %s published; your duties: %s", st.Name, m, strings.Join(duties[id], ", "))})
 	}
 	return order, putNotices(tx, notices)
+}
+
+// ImportAssignments makes the station's posts from..to exactly as, every one
+// set by hand: a roster read from a file the office wrote. Each assignment
+// is checked as SetAssignment checks it, against the batch itself and the
+// duties and absences stored, and nothing is stored unless all pass. It
+// records a Change per post whose holder differs and one operation per
+// month. EINVALID (an assignment outside the range or station, a post given
+// twice, a role not held), ENOTFOUND (unknown station or person), ECONFLICT
+// (two posts of a day, away, on duty at another station), EFORBIDDEN.
+// Returns the rest warnings, and the people to notify on published months.
+func (r *Rosters) ImportAssignments(ctx context.Context, station app.ID, from, to roster.Date, as []roster.Assignment, reason string) (warnings []string, notify []app.ID, err error) {
+	if err := checkRange(from, to); err != nil {
+		return nil, nil, err
+	}
+	batch := make([]roster.Assignment, len(as))
+	for i, a := range as {
+		a.Manual = true
+		batch[i] = a
+	}
+	err = r.db.update(ctx, func(tx *txn) error {
+		st, err := dutyRoomStation(tx, station)
+		if err != nil {
+			return err
+		}
+		settings, err := settingsOf(tx, station)
+		if err != nil {
+			return err
+		}
+		rest := settings.MinRestDays
+		people := personCache{tx: tx}
+		mine := map[app.ID][]roster.Assignment{} // each person's duties in the batch
+		seen := make(map[slotKey]bool, len(batch))
+		for _, a := range batch {
+			switch {
+			case a.Station != st.ID:
+				return app.FieldErrorf("station", "an assignment on %s is for another station than %s", a.Day, st.Name)
+			case !a.Day.Within(from, to):
+				return app.FieldErrorf("day", "an assignment on %s lies outside %s to %s", a.Day, from, to)
+			}
+			if err := a.Validate(); err != nil {
+				return err
+			}
+			if k := (slotKey{a.Day, a.Post}); seen[k] {
+				return app.FieldErrorf("post", "the %s post on %s is given twice", a.Post, a.Day)
+			} else {
+				seen[k] = true
+			}
+			mine[a.Person] = append(mine[a.Person], a)
+		}
+		for _, a := range batch {
+			p, err := people.find(a.Person)
+			if err != nil {
+				return err
+			}
+			// What counts against the person: their duties in the batch and,
+			// from the store, every duty around the day except this
+			// station's in the range, which the batch replaces.
+			stored, err := personDuties(tx, a.Person, a.Day.AddDays(-rest), a.Day.AddDays(rest))
+			if err != nil {
+				return err
+			}
+			duties := mine[a.Person]
+			for _, d := range stored {
+				if d.Station != st.ID || !d.Day.Within(from, to) {
+					duties = append(duties, d)
+				}
+			}
+			away, err := absences(tx, roster.AbsenceFilter{Person: &a.Person, From: &a.Day, To: &a.Day})
+			if err != nil {
+				return err
+			}
+			w, err := roster.CheckAssignment(a, p, duties, away, rest)
+			if err != nil {
+				return fmt.Errorf("%s %s: %w", a.Day, a.Post, err)
+			}
+			warnings = append(warnings, w...)
+		}
+		existing, err := assignmentsRange(tx, station, from, to)
+		if err != nil {
+			return err
+		}
+		roster.SortAssignments(batch)
+		notify, err = applyBatch(tx, st, existing, batch, reason, roster.OpImport)
+		return err
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	return warnings, notify, nil
 }

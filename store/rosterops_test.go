@@ -168,3 +168,96 @@ func TestSaveGeneratedIsAllOrNothing(t *testing.T) {
 	_, err := d.r.SaveGenerated(ctx, d.county.ID, from, to, res.Assignments)
 	wantCode(t, err, app.ECONFLICT)
 }
+
+func TestImportAssignmentsReplacesTheRangeAllOrNothing(t *testing.T) {
+	d := newDemoRosters(t)
+	from, to := day(t, "2026-10-01"), day(t, "2026-10-31")
+	res := d.generate(t, "2026-10-01", "2026-10-31")
+	on := day(t, "2026-10-13")
+	var free app.Person
+	for _, p := range d.staffWith(app.RoleOfficer) {
+		if duties, _ := d.r.PersonDuties(ctx, p.ID, on.AddDays(-1), on.AddDays(1)); len(duties) == 0 {
+			free = p
+			break
+		}
+	}
+	// The file: the generated month with another officer on 2026-10-13
+	// and the standby posts of 2026-10-01 left out.
+	var file []roster.Assignment
+	was := app.NilID
+	for _, a := range res.Assignments {
+		switch {
+		case a.Day == on && a.Post == officerPost:
+			was = a.Person
+			a.Person = free.ID
+		case a.Day == from && a.Post.Role == app.RoleStandby:
+			continue
+		}
+		file = append(file, a)
+	}
+
+	bad := func(edit func([]roster.Assignment) []roster.Assignment) []roster.Assignment {
+		return edit(slices.Clone(file))
+	}
+	leader := d.staffWith(app.RoleLeader)[0]
+	n := outboxLen(t, d.db)
+	for name, c := range map[string]struct {
+		batch []roster.Assignment
+		code  string
+	}{
+		"role not held": {bad(func(b []roster.Assignment) []roster.Assignment {
+			for i := range b {
+				if b[i].Post == officerPost && b[i].Person != leader.ID {
+					b[i].Person = leader.ID
+					break
+				}
+			}
+			return b
+		}), app.EINVALID},
+		"two posts a day": {bad(func(b []roster.Assignment) []roster.Assignment {
+			b[1].Person, b[1].Post = b[0].Person, roster.Post{Role: app.RoleStandby, Index: 5}
+			return b
+		}), app.ECONFLICT},
+		"unknown person": {bad(func(b []roster.Assignment) []roster.Assignment { b[3].Person = app.NewID(); return b }), app.ENOTFOUND},
+		"outside range":  {bad(func(b []roster.Assignment) []roster.Assignment { b[3].Day = day(t, "2026-11-02"); return b }), app.EINVALID},
+	} {
+		_, _, err := d.r.ImportAssignments(ctx, d.county.ID, from, to, c.batch, "imported")
+		if app.ErrorCode(err) != c.code {
+			t.Errorf("%s: %v, want %s", name, err, c.code)
+		}
+	}
+	if !slices.Equal(d.month(t, "2026-10"), res.Assignments) || outboxLen(t, d.db) != n {
+		t.Fatal("a refused import changed the roster or queued operations")
+	}
+
+	_, _, err := d.r.ImportAssignments(ctx, d.county.ID, from, to, file, "imported from 十月值班表.xlsx")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := d.month(t, "2026-10")
+	if len(got) != len(file) {
+		t.Errorf("%d posts after the import, the file has %d", len(got), len(file))
+	}
+	for _, a := range got {
+		if !a.Manual {
+			t.Errorf("imported %s %s is not marked as set by hand", a.Day, a.Post)
+		}
+	}
+	if d.holder(t, on.String(), officerPost) != free.ID {
+		t.Error("the imported officer of 2026-10-13 is not in force")
+	}
+	hist, _ := d.r.History(ctx, d.county.ID, on)
+	if last := hist[len(hist)-1]; last.Before != was || last.After != free.ID || last.Reason != "imported from 十月值班表.xlsx" {
+		t.Errorf("history of 2026-10-13 ends with %+v", last)
+	}
+	if kinds := opsSince(t, d.db, n); !slices.Equal(kinds, []string{roster.OpImport}) {
+		t.Errorf("operations %v", kinds)
+	}
+	// Generating again keeps every imported post.
+	again := d.generate(t, "2026-10-01", "2026-10-31")
+	for _, a := range again.Assignments {
+		if a.Day == on && a.Post == officerPost && a.Person != free.ID {
+			t.Error("regenerating replaced an imported post")
+		}
+	}
+}

@@ -7,6 +7,9 @@ import (
 	"dutyroom/app"
 )
 
+// OpImport is the operation kind of posts read from a roster file.
+const OpImport = "roster.import"
+
 // NoticeKind says why a person is told about their duties.
 type NoticeKind string
 
@@ -51,4 +54,18 @@ type Planner interface {
 	// a month in the range was published, the people to notify. EINVALID,
 	// ENOTFOUND for an unknown station, EFORBIDDEN.
 	Generate(ctx context.Context, station app.ID, from, to Date) (res GenerateResult, notify []app.ID, err error)
+}
+
+// Importer saves a roster read from a file (an .xlsx or .csv the office
+// wrote), all or nothing.
+type Importer interface {
+	// ImportAssignments makes the station's posts from..to exactly as, every
+	// one set by hand (Manual is forced true), with one Change per post that
+	// differs. Each is checked as SetAssignment checks it, and its warnings
+	// (too little rest) are returned. EINVALID (an assignment outside the
+	// range or station, a post given twice, a role not held), ENOTFOUND
+	// (unknown station or person), ECONFLICT (two posts of a day, away, on
+	// duty at another station), EFORBIDDEN. On published months it returns
+	// the people to notify.
+	ImportAssignments(ctx context.Context, station app.ID, from, to Date, as []Assignment, reason string) (warnings []string, notify []app.ID, err error)
 }
