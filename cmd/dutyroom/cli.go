@@ -75,6 +75,10 @@ func (m *Main) Run(args []string) int {
 		err = m.runStation(ctx, args)
 	case "person":
 		err = m.runPerson(ctx, args)
+	case "roster":
+		err = m.runRoster(ctx, args)
+	case "calendar":
+		err = m.runCalendar(ctx, args)
 	case "version":
 		fmt.Fprintf(m.Stdout, "dutyroom %s (schema %d)\n", Version, store.SchemaVersion)
 	case "help", "-h", "--help":

@@ -29,10 +29,19 @@ Commands:
   person list [--station CODE] [--json]
   person add --station CODE --name N [--title T] [--mobile M] [--office O] [--roles leader,officer]
   person remove ID
+  roster generate --station CODE --from DATE --to DATE
+                                draft the roster, keeping posts set by hand
+  roster show --station CODE --month YYYY-MM [--json]
+  roster publish --station CODE --month YYYY-MM [--allow-gaps]
+  roster export --station CODE --month YYYY-MM --format xlsx|ics|csv -o FILE
+  roster import FILE            (export and import: not available yet)
+  calendar import FILE          put a holiday schedule in force, all or nothing
+  calendar show [--year YYYY]   print a year's holidays and make-up working days
   version                       print the version
 
 Tiers: prefecture, county, township, village.
 Roles: leader, cadre, officer, standby, info_officer.
+Dates are YYYY-MM-DD. The calendar file format is in docs/calendar-format.md.
 `
 
 func printUsage() {
