@@ -10,6 +10,7 @@ import (
 	bolt "go.etcd.io/bbolt"
 
 	"dutyroom/app"
+	"dutyroom/app/syncer"
 )
 
 // The sync side of the store: what the hub has acknowledged (sent), how far
@@ -53,13 +54,6 @@ type KeptOp struct {
 	Reason string
 }
 
-// ApplyResult counts what ApplyIncoming did.
-type ApplyResult struct {
-	Applied int // changed the directory
-	Skipped int // applied before, or this station's own
-	Kept    int // stored for later: an unknown kind, or a change that did not fit
-}
-
 // SyncCursor returns the hub epoch and the last log position read; "" and
 // 0 before the first sync.
 func (db *DB) SyncCursor(ctx context.Context) (epoch string, position uint64, err error) {
@@ -83,10 +77,10 @@ func (db *DB) SyncCursor(ctx context.Context) (epoch string, position uint64, er
 // the reason. An operation is never dropped. Errors are only for the
 // file itself (ECORRUPT, EINTERNAL): then nothing is applied and the
 // cursor stays, so the delivery comes again.
-func (db *DB) ApplyIncoming(ctx context.Context, epoch string, position uint64, ops []app.Operation) (ApplyResult, error) {
-	var res ApplyResult
+func (db *DB) ApplyIncoming(ctx context.Context, epoch string, position uint64, ops []app.Operation) (syncer.Applied, error) {
+	var res syncer.Applied
 	err := db.update(ctx, func(tx *txn) error {
-		res = ApplyResult{}
+		res = syncer.Applied{}
 		applied, err := mustBucket(tx.Tx, bucketApplied)
 		if err != nil {
 			return err

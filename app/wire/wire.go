@@ -12,6 +12,8 @@ package wire
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"strconv"
@@ -408,4 +410,40 @@ func DecodeError(env Envelope) *Error {
 		return Errorf(CodeBadMessage, "an error message without a code")
 	}
 	return &e
+}
+
+// Pin is the SHA-256 of a certificate (its DER bytes) in lowercase hex: how
+// a client recognises its hub's self-signed certificate.
+func Pin(certDER []byte) string {
+	sum := sha256.Sum256(certDER)
+	return hex.EncodeToString(sum[:])
+}
+
+// NormalisePin accepts a pin as people copy it (upper or lower case, with
+// colons, spaces or a "sha256:" prefix) and returns Pin's form, or "" when
+// it is not 64 hex digits.
+func NormalisePin(s string) string {
+	s = strings.ToLower(strings.TrimSpace(s))
+	s = strings.TrimPrefix(s, "sha256:")
+	s = strings.TrimPrefix(s, "sha256/")
+	s = strings.NewReplacer(":", "", " ", "", "-", "").Replace(s)
+	if len(s) != 64 {
+		return ""
+	}
+	if _, err := hex.DecodeString(s); err != nil {
+		return ""
+	}
+	return s
+}
+
+// FormatPin groups a pin in fours for reading aloud over the phone.
+func FormatPin(pin string) string {
+	var b strings.Builder
+	for i := 0; i < len(pin); i += 4 {
+		if i > 0 {
+			b.WriteByte(' ')
+		}
+		b.WriteString(pin[i:min(i+4, len(pin))])
+	}
+	return b.String()
 }

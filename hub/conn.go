@@ -1,0 +1,514 @@
+package hub
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/gorilla/websocket"
+	bolt "go.etcd.io/bbolt"
+
+	"dutyroom/app"
+	"dutyroom/app/wire"
+)
+
+// Close codes the hub sends with its close frames.
+const (
+	websocketGoingAway = websocket.CloseGoingAway
+	websocketPolicy    = websocket.ClosePolicyViolation
+	websocketTooBig    = websocket.CloseMessageTooBig
+)
+
+// hardReadLimit is where gorilla itself stops reading a message. Frames
+// between wire.MaxFrame and this are read, answered with a too_large error
+// naming the limit, and the connection closed; beyond it the socket is
+// closed with code 1009 at once, without buffering the frame.
+const hardReadLimit = 4 * wire.MaxFrame
+
+// maxBadMessages is how many malformed or unknown messages a connection
+// may send before the hub stops answering them and hangs up.
+const maxBadMessages = 20
+
+// outFrame is one frame for the write pump; closeCode, when set, makes it
+// the last: the pump writes it, then a close frame, then hangs up.
+type outFrame struct {
+	data      []byte
+	closeCode int
+	reason    string
+}
+
+type conn struct {
+	s     *Server
+	ws    *websocket.Conn
+	addr  string
+	token string
+
+	user    string
+	station app.ID
+	feeds   []Audience
+
+	send      chan outFrame
+	done      chan struct{}
+	closeOnce sync.Once
+	closeCode int
+	reason    string
+
+	// Owned by the table goroutine.
+	live     bool
+	liveFrom uint64
+
+	pulling bool
+	bad     int
+	closing bool // a last frame is queued; the write pump closes after it
+}
+
+// close ends the connection from any goroutine; the write pump sends a
+// close frame with the reason and hangs up.
+func (c *conn) close(code int, reason string) {
+	c.closeOnce.Do(func() {
+		c.closeCode, c.reason = code, reason
+		close(c.done)
+	})
+}
+
+func (s *Server) serveSync(w http.ResponseWriter, r *http.Request) {
+	if s.ctx.Err() != nil {
+		http.Error(w, "the hub is stopping", http.StatusServiceUnavailable)
+		return
+	}
+	if r.URL.RawQuery != "" {
+		// Tokens never travel in a URL, where proxies and logs keep them.
+		s.metrics.refusal(wire.CodeBadMessage)
+		s.log.Warn("refused a sync request with a query string", "addr", clientAddr(r))
+		http.Error(w, "the sync endpoint takes no query; send the token in the hello message", http.StatusBadRequest)
+		return
+	}
+	ws, err := s.upgrader.Upgrade(w, r, nil)
+	if err != nil {
+		s.metrics.refusal(wire.CodeBadMessage)
+		s.log.Warn("websocket upgrade refused", "addr", clientAddr(r), "err", err)
+		return
+	}
+	c := &conn{
+		s:    s,
+		ws:   ws,
+		addr: clientAddr(r),
+		send: make(chan outFrame, s.cfg.SendQueue),
+		done: make(chan struct{}),
+	}
+	ws.SetReadLimit(hardReadLimit)
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		c.serve()
+	}()
+}
+
+// serve runs the handshake and then the read pump, in the connection's
+// own goroutine; the write pump starts once the client is welcome.
+func (c *conn) serve() {
+	defer c.ws.Close()
+	welcome, err := c.handshake()
+	if err != nil {
+		var we *wire.Error
+		if !errors.As(err, &we) {
+			we = wire.Errorf(wire.CodeInternal, "the hub failed during the handshake")
+			c.s.log.Error("handshake failed", "addr", c.addr, "err", err)
+		}
+		c.s.refuse(c, we, "refused a connection")
+		_ = c.ws.SetWriteDeadline(time.Now().Add(c.s.cfg.WriteWait))
+		_ = c.ws.WriteMessage(websocket.TextMessage, wire.EncodeError("", we))
+		_ = c.ws.WriteMessage(websocket.CloseMessage, websocket.FormatCloseMessage(websocketPolicy, we.Code))
+		return
+	}
+	c.feeds = c.s.router.Feeds(c.s.writer.tree.Load(), c.station)
+	select {
+	case c.s.register <- c:
+	case <-c.s.ctx.Done():
+		return
+	}
+	defer func() {
+		c.close(websocket.CloseNormalClosure, "")
+		select {
+		case c.s.unregister <- c:
+		case <-c.s.ctx.Done():
+		}
+	}()
+	c.s.log.Info("client connected", "user", c.user, "station", c.station, "addr", c.addr)
+	pumpDone := make(chan struct{})
+	go func() {
+		defer close(pumpDone)
+		c.writePump()
+	}()
+	c.queue(welcome)
+	c.readPump()
+	if c.closing {
+		// Let the write pump deliver the error that explains the close.
+		select {
+		case <-pumpDone:
+		case <-time.After(c.s.cfg.WriteWait):
+		}
+	}
+	c.close(websocket.CloseNormalClosure, "")
+	<-pumpDone
+	c.s.log.Info("client disconnected", "user", c.user, "station", c.station, "addr", c.addr, "reason", c.reason)
+}
+
+// readFrame reads one message, enforcing the frame limit with an error
+// the client can read.
+func (c *conn) readFrame() ([]byte, error) {
+	typ, r, err := c.ws.NextReader()
+	if err != nil {
+		return nil, err
+	}
+	if typ != websocket.TextMessage {
+		return nil, wire.Errorf(wire.CodeBadMessage, "binary frames are not part of the protocol; send JSON text")
+	}
+	frame, err := io.ReadAll(io.LimitReader(r, wire.MaxFrame+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(frame) > wire.MaxFrame {
+		return nil, wire.Errorf(wire.CodeTooLarge, "a frame is at most %d bytes", wire.MaxFrame)
+	}
+	return frame, nil
+}
+
+// handshake reads the hello, checks the version and the credentials, and
+// returns the welcome frame.
+func (c *conn) handshake() ([]byte, error) {
+	_ = c.ws.SetReadDeadline(time.Now().Add(c.s.cfg.HelloWait))
+	frame, err := c.readFrame()
+	if err != nil {
+		var we *wire.Error
+		if errors.As(err, &we) {
+			return nil, we
+		}
+		if errors.Is(err, websocket.ErrReadLimit) {
+			return nil, wire.Errorf(wire.CodeTooLarge, "a frame is at most %d bytes", wire.MaxFrame)
+		}
+		return nil, wire.Errorf(wire.CodeBadMessage, "no hello within %s: %v", c.s.cfg.HelloWait, err)
+	}
+	env, err := wire.DecodeEnvelope(frame)
+	if err != nil {
+		return nil, err
+	}
+	if env.Type != wire.TypeHello {
+		return nil, wire.Errorf(wire.CodeBadMessage, "the first message must be a hello, not %q", env.Type)
+	}
+	hello, err := wire.DecodeHello(env)
+	if err != nil {
+		return nil, err
+	}
+	var sess Session
+	token := hello.Token
+	if hello.Login != nil {
+		token, sess, err = c.s.login(c, hello.Login)
+	} else {
+		sess, err = c.s.db.Authenticate(token)
+	}
+	if err != nil {
+		return nil, err
+	}
+	c.user, c.station, c.token = sess.User, sess.Station, token
+	if c.s.writer.tree.Load().Station(c.station) == nil {
+		return nil, wire.Errorf(wire.CodeForbidden, "the account %s belongs to station %s, which is no longer in the hub's tree", sess.User, sess.Station)
+	}
+	var head, lastSeq uint64
+	err = c.s.db.bolt.View(func(tx *bolt.Tx) error {
+		head = lastPosition(tx)
+		lastSeq, _ = u64Value(bucket(tx, bucketOrigins).Get(c.station[:]))
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	w := wire.Welcome{
+		Version: wire.Version, Epoch: c.s.db.Epoch(), Station: c.station, User: c.user,
+		Expires: sess.Expires, Head: head, LastSeq: lastSeq,
+		MaxFrame: wire.MaxFrame, MaxPushOps: wire.MaxPushOps,
+	}
+	if hello.Login != nil {
+		w.Token = token
+	}
+	return wire.Encode(wire.TypeWelcome, env.ID, w)
+}
+
+// login checks a password under the throttle.
+func (s *Server) login(c *conn, l *wire.Login) (string, Session, error) {
+	userKey, addrKey := "user:"+l.User, "addr:"+c.addr
+	c.user = l.User
+	now := time.Now()
+	if wait := s.throttle.wait(now, userKey, addrKey); wait > 0 {
+		return "", Session{}, wire.Errorf(wire.CodeThrottled, "too many failed logins for %s or from %s; try again in %s", l.User, c.addr, wait.Round(time.Second))
+	}
+	select {
+	case s.hashing <- struct{}{}:
+	case <-s.ctx.Done():
+		return "", Session{}, wire.Errorf(wire.CodeUnavailable, "the hub is stopping")
+	}
+	token, sess, err := s.db.Login(l.User, l.Password, s.cfg.SessionTTL)
+	<-s.hashing
+	var we *wire.Error
+	switch {
+	case errors.As(err, &we):
+		s.throttle.fail(time.Now(), userKey, addrKey)
+		return "", Session{}, err
+	case err != nil:
+		return "", Session{}, err
+	}
+	s.throttle.succeed(userKey)
+	s.metrics.logins.Add(1)
+	s.log.Info("login", "user", sess.User, "station", sess.Station, "addr", c.addr)
+	return token, sess, nil
+}
+
+// queue hands a frame to the write pump, waiting if the queue is full:
+// answers to the client's own requests are never dropped, and a client
+// that does not read stops being read (its pushes wait in TCP) until the
+// ping deadline ends it.
+func (c *conn) queue(frame []byte) bool {
+	select {
+	case c.send <- outFrame{data: frame}:
+		return true
+	case <-c.done:
+		return false
+	}
+}
+
+// queueLast queues a frame and then closes the connection after it.
+func (c *conn) queueLast(frame []byte, code int, reason string) {
+	c.closing = true
+	select {
+	case c.send <- outFrame{data: frame, closeCode: code, reason: reason}:
+	case <-c.done:
+	}
+}
+
+func (c *conn) writePump() {
+	ticker := time.NewTicker(c.s.cfg.PingInterval)
+	defer func() {
+		ticker.Stop()
+		_ = c.ws.SetWriteDeadline(time.Now().Add(time.Second))
+		_ = c.ws.WriteMessage(websocket.CloseMessage, websocket.FormatCloseMessage(c.closeCode, c.reason))
+		c.ws.Close()
+	}()
+	for {
+		select {
+		case f := <-c.send:
+			_ = c.ws.SetWriteDeadline(time.Now().Add(c.s.cfg.WriteWait))
+			if err := c.ws.WriteMessage(websocket.TextMessage, f.data); err != nil {
+				c.close(websocket.CloseAbnormalClosure, "write failed")
+				return
+			}
+			if f.closeCode != 0 {
+				c.close(f.closeCode, f.reason)
+				return
+			}
+		case <-ticker.C:
+			if err := c.ws.WriteControl(websocket.PingMessage, nil, time.Now().Add(c.s.cfg.WriteWait)); err != nil {
+				c.close(websocket.CloseAbnormalClosure, "ping failed")
+				return
+			}
+		case <-c.done:
+			return
+		}
+	}
+}
+
+func (c *conn) readPump() {
+	extend := func() { _ = c.ws.SetReadDeadline(time.Now().Add(c.s.cfg.PongWait)) }
+	extend()
+	c.ws.SetPongHandler(func(string) error { extend(); return nil })
+	for {
+		frame, err := c.readFrame()
+		if err != nil {
+			var we *wire.Error
+			switch {
+			case errors.As(err, &we):
+				c.s.refuse(c, we, "refused a frame")
+				code := websocketPolicy
+				if we.Code == wire.CodeTooLarge {
+					code = websocketTooBig
+				}
+				c.queueLast(wire.EncodeError("", we), code, we.Code)
+			case errors.Is(err, websocket.ErrReadLimit):
+				c.s.refuse(c, wire.Errorf(wire.CodeTooLarge, "a frame over %d bytes", hardReadLimit), "refused a frame")
+			}
+			return
+		}
+		extend()
+		env, err := wire.DecodeEnvelope(frame)
+		if err == nil {
+			err = c.handle(env)
+		}
+		if err != nil {
+			var we *wire.Error
+			if !errors.As(err, &we) {
+				c.s.log.Error("internal error serving a client", "user", c.user, "station", c.station, "err", err)
+				we = wire.Errorf(wire.CodeInternal, "the hub failed; details are in its log")
+			}
+			c.s.refuse(c, we, "refused a message")
+			c.bad++
+			if c.bad >= maxBadMessages {
+				c.queueLast(wire.EncodeError(env.ID, wire.Errorf(we.Code, "%s (%d refused messages: closing)", we.Message, c.bad)), websocketPolicy, "too many refused messages")
+				return
+			}
+			if !c.queue(wire.EncodeError(env.ID, we)) {
+				return
+			}
+		}
+		select {
+		case <-c.done:
+			return
+		default:
+		}
+	}
+}
+
+// handle serves one message after the handshake. A returned *wire.Error is
+// sent to the client; the connection stays open.
+func (c *conn) handle(env wire.Envelope) error {
+	switch env.Type {
+	case wire.TypePush:
+		return c.handlePush(env)
+	case wire.TypePull:
+		p, err := wire.DecodePull(env)
+		if err != nil {
+			return err
+		}
+		if c.pulling {
+			return wire.Errorf(wire.CodeBadMessage, "pull: this connection already pulls; reconnect to start from another cursor")
+		}
+		c.pulling = true
+		c.s.wg.Add(1)
+		go func() {
+			defer c.s.wg.Done()
+			c.feed(p.Cursor)
+		}()
+		return nil
+	case wire.TypeLogout:
+		if err := c.s.db.Logout(c.token); err != nil {
+			return err
+		}
+		c.s.log.Info("logout", "user", c.user, "station", c.station, "addr", c.addr)
+		c.close(websocket.CloseNormalClosure, "logged out")
+		return nil
+	case wire.TypeHello:
+		return wire.Errorf(wire.CodeBadMessage, "hello: this connection is already open")
+	}
+	return wire.Errorf(wire.CodeUnknownType, "unknown message type %q (this hub speaks protocol %s)", env.Type, wire.Version)
+}
+
+func (c *conn) handlePush(env wire.Envelope) error {
+	push, err := wire.DecodePush(env)
+	if err != nil {
+		return err
+	}
+	for _, op := range push.Ops {
+		if op.Origin != c.station {
+			return &wire.Error{Code: wire.CodeForbidden, Op: op.ID, Seq: op.Seq,
+				Message: fmt.Sprintf("push: operation %s comes from station %s, but this session belongs to station %s; a station sends only its own operations", op.ID, op.Origin, c.station)}
+		}
+	}
+	var res pushResult
+	err = c.s.writer.submit(c.s.ctx, func(tx *bolt.Tx, st *txState) (err error) {
+		res, err = applyPush(tx, st, c.station, push.Ops)
+		return err
+	})
+	if err != nil {
+		if errors.Is(err, errStopping) {
+			return wire.Errorf(wire.CodeUnavailable, "the hub is stopping; push again after reconnecting")
+		}
+		return wire.Errorf(wire.CodeInternal, "%s", app.ErrorMessage(err))
+	}
+	c.s.metrics.opsIn.Add(int64(res.stored))
+	c.s.metrics.opsDup.Add(int64(res.dups))
+	c.s.metrics.opsRefused.Add(int64(len(res.refused)))
+	for _, r := range res.refused {
+		c.s.refuse(c, r, "refused an operation")
+		if !c.queue(wire.EncodeError(env.ID, r)) {
+			return nil
+		}
+	}
+	ack, _ := wire.Encode(wire.TypeAck, env.ID, wire.Ack{Through: res.through})
+	if !c.queue(ack) {
+		return nil
+	}
+	if res.stop != nil {
+		return res.stop
+	}
+	return nil
+}
+
+// feed sends the backlog after the cursor in pages read from the file,
+// then asks the table to go live. Reading from the file, not from memory,
+// is what lets any client, however far behind, catch up without the hub
+// holding its backlog.
+func (c *conn) feed(cur wire.Cursor) {
+	pos := cur.Position
+	epoch := c.s.db.Epoch()
+	if cur.Epoch != epoch {
+		pos = 0
+	}
+	for {
+		var page feedRead
+		err := c.s.db.bolt.View(func(tx *bolt.Tx) (err error) {
+			page, err = readFeeds(tx, c.feeds, c.station, pos, 1024, wire.MaxFrame-4096)
+			return err
+		})
+		if err != nil {
+			c.s.log.Error("cannot read the log for a client", "station", c.station, "err", err)
+			c.queueLast(wire.EncodeError("", wire.Errorf(wire.CodeInternal, "the hub cannot read its log")), websocket.CloseInternalServerErr, "internal error")
+			return
+		}
+		if cur.Epoch == epoch && pos > page.head {
+			// The client has read further than this log goes: the file is
+			// older than what clients saw, though the boot check did not
+			// catch it (a copy taken and put back within one run). Every
+			// cursor of this epoch is suspect, not only this one: start a
+			// new epoch, so that every client re-sends and re-pulls.
+			c.s.log.Warn("a client's cursor is beyond the log's head: the database looks restored from an older copy; starting a new epoch", "station", c.station, "cursor", pos, "head", page.head)
+			c.s.rotateEpoch()
+			return
+		}
+		if len(page.items) > 0 {
+			frame := make([]byte, 0, wire.MaxFrame)
+			frame = append(frame, `{"type":"ops","data":{"epoch":"`+epoch+`","ops":[`...)
+			for i, item := range page.items {
+				if i > 0 {
+					frame = append(frame, ',')
+				}
+				frame = append(frame, item...)
+			}
+			frame = append(frame, `]}}`...)
+			if !c.queue(frame) {
+				return
+			}
+			c.s.metrics.opsOut.Add(int64(len(page.items)))
+		}
+		pos = page.last
+		if !page.done {
+			continue
+		}
+		reply := make(chan bool, 1)
+		select {
+		case c.s.goLive <- goLiveReq{c: c, head: page.head, reply: reply}:
+		case <-c.done:
+			return
+		case <-c.s.ctx.Done():
+			return
+		}
+		if <-reply {
+			return
+		}
+		select {
+		case <-c.done:
+			return
+		default:
+		}
+	}
+}

@@ -1,0 +1,99 @@
+package hub
+
+import (
+	"fmt"
+	"net/http"
+	"sort"
+	"strings"
+	"sync"
+	"sync/atomic"
+)
+
+// metrics are the hub's counters, written out in the Prometheus text
+// format by hand: a handful of lines does not need a client library.
+type metrics struct {
+	connections atomic.Int64
+	logins      atomic.Int64
+	opsIn       atomic.Int64
+	opsDup      atomic.Int64
+	opsRefused  atomic.Int64
+	opsOut      atomic.Int64
+	slowDrops   atomic.Int64
+
+	mu       sync.Mutex
+	refusals map[string]int64
+}
+
+func (m *metrics) refusal(code string) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.refusals == nil {
+		m.refusals = make(map[string]int64)
+	}
+	m.refusals[code]++
+}
+
+// Refusals returns the refusals counted so far by code.
+func (s *Server) Refusals() map[string]int64 {
+	s.metrics.mu.Lock()
+	defer s.metrics.mu.Unlock()
+	out := make(map[string]int64, len(s.metrics.refusals))
+	for k, v := range s.metrics.refusals {
+		out[k] = v
+	}
+	return out
+}
+
+// queueDepths asks the table for the frames waiting across connections
+// and the longest single queue.
+func (s *Server) queueDepths() (total, longest int, ok bool) {
+	done := make(chan struct{})
+	q := func(t *table) {
+		for c := range t.conns {
+			n := len(c.send)
+			total += n
+			longest = max(longest, n)
+		}
+		close(done)
+	}
+	select {
+	case s.queries <- q:
+		<-done
+		return total, longest, true
+	case <-s.ctx.Done():
+		return 0, 0, false
+	}
+}
+
+func (s *Server) serveMetrics(w http.ResponseWriter, r *http.Request) {
+	var b strings.Builder
+	metric := func(name, typ, help string, value int64) {
+		fmt.Fprintf(&b, "# HELP %s %s\n# TYPE %s %s\n%s %d\n", name, help, name, typ, name, value)
+	}
+	m := &s.metrics
+	metric("dutyhub_connections", "gauge", "Clients connected and past the handshake.", m.connections.Load())
+	metric("dutyhub_logins_total", "counter", "Successful password logins.", m.logins.Load())
+	metric("dutyhub_operations_in_total", "counter", "Operations stored from pushes.", m.opsIn.Load())
+	metric("dutyhub_operations_duplicate_total", "counter", "Pushed operations already stored, skipped.", m.opsDup.Load())
+	metric("dutyhub_operations_refused_total", "counter", "Pushed operations refused (forbidden or invalid).", m.opsRefused.Load())
+	metric("dutyhub_operations_out_total", "counter", "Operations delivered to clients, counted per recipient.", m.opsOut.Load())
+	metric("dutyhub_slow_client_drops_total", "counter", "Connections dropped because their send queue was full.", m.slowDrops.Load())
+	metric("dutyhub_commits_total", "counter", "Group commits of the log writer.", s.writer.commits.Load())
+	metric("dutyhub_writer_queue", "gauge", "Writes waiting for the log writer.", int64(len(s.writer.jobs)))
+	if total, longest, ok := s.queueDepths(); ok {
+		metric("dutyhub_send_queue_frames", "gauge", "Frames waiting to be written, over all connections.", int64(total))
+		metric("dutyhub_send_queue_longest", "gauge", "Frames waiting on the busiest connection.", int64(longest))
+	}
+	b.WriteString("# HELP dutyhub_refusals_total Requests refused, by error code; each is also logged.\n# TYPE dutyhub_refusals_total counter\n")
+	refusals := s.Refusals()
+	codes := make([]string, 0, len(refusals))
+	for code := range refusals {
+		codes = append(codes, code)
+	}
+	sort.Strings(codes)
+	for _, code := range codes {
+		fmt.Fprintf(&b, "dutyhub_refusals_total{code=%q} %d\n", code, refusals[code])
+	}
+	w.Header().Set("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
+	_, _ = w.Write([]byte(b.String()))
+}

@@ -1,0 +1,225 @@
+package hub
+
+import (
+	"bytes"
+	"encoding/json"
+	"sort"
+	"strings"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"dutyroom/app"
+)
+
+// stationRecord is the station format of the client's store (its codec.go):
+// operation payloads from the hub must read there as if a client had made
+// them.
+type stationRecord struct {
+	ID        app.ID    `json:"id"`
+	Code      string    `json:"code"`
+	Name      string    `json:"name"`
+	Tier      app.Tier  `json:"tier"`
+	Parent    app.ID    `json:"parent,omitzero"`
+	Zone      string    `json:"zone,omitempty"`
+	Phone     string    `json:"phone,omitempty"`
+	CreatedAt time.Time `json:"createdAt"`
+	UpdatedAt time.Time `json:"updatedAt"`
+}
+
+func encodeStation(s *app.Station) ([]byte, error) {
+	return json.Marshal(stationRecord{
+		ID: s.ID, Code: s.Code, Name: s.Name, Tier: s.Tier, Parent: s.Parent,
+		Zone: s.Zone, Phone: s.Phone, CreatedAt: s.CreatedAt, UpdatedAt: s.UpdatedAt,
+	})
+}
+
+// decodeStation reads a station record, stored or in a payload. Only an
+// object is a record: "null" decoding to a zero station is damage.
+func decodeStation(data []byte) (app.Station, error) {
+	var r stationRecord
+	data = bytes.TrimSpace(data)
+	if len(data) == 0 || data[0] != '{' {
+		return app.Station{}, app.Errorf(app.EINVALID, "a station must be a JSON object")
+	}
+	if err := json.Unmarshal(data, &r); err != nil {
+		return app.Station{}, app.Errorf(app.EINVALID, "malformed station: %v", err)
+	}
+	return app.Station{
+		ID: r.ID, Code: r.Code, Name: r.Name, Tier: r.Tier, Parent: r.Parent,
+		Zone: r.Zone, Phone: r.Phone, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt,
+	}, nil
+}
+
+// allStations returns the stored tree, parents before children.
+func allStations(tx *bolt.Tx) ([]app.Station, error) {
+	var list []app.Station
+	err := bucket(tx, bucketStations).ForEach(func(k, v []byte) error {
+		s, err := decodeStation(v)
+		if err != nil {
+			id, _ := idFromBytes(k)
+			return app.Errorf(app.ECORRUPT, "station %s is damaged: %s", id, app.ErrorMessage(err))
+		}
+		list = append(list, s)
+		return nil
+	})
+	sortStations(list)
+	return list, err
+}
+
+func sortStations(list []app.Station) {
+	sort.SliceStable(list, func(i, j int) bool {
+		if list[i].Tier != list[j].Tier {
+			return list[i].Tier < list[j].Tier
+		}
+		return list[i].Code < list[j].Code
+	})
+}
+
+// findStation finds a station by id or by code.
+func findStation(tx *bolt.Tx, idOrCode string) (app.Station, error) {
+	idOrCode = strings.TrimSpace(idOrCode)
+	if id, err := app.ParseID(idOrCode); err == nil {
+		raw := bucket(tx, bucketStations).Get(id[:])
+		if raw == nil {
+			return app.Station{}, app.Errorf(app.ENOTFOUND, "no station %s", id)
+		}
+		return decodeStation(raw)
+	}
+	list, err := allStations(tx)
+	if err != nil {
+		return app.Station{}, err
+	}
+	for _, s := range list {
+		if s.Code == idOrCode {
+			return s, nil
+		}
+	}
+	return app.Station{}, app.Errorf(app.ENOTFOUND, "no station has the code %q; import the station tree first (dutyhub station import)", idOrCode)
+}
+
+// Stations returns the hub's station tree, parents before children.
+func (db *DB) Stations() ([]app.Station, error) {
+	var list []app.Station
+	err := db.bolt.View(func(tx *bolt.Tx) (err error) {
+		list, err = allStations(tx)
+		return err
+	})
+	return list, err
+}
+
+// DecodeStationList reads the file of `dutyhub station import`: a JSON
+// list of stations in the client's station format. Ids may be left out;
+// the hub assigns them.
+func DecodeStationList(data []byte) ([]app.Station, error) {
+	data = bytes.TrimSpace(data)
+	if len(data) == 0 || data[0] != '[' {
+		return nil, app.Errorf(app.EINVALID, "a station file is a JSON list of stations, [ {...}, ... ]")
+	}
+	var raws []json.RawMessage
+	if err := json.Unmarshal(data, &raws); err != nil {
+		return nil, app.Errorf(app.EINVALID, "the station file is not valid JSON: %v", err)
+	}
+	list := make([]app.Station, 0, len(raws))
+	for i, raw := range raws {
+		s, err := decodeStation(raw)
+		if err != nil {
+			return nil, app.Errorf(app.EINVALID, "station %d of the file: %s", i+1, app.ErrorMessage(err))
+		}
+		list = append(list, s)
+	}
+	return list, nil
+}
+
+// ImportStations adds stations to the hub's tree, all or nothing, and logs
+// a station.create for each so clients learn them. Used while no server
+// runs (the command line); a running Server imports through its writer.
+// EINVALID, ECONFLICT for an id or code already stored.
+func (db *DB) ImportStations(list []app.Station) error {
+	return db.bolt.Update(func(tx *bolt.Tx) error {
+		st, err := newTxState(tx, TreeRouter{}, db.Now().UTC())
+		if err != nil {
+			return err
+		}
+		return importStations(tx, st, list)
+	})
+}
+
+// importStations checks the batch with the stored tree and logs it,
+// parents first, so that whoever applies the log in order never meets an
+// orphan.
+func importStations(tx *bolt.Tx, st *txState, list []app.Station) error {
+	if len(list) == 0 {
+		return app.Errorf(app.EINVALID, "the station list is empty")
+	}
+	stored, err := allStations(tx)
+	if err != nil {
+		return err
+	}
+	batch := make([]app.Station, len(list))
+	copy(batch, list)
+	storedIDs := make(map[app.ID]bool, len(stored))
+	storedCodes := make(map[string]string, len(stored))
+	for _, s := range stored {
+		storedIDs[s.ID] = true
+		storedCodes[s.Code] = s.Name
+	}
+	for i := range batch {
+		s := &batch[i]
+		if s.ID == app.NilID {
+			s.ID = app.NewID()
+		}
+		if storedIDs[s.ID] {
+			return app.Errorf(app.ECONFLICT, "station %s %s: id %s is already in the hub's tree", s.Code, s.Name, s.ID)
+		}
+		if name, taken := storedCodes[strings.TrimSpace(s.Code)]; taken {
+			return app.Errorf(app.ECONFLICT, "station code %s is already used by %s", strings.TrimSpace(s.Code), name)
+		}
+	}
+	whole := append(stored, batch...)
+	if err := app.ValidateTree(whole); err != nil {
+		return err
+	}
+	copy(batch, whole[len(stored):])
+	sortStations(batch)
+	payloads := make([][]byte, len(batch))
+	for i := range batch {
+		s := &batch[i]
+		s.CreatedAt, s.UpdatedAt = st.now, st.now
+		if payloads[i], err = encodeStation(s); err != nil {
+			return err
+		}
+		if err := bucket(tx, bucketStations).Put(s.ID[:], payloads[i]); err != nil {
+			return err
+		}
+	}
+	if err := st.reloadTree(tx); err != nil {
+		return err
+	}
+	for i := range batch {
+		seq, err := nextSeq(tx, app.NilID)
+		if err != nil {
+			return err
+		}
+		op := app.Operation{
+			ID: app.NewID(), Origin: app.NilID, Seq: seq, Author: "dutyhub", At: st.now,
+			Kind: app.OpStationCreate, Entity: batch[i].ID, Payload: payloads[i],
+		}
+		audiences, err := st.router.Route(st.tree, &op, app.NilID)
+		if err != nil {
+			return err
+		}
+		if err := st.append(tx, &op, audiences); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// nextSeq takes the next seq of an origin; the hub's own operations count
+// under the nil origin.
+func nextSeq(tx *bolt.Tx, origin app.ID) (uint64, error) {
+	origins := bucket(tx, bucketOrigins)
+	last, _ := u64Value(origins.Get(origin[:]))
+	return last + 1, origins.Put(origin[:], u64Key(last+1))
+}

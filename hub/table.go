@@ -1,0 +1,198 @@
+package hub
+
+import (
+	"context"
+	"strconv"
+
+	"dutyroom/app"
+	"dutyroom/app/wire"
+)
+
+// table is the connection table. Only its goroutine touches it: it
+// registers and drops connections, hands each committed batch to the live
+// connections that read it, and switches a connection from catching up to
+// live without a gap.
+type table struct {
+	s          *Server
+	head       uint64 // the last position handed out
+	conns      map[*conn]struct{}
+	byStation  map[app.ID]*conn
+	byAudience map[[17]byte]map[*conn]struct{}
+}
+
+// goLiveReq asks to switch a connection to live delivery: its feeder has
+// sent everything up to head. The table accepts when it has handed out
+// nothing beyond head, and otherwise the feeder reads on.
+type goLiveReq struct {
+	c     *conn
+	head  uint64
+	reply chan bool
+}
+
+func newTable(s *Server, head uint64) *table {
+	return &table{
+		s:          s,
+		head:       head,
+		conns:      make(map[*conn]struct{}),
+		byStation:  make(map[app.ID]*conn),
+		byAudience: make(map[[17]byte]map[*conn]struct{}),
+	}
+}
+
+func (t *table) run(ctx context.Context) {
+	defer func() {
+		for c := range t.conns {
+			c.close(websocketGoingAway, "the hub is stopping")
+		}
+	}()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case c := <-t.s.register:
+			if old := t.byStation[c.station]; old != nil {
+				old.close(websocketPolicy, "replaced by a newer connection of the same station")
+				t.remove(old)
+			}
+			t.conns[c] = struct{}{}
+			t.byStation[c.station] = c
+			for _, a := range c.feeds {
+				k := a.key()
+				if t.byAudience[k] == nil {
+					t.byAudience[k] = make(map[*conn]struct{})
+				}
+				t.byAudience[k][c] = struct{}{}
+			}
+			t.s.metrics.connections.Store(int64(len(t.conns)))
+		case c := <-t.s.unregister:
+			t.remove(c)
+		case req := <-t.s.goLive:
+			req.reply <- t.tryLive(req)
+		case batch := <-t.s.committed:
+			t.dispatch(batch)
+		case q := <-t.s.queries:
+			q(t)
+		}
+	}
+}
+
+func (t *table) remove(c *conn) {
+	if _, ok := t.conns[c]; !ok {
+		return
+	}
+	delete(t.conns, c)
+	if t.byStation[c.station] == c {
+		delete(t.byStation, c.station)
+	}
+	for _, a := range c.feeds {
+		k := a.key()
+		delete(t.byAudience[k], c)
+		if len(t.byAudience[k]) == 0 {
+			delete(t.byAudience, k)
+		}
+	}
+	t.s.metrics.connections.Store(int64(len(t.conns)))
+}
+
+func (t *table) tryLive(req goLiveReq) bool {
+	c := req.c
+	if _, ok := t.conns[c]; !ok || t.head > req.head {
+		return false
+	}
+	c.live = true
+	c.liveFrom = req.head
+	frame, _ := wire.Encode(wire.TypeCaughtUp, "", wire.CaughtUp{Epoch: t.s.db.Epoch(), Position: req.head})
+	t.offer(c, frame)
+	return true
+}
+
+// dispatch hands a committed batch to the live connections that read it,
+// one frame per connection. Connections with the same share of the batch
+// (a broadcast) share one encoded frame.
+func (t *table) dispatch(batch []logged) {
+	if len(batch) == 0 {
+		return
+	}
+	t.head = batch[len(batch)-1].pos
+	share := make(map[*conn][]int)
+	for i := range batch {
+		l := &batch[i]
+		for _, a := range l.audiences {
+			for c := range t.byAudience[a.key()] {
+				if !c.live || c.station == l.origin || l.pos <= c.liveFrom {
+					continue
+				}
+				idx := share[c]
+				if len(idx) > 0 && idx[len(idx)-1] == i {
+					continue // reached through a second audience
+				}
+				share[c] = append(idx, i)
+			}
+		}
+	}
+	frames := make(map[string][][]byte)
+	for c, idx := range share {
+		key := shareKey(idx)
+		f, ok := frames[key]
+		if !ok {
+			f = t.encode(batch, idx)
+			frames[key] = f
+		}
+		for _, frame := range f {
+			if !t.offer(c, frame) {
+				break
+			}
+		}
+		t.s.metrics.opsOut.Add(int64(len(idx)))
+	}
+}
+
+func shareKey(idx []int) string {
+	b := make([]byte, 0, len(idx)*4)
+	for _, i := range idx {
+		b = strconv.AppendInt(b, int64(i), 36)
+		b = append(b, ',')
+	}
+	return string(b)
+}
+
+// encode builds ops frames holding the chosen items, split so none passes
+// the frame limit.
+func (t *table) encode(batch []logged, idx []int) [][]byte {
+	head := `{"type":"ops","data":{"epoch":"` + t.s.db.Epoch() + `","ops":[`
+	const tail = `]}}`
+	var frames [][]byte
+	var cur []byte
+	for _, i := range idx {
+		item := batch[i].item
+		if cur != nil && len(cur)+len(item)+len(tail)+1 > wire.MaxFrame {
+			frames = append(frames, append(cur, tail...))
+			cur = nil
+		}
+		if cur == nil {
+			cur = append(make([]byte, 0, len(head)+len(item)+len(tail)), head...)
+		} else {
+			cur = append(cur, ',')
+		}
+		cur = append(cur, item...)
+	}
+	return append(frames, append(cur, tail...))
+}
+
+// offer queues a frame without waiting. A full queue means the client
+// reads slower than the hub produces: it is dropped, and resyncs from its
+// cursor when it comes back. Returns false when the connection was dropped.
+func (t *table) offer(c *conn, frame []byte) bool {
+	select {
+	case c.send <- outFrame{data: frame}:
+		return true
+	case <-c.done:
+		return false
+	default:
+		t.s.metrics.slowDrops.Add(1)
+		t.s.log.Warn("dropping a slow client; it will resync from its cursor", "station", c.station, "user", c.user, "addr", c.addr, "queued", len(c.send))
+		c.close(websocketPolicy, "too slow: the send queue is full; reconnect and resync")
+		t.remove(c)
+		return false
+	}
+}
