@@ -5,17 +5,18 @@ package assets
 import (
 	"embed"
 	"os"
-	"strings"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/lang"
+
+	"dutyroom/assets/locale"
 )
 
 // Languages the program speaks. The Chinese file is named zh-Hans.json, not
 // zh-CN.json: with zh-CN Fyne's own strings (dialog buttons) stop translating.
 const (
-	Chinese = "zh-Hans"
-	English = "en"
+	Chinese = locale.Chinese
+	English = locale.English
 )
 
 //go:embed translations
@@ -58,7 +59,7 @@ func Translations() embed.FS { return translations }
 func ChooseLanguage(pref string) string {
 	choice := pref
 	if choice != Chinese && choice != English {
-		choice = systemLanguage()
+		choice = locale.System()
 	}
 	locale := "en_US.UTF-8"
 	if choice == Chinese {
@@ -67,30 +68,4 @@ func ChooseLanguage(pref string) string {
 	os.Setenv("LC_ALL", locale)
 	os.Unsetenv("LANGUAGE")
 	return choice
-}
-
-// systemLanguage follows the lookup order of gettext and of Fyne's locale
-// package: LC_ALL, LC_MESSAGES, LANG, with LANGUAGE ahead of them unless the
-// locale is C.
-func systemLanguage() string {
-	var locale string
-	for _, name := range []string{"LC_ALL", "LC_MESSAGES", "LANG"} {
-		if locale = os.Getenv(name); locale != "" {
-			break
-		}
-	}
-	if isCLocale(locale) {
-		return Chinese
-	}
-	if list := os.Getenv("LANGUAGE"); list != "" {
-		locale = strings.Split(list, ":")[0]
-	}
-	if strings.HasPrefix(strings.ToLower(locale), "zh") {
-		return Chinese
-	}
-	return English
-}
-
-func isCLocale(locale string) bool {
-	return locale == "" || locale == "C" || locale == "POSIX" || strings.HasPrefix(locale, "C.")
 }

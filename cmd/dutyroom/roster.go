@@ -4,13 +4,16 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"os"
+	"path/filepath"
 	"strings"
 	"text/tabwriter"
 	"time"
 
 	"dutyroom/app"
 	"dutyroom/app/roster"
+	"dutyroom/rosterfile"
 	"dutyroom/store"
 )
 
@@ -26,9 +29,9 @@ func (m *Main) runRoster(ctx context.Context, args []string) error {
 	case "publish":
 		return m.rosterPublish(ctx, args[1:])
 	case "export":
-		return m.rosterExport(args[1:])
+		return m.rosterExport(ctx, args[1:])
 	case "import":
-		return m.rosterImport(args[1:])
+		return m.rosterImport(ctx, args[1:])
 	}
 	return errUsage{fmt.Sprintf("unknown roster subcommand %q (want generate, show, publish, export or import)", args[0])}
 }
@@ -325,31 +328,173 @@ func monthView(ctx context.Context, env rosterEnv, st *app.Station, month roster
 	return out, nil
 }
 
-// roster export and roster import are built on the roster file formats
-// (.xlsx, .ics, .csv), which this program does not have yet. Their flags are
-// parsed already, so scripts get the same usage errors they will get later.
-func (m *Main) rosterExport(args []string) error {
+// rosterExport writes one station's month as a wall sheet (.xlsx), phone
+// calendar (.ics) or plain table (.csv). The file is written beside its
+// target and renamed, so a failed export leaves no half file behind.
+func (m *Main) rosterExport(ctx context.Context, args []string) error {
 	fs := m.flags("roster export")
-	fs.String("station", "", "station code")
-	fs.String("month", "", "month, YYYY-MM")
+	code := fs.String("station", "", "station code")
+	monthFlag := fs.String("month", "", "month, YYYY-MM")
 	format := fs.String("format", "", "xlsx, ics or csv")
-	fs.String("o", "", "file to write")
+	out := fs.String("o", "", "file to write")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	switch *format {
-	case "xlsx", "ics", "csv":
-	default:
+	write := map[string]func(io.Writer, rosterfile.MonthSheet) error{
+		"xlsx": rosterfile.WriteXLSX, "ics": rosterfile.WriteICS, "csv": rosterfile.WriteCSV,
+	}[*format]
+	if write == nil {
 		return errUsage{fmt.Sprintf("roster export needs --format xlsx, ics or csv, not %q", *format)}
 	}
-	return app.Errorf(app.ENOTIMPLEMENTED, "roster export to %s is not available in this version yet", *format)
+	if *out == "" {
+		return errUsage{"roster export needs -o FILE"}
+	}
+	month, err := parseMonthFlag("roster export", *monthFlag)
+	if err != nil {
+		return err
+	}
+	env, err := m.rosterEnv()
+	if err != nil {
+		return err
+	}
+	st, err := env.station(ctx, "roster export", *code)
+	if err != nil {
+		return err
+	}
+	sheet, err := env.monthSheet(ctx, st, month)
+	if err != nil {
+		return err
+	}
+	var buf bytes.Buffer
+	if err := write(&buf, sheet); err != nil {
+		return err
+	}
+	if err := writeFileAtomic(*out, buf.Bytes()); err != nil {
+		return err
+	}
+	fmt.Fprintf(m.Stdout, "wrote %s: %s %s roster (%d bytes)\n", *out, st.Name, month, buf.Len())
+	return nil
 }
 
-func (m *Main) rosterImport(args []string) error {
-	if len(args) != 1 {
+// monthSheet gathers what a roster file prints for one station and month.
+func (e rosterEnv) monthSheet(ctx context.Context, st *app.Station, month roster.Month) (rosterfile.MonthSheet, error) {
+	settings, err := e.rosters.Settings(ctx, st.ID)
+	if err != nil {
+		return rosterfile.MonthSheet{}, err
+	}
+	cal, err := e.rosters.Calendar(ctx)
+	if err != nil {
+		return rosterfile.MonthSheet{}, err
+	}
+	specials, err := e.rosters.SpecialPeriods(ctx, st.ID, month.First(), month.Last())
+	if err != nil {
+		return rosterfile.MonthSheet{}, err
+	}
+	as, err := e.rosters.Assignments(ctx, st.ID, month.First(), month.Last())
+	if err != nil {
+		return rosterfile.MonthSheet{}, err
+	}
+	people, err := e.dir.Persons(ctx, app.PersonFilter{})
+	if err != nil {
+		return rosterfile.MonthSheet{}, err
+	}
+	return rosterfile.NewMonthSheet(rosterfile.MonthInput{
+		Station: *st, Month: month, Settings: settings, Calendar: cal,
+		Specials: specials, People: people, Assignments: as,
+	})
+}
+
+// rosterImport reads a roster from .xlsx or .csv and makes the days it covers
+// exactly what the file says, all or nothing, for one station: --station, or
+// this duty room's own. A wall sheet naming another station is refused.
+func (m *Main) rosterImport(ctx context.Context, args []string) error {
+	fs := m.flags("roster import")
+	code := fs.String("station", "", "station code (default: this duty room's station)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() != 1 {
 		return errUsage{"roster import needs one argument: the .xlsx or .csv file to import"}
 	}
-	return app.Errorf(app.ENOTIMPLEMENTED, "roster import is not available in this version yet; nothing was read from %s", args[0])
+	file := fs.Arg(0)
+	env, err := m.rosterEnv()
+	if err != nil {
+		return err
+	}
+	var st *app.Station
+	if *code != "" {
+		st, err = env.station(ctx, "roster import", *code)
+	} else {
+		st, err = store.NewIdentity(m.db).Identity(ctx)
+		if app.ErrorCode(err) == app.ENOTFOUND {
+			return errUsage{"roster import needs --station CODE: this data folder has no station of its own yet"}
+		}
+	}
+	if err != nil {
+		return err
+	}
+	f, err := os.Open(file)
+	if err != nil {
+		return app.Errorf(app.EINVALID, "cannot read %s: %v", file, err)
+	}
+	defer f.Close()
+	people, err := env.dir.Persons(ctx, app.PersonFilter{})
+	if err != nil {
+		return err
+	}
+	as, err := rosterfile.Read(f, *st, people)
+	if err != nil {
+		return fmt.Errorf("%s: nothing imported:\n%s", file, app.ErrorMessage(err))
+	}
+	if len(as) == 0 {
+		return app.Errorf(app.EINVALID, "%s holds no duties; nothing imported", file)
+	}
+	from, to := as[0].Day, as[0].Day
+	for _, a := range as {
+		if a.Day.Before(from) {
+			from = a.Day
+		}
+		if a.Day.After(to) {
+			to = a.Day
+		}
+	}
+	warnings, notify, err := env.rosters.ImportAssignments(ctx, st.ID, from, to, as, "imported from "+filepath.Base(file))
+	if err != nil {
+		return fmt.Errorf("%s: nothing imported: %w", file, err)
+	}
+	for _, w := range warnings {
+		fmt.Fprintf(m.Stderr, "warning: %s\n", w)
+	}
+	fmt.Fprintf(m.Stdout, "imported %d duties for %s, %s to %s", len(as), st.Name, from, to)
+	if len(notify) > 0 {
+		fmt.Fprintf(m.Stdout, "; %d people notified of changes to a published roster", len(notify))
+	}
+	fmt.Fprintln(m.Stdout)
+	return nil
+}
+
+// writeFileAtomic writes data beside path, syncs it and renames it into place.
+func writeFileAtomic(path string, data []byte) error {
+	tmp := path + ".partial"
+	f, err := os.OpenFile(tmp, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o644)
+	if err != nil {
+		return fmt.Errorf("cannot write %s: %w", path, err)
+	}
+	_, err = f.Write(data)
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp, path)
+	}
+	if err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("cannot write %s: %w", path, err)
+	}
+	return nil
 }
 
 func (m *Main) runCalendar(ctx context.Context, args []string) error {

@@ -87,8 +87,8 @@ func TestRosterCommandsRefuseBadInput(t *testing.T) {
 		{[]string{"roster", "show", "--station", "433101"}, 2, "--month"},
 		{[]string{"roster", "publish", "--station", "433101", "--month", "2026-11"}, 1, "empty"},
 		{[]string{"roster", "export", "--station", "433101", "--month", "2026-10", "--format", "pdf"}, 2, "xlsx, ics or csv"},
-		{[]string{"roster", "export", "--station", "433101", "--month", "2026-10", "--format", "xlsx", "-o", "x.xlsx"}, 1, "not available"},
-		{[]string{"roster", "import", "x.csv"}, 1, "not available"},
+		{[]string{"roster", "export", "--station", "433101", "--month", "2026-10", "--format", "xlsx"}, 2, "-o FILE"},
+		{[]string{"roster", "import", "no-such-file.csv"}, 1, "no-such-file.csv"},
 	}
 	for _, c := range cases {
 		code, _, stderr := run(t, dir, c.args...)
@@ -143,4 +143,87 @@ func TestCalendarImportAndShow(t *testing.T) {
 	if code != 1 || !strings.Contains(stderr, "missing.txt") {
 		t.Errorf("missing file: exit %d, %q", code, stderr)
 	}
+}
+
+// An exported month re-imports to the same duties, and an import file with a
+// bad row is refused whole, naming the row, with nothing changed.
+func TestRosterExportImportRoundTrip(t *testing.T) {
+	dir := t.TempDir()
+	run(t, dir, "init", "--demo")
+	if code, _, stderr := run(t, dir, "roster", "generate", "--station", "433100", "--from", "2026-10-01", "--to", "2026-10-31"); code != 0 {
+		t.Fatalf("generate: %s", stderr)
+	}
+	before := showMonth(t, dir, "433100", "2026-10")
+	out := t.TempDir()
+	for _, format := range []string{"xlsx", "ics", "csv"} {
+		file := filepath.Join(out, "oct."+format)
+		code, stdout, stderr := run(t, dir, "roster", "export", "--station", "433100", "--month", "2026-10", "--format", format, "-o", file)
+		if code != 0 || !strings.Contains(stdout, "wrote") {
+			t.Fatalf("export %s: exit %d %s", format, code, stderr)
+		}
+		if fi, err := os.Stat(file); err != nil || fi.Size() == 0 {
+			t.Fatalf("export %s wrote nothing: %v", format, err)
+		}
+	}
+	ics, _ := os.ReadFile(filepath.Join(out, "oct.ics"))
+	if n := strings.Count(string(ics), "BEGIN:VEVENT"); n != countPosts(before) {
+		t.Errorf("ics has %d events, the month has %d duties", n, countPosts(before))
+	}
+
+	// Clear the month by importing the wall sheet back: the duties stay
+	// exactly the same, now all marked as set by hand.
+	code, stdout, stderr := run(t, dir, "roster", "import", filepath.Join(out, "oct.xlsx"))
+	if code != 0 || !strings.Contains(stdout, "imported") {
+		t.Fatalf("import xlsx: exit %d %s%s", code, stdout, stderr)
+	}
+	after := showMonth(t, dir, "433100", "2026-10")
+	if holders(before) != holders(after) {
+		t.Errorf("re-import changed the duties:\nbefore %s\nafter  %s", holders(before), holders(after))
+	}
+
+	// A CSV with one unknown person: refused, row named, nothing changed.
+	csv, _ := os.ReadFile(filepath.Join(out, "oct.csv"))
+	lines := strings.Split(string(csv), "\n")
+	lines[3] = before.Days[2].Date + ",带班领导,查无此人,"
+	badFile := filepath.Join(out, "bad.csv")
+	os.WriteFile(badFile, []byte(strings.Join(lines, "\n")), 0o600)
+	code, _, stderr = run(t, dir, "roster", "import", "--station", "433100", badFile)
+	if code != 1 || !strings.Contains(stderr, "nothing imported") || !strings.Contains(stderr, "查无此人") {
+		t.Errorf("bad import: exit %d, %q", code, stderr)
+	}
+	if holders(showMonth(t, dir, "433100", "2026-10")) != holders(before) {
+		t.Error("a refused import changed the roster")
+	}
+	storetest.OpenDir(t, dir)
+}
+
+func showMonth(t *testing.T, dir, station, month string) rosterOut {
+	t.Helper()
+	code, stdout, stderr := run(t, dir, "roster", "show", "--station", station, "--month", month, "--json")
+	if code != 0 {
+		t.Fatalf("roster show: %s", stderr)
+	}
+	var out rosterOut
+	if err := json.Unmarshal([]byte(stdout), &out); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+func countPosts(r rosterOut) int {
+	n := 0
+	for _, d := range r.Days {
+		n += len(d.Posts)
+	}
+	return n
+}
+
+func holders(r rosterOut) string {
+	var b strings.Builder
+	for _, d := range r.Days {
+		for _, p := range d.Posts {
+			b.WriteString(d.Date + " " + p.Post + "=" + p.Person + ";")
+		}
+	}
+	return b.String()
 }
