@@ -243,6 +243,9 @@ func (s *Server) login(c *conn, l *wire.Login) (string, Session, error) {
 	c.user = l.User
 	now := time.Now()
 	if wait := s.throttle.wait(now, userKey, addrKey); wait > 0 {
+		// Guessing on during a lockout lengthens it.
+		s.throttle.fail(now, userKey, addrKey)
+		wait = s.throttle.wait(now, userKey, addrKey)
 		return "", Session{}, wire.Errorf(wire.CodeThrottled, "too many failed logins for %s or from %s; try again in %s", l.User, c.addr, wait.Round(time.Second))
 	}
 	select {

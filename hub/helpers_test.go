@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -117,7 +118,12 @@ func (h *testHub) serve(cfg hub.Config) {
 	if err != nil {
 		h.t.Fatal(err)
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	// A restarted hub takes its old port, so clients find it again.
+	listen := "127.0.0.1:0"
+	if h.addr != "" {
+		listen = strings.TrimPrefix(h.addr, "ws://")
+	}
+	ln, err := net.Listen("tcp", listen)
 	if err != nil {
 		h.t.Fatal(err)
 	}
@@ -125,6 +131,25 @@ func (h *testHub) serve(cfg hub.Config) {
 	h.hs = &http.Server{Handler: srv.Handler()}
 	h.addr = "ws://" + ln.Addr().String()
 	go h.hs.Serve(ln)
+}
+
+// restart stops the server, lets change run on the closed folder (a
+// restore, say), and serves again on the same port.
+func (h *testHub) restart(change func(dir string)) {
+	h.t.Helper()
+	h.stop()
+	if err := h.db.Close(); err != nil {
+		h.t.Fatal(err)
+	}
+	if change != nil {
+		change(h.dir)
+	}
+	db, err := hub.Open(h.dir)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	h.db = db
+	h.serve(hub.Config{})
 }
 
 func (h *testHub) stop() {
@@ -367,5 +392,16 @@ func healthy(t *testing.T, h *testHub) {
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("healthz: %s", resp.Status)
+	}
+}
+
+func copyFile(t *testing.T, from, to string) {
+	t.Helper()
+	data, err := os.ReadFile(from)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(to, data, 0o600); err != nil {
+		t.Fatal(err)
 	}
 }

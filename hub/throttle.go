@@ -8,8 +8,9 @@ import (
 // Login throttling. After FreeFailures failed logins for one account, or
 // from one address, each further attempt must wait: 1 s, then twice as
 // long after each failure, up to MaxLockout. Attempts during the wait are
-// refused without checking the password, so guessing costs time and the
-// hub's CPU is not spent on argon2 for an attacker. The counts live in
+// refused without checking the password and count as failures, so
+// guessing costs ever more time and the hub's CPU is not spent on argon2
+// for an attacker. The counts live in
 // memory: a restart forgets them, which costs an attacker a restart of the
 // hub they cannot cause.
 const (
