@@ -435,8 +435,10 @@ func TestEmptyDirectoryInvitesFirstStation(t *testing.T) {
 
 func TestDirectoryLoadFailureIsShown(t *testing.T) {
 	d := newDemo()
+	u := newTestUI(t, d.store)
+	// After the window opened: the duty screen it opens on reads stations too.
 	d.store.failNext = app.Errorf(app.EINTERNAL, "disk on fire")
-	u := openDirectory(t, d)
+	u.nav.open("directory")
 	if !hasText(u.directory.content, "disk on fire") {
 		t.Errorf("load failure not shown: %v", texts(u.directory.content))
 	}

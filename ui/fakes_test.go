@@ -23,14 +23,19 @@ type fakeStore struct {
 	backup   []byte
 	failNext error    // returned by the next service call, then cleared
 	authors  []string // who made each change
+	rosters  *fakeRosters
+	clock    func() time.Time // nil: the real time
+	author   string           // who sits at the keyboard
 }
 
 func newFakeStore() *fakeStore {
-	return &fakeStore{stations: map[app.ID]app.Station{}, persons: map[app.ID]app.Person{}}
+	f := &fakeStore{stations: map[app.ID]app.Station{}, persons: map[app.ID]app.Person{}}
+	f.rosters = newFakeRosters(f)
+	return f
 }
 
 func (f *fakeStore) services() Services {
-	return Services{Stations: f, Persons: f, Identity: f, Backup: f, Outbox: f}
+	return Services{Stations: f, Persons: f, Identity: f, Backup: f, Outbox: f, Rosters: f.rosters, Clock: f.clock, Author: f.author}
 }
 
 func (f *fakeStore) takeFailure() error {

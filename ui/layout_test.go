@@ -65,6 +65,49 @@ func TestScreensFitSmallestWindow(t *testing.T) {
 	}
 }
 
+// TestDutyScreensFitSmallestWindow does the same for every tab and dialog
+// of the duty screen, filled with a generated holiday month: the fullest
+// it gets.
+func TestDutyScreensFitSmallestWindow(t *testing.T) {
+	for _, language := range []string{assets.Chinese, assets.English} {
+		t.Run(language, func(t *testing.T) {
+			inLanguage(t, language)
+			d := newDutyDemo(t, "2026-10-03 09:00")
+			d.store.queued = 12345
+			u := newTestUI(t, d.store)
+			u.win.Resize(smallest)
+			m := u.duty.month
+			for i := range u.duty.tabs.Items {
+				u.duty.tabs.SelectIndex(i)
+				fits(t, u.duty.tabs.Items[i].Text, u.win.Content().MinSize())
+			}
+			u.duty.tabs.SelectIndex(1)
+			test.Tap(m.generate)
+			fits(t, "generate dialog", overlay(t, u).MinSize())
+			test.Tap(findButton(t, overlay(t, u), lang.L("roster.generate_run")))
+			fits(t, "generated month", u.win.Content().MinSize())
+
+			test.Tap(cellOf(t, u, date(t, "2026-10-01")))
+			for _, name := range []string{lang.L("roster.day_posts"), lang.L("roster.day_swap"), lang.L("roster.day_history")} {
+				tab(t, overlay(t, u), name)
+				fits(t, "day dialog "+name, overlay(t, u).MinSize())
+			}
+			test.Tap(findButton(t, overlay(t, u), lang.L("action.close")))
+
+			test.Tap(m.rules)
+			for _, name := range []string{lang.L("roster.rules_tab"), lang.L("roster.specials_tab"), lang.L("roster.absences_tab")} {
+				tab(t, overlay(t, u), name)
+				fits(t, "rules dialog "+name, overlay(t, u).MinSize())
+			}
+			test.Tap(findButton(t, overlay(t, u), lang.L("action.close")))
+
+			u.duty.tabs.SelectIndex(0)
+			test.Tap(u.duty.today.handOver)
+			fits(t, "handover dialog", overlay(t, u).MinSize())
+		})
+	}
+}
+
 // TestNavigationLabelsAreNotCut checks that the navigation is as wide as its
 // widest label in both languages.
 func TestNavigationLabelsAreNotCut(t *testing.T) {

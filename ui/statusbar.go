@@ -14,12 +14,15 @@ import (
 
 // OnDuty is who holds the day's posts at this station now.
 type OnDuty struct {
-	Leader  string // 带班领导
-	Officer string // 值班员
+	Leader       string // 带班领导
+	LeaderPhone  string
+	Officer      string // 值班员
+	OfficerPhone string
 }
 
 // OnDutyFunc reports who is on duty now, ENOTFOUND when no roster covers the
-// present moment. The roster capability provides it through UI.SetOnDuty.
+// present moment. New installs one reading Services.Rosters; SetOnDuty
+// replaces it.
 type OnDutyFunc func(ctx context.Context) (OnDuty, error)
 
 // statusBar runs along the bottom of the window: which station this is, who
@@ -100,8 +103,8 @@ func (b *statusBar) show(f statusFacts, _ error) {
 	switch {
 	case f.dutyErr == nil:
 		b.duty.SetText(lang.L("status.on_duty", map[string]any{
-			"Leader":  orDash(f.duty.Leader),
-			"Officer": orDash(f.duty.Officer),
+			"Leader":  withPhone(orDash(f.duty.Leader), f.duty.LeaderPhone),
+			"Officer": withPhone(orDash(f.duty.Officer), f.duty.OfficerPhone),
 		}))
 	case app.ErrorCode(f.dutyErr) == app.ENOTFOUND:
 		b.duty.SetText(lang.L("status.no_roster"))
@@ -123,6 +126,15 @@ func (b *statusBar) show(f statusFacts, _ error) {
 
 func (b *statusBar) onChooseStation() {
 	b.u.nav.open("settings")
+}
+
+// withPhone puts a number after a name, so the officer can dial straight
+// from the status bar.
+func withPhone(name, phone string) string {
+	if phone == "" {
+		return name
+	}
+	return name + " " + phone
 }
 
 func orDash(s string) string {

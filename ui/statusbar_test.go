@@ -41,7 +41,7 @@ func TestStatusBarSaysOfflineAndNoRoster(t *testing.T) {
 	if got := u.status.online.Text; got != "离线" {
 		t.Errorf("online = %q", got)
 	}
-	if got := u.status.duty.Text; got != "值班表尚未建立" {
+	if got := u.status.duty.Text; got != "当前没有值班安排" {
 		t.Errorf("duty = %q", got)
 	}
 }
@@ -57,7 +57,7 @@ func TestStatusBarShowsWhoIsOnDuty(t *testing.T) {
 	u.SetOnDuty(func(context.Context) (OnDuty, error) {
 		return OnDuty{}, app.Errorf(app.ENOTFOUND, "no roster covers today")
 	})
-	if got := u.status.duty.Text; got != "值班表尚未建立" {
+	if got := u.status.duty.Text; got != "当前没有值班安排" {
 		t.Errorf("duty = %q without a roster for today", got)
 	}
 }

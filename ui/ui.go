@@ -5,6 +5,7 @@ package ui
 
 import (
 	"context"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/dialog"
@@ -12,6 +13,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"dutyroom/app"
+	"dutyroom/app/roster"
 	"dutyroom/assets"
 )
 
@@ -31,6 +33,13 @@ type Services struct {
 	Identity app.IdentityService
 	Backup   app.BackupService
 	Outbox   app.OutboxService
+	// Rosters keeps duty rosters and the duty log. Without it the duty
+	// screen says it is not available and the status bar names nobody.
+	Rosters roster.Service
+
+	// Clock tells the time; nil means time.Now. Tests fix it so that "who
+	// is on duty now" has one answer.
+	Clock func() time.Time
 
 	// Author names who makes the changes done through the window; it is
 	// recorded on every operation. Optional.
@@ -47,6 +56,7 @@ type UI struct {
 	nav    *navigation
 	status *statusBar
 
+	duty      *dutyScreen // nil without a roster service
 	directory *directoryScreen
 	settings  *settingsScreen
 }
@@ -66,6 +76,10 @@ func New(a fyne.App, svc Services) *UI {
 	u.win.SetMaster()
 
 	u.status = newStatusBar(u)
+	if svc.Rosters != nil {
+		u.status.onDuty = rosterOnDuty(svc, u.now)
+		u.duty = newDutyScreen(u)
+	}
 	u.directory = newDirectoryScreen(u)
 	u.settings = newSettingsScreen(u)
 	u.nav = newNavigation(u, u.screens())
@@ -81,7 +95,44 @@ func New(a fyne.App, svc Services) *UI {
 func (u *UI) Window() fyne.Window { return u.win }
 
 // ShowAndRun shows the window and runs the program until it is closed.
-func (u *UI) ShowAndRun() { u.win.ShowAndRun() }
+func (u *UI) ShowAndRun() {
+	stop := make(chan struct{})
+	go u.tick(stop)
+	u.win.ShowAndRun()
+	close(stop)
+}
+
+// tickInterval is how often the window looks at the clock: who is on duty
+// changes at the handover, with nobody touching the window.
+const tickInterval = time.Minute
+
+func (u *UI) tick(stop <-chan struct{}) {
+	t := time.NewTicker(tickInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-stop:
+			return
+		case <-t.C:
+			fyne.Do(u.onTick)
+		}
+	}
+}
+
+func (u *UI) onTick() {
+	u.status.refresh()
+	if u.duty != nil {
+		u.duty.onTick()
+	}
+}
+
+// now is the time every screen goes by.
+func (u *UI) now() time.Time {
+	if u.svc.Clock != nil {
+		return u.svc.Clock()
+	}
+	return time.Now()
+}
 
 // SetOnDuty gives the status bar the source of who is on duty now. Until one
 // is set the bar says that no roster exists yet.
@@ -91,9 +142,13 @@ func (u *UI) SetOnDuty(f OnDutyFunc) {
 }
 
 // changed is called after every change made through the screens, so
-// everything that summarises the data (the queue length) catches up.
+// everything that summarises the data (the queue length, who is on duty)
+// catches up.
 func (u *UI) changed() {
 	u.status.refresh()
+	if u.duty != nil {
+		u.duty.refresh()
+	}
 }
 
 // showError tells about a failed action that has no form to show it in.

@@ -16,18 +16,16 @@ type screen struct {
 	build func() fyne.CanvasObject
 }
 
-// startScreen is shown when the window opens: the directory is what a duty
-// officer needs first (who to call) until duty rosters exist.
-const startScreen = "directory"
+// startScreen is shown when the window opens: who is on duty today is what
+// a duty office looks at first every day.
+const startScreen = "duty"
 
 // screens lists every capability in navigation order. A capability that is
 // not built yet shows a placeholder; its screen replaces the placeholder here
 // and nowhere else.
 func (u *UI) screens() []screen {
 	return []screen{
-		{id: "duty", label: lang.L("nav.duty"), icon: theme.CalendarIcon(), build: func() fyne.CanvasObject {
-			return newPlaceholder(theme.CalendarIcon(), lang.L("nav.duty"), lang.L("placeholder.duty"))
-		}},
+		{id: "duty", label: lang.L("nav.duty"), icon: theme.CalendarIcon(), build: u.buildDuty},
 		{id: "incidents", label: lang.L("nav.incidents"), icon: theme.WarningIcon(), build: func() fyne.CanvasObject {
 			return newPlaceholder(theme.WarningIcon(), lang.L("nav.incidents"), lang.L("placeholder.incidents"))
 		}},
@@ -40,6 +38,15 @@ func (u *UI) screens() []screen {
 		{id: "directory", label: lang.L("nav.directory"), icon: theme.AccountIcon(), build: u.directory.build},
 		{id: "settings", label: lang.L("nav.settings"), icon: theme.SettingsIcon(), build: u.settings.build},
 	}
+}
+
+// buildDuty builds the duty screen, or says it is not available when the
+// program runs without a roster service.
+func (u *UI) buildDuty() fyne.CanvasObject {
+	if u.duty == nil {
+		return newPlaceholder(theme.CalendarIcon(), lang.L("nav.duty"), lang.L("placeholder.duty"))
+	}
+	return u.duty.build()
 }
 
 // layout puts the navigation on the left, the open screen beside it and the

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"fyne.io/fyne/v2/lang"
+	"fyne.io/fyne/v2/test"
 
 	"dutyroom/assets"
 )
@@ -28,7 +29,6 @@ func TestWindowTitleNamesTheProgramInBothScripts(t *testing.T) {
 func TestNavigationShowsEachPlaceholder(t *testing.T) {
 	u := newTestUI(t, newDemo().store)
 	for id, want := range map[string]string{
-		"duty":         "排班、交接班和值班日志即将上线",
 		"incidents":    "接报登记即将上线",
 		"messages":     "消息与预警即将上线",
 		"consultation": "视频会商即将上线",
@@ -40,10 +40,13 @@ func TestNavigationShowsEachPlaceholder(t *testing.T) {
 	}
 }
 
-func TestNavigationOpensDirectoryAndSettings(t *testing.T) {
+func TestNavigationOpensDutyDirectoryAndSettings(t *testing.T) {
 	u := newTestUI(t, newDemo().store)
-	if u.nav.current != "directory" {
-		t.Errorf("window opens on %q, want the directory", u.nav.current)
+	if u.nav.current != "duty" {
+		t.Errorf("window opens on %q, want the duty screen", u.nav.current)
+	}
+	if len(u.nav.content.Objects) != 1 || u.nav.content.Objects[0] != u.duty.content {
+		t.Error("duty screen not shown")
 	}
 	u.nav.open("settings")
 	if !hasText(u.nav.content, lang.L("settings.backup_hint")) {
@@ -66,8 +69,20 @@ func TestNavigationListsEveryCapability(t *testing.T) {
 	}
 }
 
+func TestDutyScreenWithoutRosterServiceSaysSo(t *testing.T) {
+	f := newDemo().store
+	svc := f.services()
+	svc.Rosters = nil
+	u := New(test.NewTempApp(t), svc)
+	t.Cleanup(u.win.Close)
+	if !hasText(u.nav.content, "排班、交接班和值班日志即将上线") {
+		t.Errorf("duty shows %v without a roster service", texts(u.nav.content))
+	}
+}
+
 func TestScreenKeepsStateWhenSwitchingBack(t *testing.T) {
 	u := newTestUI(t, newDemo().store)
+	u.nav.open("directory")
 	u.directory.search.SetText("zs")
 	u.nav.open("duty")
 	u.nav.open("directory")

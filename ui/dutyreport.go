@@ -1,0 +1,194 @@
+package ui
+
+import (
+	"bytes"
+	"html/template"
+	"strings"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/lang"
+	"fyne.io/fyne/v2/storage"
+
+	"dutyroom/app"
+	"dutyroom/app/roster"
+)
+
+// The daily duty report is a plain HTML page: every duty room has a
+// browser, and a browser prints it on one sheet without any other program.
+var reportPage = template.Must(template.New("report").Parse(`<!DOCTYPE html>
+<html lang="{{.Lang}}">
+<head>
+<meta charset="utf-8">
+<title>{{.Title}}</title>
+<style>
+body { font-family: "Noto Sans SC", "Microsoft YaHei", "SimSun", sans-serif; margin: 2em; color: #000; }
+h1 { font-size: 20pt; text-align: center; margin-bottom: 0.2em; }
+p.sub { text-align: center; margin-top: 0; }
+h2 { font-size: 13pt; border-bottom: 1px solid #000; margin-top: 1.4em; }
+table { border-collapse: collapse; width: 100%; }
+th, td { border: 1px solid #000; padding: 4px 6px; text-align: left; vertical-align: top; }
+th { background: #eee; }
+td.time { white-space: nowrap; width: 6em; }
+p.none { color: #555; }
+p.signed { margin-top: 3em; text-align: right; }
+@media print { body { margin: 0; } }
+</style>
+</head>
+<body>
+<h1>{{.Title}}</h1>
+<p class="sub">{{.Window}}</p>
+
+<h2>{{.RosterHeading}}</h2>
+{{if .Posts}}<table>
+<tr>{{range .PostColumns}}<th>{{.}}</th>{{end}}</tr>
+{{range .Posts}}<tr><td>{{.Post}}</td><td>{{.Name}}</td><td>{{.Title}}</td><td>{{.Phone}}</td><td>{{.CheckIn}}</td></tr>
+{{end}}</table>{{else}}<p class="none">{{.NoPosts}}</p>{{end}}
+
+<h2>{{.LogHeading}}</h2>
+{{if .Log}}<table>
+<tr>{{range .LogColumns}}<th>{{.}}</th>{{end}}</tr>
+{{range .Log}}<tr><td class="time">{{.Time}}</td><td>{{.Kind}}</td><td>{{.Text}}</td><td>{{.Author}}</td></tr>
+{{end}}</table>{{else}}<p class="none">{{.NoLog}}</p>{{end}}
+
+<h2>{{.HandoverHeading}}</h2>
+<p>{{.Handover}}</p>
+{{if .Matters}}<ol>{{range .Matters}}<li>{{.}}</li>{{end}}</ol>{{end}}
+
+<p class="signed">{{.Signed}}</p>
+</body>
+</html>
+`))
+
+type reportPost struct {
+	Post, Name, Title, Phone, CheckIn string
+}
+
+type reportLine struct {
+	Time, Kind, Text, Author string
+}
+
+type reportView struct {
+	Lang, Title, Window                        string
+	RosterHeading, LogHeading, HandoverHeading string
+	PostColumns, LogColumns                    []string
+	Posts                                      []reportPost
+	Log                                        []reportLine
+	NoPosts, NoLog                             string
+	Handover                                   string
+	Matters                                    []string
+	Signed                                     string
+}
+
+// dailyReport writes the day's roster, check-ins, log and open matters.
+func dailyReport(d todayData, language string) []byte {
+	v := reportView{
+		Lang: language,
+		Title: lang.L("report.title", map[string]any{
+			"Station": d.base.home.Name, "Day": dayLabel(d.day), "Kind": dayKindLabel(d.info)}),
+		Window:          lang.L("duty.window", map[string]any{"Start": dateTime(d.start, d.loc), "End": dateTime(d.end, d.loc)}),
+		RosterHeading:   lang.L("report.roster"),
+		LogHeading:      lang.L("report.log"),
+		HandoverHeading: lang.L("report.handover"),
+		PostColumns: []string{lang.L("report.col_post"), lang.L("report.col_name"), lang.L("report.col_title"),
+			lang.L("report.col_phone"), lang.L("report.col_check_in")},
+		LogColumns: []string{lang.L("report.col_time"), lang.L("report.col_kind"), lang.L("report.col_text"),
+			lang.L("report.col_author")},
+		NoPosts: lang.L("duty.nobody_today"),
+		NoLog:   lang.L("duty.log_empty"),
+		Signed:  lang.L("report.signed"),
+	}
+	checked := map[app.ID]roster.CheckIn{}
+	for _, c := range d.checkIns {
+		checked[c.Person] = c
+	}
+	posts := make([]roster.Post, len(d.on))
+	for i, a := range d.on {
+		posts[i] = a.Post
+	}
+	labels := postLabels(posts)
+	for i, a := range d.on {
+		p := d.base.persons[a.Person]
+		row := reportPost{Post: labels[i], Name: d.base.name(a.Person), Title: p.Title, Phone: personPhone(p),
+			CheckIn: lang.L("report.not_checked_in")}
+		if c, ok := checked[a.Person]; ok {
+			row.CheckIn = dateTime(c.At, d.loc)
+		}
+		v.Posts = append(v.Posts, row)
+	}
+	for _, e := range d.log {
+		v.Log = append(v.Log, reportLine{Time: dateTime(e.At, d.loc), Kind: logKindLabel(e.Kind), Text: e.Text, Author: e.Author})
+	}
+	switch h := d.own; {
+	case h != nil && h.Confirmed():
+		v.Handover = lang.L("duty.own_done", map[string]any{
+			"Out": h.OutgoingName, "OutAt": dateTime(h.OutAt, d.loc), "In": h.IncomingName, "InAt": dateTime(h.InAt, d.loc)})
+		v.Matters = h.OpenMatters
+	case h != nil:
+		v.Handover = lang.L("report.handed_over", map[string]any{"Out": h.OutgoingName, "OutAt": dateTime(h.OutAt, d.loc)})
+		v.Matters = h.OpenMatters
+	default:
+		v.Handover = lang.L("report.not_handed_over")
+	}
+	if len(v.Matters) == 0 && d.own != nil {
+		v.Handover += " " + lang.L("duty.no_matters")
+	}
+	var b bytes.Buffer
+	if err := reportPage.Execute(&b, v); err != nil {
+		// The template is fixed and its data plain strings: a failure is a
+		// bug, and an empty page would hide it.
+		panic(err)
+	}
+	return b.Bytes()
+}
+
+// reportFileName names the saved report by station and day, so a folder of
+// reports sorts by day within each station.
+func reportFileName(d todayData) string {
+	name := lang.L("report.file_name", map[string]any{"Station": d.base.home.Name, "Date": d.day.String()})
+	return strings.NewReplacer("/", "-", "\\", "-", ":", "-").Replace(name)
+}
+
+func (p *todayPanel) onReport() {
+	if p.data.base.home == nil {
+		return
+	}
+	save := dialog.NewFileSave(p.onReportTarget, p.s.u.win)
+	save.SetFileName(reportFileName(p.data))
+	save.SetFilter(storage.NewExtensionFileFilter([]string{".html"}))
+	save.Show()
+}
+
+func (p *todayPanel) onReportTarget(w fyne.URIWriteCloser, err error) {
+	if err != nil {
+		p.s.u.showError(err)
+		return
+	}
+	if w == nil {
+		return // cancelled
+	}
+	p.writeReport(w)
+}
+
+// writeReport writes the report and closes w; a failed write removes the
+// file, so no half report is left to be printed.
+func (p *todayPanel) writeReport(w fyne.URIWriteCloser) {
+	page := dailyReport(p.data, lang.L("report.lang"))
+	runAsync(func() (struct{}, error) {
+		_, err := w.Write(page)
+		if cerr := w.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil {
+			_ = storage.Delete(w.URI())
+			return struct{}{}, app.Errorf(app.EINTERNAL, "cannot write the report: %v", err)
+		}
+		return struct{}{}, nil
+	}, func(_ struct{}, err error) {
+		if err != nil {
+			p.s.u.showError(err)
+			return
+		}
+		p.notice.show(lang.L("duty.report_saved", map[string]any{"Path": w.URI().Path()}))
+	})
+}

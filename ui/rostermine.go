@@ -1,0 +1,195 @@
+package ui
+
+import (
+	"context"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/lang"
+	"fyne.io/fyne/v2/widget"
+
+	"dutyroom/app"
+	"dutyroom/app/roster"
+)
+
+// How far "my duties" looks: half a year back answers "when was I last on",
+// a year ahead covers every roster an office drafts.
+const (
+	mineBackDays  = 183
+	mineAheadDays = 366
+)
+
+// mineData is one person's duties around today.
+type mineData struct {
+	base     dutyBase
+	today    roster.Date
+	upcoming []roster.Assignment // soonest first
+	past     []roster.Assignment // latest first
+}
+
+func loadMine(ctx context.Context, svc Services, person app.ID, now time.Time) (mineData, error) {
+	base, err := loadDutyBase(ctx, svc)
+	if err != nil || base.home == nil {
+		return mineData{base: base}, err
+	}
+	d := mineData{base: base}
+	settings, err := svc.Rosters.Settings(ctx, base.home.ID)
+	if err != nil {
+		return d, err
+	}
+	d.today = roster.DutyDayAt(settings.Handover, base.home.Location(), now)
+	if person == app.NilID {
+		return d, nil
+	}
+	duties, err := svc.Rosters.PersonDuties(ctx, person, d.today.AddDays(-mineBackDays), d.today.AddDays(mineAheadDays))
+	if err != nil {
+		return d, err
+	}
+	for _, a := range duties {
+		if a.Day.Before(d.today) {
+			d.past = append([]roster.Assignment{a}, d.past...)
+		} else {
+			d.upcoming = append(d.upcoming, a)
+		}
+	}
+	return d, nil
+}
+
+// minePanel is 我的值班: one person's coming and past duties at every
+// station, so nobody needs the whole roster to find their own days.
+type minePanel struct {
+	s       *dutyScreen
+	data    mineData
+	person  app.ID
+	choices personChoices
+
+	personSel     *widget.Select
+	heading       *widget.Label
+	upcoming      *widget.List
+	past          *widget.List
+	upcomingEmpty *widget.Label
+	pastEmpty     *widget.Label
+	content       fyne.CanvasObject
+	quiet         bool
+}
+
+func newMinePanel(s *dutyScreen) *minePanel {
+	p := &minePanel{s: s}
+	p.personSel = widget.NewSelect(nil, p.onPersonChosen)
+	p.personSel.PlaceHolder = lang.L("duty.choose_person")
+	p.heading = widget.NewLabel(lang.L("mine.hint"))
+	p.heading.Wrapping = fyne.TextWrapWord
+	p.upcoming = widget.NewList(
+		func() int { return len(p.data.upcoming) },
+		p.createRow,
+		func(id widget.ListItemID, o fyne.CanvasObject) { p.updateRow(p.data.upcoming[id], o) })
+	p.past = widget.NewList(
+		func() int { return len(p.data.past) },
+		p.createRow,
+		func(id widget.ListItemID, o fyne.CanvasObject) { p.updateRow(p.data.past[id], o) })
+	p.upcomingEmpty = hintLabel(lang.L("mine.none_upcoming"))
+	p.pastEmpty = hintLabel(lang.L("mine.none_past"))
+
+	upcoming := container.NewBorder(sectionTitle(lang.L("mine.upcoming")), nil, nil, nil,
+		container.NewStack(p.upcoming, container.NewVBox(p.upcomingEmpty)))
+	past := container.NewBorder(sectionTitle(lang.L("mine.past")), nil, nil, nil,
+		container.NewStack(p.past, container.NewVBox(p.pastEmpty)))
+	top := container.NewVBox(
+		container.NewBorder(nil, nil, widget.NewLabel(lang.L("mine.person")), nil, p.personSel),
+		p.heading, widget.NewSeparator())
+	p.content = container.NewBorder(top, nil, nil, nil, container.NewGridWithColumns(2, upcoming, past))
+	p.show()
+	return p
+}
+
+func (p *minePanel) load() {
+	ctx, svc, person, now := p.s.u.ctx, p.s.u.svc, p.person, p.s.u.now()
+	runAsync(func() (mineData, error) { return loadMine(ctx, svc, person, now) }, p.onLoaded)
+}
+
+func (p *minePanel) onLoaded(d mineData, err error) {
+	if err != nil {
+		p.heading.SetText(lang.L("duty.load_failed", map[string]any{"Error": errorText(err)}))
+		return
+	}
+	p.data = d
+	p.show()
+}
+
+func (p *minePanel) show() {
+	d := p.data
+	if d.base.home != nil {
+		var people []app.Person
+		for _, person := range d.base.persons {
+			if person.Station == d.base.home.ID {
+				people = append(people, person)
+			}
+		}
+		sortPeople(people)
+		p.choices = newPersonChoices(people)
+		p.quiet = true
+		p.personSel.SetOptions(p.choices.labels)
+		if label, ok := p.choices.byID[p.person]; ok {
+			p.personSel.SetSelected(label)
+		}
+		p.quiet = false
+	}
+	switch {
+	case d.base.tree != nil && d.base.home == nil:
+		p.heading.SetText(noHomeText())
+	case p.person == app.NilID:
+		p.heading.SetText(lang.L("mine.hint"))
+	default:
+		p.heading.SetText(lang.L("mine.summary", map[string]any{
+			"Name": d.base.name(p.person), "Upcoming": len(d.upcoming), "Past": len(d.past)}))
+	}
+	showIf(p.upcomingEmpty, p.person != app.NilID && len(d.upcoming) == 0)
+	showIf(p.pastEmpty, p.person != app.NilID && len(d.past) == 0)
+	p.upcoming.Refresh()
+	p.past.Refresh()
+}
+
+func showIf(o fyne.CanvasObject, on bool) {
+	if on {
+		o.Show()
+	} else {
+		o.Hide()
+	}
+}
+
+func (p *minePanel) onPersonChosen(option string) {
+	if p.quiet {
+		return
+	}
+	id, ok := p.choices.ids[option]
+	if !ok {
+		return
+	}
+	p.person = id
+	p.load()
+}
+
+func (p *minePanel) createRow() fyne.CanvasObject {
+	day := widget.NewLabel("10月10日 星期六")
+	day.TextStyle.Bold = true
+	day.Truncation = fyne.TextTruncateClip
+	where := widget.NewLabel("")
+	where.Truncation = fyne.TextTruncateClip
+	return container.NewVBox(day, where)
+}
+
+func (p *minePanel) updateRow(a roster.Assignment, o fyne.CanvasObject) {
+	box := o.(*fyne.Container)
+	info := roster.Classify(p.data.base.cal, nil, a.Day)
+	day := dayLabel(a.Day) + " · " + dayKindLabel(info)
+	if a.Day == p.data.today {
+		day = lang.L("mine.today", map[string]any{"Day": day})
+	}
+	setText(box.Objects[0].(*widget.Label), day)
+	station := lang.L("duty.unknown_station")
+	if s := p.data.base.tree.Station(a.Station); s != nil {
+		station = s.Name
+	}
+	setText(box.Objects[1].(*widget.Label), station+" · "+roleLabel(a.Post.Role))
+}

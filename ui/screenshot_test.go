@@ -1,0 +1,74 @@
+package ui
+
+import (
+	"image/png"
+	"os"
+	"path/filepath"
+	"strconv"
+	"testing"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/lang"
+	"fyne.io/fyne/v2/test"
+
+	"dutyroom/assets"
+)
+
+// TestScreenshots renders the duty screens to PNG files for a person to
+// look at, in the folder named by DUTYROOM_SCREENSHOTS: the layout tests
+// catch overlap, only eyes catch a cramped or unreadable screen.
+func TestScreenshots(t *testing.T) {
+	dir := os.Getenv("DUTYROOM_SCREENSHOTS")
+	if dir == "" {
+		t.Skip("set DUTYROOM_SCREENSHOTS to a folder to render the duty screens")
+	}
+	for _, language := range []string{assets.Chinese, assets.English} {
+		for _, size := range []fyne.Size{smallest, fyne.NewSize(1280, 800)} {
+			t.Run(language, func(t *testing.T) {
+				inLanguage(t, language)
+				d := newDutyDemo(t, "2026-10-03 09:00")
+				d.put("2026-10-02", leader0, d.zhang)
+				d.put("2026-10-02", officer0, d.liu)
+				u := newTestUI(t, d.store)
+				u.win.Resize(size)
+				name := func(what string) string {
+					return filepath.Join(dir, language+"-"+what+"-"+itoaSize(size)+".png")
+				}
+				u.duty.tabs.SelectIndex(1)
+				test.Tap(u.duty.month.generate)
+				test.Tap(findButton(t, overlay(t, u), lang.L("roster.generate_run")))
+				capture(t, u, name("month"))
+				test.Tap(cellOf(t, u, date(t, "2026-10-01")))
+				capture(t, u, name("day"))
+				test.Tap(findButton(t, overlay(t, u), lang.L("action.close")))
+				test.Tap(u.duty.month.rules)
+				capture(t, u, name("rules"))
+				test.Tap(findButton(t, overlay(t, u), lang.L("action.close")))
+				u.duty.tabs.SelectIndex(0)
+				test.Type(u.duty.today.logText, "泸溪县来电：G65 吉首段发生追尾，1 人受伤，已通知交警")
+				test.Tap(u.duty.today.logAdd)
+				capture(t, u, name("today"))
+				u.duty.tabs.SelectIndex(2)
+				u.duty.mine.personSel.SetSelectedIndex(0)
+				capture(t, u, name("mine"))
+			})
+		}
+	}
+}
+
+func itoaSize(s fyne.Size) string {
+	return strconv.Itoa(int(s.Width)) + "x" + strconv.Itoa(int(s.Height))
+}
+
+func capture(t *testing.T, u *UI, path string) {
+	t.Helper()
+	img := u.win.Canvas().Capture()
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if err := png.Encode(f, img); err != nil {
+		t.Fatal(err)
+	}
+}
