@@ -1,6 +1,8 @@
 package ui
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -8,6 +10,7 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/lang"
+	"fyne.io/fyne/v2/storage"
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
 
@@ -305,7 +308,7 @@ func TestDailyReportHasRosterLogAndOpenMatters(t *testing.T) {
 	u := openDuty(t, d, 0)
 	page := string(dailyReport(u.duty.today.data, "zh-CN"))
 	for _, want := range []string{"吉首市 值班日报", "10月3日", "国庆节", "孙局长", "13700000001", "陈值班",
-		"来电来报", "泸溪县报告 &lt;一般&gt; 道路交通事故", "续报待核", "陈值班 10-04 08:10 交班"} {
+		"值班干部</td><td>空缺", "来电来报", "泸溪县报告 &lt;一般&gt; 道路交通事故", "续报待核", "陈值班 10-04 08:10 交班"} {
 		if !strings.Contains(page, want) {
 			t.Errorf("report lacks %q", want)
 		}
@@ -337,5 +340,27 @@ func TestMyDutiesListsComingAndPast(t *testing.T) {
 	past := texts(p.past)
 	if len(past) < 2 || !strings.HasPrefix(past[0], "10月6日") {
 		t.Errorf("past duties %v, want the latest first", past)
+	}
+}
+
+func TestDailyReportIsSavedToAFile(t *testing.T) {
+	d := newDutyDemo(t, "2026-10-03 20:00")
+	d.put("2026-10-03", leader0, d.sun)
+	u := openDuty(t, d, 0)
+	path := filepath.Join(t.TempDir(), reportFileName(u.duty.today.data))
+	w, err := storage.Writer(storage.NewFileURI(path))
+	if err != nil {
+		t.Fatal(err)
+	}
+	u.duty.today.writeReport(w)
+	page, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(string(page), "<!DOCTYPE html>") || !strings.Contains(string(page), "孙局长") {
+		t.Errorf("saved report is not the day's page: %.200s", page)
+	}
+	if !strings.Contains(u.duty.today.notice.label.Text, path) {
+		t.Errorf("notice %q does not say where the report went", u.duty.today.notice.label.Text)
 	}
 }

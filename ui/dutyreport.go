@@ -3,6 +3,7 @@ package ui
 import (
 	"bytes"
 	"html/template"
+	"sort"
 	"strings"
 
 	"fyne.io/fyne/v2"
@@ -94,27 +95,33 @@ func dailyReport(d todayData, language string) []byte {
 			lang.L("report.col_phone"), lang.L("report.col_check_in")},
 		LogColumns: []string{lang.L("report.col_time"), lang.L("report.col_kind"), lang.L("report.col_text"),
 			lang.L("report.col_author")},
-		NoPosts: lang.L("duty.nobody_today"),
-		NoLog:   lang.L("duty.log_empty"),
+		NoPosts: lang.L("report.no_posts"),
+		NoLog:   lang.L("report.no_log"),
 		Signed:  lang.L("report.signed"),
 	}
 	checked := map[app.ID]roster.CheckIn{}
 	for _, c := range d.checkIns {
 		checked[c.Person] = c
 	}
-	posts := make([]roster.Post, len(d.on))
-	for i, a := range d.on {
-		posts[i] = a.Post
-	}
-	labels := postLabels(posts)
-	for i, a := range d.on {
-		p := d.base.persons[a.Person]
-		row := reportPost{Post: labels[i], Name: d.base.name(a.Person), Title: p.Title, Phone: personPhone(p),
-			CheckIn: lang.L("report.not_checked_in")}
-		if c, ok := checked[a.Person]; ok {
-			row.CheckIn = dateTime(c.At, d.loc)
+	if len(d.on) > 0 {
+		plan := dayPlan{info: d.info, template: d.settings.TemplateFor(d.info), on: d.on}
+		posts := plan.posts()
+		sort.Slice(posts, func(i, j int) bool { return posts[i].Less(posts[j]) })
+		labels := postLabels(posts)
+		for i, post := range posts {
+			who := plan.holder(post)
+			if who == app.NilID {
+				v.Posts = append(v.Posts, reportPost{Post: labels[i], Name: lang.L("roster.vacant")})
+				continue
+			}
+			p := d.base.persons[who]
+			row := reportPost{Post: labels[i], Name: d.base.name(who), Title: p.Title, Phone: personPhone(p),
+				CheckIn: lang.L("report.not_checked_in")}
+			if c, ok := checked[who]; ok {
+				row.CheckIn = dateTime(c.At, d.loc)
+			}
+			v.Posts = append(v.Posts, row)
 		}
-		v.Posts = append(v.Posts, row)
 	}
 	for _, e := range d.log {
 		v.Log = append(v.Log, reportLine{Time: dateTime(e.At, d.loc), Kind: logKindLabel(e.Kind), Text: e.Text, Author: e.Author})

@@ -3,6 +3,8 @@ package ui
 import (
 	"context"
 	"fmt"
+	"slices"
+	"sort"
 	"strings"
 	"time"
 
@@ -34,12 +36,21 @@ type monthData struct {
 	today       roster.Date          // the duty day in force now
 }
 
-func loadMonth(ctx context.Context, svc Services, station app.ID, m roster.Month, now time.Time) (monthData, error) {
-	base, err := loadDutyBase(ctx, svc)
-	if err != nil || base.home == nil {
-		return monthData{base: base}, err
+// loadMonth reads a station's month. base is reused when given: paging
+// through months need not read the whole directory again.
+func loadMonth(ctx context.Context, svc Services, base *dutyBase, station app.ID, m roster.Month, now time.Time) (monthData, error) {
+	if base == nil {
+		b, err := loadDutyBase(ctx, svc)
+		if err != nil {
+			return monthData{}, err
+		}
+		base = &b
 	}
-	d := monthData{base: base, station: base.tree.Station(station)}
+	if base.home == nil {
+		return monthData{base: *base}, nil
+	}
+	var err error
+	d := monthData{base: *base, station: base.tree.Station(station)}
 	if d.station == nil {
 		d.station = base.home
 	}
@@ -243,9 +254,23 @@ func newMonthPanel(s *dutyScreen) *monthPanel {
 	return m
 }
 
-func (m *monthPanel) load() {
+// load reads everything again, the directory included.
+func (m *monthPanel) load() { m.loadWith(nil) }
+
+// loadShown reads the month or station now chosen, with the directory as
+// last read.
+func (m *monthPanel) loadShown() {
+	if !m.loaded || m.data.base.tree == nil {
+		m.load()
+		return
+	}
+	base := m.data.base
+	m.loadWith(&base)
+}
+
+func (m *monthPanel) loadWith(base *dutyBase) {
 	ctx, svc, station, month, now := m.s.u.ctx, m.s.u.svc, m.station, m.month, m.s.u.now()
-	runAsync(func() (monthData, error) { return loadMonth(ctx, svc, station, month, now) }, m.onLoaded)
+	runAsync(func() (monthData, error) { return loadMonth(ctx, svc, base, station, month, now) }, m.onLoaded)
 }
 
 func (m *monthPanel) onLoaded(d monthData, err error) {
@@ -447,7 +472,8 @@ func (m *monthPanel) showAlerts() {
 		title.Importance = widget.DangerImportance
 		title.TextStyle.Bold = true
 		title.Wrapping = fyne.TextWrapWord
-		reason := hintLabel(g.reason)
+		reason := widget.NewLabel(g.reason)
+		reason.Wrapping = fyne.TextWrapWord
 		m.alerts.Add(container.NewVBox(title, reason))
 	}
 	m.alertsTab.Text = lang.L("roster.tab_alerts_count", map[string]any{"Count": len(gaps)})
@@ -462,8 +488,11 @@ type fairnessLine struct {
 }
 
 // fairnessOf tallies assignments per person, listing every given person,
-// those with no duty too: a zero is what fairness is about.
+// those with no duty too: a zero is what fairness is about. People are
+// grouped by their first duty role, since fairness is kept within a role.
 func fairnessOf(as []roster.Assignment, people []app.Person, b dutyBase, settings roster.Settings, loc *time.Location) []fairnessLine {
+	people = slices.Clone(people)
+	sort.SliceStable(people, func(i, j int) bool { return firstDutyRole(people[i]) < firstDutyRole(people[j]) })
 	sum := roster.Summarize(as, b.cal, settings.Handover, loc)
 	byID := map[app.ID]roster.Fairness{}
 	for _, f := range sum {
@@ -481,6 +510,17 @@ func fairnessOf(as []roster.Assignment, people []app.Person, b dutyBase, setting
 		}
 	}
 	return out
+}
+
+// firstDutyRole returns the index in roster.DutyRoles of the first duty
+// role p holds.
+func firstDutyRole(p app.Person) int {
+	for i, r := range roster.DutyRoles {
+		if p.Has(r) {
+			return i
+		}
+	}
+	return len(roster.DutyRoles)
 }
 
 func (m *monthPanel) showFairness() {
@@ -503,7 +543,7 @@ func (m *monthPanel) showFairness() {
 		name := widget.NewLabel(lang.L("roster.fairness_total", map[string]any{
 			"Name": line.name, "Duties": line.f.Duties, "Hours": formatHours(line.f.Hours)}))
 		name.TextStyle.Bold = true
-		detail := hintLabel(lang.L("roster.fairness_detail", map[string]any{
+		detail := widget.NewLabel(lang.L("roster.fairness_detail", map[string]any{
 			"Workday": line.f.Workday, "Weekend": line.f.Weekend, "Holiday": line.f.Holiday}))
 		m.fairness.Add(container.NewVBox(name, detail))
 	}
@@ -563,7 +603,7 @@ func newSwapRow(m *monthPanel, s roster.SwapRequest) fyne.CanvasObject {
 func (m *monthPanel) setMonth(month roster.Month) {
 	m.month = month
 	m.result = nil
-	m.load()
+	m.loadShown()
 }
 
 func (m *monthPanel) onPrev() { m.setMonth(roster.MonthOf(m.month.First().AddDays(-1))) }
@@ -584,7 +624,7 @@ func (m *monthPanel) onStationChosen(option string) {
 	}
 	m.station = id
 	m.result = nil
-	m.load()
+	m.loadShown()
 }
 
 func (m *monthPanel) onDayTapped(day roster.Date) {
