@@ -10,6 +10,7 @@ import (
 	"io"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"dutyroom/app"
@@ -22,8 +23,9 @@ import (
 // order) is the incident package's; this file only loads what the rules
 // need, applies them and writes the outcome with its operation.
 type Incidents struct {
-	db     *DB
-	writer groupCommit
+	db       *DB
+	writer   groupCommit
+	stations stationCache
 }
 
 var _ incident.Service = (*Incidents)(nil)
@@ -84,7 +86,7 @@ func (s *Incidents) CreateIncidentWithFiles(ctx context.Context, inc *incident.I
 		n := *inc
 		n.Attachments = append(slices.Clone(inc.Attachments), atts...)
 		var err error
-		a, tasks, err = createIncident(tx, &n, blobs)
+		a, tasks, err = createIncident(tx, &s.stations, &n, blobs)
 		saved = n
 		return err
 	})
@@ -140,8 +142,8 @@ func (s *Incidents) readFiles(ctx context.Context, station app.ID, files []File)
 	return atts, blobs, nil
 }
 
-func createIncident(tx *txn, n *incident.Incident, blobs map[string][]byte) (incident.Assessment, []incident.ReportTask, error) {
-	tree, err := lineage(tx, n.Station, n.Place.Station)
+func createIncident(tx *txn, stations *stationCache, n *incident.Incident, blobs map[string][]byte) (incident.Assessment, []incident.ReportTask, error) {
+	tree, err := stations.lineage(tx, n.Station, n.Place.Station)
 	if err != nil {
 		return incident.Assessment{}, nil, err
 	}
@@ -181,6 +183,9 @@ func createIncident(tx *txn, n *incident.Incident, blobs map[string][]byte) (inc
 		events = append(events, incident.NewEvent(n.ID, n.Station, tx.now, author, incident.EventTasksCreated, tasksDetail(tasks, tree)))
 	}
 	if err := putIncident(tx, n, nil); err != nil {
+		return incident.Assessment{}, nil, err
+	}
+	if err := indexByStation(tx, n, tree); err != nil {
 		return incident.Assessment{}, nil, err
 	}
 	for i := range tasks {
@@ -674,22 +679,10 @@ func (s *Incidents) Timeline(ctx context.Context, id app.ID) ([]incident.Event, 
 		if _, err := findIncident(tx, id); err != nil {
 			return err
 		}
-		b, err := mustBucket(tx.Tx, bucketIncidentEvents)
-		if err != nil {
-			return err
-		}
-		prefix := idKey(id)
-		c := b.Cursor()
-		for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
-			var ev incident.Event
-			if err := decodeJSON(v, &ev, "an event of incident "+id.String()); err != nil {
-				return err
-			}
-			out = append(out, ev)
-		}
-		return nil
+		var err error
+		out, err = eventsOf(tx, id)
+		return err
 	})
-	incident.SortTimeline(out)
 	return out, err
 }
 
@@ -894,15 +887,34 @@ func appendChange(tx *txn, kind string, id app.ID, ch change) error {
 
 // lineage returns the stations given and all their ancestors: everything
 // validation and the escalation rules look at, for a few reads instead of
-// decoding the whole tree on every intake. Unknown stations are left out,
-// for validation to name.
+// decoding the whole tree. Unknown stations are left out, for validation
+// to name.
 func lineage(tx *txn, ids ...app.ID) (*app.Tree, error) {
+	var uncached *stationCache
+	return uncached.lineage(tx, ids...)
+}
+
+// stationCache keeps the stations intakes decode, each with the bytes it
+// was decoded from. A lookup compares those with the stored bytes, so an
+// entry is never stale, and an intake skips decoding the same few stations
+// again: a fifth of its time otherwise. A nil cache decodes every time.
+type stationCache struct {
+	mu sync.Mutex
+	m  map[app.ID]cachedStation
+}
+
+type cachedStation struct {
+	raw     []byte
+	station app.Station
+}
+
+func (c *stationCache) lineage(tx *txn, ids ...app.ID) (*app.Tree, error) {
 	seen := map[app.ID]bool{}
 	var list []app.Station
 	for _, id := range ids {
 		// The tree is four tiers deep; the bound only guards a damaged file.
 		for depth := 0; id != app.NilID && !seen[id] && depth < 16; depth++ {
-			s, err := findStationByID(tx, id)
+			s, err := c.station(tx, id)
 			if app.ErrorCode(err) == app.ENOTFOUND {
 				break
 			} else if err != nil {
@@ -914,6 +926,37 @@ func lineage(tx *txn, ids ...app.ID) (*app.Tree, error) {
 		}
 	}
 	return app.NewTree(list), nil
+}
+
+func (c *stationCache) station(tx *txn, id app.ID) (app.Station, error) {
+	if c == nil {
+		return findStationByID(tx, id)
+	}
+	b, err := mustBucket(tx.Tx, bucketStations)
+	if err != nil {
+		return app.Station{}, err
+	}
+	raw := b.Get(idKey(id))
+	if raw == nil {
+		return app.Station{}, app.Errorf(app.ENOTFOUND, "station %s not found", id)
+	}
+	c.mu.Lock()
+	e, ok := c.m[id]
+	c.mu.Unlock()
+	if ok && bytes.Equal(e.raw, raw) {
+		return e.station, nil
+	}
+	s, err := decodeStation(raw)
+	if err != nil {
+		return app.Station{}, app.Errorf(app.ECORRUPT, "station %s is damaged: %s", id, app.ErrorMessage(err))
+	}
+	c.mu.Lock()
+	if c.m == nil {
+		c.m = map[app.ID]cachedStation{}
+	}
+	c.m[id] = cachedStation{raw: bytes.Clone(raw), station: s}
+	c.mu.Unlock()
+	return s, nil
 }
 
 // settingsAt returns the settings in force at station: its own, the

@@ -1,8 +1,27 @@
 package store
 
 import (
+	"testing"
+
 	bolt "go.etcd.io/bbolt"
 )
+
+// SetIndexShare makes the register read its indexes for filters narrower
+// than share of it (0: never, 2: always) until the test ends, so tests
+// cover both ways of answering a filter.
+func SetIndexShare(tb testing.TB, share float64) {
+	old := indexShare
+	indexShare = share
+	tb.Cleanup(func() { indexShare = old })
+}
+
+// SetSeekTasksBelow sets the number of incidents below which the
+// statistics seek to each incident's tasks, until the test ends.
+func SetSeekTasksBelow(tb testing.TB, n int) {
+	old := seekTasksBelow
+	seekTasksBelow = n
+	tb.Cleanup(func() { seekTasksBelow = old })
+}
 
 // IncidentRecordCounts counts the entries of every incident bucket and of
 // the outbox, so a test can show that a refused change left nothing behind.

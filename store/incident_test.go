@@ -817,25 +817,28 @@ func TestIncidentRegisterFiltersMatchTheDomainRule(t *testing.T) {
 		"nothing":         {Text: "危化品"},
 	}
 	for name, f := range filters {
-		t.Run(name, func(t *testing.T) {
-			var want []app.ID
-			for i := len(all) - 1; i >= 0; i-- {
-				if incident.Matches(&all[i], f, tree, e.now) {
-					want = append(want, all[i].ID)
+		for _, share := range []float64{0, 0.25, 2} {
+			store.SetIndexShare(t, share)
+			t.Run(fmt.Sprintf("%s/share=%v", name, share), func(t *testing.T) {
+				var want []app.ID
+				for i := len(all) - 1; i >= 0; i-- {
+					if incident.Matches(&all[i], f, tree, e.now) {
+						want = append(want, all[i].ID)
+					}
 				}
-			}
-			got, total, err := e.svc.Incidents(ctx, f)
-			if err != nil {
-				t.Fatal(err)
-			}
-			var ids []app.ID
-			for _, inc := range got {
-				ids = append(ids, inc.ID)
-			}
-			if total != len(want) || !slices.Equal(ids, want) {
-				t.Errorf("got %d (total %d), want %d", len(ids), total, len(want))
-			}
-		})
+				got, total, err := e.svc.Incidents(ctx, f)
+				if err != nil {
+					t.Fatal(err)
+				}
+				var ids []app.ID
+				for _, inc := range got {
+					ids = append(ids, inc.ID)
+				}
+				if total != len(want) || !slices.Equal(ids, want) {
+					t.Errorf("got %d (total %d), want %d", len(ids), total, len(want))
+				}
+			})
+		}
 	}
 
 	// A page of the newest, and the next.
@@ -880,13 +883,50 @@ func TestIncidentStatsMatchSummarize(t *testing.T) {
 		tasks = append(tasks, e.tasks(t, inc.ID)...)
 	}
 	cst := time.FixedZone("CST", 8*3600)
-	got, err := e.svc.Stats(ctx, incident.Filter{}, cst)
+	want := incident.Summarize(all, tasks, tree, cst, e.now)
+	var got *incident.Stats
+	// Both ways of reading the tasks: a seek per incident, one walk.
+	for _, seekBelow := range []int{1000, 0} {
+		store.SetSeekTasksBelow(t, seekBelow)
+		var err error
+		got, err = e.svc.Stats(ctx, incident.Filter{}, cst)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(*got, want) {
+			t.Errorf("stats (seek below %d)\n%+v\nwant\n%+v", seekBelow, *got, want)
+		}
+	}
+	// A filter narrows the incidents and their tasks alike.
+	f := incident.Filter{Station: &e.county.ID}
+	var inCounty []incident.Incident
+	var countyTasks []incident.ReportTask
+	for _, inc := range all {
+		if incident.Matches(&inc, f, tree, e.now) {
+			inCounty = append(inCounty, inc)
+			countyTasks = append(countyTasks, e.tasks(t, inc.ID)...)
+		}
+	}
+	narrow, err := e.svc.Stats(ctx, f, cst)
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := incident.Summarize(all, tasks, tree, cst, e.now)
-	if !reflect.DeepEqual(*got, want) {
-		t.Errorf("stats\n%+v\nwant\n%+v", *got, want)
+	if want := incident.Summarize(inCounty, countyTasks, tree, cst, e.now); !reflect.DeepEqual(*narrow, want) {
+		t.Errorf("county stats\n%+v\nwant\n%+v", *narrow, want)
+	}
+	// Tasks filtered by sender without an incident read every task.
+	fromTown, err := e.svc.Tasks(ctx, incident.TaskFilter{From: &e.township.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wantFrom int
+	for _, tk := range tasks {
+		if tk.From == e.township.ID {
+			wantFrom++
+		}
+	}
+	if len(fromTown) != wantFrom || len(fromTown) == 0 {
+		t.Errorf("%d tasks from the township, want %d", len(fromTown), wantFrom)
 	}
 	// Two counties, and the prefecture for what happened at its own level.
 	if len(got.ByMonth) == 0 || len(got.ByCounty) != 3 || len(got.Timeliness) == 0 {

@@ -7,17 +7,19 @@ import (
 )
 
 // The incident buckets; buckets.go draws their keys and values.
+//
+// An intake must be on disk within a small margin of a bare fsynced write,
+// and every page a commit dirties is written before the fsync. So what an
+// intake writes shares pages where it can: an incident's events sit beside
+// its record, and a task's id entry beside the task (uuid v7 keys of the
+// same moment land on the same right-edge page).
 var (
 	bucketIncidents          = []byte("incidents")
 	bucketIncidentRegister   = []byte("incident_register")
 	bucketIncidentsByStation = []byte("incidents_by_station")
 	bucketIncidentsByDue     = []byte("incidents_by_due")
 	bucketIncidentTasks      = []byte("incident_tasks")
-	bucketIncidentTaskIDs    = []byte("incident_task_ids")
-	bucketIncidentTasksOpen  = []byte("incident_tasks_open")
 	bucketIncidentReports    = []byte("incident_reports")
-	bucketIncidentReportIDs  = []byte("incident_report_ids")
-	bucketIncidentEvents     = []byte("incident_events")
 	bucketIncidentSettings   = []byte("incident_settings")
 	bucketIncidentBlobs      = []byte("incident_blobs")
 )
@@ -28,11 +30,7 @@ var incidentBuckets = [][]byte{
 	bucketIncidentsByStation,
 	bucketIncidentsByDue,
 	bucketIncidentTasks,
-	bucketIncidentTaskIDs,
-	bucketIncidentTasksOpen,
 	bucketIncidentReports,
-	bucketIncidentReportIDs,
-	bucketIncidentEvents,
 	bucketIncidentSettings,
 	bucketIncidentBlobs,
 }

@@ -56,51 +56,56 @@ func (s *Incidents) Incidents(ctx context.Context, f incident.Filter) ([]inciden
 	return page, total, nil
 }
 
-// Tasks returns the report tasks matching f by deadline. Open tasks come
-// from their own index, so the home screen's countdown reads only those.
+// Tasks returns the report tasks matching f by deadline. Open tasks are
+// found through the overdue index, which holds every incident with a
+// report still to send, so the home screen's countdown reads only those.
 func (s *Incidents) Tasks(ctx context.Context, f incident.TaskFilter) ([]incident.ReportTask, error) {
 	var out []incident.ReportTask
 	keep := func(t *incident.ReportTask) bool {
 		return (f.From == nil || t.From == *f.From) && (f.To == nil || t.To.Station == *f.To) &&
 			(f.Open == nil || t.Open() == *f.Open)
 	}
-	err := s.db.view(ctx, func(tx *txn) error {
-		bs, err := buckets(tx, bucketIncidentTasks, bucketIncidentTasksOpen)
-		if err != nil {
-			return err
+	add := func(tx *txn, id app.ID) error {
+		tasks, err := tasksOf(tx, id)
+		for i := range tasks {
+			if keep(&tasks[i]) {
+				out = append(out, tasks[i])
+			}
 		}
-		tasks, open := bs[0], bs[1]
-		var prefix []byte
+		return err
+	}
+	err := s.db.view(ctx, func(tx *txn) error {
 		if f.Incident != nil {
 			if _, err := findIncident(tx, *f.Incident); err != nil {
 				return err
 			}
-			prefix = idKey(*f.Incident)
+			return add(tx, *f.Incident)
 		}
-		visit := func(v []byte) error {
-			t, err := decodeTask(v)
-			if err == nil && keep(&t) {
-				out = append(out, t)
-			}
+		bs, err := buckets(tx, bucketIncidentTasks, bucketIncidentsByDue)
+		if err != nil {
 			return err
 		}
 		if f.Open != nil && *f.Open {
-			c := open.Cursor()
-			for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
-				v := tasks.Get(k)
-				if v == nil {
-					return app.Errorf(app.ECORRUPT, "the open-task index names a task that is not stored; restore a backup")
-				}
-				if err := visit(v); err != nil {
+			c := bs[1].Cursor()
+			for k, _ := c.First(); k != nil; k, _ = c.Next() {
+				id, _ := idFromBytes(k[min(len(k), timeKeyLen):])
+				if err := add(tx, id); err != nil {
 					return err
 				}
 			}
 			return nil
 		}
-		c := tasks.Cursor()
-		for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
-			if err := visit(v); err != nil {
+		c := bs[0].Cursor()
+		for k, v := c.First(); k != nil; k, v = c.Next() {
+			if len(k) != 32 {
+				continue
+			}
+			t, err := decodeTask(v)
+			if err != nil {
 				return err
+			}
+			if keep(&t) {
+				out = append(out, t)
 			}
 		}
 		return nil
@@ -121,14 +126,20 @@ func (s *Incidents) Stats(ctx context.Context, f incident.Filter, loc *time.Loca
 			return err
 		}
 		tree := app.NewTree(stations)
-		var incs []incident.Incident
+		register, err := mustBucket(tx.Tx, bucketIncidentRegister)
+		if err != nil {
+			return err
+		}
+		// Five years are 100,000 incidents of some 600 bytes each: growing
+		// the slice by appending would copy it a dozen times.
+		incs := make([]incident.Incident, 0, register.Sequence())
 		err = scanRegister(tx, f, tree, now, func(inc *incident.Incident) {
 			incs = append(incs, slimIncident(inc))
 		})
 		if err != nil {
 			return err
 		}
-		tasks, err := taskHeaders(tx, incs)
+		tasks, err := taskHeaders(tx, incs, register.Sequence())
 		if err != nil {
 			return err
 		}
@@ -142,14 +153,20 @@ func (s *Incidents) Stats(ctx context.Context, f incident.Filter, loc *time.Loca
 }
 
 // taskHeaders reads the timeliness fields of the tasks of incs. For a few
-// incidents it seeks to each one's tasks; for many it reads the bucket
-// through once, which costs less than thousands of seeks.
-func taskHeaders(tx *txn, incs []incident.Incident) ([]incident.ReportTask, error) {
+// incidents it seeks to each one's tasks; for many it walks the bucket once
+// beside the sorted ids (both are in id order), which costs less than
+// thousands of seeks.
+func taskHeaders(tx *txn, incs []incident.Incident, stored uint64) ([]incident.ReportTask, error) {
 	b, err := mustBucket(tx.Tx, bucketIncidentTasks)
 	if err != nil {
 		return nil, err
 	}
-	var out []incident.ReportTask
+	// As many tasks per incident as the store holds on average, and some.
+	capacity := len(incs) * 3
+	if stored > 0 {
+		capacity = int(float64(len(incs)) * float64(b.Sequence()) / float64(stored) * 1.05)
+	}
+	out := make([]incident.ReportTask, 0, capacity)
 	add := func(v []byte) error {
 		t, ok := decodeTaskHeader(v)
 		if !ok {
@@ -159,26 +176,33 @@ func taskHeaders(tx *txn, incs []incident.Incident) ([]incident.ReportTask, erro
 		return nil
 	}
 	c := b.Cursor()
-	if len(incs) < 5000 {
+	if len(incs) < seekTasksBelow {
 		for i := range incs {
 			prefix := incs[i].ID[:]
 			for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
-				if err := add(v); err != nil {
-					return nil, err
+				if len(k) == 32 {
+					if err := add(v); err != nil {
+						return nil, err
+					}
 				}
 			}
 		}
 		return out, nil
 	}
-	wanted := make(map[app.ID]struct{}, len(incs))
+	ids := make([]app.ID, len(incs))
 	for i := range incs {
-		wanted[incs[i].ID] = struct{}{}
+		ids[i] = incs[i].ID
 	}
-	out = make([]incident.ReportTask, 0, 3*len(incs))
-	for k, v := c.First(); k != nil; k, v = c.Next() {
-		var id app.ID
-		copy(id[:], k)
-		if _, ok := wanted[id]; ok {
+	slices.SortFunc(ids, func(a, b app.ID) int { return bytes.Compare(a[:], b[:]) })
+	j := 0
+	for k, v := c.First(); k != nil && j < len(ids); k, v = c.Next() {
+		if len(k) != 32 {
+			continue
+		}
+		for j < len(ids) && bytes.Compare(ids[j][:], k[:16]) < 0 {
+			j++
+		}
+		if j < len(ids) && bytes.Equal(ids[j][:], k[:16]) {
 			if err := add(v); err != nil {
 				return nil, err
 			}
@@ -205,9 +229,11 @@ func treeFor(tx *txn, f incident.Filter) (*app.Tree, error) {
 // registerReader): valid during the call only, with only the fields the
 // register filters on.
 //
-// It reads the smallest set it can: the overdue index when the filter asks
-// for overdue incidents, the station index for a station below the top of
-// the tree, and the register itself between From and To otherwise.
+// A filter on overdue incidents or on a station below the top of the tree
+// reads its index when that narrows the search to under a quarter of the
+// register; otherwise, and for everything else, it walks the register
+// between From and To, which reads entries in order and so costs less per
+// entry than looking each one up.
 func scanRegister(tx *txn, f incident.Filter, tree *app.Tree, now time.Time, visit func(*incident.Incident)) error {
 	bs, err := buckets(tx, bucketIncidentRegister, bucketIncidentsByStation, bucketIncidentsByDue)
 	if err != nil {
@@ -227,30 +253,41 @@ func scanRegister(tx *txn, f incident.Filter, tree *app.Tree, now time.Time, vis
 		return nil
 	}
 
-	var candidates [][]byte
+	limit := int(float64(register.Sequence())*indexShare) + 1
+	var candidates []registerKeyBytes
+	narrowed := false
 	switch {
 	case f.Overdue != nil && *f.Overdue:
 		end := timeKey(now)
 		c := byDue.Cursor()
-		for k, v := c.First(); k != nil && bytes.Compare(k[:timeKeyLen], end[:]) < 0; k, v = c.Next() {
-			candidates = append(candidates, registerKeyFrom(v, k[timeKeyLen:]))
+		k, v := c.First()
+		for ; k != nil && len(candidates) <= limit && bytes.Compare(k[:timeKeyLen], end[:]) < 0; k, v = c.Next() {
+			candidates = append(candidates, registerKeyOf(v, k[timeKeyLen:]))
 		}
+		narrowed = len(candidates) <= limit
 	case f.Station != nil && tree != nil && tree.Station(*f.Station) != nil && tree.Station(*f.Station).Parent != app.NilID:
 		c := byStation.Cursor()
+		narrowed = true
 		for _, id := range subtree(tree, *f.Station) {
 			prefix := id[:]
 			for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
-				candidates = append(candidates, registerKeyFrom(v, k[16:]))
+				candidates = append(candidates, registerKeyOf(v, k[16:]))
+			}
+			if len(candidates) > limit {
+				narrowed = false
+				break
 			}
 		}
-	default:
+	}
+	if !narrowed {
 		return scanRange(register, f, match)
 	}
-	// Newest first, each once: an incident is indexed under both its
+	// Newest first, each once: an incident may be filed under its
 	// receiving station and its place.
-	slices.SortFunc(candidates, func(a, b []byte) int { return bytes.Compare(b, a) })
-	candidates = slices.CompactFunc(candidates, bytes.Equal)
-	for _, k := range candidates {
+	slices.SortFunc(candidates, func(a, b registerKeyBytes) int { return bytes.Compare(b[:], a[:]) })
+	candidates = slices.Compact(candidates)
+	for i := range candidates {
+		k := candidates[i][:]
 		v := register.Get(k)
 		if v == nil {
 			return app.Errorf(app.ECORRUPT, "an incident index names an incident missing from the register; restore a backup")
@@ -293,10 +330,24 @@ func scanRange(register *bolt.Bucket, f incident.Filter, match func(k, v []byte)
 	return nil
 }
 
-func registerKeyFrom(received, id []byte) []byte {
-	k := make([]byte, 0, registerKeyLen)
-	k = append(k, received...)
-	return append(k, id...)
+// seekTasksBelow is the number of incidents below which the statistics
+// seek to each incident's tasks instead of walking all tasks.
+var seekTasksBelow = 5000
+
+// indexShare is the share of the register up to which an index is read
+// rather than the register walked: looking up entries one by one costs
+// about four times as much per entry as reading them in order.
+var indexShare = 0.25
+
+// registerKeyBytes is a register key by value, so thousands of candidates
+// make one allocation.
+type registerKeyBytes [registerKeyLen]byte
+
+func registerKeyOf(received, id []byte) registerKeyBytes {
+	var k registerKeyBytes
+	copy(k[:timeKeyLen], received)
+	copy(k[timeKeyLen:], id)
+	return k
 }
 
 // subtree returns root and every station below it.

@@ -29,44 +29,71 @@ func findIncident(tx *txn, id app.ID) (incident.Incident, error) {
 	return inc, err
 }
 
-// putIncident writes the record and its register and index entries.
+// putIncident writes the record and its register and overdue entries.
 // stored is the record as it was before the change, nil for a new one.
 func putIncident(tx *txn, inc *incident.Incident, stored *incident.Incident) error {
-	bs, err := buckets(tx, bucketIncidents, bucketIncidentRegister, bucketIncidentsByStation, bucketIncidentsByDue)
+	bs, err := buckets(tx, bucketIncidents, bucketIncidentRegister, bucketIncidentsByDue)
 	if err != nil {
 		return err
 	}
-	records, register, byStation, byDue := bs[0], bs[1], bs[2], bs[3]
+	records, register, byDue := bs[0], bs[1], bs[2]
 	buf, err := json.Marshal(inc)
 	if err != nil {
 		return err
 	}
+	records.FillPercent = appendFillPercent
 	if err := records.Put(idKey(inc.ID), buf); err != nil {
 		return err
 	}
 	// The received time never changes after intake, so the register key
 	// is the same for the life of the incident.
 	rk := registerKey(inc)
+	if stored == nil {
+		// The register's sequence counts its entries, so a query can size
+		// its buffers without walking the bucket.
+		if _, err := register.NextSequence(); err != nil {
+			return err
+		}
+	}
+	register.FillPercent = appendFillPercent
 	if err := register.Put(rk, encodeRegister(inc)); err != nil {
 		return err
 	}
-	received := rk[:timeKeyLen]
-	if stored == nil {
-		if err := byStation.Put(pairKey(inc.Station, inc.ID), received); err != nil {
-			return err
-		}
-		if p := inc.Place.Station; p != app.NilID && p != inc.Station {
-			if err := byStation.Put(pairKey(p, inc.ID), received); err != nil {
-				return err
-			}
-		}
-	} else if !stored.NextDue.IsZero() && !stored.NextDue.Equal(inc.NextDue) {
+	if stored != nil && !stored.NextDue.IsZero() && !stored.NextDue.Equal(inc.NextDue) {
 		if err := byDue.Delete(dueKey(stored.NextDue, inc.ID)); err != nil {
 			return err
 		}
 	}
 	if !inc.NextDue.IsZero() {
-		return byDue.Put(dueKey(inc.NextDue, inc.ID), received)
+		return byDue.Put(dueKey(inc.NextDue, inc.ID), rk[:timeKeyLen])
+	}
+	return nil
+}
+
+// appendFillPercent packs pages full in buckets whose keys are uuid v7 or
+// times of the moment, which only ever land at the right edge.
+const appendFillPercent = 0.95
+
+// indexByStation files a new incident under the place's station, or the
+// receiving station when no place station is given. The place lies within
+// the receiving station's area (Validate), so whatever is above the
+// receiving station is above the place too, and one entry serves a filter
+// on either; a place outside it, as from data of another release, gets an
+// entry for each. tree holds both stations' lineage.
+func indexByStation(tx *txn, inc *incident.Incident, tree *app.Tree) error {
+	b, err := mustBucket(tx.Tx, bucketIncidentsByStation)
+	if err != nil {
+		return err
+	}
+	received := timeKey(inc.ReceivedAt)
+	place := inc.Place.Station
+	if place == app.NilID || !tree.IsWithin(place, inc.Station) {
+		if err := b.Put(pairKey(inc.Station, inc.ID), received[:]); err != nil {
+			return err
+		}
+	}
+	if place != app.NilID {
+		return b.Put(pairKey(place, inc.ID), received[:])
 	}
 	return nil
 }
@@ -76,9 +103,10 @@ func dueKey(due time.Time, id app.ID) []byte {
 	return append(tk[:], id[:]...)
 }
 
-// putTask writes a task, its id entry and its place among the open tasks.
+// putTask writes a task under <incident id><task id> and, beside it, the
+// entry <task id> → incident id that finds it by id alone.
 func putTask(tx *txn, t *incident.ReportTask) error {
-	bs, err := buckets(tx, bucketIncidentTasks, bucketIncidentTaskIDs, bucketIncidentTasksOpen)
+	b, err := mustBucket(tx.Tx, bucketIncidentTasks)
 	if err != nil {
 		return err
 	}
@@ -86,17 +114,18 @@ func putTask(tx *txn, t *incident.ReportTask) error {
 	if err != nil {
 		return err
 	}
-	key := pairKey(t.Incident, t.ID)
-	if err := bs[0].Put(key, buf); err != nil {
-		return err
+	b.FillPercent = appendFillPercent
+	if b.Get(idKey(t.ID)) == nil {
+		// The sequence counts the tasks, so the statistics can size their
+		// buffer without walking the bucket.
+		if _, err := b.NextSequence(); err != nil {
+			return err
+		}
+		if err := b.Put(idKey(t.ID), idKey(t.Incident)); err != nil {
+			return err
+		}
 	}
-	if err := bs[1].Put(idKey(t.ID), idKey(t.Incident)); err != nil {
-		return err
-	}
-	if t.Open() {
-		return bs[2].Put(key, nil)
-	}
-	return bs[2].Delete(key)
+	return b.Put(pairKey(t.Incident, t.ID), buf)
 }
 
 func tasksOf(tx *txn, id app.ID) ([]incident.ReportTask, error) {
@@ -108,6 +137,9 @@ func tasksOf(tx *txn, id app.ID) ([]incident.ReportTask, error) {
 	prefix := idKey(id)
 	c := b.Cursor()
 	for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
+		if len(k) != 32 {
+			continue // an id entry
+		}
 		t, err := decodeTask(v)
 		if err != nil {
 			return nil, err
@@ -118,23 +150,25 @@ func tasksOf(tx *txn, id app.ID) ([]incident.ReportTask, error) {
 }
 
 func findTask(tx *txn, id app.ID) (incident.ReportTask, error) {
-	bs, err := buckets(tx, bucketIncidentTaskIDs, bucketIncidentTasks)
+	b, err := mustBucket(tx.Tx, bucketIncidentTasks)
 	if err != nil {
 		return incident.ReportTask{}, err
 	}
-	inc, ok := idFromBytes(bs[0].Get(idKey(id)))
+	inc, ok := idFromBytes(b.Get(idKey(id)))
 	if !ok {
 		return incident.ReportTask{}, app.Errorf(app.ENOTFOUND, "report task %s not found", id)
 	}
-	raw := bs[1].Get(pairKey(inc, id))
+	raw := b.Get(pairKey(inc, id))
 	if raw == nil {
 		return incident.ReportTask{}, app.Errorf(app.ECORRUPT, "the index names report task %s, which is not stored; restore a backup", id)
 	}
 	return decodeTask(raw)
 }
 
+// putReport writes a report under <incident id><report id>, with the
+// entry <report id> → incident id beside it, as putTask does.
 func putReport(tx *txn, r *incident.Report) error {
-	bs, err := buckets(tx, bucketIncidentReports, bucketIncidentReportIDs)
+	b, err := mustBucket(tx.Tx, bucketIncidentReports)
 	if err != nil {
 		return err
 	}
@@ -142,14 +176,13 @@ func putReport(tx *txn, r *incident.Report) error {
 	if err != nil {
 		return err
 	}
-	if err := bs[0].Put(pairKey(r.Incident, r.ID), buf); err != nil {
+	if err := b.Put(pairKey(r.Incident, r.ID), buf); err != nil {
 		return err
 	}
-	return bs[1].Put(idKey(r.ID), idKey(r.Incident))
+	return b.Put(idKey(r.ID), idKey(r.Incident))
 }
 
-// reportsOf returns the reports of an incident, oldest first: their ids
-// are uuid v7, given when filed.
+// reportsOf returns the reports of an incident, oldest first.
 func reportsOf(tx *txn, id app.ID) ([]incident.Report, error) {
 	b, err := mustBucket(tx.Tx, bucketIncidentReports)
 	if err != nil {
@@ -159,6 +192,9 @@ func reportsOf(tx *txn, id app.ID) ([]incident.Report, error) {
 	prefix := idKey(id)
 	c := b.Cursor()
 	for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
+		if len(k) != 32 {
+			continue
+		}
 		var r incident.Report
 		if err := decodeJSON(v, &r, "a report of incident "+id.String()); err != nil {
 			return nil, err
@@ -170,15 +206,15 @@ func reportsOf(tx *txn, id app.ID) ([]incident.Report, error) {
 }
 
 func findReport(tx *txn, id app.ID) (incident.Report, error) {
-	bs, err := buckets(tx, bucketIncidentReportIDs, bucketIncidentReports)
+	b, err := mustBucket(tx.Tx, bucketIncidentReports)
 	if err != nil {
 		return incident.Report{}, err
 	}
-	inc, ok := idFromBytes(bs[0].Get(idKey(id)))
+	inc, ok := idFromBytes(b.Get(idKey(id)))
 	if !ok {
 		return incident.Report{}, app.Errorf(app.ENOTFOUND, "report %s not found", id)
 	}
-	raw := bs[1].Get(pairKey(inc, id))
+	raw := b.Get(pairKey(inc, id))
 	if raw == nil {
 		return incident.Report{}, app.Errorf(app.ECORRUPT, "the index names report %s, which is not stored; restore a backup", id)
 	}
@@ -187,16 +223,41 @@ func findReport(tx *txn, id app.ID) (incident.Report, error) {
 	return r, err
 }
 
+// eventsOf returns an incident's events, stored under <incident id><event
+// id> beside its record, in timeline order.
+func eventsOf(tx *txn, id app.ID) ([]incident.Event, error) {
+	b, err := mustBucket(tx.Tx, bucketIncidents)
+	if err != nil {
+		return nil, err
+	}
+	var out []incident.Event
+	prefix := idKey(id)
+	c := b.Cursor()
+	for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
+		if len(k) != 32 {
+			continue // the record itself
+		}
+		var ev incident.Event
+		if err := decodeJSON(v, &ev, "an event of incident "+id.String()); err != nil {
+			return nil, err
+		}
+		out = append(out, ev)
+	}
+	incident.SortTimeline(out)
+	return out, nil
+}
+
 const maxEventDetail = 2000
 
 // appendEvents adds to timelines. An event is written once: a key already
 // present means a bug or a replayed change, and overwriting it would
 // rewrite history.
 func appendEvents(tx *txn, events []incident.Event) error {
-	b, err := mustBucket(tx.Tx, bucketIncidentEvents)
+	b, err := mustBucket(tx.Tx, bucketIncidents)
 	if err != nil {
 		return err
 	}
+	b.FillPercent = appendFillPercent
 	for i := range events {
 		ev := &events[i]
 		// A detail quotes what people typed (an override's reason, say),
