@@ -71,25 +71,21 @@ import (
 //	│   incidents (migration 3, incident*.go); <time> is 12 bytes, Unix seconds with the
 //	│   sign bit flipped and then nanoseconds, so keys sort by instant
 //	├── incidents
-//	│   └── <incident id> → JSON                         incident.Incident
+//	│   ├── <incident id> → JSON                         incident.Incident
+//	│   └── <incident id><event id> → JSON               incident.Event, beside its incident: written once, never changed
 //	├── incident_register
-//	│   └── <received time><incident id> → entry         what the register filters and searches, binary (incidentcodec.go)
+//	│   └── <received time><incident id> → entry         what the register filters and searches, binary (incidentcodec.go);
+//	│                                                    the bucket's sequence counts the entries
 //	├── incidents_by_station
-//	│   └── <station id><incident id> → <received time>  under the receiving station and the place's station
+//	│   └── <station id><incident id> → <received time>  under the place's station, else the receiving station (indexByStation)
 //	├── incidents_by_due
 //	│   └── <next due><incident id> → <received time>    only incidents with a report still to send
 //	├── incident_tasks
-//	│   └── <incident id><task id> → header + JSON       incident.ReportTask; the header serves statistics
-//	├── incident_task_ids
-//	│   └── <task id> → incident id
-//	├── incident_tasks_open
-//	│   └── <incident id><task id> → nil                tasks pending or signed
+//	│   ├── <incident id><task id> → header + JSON       incident.ReportTask; the header serves statistics
+//	│   └── <task id> → incident id                      the sequence counts the tasks
 //	├── incident_reports
-//	│   └── <incident id><report id> → JSON              incident.Report
-//	├── incident_report_ids
+//	│   ├── <incident id><report id> → JSON              incident.Report
 //	│   └── <report id> → incident id
-//	├── incident_events
-//	│   └── <incident id><event id> → JSON               incident.Event: written once, never changed or removed
 //	├── incident_settings
 //	│   └── <station id> → JSON                          incident.Settings; absent: the nearest ancestor's, then the defaults
 //	├── incident_blobs
