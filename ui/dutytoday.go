@@ -254,13 +254,13 @@ func (p *todayPanel) show() {
 		}
 		p.window.SetText("")
 		p.posts.Objects = nil
-		p.content.Refresh()
 		p.prevText.SetText("")
 		p.ownText.SetText("")
 		p.confirm.Hide()
 		p.handOverPrev.Hide()
 		p.logEmpty.Show()
 		p.subs.Refresh()
+		p.content.Refresh()
 		return
 	}
 	p.heading.SetText(lang.L("duty.today_heading", map[string]any{
@@ -286,6 +286,9 @@ func (p *todayPanel) show() {
 		p.subsNote.Hide()
 	}
 	p.subs.Refresh()
+	// Rows, buttons and texts came and went: lay the whole panel out again,
+	// or a grown part is drawn over its neighbours.
+	p.content.Refresh()
 }
 
 // showPosts lists this station's posts of the day, each person with a phone
@@ -296,7 +299,6 @@ func (p *todayPanel) showPosts() {
 	p.posts.Objects = nil
 	if len(d.on) == 0 {
 		p.posts.Objects = []fyne.CanvasObject{layout.NewSpacer(), hintLabel(lang.L("duty.nobody_today"))}
-		p.content.Refresh()
 		return
 	}
 	plan := dayPlan{info: d.info, template: d.settings.TemplateFor(d.info), on: d.on}
@@ -338,7 +340,6 @@ func (p *todayPanel) showPosts() {
 		}
 		p.posts.Objects = append(p.posts.Objects, role, container.NewBorder(nil, nil, row, check))
 	}
-	p.content.Refresh()
 }
 
 func (p *todayPanel) showHandover() {

@@ -380,3 +380,21 @@ func entriesWithPlaceholder(root fyne.CanvasObject, placeholder string) []*widge
 	})
 	return out
 }
+
+func TestHistoryTranslatesTheStoresOwnReasons(t *testing.T) {
+	for _, c := range []struct {
+		change roster.Change
+		want   string
+	}{
+		{roster.Change{Reason: "generated"}, "自动生成"},
+		{roster.Change{Reason: "imported from 2026-10.xlsx"}, "从 2026-10.xlsx 导入"},
+		{roster.Change{Reason: "swap: 家中有事", Swap: app.NewID()}, "经批准的换班：家中有事"},
+		{roster.Change{Reason: "swap", Swap: app.NewID()}, "经批准的换班"},
+		{roster.Change{Reason: "张三出差"}, "原因：张三出差"},
+		{roster.Change{}, ""},
+	} {
+		if got := changeReason(c.change); got != c.want {
+			t.Errorf("reason %q reads %q, want %q", c.change.Reason, got, c.want)
+		}
+	}
+}

@@ -362,17 +362,23 @@ func (d *dayDialog) showHistory() {
 	d.history.Refresh()
 }
 
-// changeReason is the reason of a change as typed; a swap's change carries
-// the request's reason behind a fixed English prefix, which is replaced.
+// changeReason is the reason of a change as typed. The store writes a few
+// reasons of its own, in English, for changes no person typed a reason
+// for: those are put in the reader's language.
 func changeReason(c roster.Change) string {
-	if c.Swap != app.NilID {
+	const generated, imported = "generated", "imported from "
+	switch {
+	case c.Swap != app.NilID:
 		typed := strings.TrimSpace(strings.TrimPrefix(strings.TrimPrefix(c.Reason, "swap"), ":"))
 		if typed == "" {
 			return lang.L("roster.history_swap")
 		}
 		return lang.L("roster.history_swap_reason", map[string]any{"Reason": typed})
-	}
-	if c.Reason == "" {
+	case c.Reason == generated:
+		return lang.L("roster.history_generated")
+	case strings.HasPrefix(c.Reason, imported):
+		return lang.L("roster.history_imported", map[string]any{"File": strings.TrimPrefix(c.Reason, imported)})
+	case c.Reason == "":
 		return ""
 	}
 	return lang.L("roster.history_reason", map[string]any{"Reason": c.Reason})

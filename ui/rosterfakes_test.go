@@ -423,7 +423,11 @@ func (r *fakeRosters) SaveGenerated(ctx context.Context, station app.ID, from, t
 	for _, a := range as {
 		r.assigned[slotKey{a.Station, a.Day, a.Post}] = a
 	}
-	return r.record(ctx, roster.Diff(before, as)), nil
+	changes := roster.Diff(before, as)
+	for i := range changes {
+		changes[i].Reason = "generated" // as the store words it
+	}
+	return r.record(ctx, changes), nil
 }
 
 func (r *fakeRosters) History(_ context.Context, station app.ID, day roster.Date) ([]roster.Change, error) {

@@ -173,7 +173,6 @@ type monthPanel struct {
 
 	stationSel  *widget.Select
 	stationBox  *fyne.Container // keeps the select as wide as its longest name
-	toolbar     *fyne.Container
 	stationIDs  map[string]app.ID
 	title       *widget.Label
 	prev, next  *widget.Button
@@ -241,7 +240,7 @@ func newMonthPanel(s *dutyScreen) *monthPanel {
 	nav := container.NewHBox(m.prev, m.title, m.next, m.thisMonth)
 	actions := container.NewHBox(m.generate, m.publish, m.rules)
 	m.stationBox = container.New(&minWidth{}, m.stationSel)
-	m.toolbar = container.NewBorder(nil, nil,
+	toolbar := container.NewBorder(nil, nil,
 		container.NewHBox(m.stationBox, nav, m.state), actions, m.readOnly)
 	bottom := container.NewBorder(nil, nil, m.notice.label, nil, m.legend)
 	m.notice.parent = bottom
@@ -249,7 +248,7 @@ func newMonthPanel(s *dutyScreen) *monthPanel {
 		container.NewStack(m.grid.content, container.NewCenter(container.NewGridWrap(fyne.NewSize(420, 120), m.gridMessage))))
 	split := container.NewHSplit(gridArea, m.side)
 	split.Offset = 0.72
-	m.content = container.NewBorder(container.NewVBox(m.toolbar, widget.NewSeparator()), nil, nil, nil, split)
+	m.content = container.NewBorder(container.NewVBox(toolbar, widget.NewSeparator()), nil, nil, nil, split)
 	m.show()
 	return m
 }
@@ -322,6 +321,8 @@ func (m *monthPanel) show() {
 	m.showAlerts()
 	m.showFairness()
 	m.showSwaps()
+	// The toolbar's texts change width: lay the panel out again.
+	m.content.Refresh()
 }
 
 // showStations offers this station and the duty rooms directly below it.
@@ -348,7 +349,6 @@ func (m *monthPanel) showStations() {
 	m.stationSel.SetSelected(selected)
 	m.changingSel = false
 	m.stationBox.Layout.(*minWidth).fit(options)
-	m.toolbar.Refresh()
 }
 
 // minWidth is a layout that keeps its one object at least as wide as the
