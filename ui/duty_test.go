@@ -364,3 +364,17 @@ func TestDailyReportIsSavedToAFile(t *testing.T) {
 		t.Errorf("notice %q does not say where the report went", u.duty.today.notice.label.Text)
 	}
 }
+
+func TestDutyScreenAsksForThisStationFirst(t *testing.T) {
+	u := newTestUI(t, newDemo().store) // no station chosen
+	if got := u.duty.today.heading.Text; got != lang.L("duty.no_station") {
+		t.Errorf("today heading %q without a station", got)
+	}
+	if !u.duty.today.logAdd.Disabled() || !u.duty.today.report.Disabled() {
+		t.Error("the log or the report can be used without a station")
+	}
+	u.duty.tabs.SelectIndex(1)
+	if m := u.duty.month; !m.gridMessage.Visible() || m.gridMessage.Text != lang.L("duty.no_station") || !m.generate.Disabled() {
+		t.Errorf("month tab without a station shows %q", m.gridMessage.Text)
+	}
+}

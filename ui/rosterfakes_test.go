@@ -490,6 +490,26 @@ func (r *fakeRosters) holds(s roster.Slot, station app.ID) bool {
 	return r.assigned[slotKey{station, s.Day, s.Post}].Person == s.Person
 }
 
+// checkSides checks each person may take the other's post as if set by
+// hand: not away that day and on no other post, the one given up aside.
+func (r *fakeRosters) checkSides(s roster.SwapRequest, first, second app.Person) error {
+	rest := r.settingsOf(s.Station).MinRestDays
+	for _, side := range []struct {
+		p           app.Person
+		gives, gets roster.Slot
+	}{{first, s.First, s.Second}, {second, s.Second, s.First}} {
+		duties := r.where(func(d roster.Assignment) bool {
+			return d.Person == side.p.ID && !(d.Station == s.Station && d.Day == side.gives.Day && d.Post == side.gives.Post)
+		})
+		away := r.absencesWhere(roster.AbsenceFilter{Person: &side.p.ID})
+		a := roster.Assignment{Station: s.Station, Day: side.gets.Day, Post: side.gets.Post, Person: side.p.ID, Manual: true}
+		if _, err := roster.CheckAssignment(a, &side.p, duties, away, rest); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 func (r *fakeRosters) RequestSwap(ctx context.Context, s *roster.SwapRequest) error {
 	if err := r.mayChange(s.Station); err != nil {
 		return err
@@ -509,6 +529,9 @@ func (r *fakeRosters) RequestSwap(ctx context.Context, s *roster.SwapRequest) er
 	defer r.mu.Unlock()
 	if !r.holds(s.First, s.Station) || !r.holds(s.Second, s.Station) {
 		return app.Errorf(app.ECONFLICT, "a slot is not held as stated")
+	}
+	if err := r.checkSides(*s, first, second); err != nil {
+		return err
 	}
 	s.ID = app.NewID()
 	s.State = roster.SwapPending
@@ -562,6 +585,11 @@ func (r *fakeRosters) ApproveSwap(ctx context.Context, id, leader app.ID, note s
 	}
 	if !r.holds(s.First, s.Station) || !r.holds(s.Second, s.Station) {
 		return nil, app.Errorf(app.ECONFLICT, "a slot changed since the request")
+	}
+	first, _ := r.f.person(s.First.Person)
+	second, _ := r.f.person(s.Second.Person)
+	if err := r.checkSides(s, first, second); err != nil {
+		return nil, err
 	}
 	at := r.now()
 	k1 := slotKey{s.Station, s.First.Day, s.First.Post}
