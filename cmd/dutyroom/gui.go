@@ -55,6 +55,7 @@ func (m *Main) runWindow() error {
 		Identity: store.NewIdentity(db),
 		Backup:   db,
 		Outbox:   db,
+		Rosters:  store.NewRosters(db),
 		Author:   authorName(),
 	})
 
