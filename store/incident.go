@@ -180,7 +180,7 @@ func createIncident(tx *txn, stations *stationCache, n *incident.Incident, blobs
 		incident.NewEvent(n.ID, n.Station, tx.now, author, incident.EventGraded, a.String()),
 	}
 	if len(tasks) > 0 {
-		events = append(events, incident.NewEvent(n.ID, n.Station, tx.now, author, incident.EventTasksCreated, tasksDetail(tasks, tree)))
+		events = append(events, incident.NewEvent(n.ID, n.Station, tx.now, author, incident.EventTasksCreated, tasksDetail(tasks, tree, stationZone(tree, n.Station))))
 	}
 	if err := putIncident(tx, n, nil); err != nil {
 		return incident.Assessment{}, nil, err
@@ -331,7 +331,7 @@ func (s *Incidents) OverrideGrade(ctx context.Context, id app.ID, o incident.Ove
 			return err
 		}
 		if len(tasks) > 0 {
-			events = append(events, e.event(incident.EventTasksCreated, tasksDetail(tasks, e.tree)))
+			events = append(events, e.event(incident.EventTasksCreated, tasksDetail(tasks, e.tree, stationZone(e.tree, e.inc.Station))))
 		}
 		return e.save(incident.OpIncidentGrade, change{Tasks: tasks, Events: events})
 	})
@@ -418,7 +418,7 @@ func (s *Incidents) AddReport(ctx context.Context, r *incident.Report) ([]incide
 				}
 			}
 			if len(delivering) > 0 {
-				events = append(events, e.event(incident.EventTasksCreated, tasksDetail(delivering, tree)))
+				events = append(events, e.event(incident.EventTasksCreated, tasksDetail(delivering, tree, stationZone(tree, e.inc.Station))))
 			}
 		}
 		if n.Kind == incident.KindFinal {
@@ -623,7 +623,7 @@ func (s *Incidents) SendTask(ctx context.Context, id app.ID) error {
 		}
 		detail := fmt.Sprintf("%s %s report to %s", t.Mode, t.Kind, recipientName(t.To, e.tree))
 		if t.Late {
-			detail += fmt.Sprintf(", late: due %s", t.Due.Format("2006-01-02 15:04Z07:00"))
+			detail += fmt.Sprintf(", late: due %s", t.Due.In(stationZone(e.tree, e.inc.Station)).Format(detailTime))
 		}
 		ev := e.event(incident.EventSent, detail)
 		return e.save(incident.OpIncidentSend, change{Report: rep, Tasks: []incident.ReportTask{t}, Events: []incident.Event{ev}})
@@ -823,7 +823,7 @@ func (e *edit) setFigures(c incident.Counts, loss int64) (incident.Assessment, [
 		return a, nil, nil, err
 	}
 	if len(tasks) > 0 {
-		events = append(events, e.event(incident.EventTasksCreated, tasksDetail(tasks, e.tree)))
+		events = append(events, e.event(incident.EventTasksCreated, tasksDetail(tasks, e.tree, stationZone(e.tree, e.inc.Station))))
 	}
 	return a, tasks, events, nil
 }
@@ -996,9 +996,12 @@ func checkWritable(tx *txn, tree *app.Tree, station app.ID) error {
 	return app.Errorf(app.EFORBIDDEN, "this duty room (%s) files and changes the incidents of its own station and those below it, not of %s", name, tree.Path(station))
 }
 
+// stationZone is the zone a station keeps its clocks in, the default
+// zone for a station missing from tree.
 func stationZone(tree *app.Tree, id app.ID) *time.Location {
 	if s := tree.Station(id); s != nil {
 		return s.Location()
 	}
-	return nil
+	var none app.Station
+	return none.Location()
 }

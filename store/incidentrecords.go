@@ -298,10 +298,14 @@ func receivedDetail(inc *incident.Incident, tree *app.Tree) string {
 	return s
 }
 
-func tasksDetail(tasks []incident.ReportTask, tree *app.Tree) string {
+// detailTime is how event details give an instant: in the station's zone,
+// with the offset, as people read it and without doubt later.
+const detailTime = "2006-01-02 15:04 -07:00"
+
+func tasksDetail(tasks []incident.ReportTask, tree *app.Tree, loc *time.Location) string {
 	parts := make([]string, 0, len(tasks))
 	for _, t := range tasks {
-		parts = append(parts, fmt.Sprintf("%s to %s by %s", t.Mode, recipientName(t.To, tree), t.Due.Format("2006-01-02 15:04Z07:00")))
+		parts = append(parts, fmt.Sprintf("%s to %s by %s", t.Mode, recipientName(t.To, tree), t.Due.In(loc).Format(detailTime)))
 	}
 	return strings.Join(parts, "; ")
 }
