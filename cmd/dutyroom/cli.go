@@ -79,6 +79,8 @@ func (m *Main) Run(args []string) int {
 		err = m.runRoster(ctx, args)
 	case "calendar":
 		err = m.runCalendar(ctx, args)
+	case "incident":
+		err = m.runIncident(ctx, args)
 	case "version":
 		fmt.Fprintf(m.Stdout, "dutyroom %s (schema %d)\n", Version, store.SchemaVersion)
 	case "help", "-h", "--help":

@@ -37,11 +37,30 @@ Commands:
   roster import FILE            (export and import: not available yet)
   calendar import FILE          put a holiday schedule in force, all or nothing
   calendar show [--year YYYY]   print a year's holidays and make-up working days
+  incident add --category C --place-station CODE [--place TEXT] [--channel phone] [--station CODE]
+               [--received TIME] [--occurred TIME] [--title T] [--description T]
+               [--reporter NAME] [--reporter-unit U] [--reporter-phone P]
+               [--dead N] [--missing N] [--serious N] [--injured N] [--trapped N] [--evacuated N]
+               [--loss YUAN] [--attach FILE]...
+                                file an incident; prints "saved ID grade G" once it is on disk
+  incident list [--json] [--from T] [--to T] [--station CODE] [--category C] [--grade G]
+               [--status open|closed] [--overdue] [--q WORDS] [--limit N]
+  incident show ID [--json]     the incident with its tasks, reports and timeline
+  incident report ID --kind initial|followup|supplementary|final --text T [--dead N ...]
+  incident sign TASK|REPORT --by NAME
+  incident send TASK            record the report as sent (late when past due)
+  incident ack TASK --by NAME   record its receipt
+  incident confirm ID --by NAME
+  incident override ID --grade G --by NAME --reason TEXT
+  incident close ID --reason TEXT
+  incident grade [--dead N] [--missing N] [--serious N] [--loss YUAN] [--category C]
+                                print the grade the figures give and the rule that decides it
   version                       print the version
 
 Tiers: prefecture, county, township, village.
 Roles: leader, cadre, officer, standby, info_officer.
-Dates are YYYY-MM-DD. The calendar file format is in docs/calendar-format.md.
+Dates are YYYY-MM-DD; incident times are RFC 3339 or "YYYY-MM-DD HH:MM" in the station's zone.
+Grades: general, large, major, especially_major. The calendar file format is in docs/calendar-format.md.
 `
 
 func printUsage() {
