@@ -238,10 +238,10 @@ func newMonthPanel(s *dutyScreen) *monthPanel {
 	m.side = container.NewAppTabs(m.alertsTab, m.fairTab, m.swapsTab)
 
 	nav := container.NewHBox(m.prev, m.title, m.next, m.thisMonth)
-	actions := container.NewHBox(m.generate, m.publish, m.rules)
+	actions := container.NewHBox(m.readOnly, m.generate, m.publish, m.rules)
 	m.stationBox = container.New(&minWidth{}, m.stationSel)
 	toolbar := container.NewBorder(nil, nil,
-		container.NewHBox(m.stationBox, nav, m.state), actions, m.readOnly)
+		container.NewHBox(m.stationBox, nav, m.state), actions)
 	bottom := container.NewBorder(nil, nil, m.notice.label, nil, m.legend)
 	m.notice.parent = bottom
 	gridArea := container.NewBorder(nil, bottom, nil, nil,
@@ -277,6 +277,7 @@ func (m *monthPanel) onLoaded(d monthData, err error) {
 		m.state.SetText("")
 		m.gridMessage.SetText(lang.L("roster.load_failed", map[string]any{"Error": errorText(err)}))
 		m.gridMessage.Show()
+		m.grid.content.Hide()
 		return
 	}
 	m.data, m.loaded = d, true
@@ -308,14 +309,17 @@ func (m *monthPanel) show() {
 	default:
 		m.gridMessage.Hide()
 	}
+	// The message stands in for the grid: drawn over it, neither reads.
+	showIf(m.grid.content, !m.gridMessage.Visible())
 	editable := ready && d.editable
 	enable(m.generate, editable)
 	enable(m.rules, editable)
 	enable(m.publish, editable)
-	if ready && !d.editable {
-		m.readOnly.Show()
-	} else {
-		m.readOnly.Hide()
+	// A station below is only looked at: its actions make way for saying so.
+	below := ready && !d.editable
+	showIf(m.readOnly, below)
+	for _, b := range []*widget.Button{m.generate, m.publish, m.rules} {
+		showIf(b, !below)
 	}
 	m.showState()
 	m.showAlerts()
@@ -452,6 +456,9 @@ func (m *monthPanel) showAlerts() {
 	} else {
 		gaps = m.monthGaps()
 		heading = lang.L("roster.month_gaps", map[string]any{"Count": len(gaps)})
+		if !m.loaded || !m.data.visible {
+			heading = ""
+		}
 	}
 	h := widget.NewLabel(heading)
 	h.Wrapping = fyne.TextWrapWord

@@ -134,8 +134,9 @@ func (u *UI) now() time.Time {
 	return time.Now()
 }
 
-// SetOnDuty gives the status bar the source of who is on duty now. Until one
-// is set the bar says that no roster exists yet.
+// SetOnDuty replaces the status bar's source of who is on duty now. New
+// reads it from Services.Rosters; without one, and until one is set, the
+// bar says that nobody is rostered.
 func (u *UI) SetOnDuty(f OnDutyFunc) {
 	u.status.onDuty = f
 	u.status.refresh()
