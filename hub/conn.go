@@ -71,6 +71,10 @@ func (c *conn) close(code int, reason string) {
 	c.closeOnce.Do(func() {
 		c.closeCode, c.reason = code, reason
 		close(c.done)
+		// A write pump stuck writing to a client that reads nothing would
+		// hold the connection for the whole write timeout; the net.Conn's
+		// deadline may be set from any goroutine and frees it now.
+		_ = c.ws.NetConn().SetWriteDeadline(time.Now())
 	})
 }
 
