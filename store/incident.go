@@ -175,12 +175,16 @@ func createIncident(tx *txn, stations *stationCache, n *incident.Incident, blobs
 	tasks := incident.RequiredReports(n, a, tree, st.Rules, n.ReceivedAt)
 	n.NextDue = incident.NextDue(tasks)
 
+	at, err := actorStation(tx, n.Station)
+	if err != nil {
+		return incident.Assessment{}, nil, err
+	}
 	events := []incident.Event{
-		incident.NewEvent(n.ID, n.Station, n.ReceivedAt, author, incident.EventReceived, receivedDetail(n, tree)),
-		incident.NewEvent(n.ID, n.Station, tx.now, author, incident.EventGraded, a.String()),
+		incident.NewEvent(n.ID, at, n.ReceivedAt, author, incident.EventReceived, receivedDetail(n, tree)),
+		incident.NewEvent(n.ID, at, tx.now, author, incident.EventGraded, a.String()),
 	}
 	if len(tasks) > 0 {
-		events = append(events, incident.NewEvent(n.ID, n.Station, tx.now, author, incident.EventTasksCreated, tasksDetail(tasks, tree, stationZone(tree, n.Station))))
+		events = append(events, incident.NewEvent(n.ID, at, tx.now, author, incident.EventTasksCreated, tasksDetail(tasks, tree, stationZone(tree, n.Station))))
 	}
 	if err := putIncident(tx, n, nil); err != nil {
 		return incident.Assessment{}, nil, err
@@ -751,6 +755,17 @@ type edit struct {
 	tasks    []incident.ReportTask
 	tree     *app.Tree
 	settings incident.Settings
+	actor    app.ID // the station where the change is made, for its events
+}
+
+// actorStation is where a change is made: this duty room, or, before it
+// has chosen its station, the station acted for.
+func actorStation(tx *txn, actingFor app.ID) (app.ID, error) {
+	self, err := identityID(tx.Tx)
+	if err != nil || self != app.NilID {
+		return self, err
+	}
+	return actingFor, nil
 }
 
 // editIncident loads an incident for a change made for its own station.
@@ -784,11 +799,15 @@ func loadEdit(tx *txn, id, actor app.ID) (*edit, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &edit{tx: tx, inc: inc, stored: inc, tasks: tasks, tree: tree, settings: st}, nil
+	at, err := actorStation(tx, actor)
+	if err != nil {
+		return nil, err
+	}
+	return &edit{tx: tx, inc: inc, stored: inc, tasks: tasks, tree: tree, settings: st, actor: at}, nil
 }
 
 func (e *edit) event(kind incident.EventKind, detail string) incident.Event {
-	return incident.NewEvent(e.inc.ID, e.inc.Station, e.tx.now, app.AuthorFrom(e.tx.ctx), kind, detail)
+	return incident.NewEvent(e.inc.ID, e.actor, e.tx.now, app.AuthorFrom(e.tx.ctx), kind, detail)
 }
 
 // putTask writes a task and keeps e.tasks current, for NextDue.

@@ -334,6 +334,29 @@ func TestIncidentForbiddenOutsideOwnArea(t *testing.T) {
 	e.create(t, e.sample())
 }
 
+// A county filing for its township records its own station on the
+// timeline: that is where the people acting sat.
+func TestIncidentEventsNameTheActorsStation(t *testing.T) {
+	e := newIncidentEnv(t)
+	if err := store.NewIdentity(e.db).SetIdentity(ctx, e.county.ID); err != nil {
+		t.Fatal(err)
+	}
+	inc := e.sample()
+	e.create(t, inc)
+	if err := e.svc.ConfirmGrade(ctx, inc.ID, "向局长"); err != nil {
+		t.Fatal(err)
+	}
+	events, err := e.svc.Timeline(ctx, inc.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, ev := range events {
+		if ev.Station != e.county.ID || ev.Actor != "张值班" {
+			t.Errorf("event %s at %s by %q, want the county and the author", ev.Kind, ev.Station, ev.Actor)
+		}
+	}
+}
+
 func TestIncidentUpdateCountsRaisesGradeAndAddsTasks(t *testing.T) {
 	e := newIncidentEnv(t)
 	inc := e.sample()
