@@ -445,3 +445,13 @@ func (db *DB) Head() (uint64, error) {
 	})
 	return head, err
 }
+
+// LastSeq returns the highest seq stored or refused from a station.
+func (db *DB) LastSeq(origin app.ID) (uint64, error) {
+	var seq uint64
+	err := db.bolt.View(func(tx *bolt.Tx) error {
+		seq, _ = u64Value(bucket(tx, bucketOrigins).Get(origin[:]))
+		return nil
+	})
+	return seq, err
+}
