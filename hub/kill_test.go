@@ -149,6 +149,7 @@ func TestHubKilledMidStream(t *testing.T) {
 	pace := time.Duration(*kills) * 150 * time.Millisecond / time.Duration(max(total/10, 1))
 	var want []app.ID
 	queued := make(chan struct{})
+	justQueued := make(chan struct{}, 1)
 	go func() {
 		defer close(queued)
 		for len(want) < total {
@@ -164,6 +165,10 @@ func TestHubKilledMidStream(t *testing.T) {
 				want = append(want, person.ID)
 			}
 			t1.eng.Kick()
+			select {
+			case justQueued <- struct{}{}:
+			default:
+			}
 			time.Sleep(pace)
 		}
 	}()
@@ -181,6 +186,16 @@ func TestHubKilledMidStream(t *testing.T) {
 		// so every kill lands while operations flow.
 		target := acked() + step/2 + rand.IntN(step/2+1)
 		waitFor(t, "the stream to flow", func() bool { return acked() >= min(target, total) })
+		// Strike just after a batch was queued: its push is on the wire
+		// or in the hub's commit.
+		select {
+		case <-justQueued:
+		default:
+		}
+		select {
+		case <-justQueued:
+		case <-queued:
+		}
 		if q, _ := t1.db.OutboxLen(ctx); q > 0 {
 			midStream++
 		}
