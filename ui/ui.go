@@ -36,6 +36,13 @@ type Services struct {
 	// Rosters keeps duty rosters and the duty log. Without it the duty
 	// screen says it is not available and the status bar names nobody.
 	Rosters roster.Service
+	// RosterImporter saves a roster read from a file; Notices keeps what
+	// each person was told of changes to their duties. They are fields of
+	// their own, not type assertions on Rosters, so that the wiring says
+	// what the window can do. Without them the month view offers no import
+	// and 我的值班 lists no notices.
+	RosterImporter roster.Importer
+	Notices        roster.NoticeService
 
 	// Clock tells the time; nil means time.Now. Tests fix it so that "who
 	// is on duty now" has one answer.

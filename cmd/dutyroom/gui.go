@@ -49,14 +49,17 @@ func (m *Main) runWindow() error {
 	}
 	ui.Version = Version
 	dir := store.NewDirectory(db)
+	rosters := store.NewRosters(db)
 	u := ui.New(a, ui.Services{
-		Stations: dir,
-		Persons:  dir,
-		Identity: store.NewIdentity(db),
-		Backup:   db,
-		Outbox:   db,
-		Rosters:  store.NewRosters(db),
-		Author:   authorName(),
+		Stations:       dir,
+		Persons:        dir,
+		Identity:       store.NewIdentity(db),
+		Backup:         db,
+		Outbox:         db,
+		Rosters:        rosters,
+		RosterImporter: rosters,
+		Notices:        rosters,
+		Author:         authorName(),
 	})
 
 	sig := make(chan os.Signal, 1)
