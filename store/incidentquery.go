@@ -253,7 +253,7 @@ func scanRegister(tx *txn, f incident.Filter, tree *app.Tree, now time.Time, vis
 		return nil
 	}
 
-	limit := int(float64(register.Sequence())*indexShare) + 1
+	limit := int(float64(rangeSize(register, f))*indexShare) + 1
 	var candidates []registerKeyBytes
 	narrowed := false
 	switch {
@@ -334,10 +334,37 @@ func scanRange(register *bolt.Bucket, f incident.Filter, match func(k, v []byte)
 // seek to each incident's tasks instead of walking all tasks.
 var seekTasksBelow = 5000
 
-// indexShare is the share of the register up to which an index is read
-// rather than the register walked: looking up entries one by one costs
-// about four times as much per entry as reading them in order.
-var indexShare = 0.25
+// indexShare is the share of the entries a walk of the register would read
+// up to which an index is read instead: looking entries up one by one costs
+// about six times as much per entry as reading them in order.
+var indexShare = 0.15
+
+// rangeSize estimates how many entries a walk of the register from f.From
+// to f.To reads, from the count of entries and the span of their times.
+func rangeSize(register *bolt.Bucket, f incident.Filter) float64 {
+	total := float64(register.Sequence())
+	c := register.Cursor()
+	first, _ := c.First()
+	last, _ := c.Last()
+	if first == nil || (f.From == nil && f.To == nil) {
+		return total
+	}
+	lo, hi := timeFromKey(first), timeFromKey(last)
+	span := hi.Sub(lo)
+	if f.From != nil && f.From.After(lo) {
+		lo = *f.From
+	}
+	if f.To != nil && f.To.Before(hi) {
+		hi = *f.To
+	}
+	switch {
+	case !hi.After(lo):
+		return 0
+	case span <= 0:
+		return total
+	}
+	return total * float64(hi.Sub(lo)) / float64(span)
+}
 
 // registerKeyBytes is a register key by value, so thousands of candidates
 // make one allocation.
