@@ -164,6 +164,73 @@ func (db *DB) AddUser(name, station, password string) error {
 	})
 }
 
+// AddUserHash creates an account with an argon2id hash made elsewhere, in
+// the form hashPassword writes: accounts brought over from another system,
+// or many accounts sharing one hash in a load test, without hashing each.
+// EINVALID for a hash this hub cannot check, otherwise as AddUser.
+func (db *DB) AddUserHash(name, station, hash string) error {
+	if err := validUserName(name); err != nil {
+		return err
+	}
+	if !strings.HasPrefix(hash, "$argon2id$") || strings.Count(hash, "$") != 5 {
+		return app.FieldErrorf("hash", "not an argon2id hash in PHC form ($argon2id$v=19$m=...,t=...,p=...$salt$key)")
+	}
+	return db.bolt.Update(func(tx *bolt.Tx) error {
+		st, err := findStation(tx, station)
+		if err != nil {
+			return err
+		}
+		if bucket(tx, bucketAccounts).Get([]byte(name)) != nil {
+			return app.Errorf(app.ECONFLICT, "user %s already exists", name)
+		}
+		now := db.Now().UTC()
+		return putAccount(tx, &Account{Name: name, Station: st.ID, Hash: hash, CreatedAt: now, ChangedAt: now})
+	})
+}
+
+// HashPassword returns the argon2id hash AddUserHash takes.
+func HashPassword(password string) (string, error) {
+	if err := validPassword(password); err != nil {
+		return "", err
+	}
+	return hashPassword(password)
+}
+
+// IssueSession opens a session for an account without a password, for a
+// program that has already established who is there: the in-process hub
+// of a single-machine set-up logging in its own client, or a load test.
+// ENOTFOUND, and EFORBIDDEN for a disabled account.
+func (db *DB) IssueSession(name string, ttl time.Duration) (string, Session, error) {
+	var s Session
+	var token string
+	err := db.bolt.Update(func(tx *bolt.Tx) error {
+		a, err := findAccount(tx, name)
+		if err != nil {
+			return err
+		}
+		if a.Disabled {
+			return app.Errorf(app.EFORBIDDEN, "the account %s is disabled", name)
+		}
+		token, s, err = newSession(tx, a, db.Now().UTC(), ttl)
+		return err
+	})
+	return token, s, err
+}
+
+func newSession(tx *bolt.Tx, a Account, now time.Time, ttl time.Duration) (string, Session, error) {
+	raw := make([]byte, 32)
+	if _, err := rand.Read(raw); err != nil {
+		return "", Session{}, err
+	}
+	token := base64.RawURLEncoding.EncodeToString(raw)
+	s := Session{User: a.Name, Station: a.Station, Created: now, Expires: now.Add(ttl)}
+	buf, err := json.Marshal(s)
+	if err != nil {
+		return "", Session{}, err
+	}
+	return token, s, bucket(tx, bucketSessions).Put(tokenKey(token), buf)
+}
+
 // SetPassword changes a password and ends the user's sessions. ENOTFOUND,
 // EINVALID.
 func (db *DB) SetPassword(name, password string) error {
@@ -301,19 +368,11 @@ func (db *DB) Login(name, password string, ttl time.Duration) (string, Session, 
 	case a.Disabled:
 		return "", Session{}, wire.Errorf(wire.CodeUnauthorized, "the account %s is disabled; ask the hub's administrator", name)
 	}
-	raw := make([]byte, 32)
-	if _, err := rand.Read(raw); err != nil {
-		return "", Session{}, err
-	}
-	token := base64.RawURLEncoding.EncodeToString(raw)
-	now := db.Now().UTC()
-	s := Session{User: a.Name, Station: a.Station, Created: now, Expires: now.Add(ttl)}
-	buf, err := json.Marshal(s)
-	if err != nil {
-		return "", Session{}, err
-	}
-	err = db.bolt.Update(func(tx *bolt.Tx) error {
-		return bucket(tx, bucketSessions).Put(tokenKey(token), buf)
+	var token string
+	var s Session
+	err = db.bolt.Update(func(tx *bolt.Tx) (err error) {
+		token, s, err = newSession(tx, a, db.Now().UTC(), ttl)
+		return err
 	})
 	if err != nil {
 		return "", Session{}, err

@@ -5,6 +5,7 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net"
 	"net/http"
 	"time"
@@ -73,7 +74,9 @@ func Run(ctx context.Context, cfg RunConfig) error {
 	hs := &http.Server{
 		Handler:           srv.Handler(),
 		ReadHeaderTimeout: 10 * time.Second,
-		ErrorLog:          nil,
+		// Failed TLS handshakes (port scanners, clients with the wrong
+		// pin) are routine: keep them out of the operator's way.
+		ErrorLog: slog.NewLogLogger(srv.log.Handler(), slog.LevelDebug),
 	}
 	srv.log.Info("dutyhub listening", "addr", ln.Addr().String(), "tls", tlsConfig != nil, "pin", pin, "epoch", db.Epoch(), "data", db.Path())
 	if cfg.Ready != nil {
