@@ -59,6 +59,8 @@ type conn struct {
 	// Owned by the table goroutine.
 	live     bool
 	liveFrom uint64
+	share    []int  // indexes of the batch being dispatched that this connection reads
+	shareGen uint64 // the dispatch share belongs to
 
 	pulling bool
 	bad     int

@@ -15,6 +15,7 @@ import (
 type table struct {
 	s          *Server
 	head       uint64 // the last position handed out
+	gen        uint64 // counts dispatches, to tell a connection's share of this batch from a stale one
 	conns      map[*conn]struct{}
 	byStation  map[app.ID]*conn
 	byAudience map[[17]byte]map[*conn]struct{}
@@ -108,13 +109,16 @@ func (t *table) tryLive(req goLiveReq) bool {
 
 // dispatch hands a committed batch to the live connections that read it,
 // one frame per connection. Connections with the same share of the batch
-// (a broadcast) share one encoded frame.
+// (a broadcast) share one encoded frame. The per-connection share lives on
+// the connection (only this goroutine touches it), so a broadcast to
+// thousands allocates per distinct share, not per connection.
 func (t *table) dispatch(batch []logged) {
 	if len(batch) == 0 {
 		return
 	}
 	t.head = batch[len(batch)-1].pos
-	share := make(map[*conn][]int)
+	t.gen++
+	var touched []*conn
 	for i := range batch {
 		l := &batch[i]
 		for _, a := range l.audiences {
@@ -122,28 +126,42 @@ func (t *table) dispatch(batch []logged) {
 				if !c.live || c.station == l.origin || l.pos <= c.liveFrom {
 					continue
 				}
-				idx := share[c]
-				if len(idx) > 0 && idx[len(idx)-1] == i {
+				if c.shareGen != t.gen {
+					c.shareGen, c.share = t.gen, c.share[:0]
+					touched = append(touched, c)
+				} else if c.share[len(c.share)-1] == i {
 					continue // reached through a second audience
 				}
-				share[c] = append(idx, i)
+				c.share = append(c.share, i)
 			}
 		}
 	}
-	frames := make(map[string][][]byte)
-	for c, idx := range share {
-		key := shareKey(idx)
-		f, ok := frames[key]
-		if !ok {
-			f = t.encode(batch, idx)
-			frames[key] = f
+	single := make([][][]byte, len(batch)) // frames of one-operation shares, by operation
+	var multi map[string][][]byte
+	for _, c := range touched {
+		var f [][]byte
+		if len(c.share) == 1 {
+			i := c.share[0]
+			if single[i] == nil {
+				single[i] = t.encode(batch, c.share)
+			}
+			f = single[i]
+		} else {
+			if multi == nil {
+				multi = make(map[string][][]byte)
+			}
+			key := shareKey(c.share)
+			if f = multi[key]; f == nil {
+				f = t.encode(batch, c.share)
+				multi[key] = f
+			}
 		}
+		t.s.metrics.opsOut.Add(int64(len(c.share)))
 		for _, frame := range f {
 			if !t.offer(c, frame) {
 				break
 			}
 		}
-		t.s.metrics.opsOut.Add(int64(len(idx)))
 	}
 }
 

@@ -2,7 +2,7 @@
 // figures the README quotes. The hub runs in a child process, so its CPU
 // time is its own; the stations are websocket clients in this process.
 //
-//	dutybench [-stations 2000] [-rounds 20] [-rate 2000] [-seconds 5]
+//	dutybench [-stations 2000] [-rounds 50] [-rate 2000] [-seconds 5]
 //
 // It measures, in one run:
 //   - a warning broadcast from the prefecture to every station: delivery
@@ -51,7 +51,7 @@ func main() {
 		os.Exit(childBare(os.Args[2]))
 	}
 	stations := flag.Int("stations", 2000, "stations connected to the hub")
-	rounds := flag.Int("rounds", 20, "broadcasts to measure")
+	rounds := flag.Int("rounds", 50, "broadcasts to measure")
 	rate := flag.Int("rate", 2000, "direct messages per second")
 	seconds := flag.Int("seconds", 5, "how long to send direct messages")
 	flag.Parse()
