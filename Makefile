@@ -31,11 +31,14 @@ test: deps-test
 
 build:
 	$(GO) build -o $(BIN)/dutyroom ./cmd/dutyroom
+	$(GO) build -o $(BIN)/dutyhub ./cmd/dutyhub
 
 # Benchmarks behind the README's performance figures.
 bench:
 	$(GO) test -run '^$$' -bench . -benchtime 10x ./store/
 	$(GO) test -run '^$$' -bench . ./app/...
+	$(GO) test -run '^$$' -bench Resync10000 -benchtime 1x ./hub/
+	$(GO) run ./cmd/dutybench
 
 # A short run of every fuzz target (go test runs one -fuzz target at a time).
 fuzz:
