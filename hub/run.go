@@ -24,10 +24,11 @@ type RunConfig struct {
 	PlainLoopback bool
 	Server        Config
 
-	// Ready, when set, is called once the hub listens, with the address
-	// (the real port when Listen asked for port 0) and the certificate's
-	// pin ("" over plain ws).
-	Ready func(addr, pin string)
+	// Ready, when set, is called once the hub listens, with the server,
+	// the address (the real port when Listen asked for port 0) and the
+	// certificate's pin ("" over plain ws). A program hosting the hub
+	// in-process uses srv to give its own client a session.
+	Ready func(srv *Server, addr, pin string)
 }
 
 // Run opens the hub's database, serves until ctx ends, then stops cleanly.
@@ -80,7 +81,7 @@ func Run(ctx context.Context, cfg RunConfig) error {
 	}
 	srv.log.Info("dutyhub listening", "addr", ln.Addr().String(), "tls", tlsConfig != nil, "pin", pin, "epoch", db.Epoch(), "data", db.Path())
 	if cfg.Ready != nil {
-		cfg.Ready(ln.Addr().String(), pin)
+		cfg.Ready(srv, ln.Addr().String(), pin)
 	}
 	served := make(chan error, 1)
 	go func() { served <- hs.Serve(ln) }()

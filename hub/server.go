@@ -149,6 +149,18 @@ func (s *Server) Handler() http.Handler {
 	return mux
 }
 
+// DB is the server's database. Accounts and sessions may be changed
+// through it while the server runs (bbolt serialises writers); stations go
+// through Server.ImportStations, which keeps the log's writer in step.
+func (s *Server) DB() *DB { return s.db }
+
+// IssueSession opens a session for an account without a password, for a
+// program hosting the hub in-process to log its own client in. As
+// DB.IssueSession, with the server's session lifetime.
+func (s *Server) IssueSession(user string) (string, Session, error) {
+	return s.db.IssueSession(user, s.cfg.SessionTTL)
+}
+
 // Epoch is the log's epoch.
 func (s *Server) Epoch() string { return s.db.Epoch() }
 

@@ -132,8 +132,9 @@ func DecodeStationList(data []byte) ([]app.Station, error) {
 }
 
 // ImportStations adds stations to the hub's tree, all or nothing, and logs
-// a station.create for each so clients learn them. Used while no server
-// runs (the command line); a running Server imports through its writer.
+// a station.create for each so clients learn them. Only while no Server
+// runs on db (the command line): a running server's writer keeps the log's
+// head in memory, so imports then go through Server.ImportStations.
 // EINVALID, ECONFLICT for an id or code already stored.
 func (db *DB) ImportStations(list []app.Station) error {
 	return db.bolt.Update(func(tx *bolt.Tx) error {

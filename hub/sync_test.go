@@ -255,3 +255,26 @@ func TestAddressedOperationsReachOnlyTheirAddressees(t *testing.T) {
 		t.Error("T3 received the direct report to the prefecture")
 	}
 }
+
+// Changes made before the duty room chose its station wait; once it is
+// chosen they carry it and go out.
+func TestChangesWaitUntilTheStationIsChosen(t *testing.T) {
+	h := startHub(t, hub.Config{})
+	tr := h.tree
+	c1, t1 := newClient(t, "c1"), newClient(t, "t1")
+	c1.start(h.addr, "c1")
+	t1.start(h.addr, "t1")
+	c1.caughtUp()
+	waitFor(t, "the tree at T1", func() bool { return len(t1.stations()) == 6 })
+	early := t1.addPerson(tr.T1, "早到的人")
+	waitFor(t, "the engine to say why it waits", func() bool {
+		return strings.Contains(t1.eng.State().Err, "choose this duty room's station")
+	})
+	t1.setIdentity(tr.T1)
+	t1.eng.Kick()
+	t1.caughtUp()
+	waitFor(t, "the person at the county", func() bool { return c1.hasPerson(early.ID) })
+	if s := t1.eng.State(); s.Err != "" {
+		t.Fatalf("the engine still reports %q", s.Err)
+	}
+}

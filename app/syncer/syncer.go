@@ -599,13 +599,19 @@ func (s *session) pump(ctx context.Context) error {
 			return nil
 		}
 		if ops[0].Origin != s.welcome.Station {
-			s.stopPush = true
+			// Not sent, and looked at again at the next kick or poll: the
+			// station may be chosen meanwhile.
 			msg := "this data folder's operations come from another station than the account logs in for; choose this duty room's station, or log in with an account of the station the folder belongs to"
 			if ops[0].Origin == app.NilID {
 				msg = "choose this duty room's station before its changes can be sent"
 			}
-			s.e.update(func(st *State) { st.Err, st.ErrCode = msg, wire.CodeForbidden })
+			if s.e.State().Err != msg {
+				s.e.update(func(st *State) { st.Err, st.ErrCode = msg, wire.CodeForbidden })
+			}
 			return nil
+		}
+		if s.e.State().ErrCode == wire.CodeForbidden {
+			s.e.update(func(st *State) { st.Err, st.ErrCode = "", "" })
 		}
 		s.pushID++
 		frame, err := wire.Encode(wire.TypePush, "p"+strconv.Itoa(s.pushID), wire.Push{Ops: ops})

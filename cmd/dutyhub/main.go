@@ -86,7 +86,7 @@ func serve(dir, listen string, plain bool, stderr io.Writer) int {
 		Listen:        listen,
 		PlainLoopback: plain,
 		Server:        hub.Config{Logger: log},
-		Ready: func(addr, pin string) {
+		Ready: func(_ *hub.Server, addr, pin string) {
 			if pin != "" {
 				fmt.Fprintf(stderr, "dutyhub: serving wss://%s\ndutyhub: certificate pin (SHA-256): %s\n", addr, wire.FormatPin(pin))
 			} else {
