@@ -242,3 +242,20 @@ func FuzzDecodeEnvelope(f *testing.F) {
 		}
 	})
 }
+
+func TestPinForms(t *testing.T) {
+	pin := Pin([]byte("certificate"))
+	if len(pin) != 64 {
+		t.Fatalf("pin %q", pin)
+	}
+	for _, form := range []string{pin, FormatPin(pin), strings.ToUpper(pin), "SHA256:" + pin, "sha256/" + pin} {
+		if NormalisePin(form) != pin {
+			t.Errorf("NormalisePin(%q) = %q", form, NormalisePin(form))
+		}
+	}
+	for _, bad := range []string{"", "abc", strings.Repeat("z", 64), pin + "00"} {
+		if NormalisePin(bad) != "" {
+			t.Errorf("NormalisePin(%q) accepted", bad)
+		}
+	}
+}
