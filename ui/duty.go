@@ -27,10 +27,15 @@ type dutyScreen struct {
 
 	tabs    *container.AppTabs
 	content fyne.CanvasObject
+
+	// chooseSave and chooseOpen ask for the files roster exports go to
+	// and imports come from.
+	chooseSave chooseSaveFunc
+	chooseOpen chooseOpenFunc
 }
 
 func newDutyScreen(u *UI) *dutyScreen {
-	s := &dutyScreen{u: u}
+	s := &dutyScreen{u: u, chooseSave: fileSaveDialog(u.win), chooseOpen: fileOpenDialog(u.win)}
 	s.today = newTodayPanel(s)
 	s.month = newMonthPanel(s)
 	s.mine = newMinePanel(s)
@@ -59,8 +64,11 @@ func (s *dutyScreen) refresh() {
 	case 1:
 		s.month.load()
 	case 2:
+		// The tab reads the notices and puts their count on itself.
 		s.mine.load()
+		return
 	}
+	s.loadBadge()
 }
 
 func (s *dutyScreen) onTabSelected(*container.TabItem) { s.refresh() }

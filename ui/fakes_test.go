@@ -35,7 +35,8 @@ func newFakeStore() *fakeStore {
 }
 
 func (f *fakeStore) services() Services {
-	return Services{Stations: f, Persons: f, Identity: f, Backup: f, Outbox: f, Rosters: f.rosters, Clock: f.clock, Author: f.author}
+	return Services{Stations: f, Persons: f, Identity: f, Backup: f, Outbox: f, Rosters: f.rosters,
+		RosterImporter: f.rosters, Notices: f.rosters, Clock: f.clock, Author: f.author}
 }
 
 func (f *fakeStore) takeFailure() error {

@@ -1,6 +1,8 @@
 package ui
 
 import (
+	"fmt"
+	"strings"
 	"testing"
 
 	"fyne.io/fyne/v2"
@@ -95,11 +97,41 @@ func TestDutyScreensFitSmallestWindow(t *testing.T) {
 			test.Tap(findButton(t, overlay(t, u), lang.L("action.close")))
 
 			test.Tap(m.rules)
-			for _, name := range []string{lang.L("roster.rules_tab"), lang.L("roster.specials_tab"), lang.L("roster.absences_tab")} {
+			for _, name := range []string{lang.L("roster.rules_tab"), lang.L("roster.specials_tab"), lang.L("roster.absences_tab"), lang.L("roster.calendar_tab")} {
 				tab(t, overlay(t, u), name)
 				fits(t, "rules dialog "+name, overlay(t, u).MinSize())
 			}
 			test.Tap(findButton(t, overlay(t, u), lang.L("action.close")))
+
+			files := answerFiles(t, u)
+			test.Tap(m.export)
+			fits(t, "export menu", overlay(t, u).MinSize())
+			tapMenuItem(t, u, lang.L("roster.export_csv"))
+			fits(t, "month with the export notice", u.win.Content().MinSize())
+			// A refusal lists up to fifty rows; each long line wraps.
+			var bad strings.Builder
+			bad.WriteString("日期,岗位,姓名\n")
+			for i := range 60 {
+				fmt.Fprintf(&bad, "2026-10-%02d,值班员,一位名字很长而且不在通讯录里的人员%d\n", i%28+1, i)
+			}
+			files.file(t, "bad.csv", bad.String())
+			test.Tap(m.importBtn)
+			fits(t, "import refusal", overlay(t, u).MinSize())
+			test.Tap(findButton(t, overlay(t, u), lang.L("action.close")))
+			files.file(t, "good.csv", "日期,岗位,姓名\n2026-10-12,值班员,刘值班\n2026-10-13,值班员,刘值班\n")
+			test.Tap(m.importBtn)
+			fits(t, "import confirmation", overlay(t, u).MinSize())
+			test.Tap(findButton(t, overlay(t, u), lang.L("roster.import_run")))
+			fits(t, "import result", overlay(t, u).MinSize())
+			test.Tap(findButton(t, overlay(t, u), lang.L("action.close")))
+
+			// Published, the toolbar says by whom, and the people have notices.
+			test.Tap(m.publish)
+			test.Tap(findButton(t, overlay(t, u), lang.L("roster.publish_anyway")))
+			fits(t, "published month", u.win.Content().MinSize())
+			u.duty.tabs.SelectIndex(2)
+			u.duty.mine.personSel.SetSelected("刘值班")
+			fits(t, "my duties with notices", u.win.Content().MinSize())
 
 			u.duty.tabs.SelectIndex(0)
 			test.Tap(u.duty.today.handOver)

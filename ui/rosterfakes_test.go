@@ -3,8 +3,10 @@ package ui
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"io"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 
@@ -18,7 +20,9 @@ import (
 // settings, periods and absences validate; assignments pass CheckAssignment
 // against every duty and absence; swaps pass CheckSwap and CanDecide; only
 // this station and those below it may be changed; a published month
-// returns the people to notify; check-ins need a post that day.
+// returns the people to notify and keeps a notice for each, worded as the
+// store words them; imports are all or nothing; check-ins need a post that
+// day.
 type fakeRosters struct {
 	f *fakeStore
 
@@ -34,6 +38,7 @@ type fakeRosters struct {
 	log       []roster.LogEntry
 	checkIns  []roster.CheckIn
 	handovers map[dayKey]roster.Handover
+	notices   map[app.ID][]roster.Notice // each person's, oldest first
 }
 
 type slotKey struct {
@@ -67,6 +72,7 @@ func newFakeRosters(f *fakeStore) *fakeRosters {
 		rosters:   map[monthKey]roster.Roster{},
 		swaps:     map[app.ID]roster.SwapRequest{},
 		handovers: map[dayKey]roster.Handover{},
+		notices:   map[app.ID][]roster.Notice{},
 	}
 }
 
@@ -328,9 +334,8 @@ func (r *fakeRosters) PersonDuties(_ context.Context, person app.ID, from, to ro
 	return r.where(func(a roster.Assignment) bool { return a.Person == person && a.Day.Within(from, to) }), nil
 }
 
-// record keeps a change in the history and returns whom it notifies.
-func (r *fakeRosters) record(ctx context.Context, cs []roster.Change) []app.ID {
-	var published []roster.Change
+// history keeps changes in the history.
+func (r *fakeRosters) history(ctx context.Context, cs []roster.Change) {
 	for i := range cs {
 		cs[i].ID = app.NewID()
 		if cs[i].At.IsZero() {
@@ -340,11 +345,157 @@ func (r *fakeRosters) record(ctx context.Context, cs []roster.Change) []app.ID {
 			cs[i].Author = app.AuthorFrom(ctx)
 		}
 		r.changes = append(r.changes, cs[i])
-		if r.rosters[monthKey{cs[i].Station, roster.MonthOf(cs[i].Day)}].State == roster.StatePublished {
-			published = append(published, cs[i])
+	}
+}
+
+// record keeps changes in the history and, as the store does, a notice for
+// everyone a change to a published month gives or takes a duty, and
+// returns them.
+func (r *fakeRosters) record(ctx context.Context, cs []roster.Change) []app.ID {
+	r.history(ctx, cs)
+	var published []roster.Change
+	for _, c := range cs {
+		if r.rosters[monthKey{c.Station, roster.MonthOf(c.Day)}].State == roster.StatePublished {
+			published = append(published, c)
+		}
+	}
+	for _, c := range published {
+		st, _ := r.station(c.Station)
+		msg := fmt.Sprintf("%s %s %s: %s → %s", st.Name, c.Day, c.Post, r.personName(c.Before), r.personName(c.After))
+		if c.Reason != "" {
+			msg += " (" + c.Reason + ")"
+		}
+		for _, id := range []app.ID{c.Before, c.After} {
+			if id != app.NilID {
+				r.putNotice(roster.Notice{Person: id, Station: c.Station, Kind: roster.NoticeChanged,
+					Month: roster.MonthOf(c.Day), Day: c.Day, Post: c.Post, Message: msg})
+			}
 		}
 	}
 	return roster.Affected(published)
+}
+
+func (r *fakeRosters) personName(id app.ID) string {
+	if id == app.NilID {
+		return "(empty)"
+	}
+	if p, ok := r.f.person(id); ok {
+		return p.Name
+	}
+	return "(" + id.String()[:8] + ")"
+}
+
+func (r *fakeRosters) putNotice(n roster.Notice) {
+	n.ID, n.At = app.NewID(), r.now()
+	r.notices[n.Person] = append(r.notices[n.Person], n)
+}
+
+func (r *fakeRosters) Notices(_ context.Context, person app.ID, unreadOnly bool) ([]roster.Notice, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var out []roster.Notice
+	ns := r.notices[person]
+	for i := len(ns) - 1; i >= 0; i-- {
+		if !unreadOnly || !ns[i].Read {
+			out = append(out, ns[i])
+		}
+	}
+	return out, nil
+}
+
+func (r *fakeRosters) MarkNoticeRead(_ context.Context, person, id app.ID) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for i, n := range r.notices[person] {
+		if n.ID == id {
+			r.notices[person][i].Read = true
+			return nil
+		}
+	}
+	return app.Errorf(app.ENOTFOUND, "notice %s not found", id)
+}
+
+// ImportAssignments checks the whole batch as the store does before it
+// changes anything: the range, the station, each assignment on its own, a
+// post given twice, unknown people, then CheckAssignment against the batch
+// and the stored duties outside what the batch replaces, and a duty at
+// another station that day.
+func (r *fakeRosters) ImportAssignments(ctx context.Context, station app.ID, from, to roster.Date, as []roster.Assignment, reason string) ([]string, []app.ID, error) {
+	switch {
+	case !from.Valid():
+		return nil, nil, app.FieldErrorf("from", "a valid start date is required")
+	case !to.Valid():
+		return nil, nil, app.FieldErrorf("to", "a valid end date is required")
+	case to.Before(from):
+		return nil, nil, app.FieldErrorf("to", "%s is before %s", to, from)
+	}
+	if err := r.mayChange(station); err != nil {
+		return nil, nil, err
+	}
+	batch := make([]roster.Assignment, len(as))
+	mine := map[app.ID][]roster.Assignment{}
+	seen := map[slotKey]bool{}
+	for i, a := range as {
+		a.Manual = true
+		batch[i] = a
+		switch {
+		case a.Station != station:
+			return nil, nil, app.FieldErrorf("station", "an assignment on %s is for another station", a.Day)
+		case !a.Day.Within(from, to):
+			return nil, nil, app.FieldErrorf("day", "an assignment on %s lies outside %s to %s", a.Day, from, to)
+		}
+		if err := a.Validate(); err != nil {
+			return nil, nil, err
+		}
+		k := slotKey{a.Station, a.Day, a.Post}
+		if seen[k] {
+			return nil, nil, app.FieldErrorf("post", "the %s post on %s is given twice", a.Post, a.Day)
+		}
+		seen[k] = true
+		mine[a.Person] = append(mine[a.Person], a)
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	rest := r.settingsOf(station).MinRestDays
+	var warnings []string
+	for _, a := range batch {
+		p, ok := r.f.person(a.Person)
+		if !ok {
+			return nil, nil, app.Errorf(app.ENOTFOUND, "no person %s", a.Person)
+		}
+		lo, hi := a.Day.AddDays(-rest), a.Day.AddDays(rest)
+		duties := append([]roster.Assignment(nil), mine[a.Person]...)
+		duties = append(duties, r.where(func(d roster.Assignment) bool {
+			return d.Person == a.Person && d.Day.Within(lo, hi) && (d.Station != station || !d.Day.Within(from, to))
+		})...)
+		away := r.absencesWhere(roster.AbsenceFilter{Person: &a.Person, From: &a.Day, To: &a.Day})
+		w, err := roster.CheckAssignment(a, &p, duties, away, rest)
+		if err != nil {
+			return nil, nil, fmt.Errorf("%s %s: %w", a.Day, a.Post, err)
+		}
+		warnings = append(warnings, w...)
+	}
+	existing := r.where(func(a roster.Assignment) bool { return a.Station == station && a.Day.Within(from, to) })
+	roster.SortAssignments(batch)
+	changes := roster.Diff(existing, batch)
+	for _, c := range changes {
+		if c.After == app.NilID {
+			continue
+		}
+		if len(r.where(func(d roster.Assignment) bool { return d.Person == c.After && d.Day == c.Day && d.Station != station })) > 0 {
+			return nil, nil, app.Errorf(app.ECONFLICT, "%s is on duty at another station on %s", r.personName(c.After), c.Day)
+		}
+	}
+	for _, a := range existing {
+		delete(r.assigned, slotKey{a.Station, a.Day, a.Post})
+	}
+	for _, a := range batch {
+		r.assigned[slotKey{a.Station, a.Day, a.Post}] = a
+	}
+	for i := range changes {
+		changes[i].Reason = reason
+	}
+	return warnings, r.record(ctx, changes), nil
 }
 
 func (r *fakeRosters) SetAssignment(ctx context.Context, a roster.Assignment, reason string) ([]string, []app.ID, error) {
@@ -475,13 +626,18 @@ func (r *fakeRosters) Publish(ctx context.Context, station app.ID, m roster.Mont
 	}
 	r.rosters[monthKey{station, m}] = roster.Roster{Station: station, Month: m, State: roster.StatePublished,
 		PublishedAt: r.now(), PublishedBy: app.AuthorFrom(ctx)}
-	seen := map[app.ID]bool{}
+	duties := map[app.ID][]string{}
 	var notify []app.ID
 	for _, a := range r.where(func(a roster.Assignment) bool { return a.Station == station && roster.MonthOf(a.Day) == m }) {
-		if !seen[a.Person] {
-			seen[a.Person] = true
+		if _, ok := duties[a.Person]; !ok {
 			notify = append(notify, a.Person)
 		}
+		duties[a.Person] = append(duties[a.Person], a.Day.String()+" "+a.Post.String())
+	}
+	st, _ := r.station(station)
+	for _, id := range notify {
+		r.putNotice(roster.Notice{Person: id, Station: station, Kind: roster.NoticePublished, Month: m,
+			Message: fmt.Sprintf("%s roster for %s published; your duties: %s", st.Name, m, strings.Join(duties[id], ", "))})
 	}
 	return notify, nil
 }
@@ -600,8 +756,10 @@ func (r *fakeRosters) ApproveSwap(ctx context.Context, id, leader app.ID, note s
 	r.assigned[k1], r.assigned[k2] = a1, a2
 	s.State, s.DecidedBy, s.DecidedAt, s.Note = roster.SwapApproved, leader, at, note
 	r.swaps[id] = s
-	r.record(ctx, s.Changes(app.AuthorFrom(ctx), at))
-	return []app.ID{s.First.Person, s.Second.Person}, nil
+	changes := s.Changes(app.AuthorFrom(ctx), at)
+	r.history(ctx, changes)
+	r.swapNotices(s)
+	return roster.Affected(changes), nil
 }
 
 func (r *fakeRosters) RejectSwap(_ context.Context, id, leader app.ID, note string) error {
@@ -613,7 +771,26 @@ func (r *fakeRosters) RejectSwap(_ context.Context, id, leader app.ID, note stri
 	}
 	s.State, s.DecidedBy, s.DecidedAt, s.Note = roster.SwapRejected, leader, r.now(), note
 	r.swaps[id] = s
+	r.swapNotices(s)
 	return nil
+}
+
+func (r *fakeRosters) swapNotices(s roster.SwapRequest) {
+	st, _ := r.station(s.Station)
+	kind, verb := roster.NoticeSwapApproved, "approved"
+	if s.State == roster.SwapRejected {
+		kind, verb = roster.NoticeSwapRejected, "rejected"
+	}
+	msg := fmt.Sprintf("%s: the swap of %s (%s %s) with %s (%s %s) was %s by %s",
+		st.Name, r.personName(s.First.Person), s.First.Day, s.First.Post,
+		r.personName(s.Second.Person), s.Second.Day, s.Second.Post, verb, r.personName(s.DecidedBy))
+	if s.Note != "" {
+		msg += ": " + s.Note
+	}
+	for _, slot := range []roster.Slot{s.First, s.Second} {
+		r.putNotice(roster.Notice{Person: slot.Person, Station: s.Station, Kind: kind, Month: roster.MonthOf(slot.Day),
+			Day: slot.Day, Post: slot.Post, Message: msg})
+	}
 }
 
 func (r *fakeRosters) LogEntries(_ context.Context, station app.ID, day roster.Date) ([]roster.LogEntry, error) {

@@ -26,6 +26,8 @@ type mineData struct {
 	today    roster.Date
 	upcoming []roster.Assignment // soonest first
 	past     []roster.Assignment // latest first
+	notices  []roster.Notice     // the person's, unread first
+	unread   map[app.ID]int      // unread notices of the station's people
 }
 
 func loadMine(ctx context.Context, svc Services, person app.ID, now time.Time) (mineData, error) {
@@ -39,8 +41,25 @@ func loadMine(ctx context.Context, svc Services, person app.ID, now time.Time) (
 		return d, err
 	}
 	d.today = roster.DutyDayAt(settings.Handover, base.home.Location(), now)
+	if svc.Notices != nil {
+		var people []app.ID
+		for _, p := range base.persons {
+			if p.Station == base.home.ID {
+				people = append(people, p.ID)
+			}
+		}
+		if d.unread, err = unreadNotices(ctx, svc.Notices, people); err != nil {
+			return d, err
+		}
+	}
 	if person == app.NilID {
 		return d, nil
+	}
+	if svc.Notices != nil {
+		if d.notices, err = svc.Notices.Notices(ctx, person, false); err != nil {
+			return d, err
+		}
+		sortNotices(d.notices)
 	}
 	duties, err := svc.Rosters.PersonDuties(ctx, person, d.today.AddDays(-mineBackDays), d.today.AddDays(mineAheadDays))
 	if err != nil {
@@ -70,6 +89,10 @@ type minePanel struct {
 	past          *widget.List
 	upcomingEmpty *widget.Label
 	pastEmpty     *widget.Label
+	unreadPeople  *widget.Label
+	notices       *widget.List
+	noticesEmpty  *widget.Label
+	readAll       *widget.Button
 	content       fyne.CanvasObject
 	quiet         bool
 }
@@ -95,10 +118,29 @@ func newMinePanel(s *dutyScreen) *minePanel {
 		container.NewStack(p.upcoming, container.NewVBox(p.upcomingEmpty)))
 	past := container.NewBorder(sectionTitle(lang.L("mine.past")), nil, nil, nil,
 		container.NewStack(p.past, container.NewVBox(p.pastEmpty)))
+	p.unreadPeople = widget.NewLabel("")
+	p.unreadPeople.Importance = widget.WarningImportance
+	p.unreadPeople.Wrapping = fyne.TextWrapWord
+	p.unreadPeople.Hide()
 	top := container.NewVBox(
 		container.NewBorder(nil, nil, widget.NewLabel(lang.L("mine.person")), nil, p.personSel),
-		p.heading, widget.NewSeparator())
-	p.content = container.NewBorder(top, nil, nil, nil, container.NewGridWithColumns(2, upcoming, past))
+		p.heading, p.unreadPeople, widget.NewSeparator())
+	duties := container.NewGridWithColumns(2, upcoming, past)
+	var body fyne.CanvasObject = duties
+	if s.u.svc.Notices != nil {
+		p.notices = widget.NewList(func() int { return len(p.data.notices) }, p.createNoticeRow, p.updateNoticeRow)
+		p.notices.OnSelected = p.onNoticeSelected
+		p.noticesEmpty = hintLabel(lang.L("notice.none"))
+		p.readAll = widget.NewButton(lang.L("notice.mark_all_read"), p.onMarkAllRead)
+		p.readAll.Importance = widget.LowImportance
+		notices := container.NewBorder(
+			container.NewBorder(nil, nil, sectionTitle(lang.L("notice.title")), p.readAll), nil, nil, nil,
+			container.NewStack(p.notices, container.NewVBox(p.noticesEmpty)))
+		split := container.NewHSplit(notices, duties)
+		split.Offset = 0.4
+		body = split
+	}
+	p.content = container.NewBorder(top, nil, nil, nil, body)
 	p.show()
 	return p
 }
@@ -148,6 +190,35 @@ func (p *minePanel) show() {
 	showIf(p.pastEmpty, p.person != app.NilID && len(d.past) == 0)
 	p.upcoming.Refresh()
 	p.past.Refresh()
+	p.showNotices()
+}
+
+func (p *minePanel) showNotices() {
+	d := p.data
+	text := unreadText(d.base, d.unread)
+	p.unreadPeople.SetText(text)
+	showIf(p.unreadPeople, text != "")
+	if p.notices == nil {
+		return
+	}
+	unread := 0
+	for _, n := range d.notices {
+		if !n.Read {
+			unread++
+		}
+	}
+	showIf(p.noticesEmpty, p.person != app.NilID && len(d.notices) == 0)
+	// Disabled rather than hidden: a button that comes and goes would
+	// need its row laid out again each time.
+	enable(p.readAll, unread > 0)
+	p.notices.Refresh()
+	total := 0
+	for _, n := range d.unread {
+		total += n
+	}
+	if d.base.home != nil {
+		p.s.showBadge(total)
+	}
 }
 
 func showIf(o fyne.CanvasObject, on bool) {

@@ -181,6 +181,9 @@ type monthPanel struct {
 	generate    *widget.Button
 	publish     *widget.Button
 	rules       *widget.Button
+	export      *widget.Button
+	exportMenu  *fyne.Menu
+	importBtn   *widget.Button
 	readOnly    *widget.Label
 	notice      *notice
 	grid        *monthGrid
@@ -211,10 +214,16 @@ func newMonthPanel(s *dutyScreen) *monthPanel {
 	m.thisMonth = widget.NewButton(lang.L("roster.this_month"), m.onThisMonth)
 	m.state = widget.NewLabel("")
 	m.state.TextStyle.Bold = true
+	// When and by whom a month was published is the first thing to give
+	// way in a narrow window; the state itself comes first and stays.
+	m.state.Truncation = fyne.TextTruncateEllipsis
 	m.generate = widget.NewButtonWithIcon(lang.L("roster.generate"), theme.ViewRefreshIcon(), m.onGenerate)
 	m.publish = widget.NewButtonWithIcon(lang.L("roster.publish"), theme.UploadIcon(), m.onPublish)
 	m.publish.Importance = widget.HighImportance
 	m.rules = widget.NewButtonWithIcon(lang.L("roster.rules"), theme.SettingsIcon(), m.onRules)
+	m.export = widget.NewButtonWithIcon(lang.L("roster.export"), theme.DownloadIcon(), m.onExport)
+	m.exportMenu = m.newExportMenu()
+	m.importBtn = widget.NewButtonWithIcon(lang.L("roster.import"), theme.UploadIcon(), m.onImport)
 	m.readOnly = widget.NewLabel(lang.L("roster.read_only"))
 	m.readOnly.Importance = widget.WarningImportance
 	m.readOnly.Hide()
@@ -241,8 +250,11 @@ func newMonthPanel(s *dutyScreen) *monthPanel {
 	actions := container.NewHBox(m.readOnly, m.generate, m.publish, m.rules)
 	m.stationBox = container.New(&minWidth{}, m.stationSel)
 	toolbar := container.NewBorder(nil, nil,
-		container.NewHBox(m.stationBox, nav, m.state), actions)
-	bottom := container.NewBorder(nil, nil, m.notice.label, nil, m.legend)
+		container.NewHBox(m.stationBox, nav), actions, m.state)
+	// The files go under the grid: the toolbar has no room left for them
+	// in English at 1024 pixels, and the row beside the legend costs no
+	// height.
+	bottom := container.NewBorder(nil, nil, m.notice.label, container.NewHBox(m.export, m.importBtn), m.legend)
 	m.notice.parent = bottom
 	gridArea := container.NewBorder(nil, bottom, nil, nil,
 		container.NewStack(m.grid.content, container.NewCenter(container.NewGridWrap(fyne.NewSize(420, 120), m.gridMessage))))
@@ -321,6 +333,11 @@ func (m *monthPanel) show() {
 	for _, b := range []*widget.Button{m.generate, m.publish, m.rules} {
 		showIf(b, !below)
 	}
+	// A published month below may be printed too; only this station's
+	// own roster is imported.
+	enable(m.export, ready && d.visible)
+	enable(m.importBtn, editable)
+	showIf(m.importBtn, !below && m.s.u.svc.RosterImporter != nil)
 	m.showState()
 	m.showAlerts()
 	m.showFairness()

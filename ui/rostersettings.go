@@ -71,6 +71,9 @@ type rulesDialog struct {
 	absenceReasons  map[string]roster.AbsenceReason
 	absenceNote     *widget.Entry
 	absenceErr      *widget.Label
+	calendarYears   *widget.Label
+	calendarResult  *widget.Label
+	calendarImport  *widget.Button
 	notice          *notice
 	dlg             *dialog.CustomDialog
 }
@@ -151,6 +154,7 @@ func newRulesDialog(m *monthPanel) *rulesDialog {
 		container.NewTabItem(lang.L("roster.rules_tab"), rulesTab),
 		container.NewTabItem(lang.L("roster.specials_tab"), specialsTab),
 		container.NewTabItem(lang.L("roster.absences_tab"), absencesTab),
+		container.NewTabItem(lang.L("roster.calendar_tab"), d.calendarTab()),
 	)
 	closeButton := widget.NewButton(lang.L("action.close"), func() { d.dlg.Hide() })
 	d.dlg = dialog.NewCustomWithoutButtons(lang.L("roster.rules_title", map[string]any{"Station": m.data.station.Name}), tabs, m.s.u.win)

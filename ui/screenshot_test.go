@@ -11,6 +11,7 @@ import (
 	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/test"
 
+	"dutyroom/app/roster"
 	"dutyroom/assets"
 )
 
@@ -38,6 +39,14 @@ func TestScreenshots(t *testing.T) {
 				test.Tap(u.duty.month.generate)
 				test.Tap(findButton(t, overlay(t, u), lang.L("roster.generate_run")))
 				capture(t, u, name("month"))
+				files := answerFiles(t, u)
+				test.Tap(u.duty.month.export)
+				capture(t, u, name("export-menu"))
+				tapMenuItem(t, u, lang.L("roster.export_xlsx"))
+				files.file(t, "bad.csv", "日期,岗位,姓名\n2026-10-12,带班领导,孙局长\n2026-10-32,值班员,陈值班\n2026-10-13,值班员,王小二\n2026-10-14,值班干部,刘值班\n")
+				test.Tap(u.duty.month.importBtn)
+				capture(t, u, name("import-refused"))
+				test.Tap(findButton(t, overlay(t, u), lang.L("action.close")))
 				u.duty.month.stationSel.SetSelected("乾州街道")
 				capture(t, u, name("month-below"))
 				u.duty.month.stationSel.SetSelectedIndex(0)
@@ -52,6 +61,8 @@ func TestScreenshots(t *testing.T) {
 				capture(t, u, name("fairness"))
 				test.Tap(u.duty.month.rules)
 				capture(t, u, name("rules"))
+				tab(t, overlay(t, u), lang.L("roster.calendar_tab"))
+				capture(t, u, name("rules-calendar"))
 				test.Tap(findButton(t, overlay(t, u), lang.L("action.close")))
 				u.duty.tabs.SelectIndex(0)
 				test.Type(u.duty.today.logText, "泸溪县来电：G65 吉首段发生追尾，1 人受伤，已通知交警")
@@ -60,6 +71,18 @@ func TestScreenshots(t *testing.T) {
 				test.Tap(u.duty.today.handOver)
 				capture(t, u, name("handover"))
 				test.Tap(findButton(t, overlay(t, u), lang.L("action.cancel")))
+				// Published, then one of 冯备勤's duties taken away: he has
+				// a notice of each kind the month gives.
+				ctx := setupContext(t)
+				if _, err := d.store.rosters.Publish(ctx, d.jishou.ID, roster.Month{Y: 2026, M: 10}, true); err != nil {
+					t.Fatal(err)
+				}
+				duties, _ := d.store.rosters.PersonDuties(ctx, d.feng.ID, date(t, "2026-10-01"), date(t, "2026-10-31"))
+				if len(duties) > 0 {
+					if _, err := d.store.rosters.ClearAssignment(ctx, d.jishou.ID, duties[0].Day, duties[0].Post, "出差"); err != nil {
+						t.Fatal(err)
+					}
+				}
 				u.duty.tabs.SelectIndex(2)
 				u.duty.mine.personSel.SetSelectedIndex(0)
 				capture(t, u, name("mine"))
