@@ -58,6 +58,7 @@ func loadDirectory(ctx context.Context, svc Services) (directoryData, error) {
 		}
 	}
 	walk(app.NilID)
+	directory.SortByRoleAndName(persons)
 	sort.SliceStable(persons, func(i, j int) bool {
 		return order[persons[i].Station] < order[persons[j].Station]
 	})

@@ -191,3 +191,35 @@ func onlyDigits(s string) string {
 	}
 	return b.String()
 }
+
+// SortByRoleAndName orders people the way a duty room's phone list reads:
+// leaders first, then cadres, officers, standby staff and information
+// officers, each group by pinyin. A person with several roles sorts by the
+// highest; a person with none comes last.
+func SortByRoleAndName(persons []app.Person) {
+	conv := newConverter()
+	keys := make(map[app.ID]string, len(persons))
+	for _, p := range persons {
+		_, full := conv.convert(p.Name)
+		keys[p.ID] = full + "\x00" + p.Name
+	}
+	sort.SliceStable(persons, func(a, b int) bool {
+		ra, rb := roleRank(&persons[a]), roleRank(&persons[b])
+		if ra != rb {
+			return ra < rb
+		}
+		return keys[persons[a].ID] < keys[persons[b].ID]
+	})
+}
+
+func roleRank(p *app.Person) int {
+	best := len(app.Roles)
+	for _, r := range p.Roles {
+		for i, known := range app.Roles {
+			if r == known && i < best {
+				best = i
+			}
+		}
+	}
+	return best
+}

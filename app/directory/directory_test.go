@@ -2,6 +2,7 @@ package directory_test
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 
 	"dutyroom/app"
@@ -186,4 +187,28 @@ func generate(n int) ([]app.Person, []app.Station) {
 		}
 	}
 	return persons, stations
+}
+
+func TestSortByRoleAndName(t *testing.T) {
+	st := app.NewID()
+	mk := func(name string, roles ...app.Role) app.Person {
+		return app.Person{ID: app.NewID(), Station: st, Name: name, Roles: roles}
+	}
+	persons := []app.Person{
+		mk("张三", app.RoleOfficer),
+		mk("无岗位"),
+		mk("安平", app.RoleOfficer, app.RoleStandby),
+		mk("赵局长", app.RoleLeader),
+		mk("白科长", app.RoleStandby, app.RoleCadre),
+		mk("陈局长", app.RoleCadre, app.RoleLeader),
+	}
+	directory.SortByRoleAndName(persons)
+	var got []string
+	for _, p := range persons {
+		got = append(got, p.Name)
+	}
+	want := "陈局长 赵局长 白科长 安平 张三 无岗位"
+	if strings.Join(got, " ") != want {
+		t.Errorf("order = %v, want %s", got, want)
+	}
 }
