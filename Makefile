@@ -37,7 +37,7 @@ build:
 bench:
 	$(GO) test -run '^$$' -bench . -benchtime 10x ./store/
 	$(GO) test -run '^$$' -bench . ./app/...
-	CGO_ENABLED=0 $(GO) test -run '^$$' -bench . ./ui/
+	$(GO) test -run '^$$' -bench . ./ui/
 	$(GO) test -run '^$$' -bench Resync10000 -benchtime 1x ./hub/
 	$(GO) run ./cmd/dutybench
 
