@@ -35,6 +35,7 @@ type statusBar struct {
 	station       *widget.Label
 	chooseStation *widget.Button
 	duty          *widget.Label
+	tasks         *widget.Label
 	online        *widget.Label
 	queued        *widget.Label
 	content       fyne.CanvasObject
@@ -45,6 +46,7 @@ func newStatusBar(u *UI) *statusBar {
 		u:       u,
 		station: widget.NewLabel(""),
 		duty:    widget.NewLabel(lang.L("status.no_roster")),
+		tasks:   widget.NewLabel(""),
 		online:  widget.NewLabel(lang.L("status.offline")),
 		queued:  widget.NewLabel(""),
 	}
@@ -54,9 +56,11 @@ func newStatusBar(u *UI) *statusBar {
 	b.chooseStation = widget.NewButton(lang.L("status.choose_station"), b.onChooseStation)
 	b.chooseStation.Importance = widget.HighImportance
 	b.chooseStation.Hide()
+	b.tasks.TextStyle.Bold = true
+	b.tasks.Hide()
 
 	left := container.NewHBox(widget.NewIcon(theme.HomeIcon()), b.station, b.chooseStation, widget.NewSeparator())
-	right := container.NewHBox(widget.NewSeparator(), b.online, widget.NewSeparator(), b.queued)
+	right := container.NewHBox(b.tasks, widget.NewSeparator(), b.online, widget.NewSeparator(), b.queued)
 	b.content = container.NewBorder(nil, nil, left, right, b.duty)
 	return b
 }
@@ -121,6 +125,25 @@ func (b *statusBar) show(f statusFacts, _ error) {
 		b.queued.SetText(lang.N("status.queued", f.queued, map[string]any{"Count": f.queued}))
 	}
 	// The texts changed width: lay the bar out again.
+	b.content.Refresh()
+}
+
+// showTasks says how many reports this station still has to send, in red
+// when any is overdue, so a deadline is seen from every screen.
+func (b *statusBar) showTasks(waiting, overdue int) {
+	switch {
+	case waiting == 0:
+		b.tasks.Hide()
+	case overdue > 0:
+		b.tasks.SetText(lang.L("incident.status_overdue", map[string]any{"Count": waiting, "Overdue": overdue}))
+		b.tasks.Importance = widget.DangerImportance
+		b.tasks.Show()
+	default:
+		b.tasks.SetText(lang.L("incident.status_waiting", map[string]any{"Count": waiting}))
+		b.tasks.Importance = widget.WarningImportance
+		b.tasks.Show()
+	}
+	b.tasks.Refresh()
 	b.content.Refresh()
 }
 

@@ -5,6 +5,7 @@ package ui
 
 import (
 	"context"
+	"io"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -13,6 +14,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"dutyroom/app"
+	"dutyroom/app/incident"
 	"dutyroom/app/roster"
 	"dutyroom/assets"
 )
@@ -43,6 +45,17 @@ type Services struct {
 	// and 我的值班 lists no notices.
 	RosterImporter roster.Importer
 	Notices        roster.NoticeService
+	// Incidents keeps incidents, their reports and deadlines. Without it
+	// the 接报 screen says it is not available.
+	Incidents incident.Service
+	// IncidentFiles files a new incident with the contents of its
+	// attachments in one step, all or nothing. Without it the intake form
+	// saves incidents without attachments only.
+	IncidentFiles func(ctx context.Context, inc *incident.Incident, files []IncidentFile) (incident.Assessment, []incident.ReportTask, error)
+	// Alarm sounds while incidents from stations below wait to be
+	// acknowledged; nil means a beep through paplay or aplay, when either
+	// is installed.
+	Alarm Alarm
 
 	// Clock tells the time; nil means time.Now. Tests fix it so that "who
 	// is on duty now" has one answer.
@@ -51,6 +64,14 @@ type Services struct {
 	// Author names who makes the changes done through the window; it is
 	// recorded on every operation. Optional.
 	Author string
+}
+
+// IncidentFile is the content of an attachment filed with a new incident.
+type IncidentFile struct {
+	Name    string
+	MIME    string
+	Size    int64 // as the file system reports it, checked against the limit before reading
+	Content io.Reader
 }
 
 // UI is the main window and the screens in it.
@@ -63,7 +84,9 @@ type UI struct {
 	nav    *navigation
 	status *statusBar
 
-	duty      *dutyScreen // nil without a roster service
+	duty      *dutyScreen     // nil without a roster service
+	incidents *incidentScreen // nil without an incident service
+	alarm     *alarmBanner
 	directory *directoryScreen
 	settings  *settingsScreen
 }
@@ -87,6 +110,10 @@ func New(a fyne.App, svc Services) *UI {
 		u.status.onDuty = rosterOnDuty(svc, u.now)
 		u.duty = newDutyScreen(u)
 	}
+	u.alarm = newAlarmBanner(u)
+	if svc.Incidents != nil {
+		u.incidents = newIncidentScreen(u)
+	}
 	u.directory = newDirectoryScreen(u)
 	u.settings = newSettingsScreen(u)
 	u.nav = newNavigation(u, u.screens())
@@ -95,6 +122,9 @@ func New(a fyne.App, svc Services) *UI {
 	u.win.Resize(fyne.NewSize(1280, 800))
 	u.nav.open(startScreen)
 	u.status.refresh()
+	if u.incidents != nil {
+		u.incidents.pending.load()
+	}
 	return u
 }
 
@@ -107,6 +137,7 @@ func (u *UI) ShowAndRun() {
 	go u.tick(stop)
 	u.win.ShowAndRun()
 	close(stop)
+	u.alarm.alarm.Silence()
 }
 
 // tickInterval is how often the window looks at the clock: who is on duty
@@ -130,6 +161,9 @@ func (u *UI) onTick() {
 	u.status.refresh()
 	if u.duty != nil {
 		u.duty.onTick()
+	}
+	if u.incidents != nil {
+		u.incidents.pending.load()
 	}
 }
 
@@ -156,6 +190,9 @@ func (u *UI) changed() {
 	u.status.refresh()
 	if u.duty != nil {
 		u.duty.refresh()
+	}
+	if u.incidents != nil {
+		u.incidents.refresh()
 	}
 }
 

@@ -1,6 +1,8 @@
 package ui
 
 import (
+	"strconv"
+
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/lang"
@@ -14,6 +16,9 @@ type screen struct {
 	label string
 	icon  fyne.Resource
 	build func() fyne.CanvasObject
+	// shown and hidden, when set, are called as the screen comes into view
+	// and leaves it, for work that only matters while it is seen.
+	shown, hidden func()
 }
 
 // startScreen is shown when the window opens: who is on duty today is what
@@ -26,9 +31,7 @@ const startScreen = "duty"
 func (u *UI) screens() []screen {
 	return []screen{
 		{id: "duty", label: lang.L("nav.duty"), icon: theme.CalendarIcon(), build: u.buildDuty},
-		{id: "incidents", label: lang.L("nav.incidents"), icon: theme.WarningIcon(), build: func() fyne.CanvasObject {
-			return newPlaceholder(theme.WarningIcon(), lang.L("nav.incidents"), lang.L("placeholder.incidents"))
-		}},
+		u.incidentsEntry(),
 		{id: "messages", label: lang.L("nav.messages"), icon: theme.MailComposeIcon(), build: func() fyne.CanvasObject {
 			return newPlaceholder(theme.MailComposeIcon(), lang.L("nav.messages"), lang.L("placeholder.messages"))
 		}},
@@ -49,12 +52,27 @@ func (u *UI) buildDuty() fyne.CanvasObject {
 	return u.duty.build()
 }
 
-// layout puts the navigation on the left, the open screen beside it and the
-// status bar along the bottom.
+// incidentsEntry is the 接报 screen, or a note that it is not available
+// when the program runs without an incident service.
+func (u *UI) incidentsEntry() screen {
+	s := screen{id: "incidents", label: lang.L("nav.incidents"), icon: theme.WarningIcon()}
+	if u.incidents == nil {
+		s.build = func() fyne.CanvasObject {
+			return newPlaceholder(theme.WarningIcon(), lang.L("nav.incidents"), lang.L("placeholder.incidents"))
+		}
+		return s
+	}
+	s.build, s.shown, s.hidden = u.incidents.build, u.incidents.shown, u.incidents.hidden
+	return s
+}
+
+// layout puts the navigation on the left, the open screen beside it, the
+// status bar along the bottom and, while an incident from below waits to
+// be acknowledged, the alarm across the top.
 func (u *UI) layout() fyne.CanvasObject {
 	left := container.NewBorder(nil, nil, nil, widget.NewSeparator(), u.nav.list)
 	bottom := container.NewVBox(widget.NewSeparator(), u.status.content)
-	return container.NewBorder(nil, bottom, left, nil, u.nav.content)
+	return container.NewBorder(u.alarm.content, bottom, left, nil, u.nav.content)
 }
 
 // navigation is the list of capabilities on the left and the area showing
@@ -64,6 +82,7 @@ type navigation struct {
 	screens []screen
 	built   map[string]fyne.CanvasObject
 	current string
+	badges  map[string]int // a count beside a screen's name: incidents waiting
 
 	list    *widget.List
 	content *fyne.Container
@@ -73,6 +92,7 @@ func newNavigation(u *UI, screens []screen) *navigation {
 	n := &navigation{
 		screens: screens,
 		built:   make(map[string]fyne.CanvasObject),
+		badges:  make(map[string]int),
 		content: container.NewStack(),
 	}
 	n.list = widget.NewList(n.length, n.createItem, n.updateItem)
@@ -94,13 +114,36 @@ func (n *navigation) createItem() fyne.CanvasObject {
 	}
 	label := widget.NewLabel(widest)
 	label.TextStyle = style
-	return container.NewHBox(widget.NewIcon(nil), label)
+	badge := widget.NewLabel("")
+	badge.TextStyle = style
+	badge.Importance = widget.DangerImportance
+	return container.NewHBox(widget.NewIcon(nil), label, badge)
 }
 
 func (n *navigation) updateItem(id widget.ListItemID, o fyne.CanvasObject) {
 	row := o.(*fyne.Container)
 	row.Objects[0].(*widget.Icon).SetResource(n.screens[id].icon)
 	row.Objects[1].(*widget.Label).SetText(n.screens[id].label)
+	badge := row.Objects[2].(*widget.Label)
+	if c := n.badges[n.screens[id].id]; c > 0 {
+		badge.SetText(strconv.Itoa(c))
+		badge.Show()
+	} else {
+		badge.Hide()
+	}
+}
+
+// setBadge shows a count beside a screen's name, nothing for zero.
+func (n *navigation) setBadge(id string, count int) {
+	if n.badges[id] == count {
+		return
+	}
+	n.badges[id] = count
+	for i, s := range n.screens {
+		if s.id == id {
+			n.list.RefreshItem(i)
+		}
+	}
 }
 
 func (n *navigation) onSelected(id widget.ListItemID) {
@@ -113,9 +156,17 @@ func (n *navigation) onSelected(id widget.ListItemID) {
 		obj = s.build()
 		n.built[s.id] = obj
 	}
+	for _, old := range n.screens {
+		if old.id == n.current && old.hidden != nil {
+			old.hidden()
+		}
+	}
 	n.current = s.id
 	n.content.Objects = []fyne.CanvasObject{obj}
 	n.content.Refresh()
+	if s.shown != nil {
+		s.shown()
+	}
 }
 
 // open shows the screen with the given id, as if chosen in the list.
