@@ -32,18 +32,19 @@ func (r Role) Valid() bool {
 	return false
 }
 
-// Person is someone who may be on duty or must be reachable.
+// Person is someone who may be on duty or must be reachable. Like Station,
+// its JSON is the stored and synced format.
 type Person struct {
-	ID      ID
-	Station ID
-	Name    string
-	Title   string // 职务, e.g. 副局长
-	Mobile  string // 11-digit mainland mobile
-	Office  string // office phone, e.g. 0743-8221234
-	Roles   []Role
+	ID      ID     `json:"id"`
+	Station ID     `json:"station"`
+	Name    string `json:"name"`
+	Title   string `json:"title,omitempty"`  // 职务, e.g. 副局长
+	Mobile  string `json:"mobile,omitempty"` // 11-digit mainland mobile
+	Office  string `json:"office,omitempty"` // office phone, e.g. 0743-8221234
+	Roles   []Role `json:"roles,omitempty"`
 
-	CreatedAt time.Time
-	UpdatedAt time.Time
+	CreatedAt time.Time `json:"createdAt"`
+	UpdatedAt time.Time `json:"updatedAt"`
 }
 
 // Has reports whether the person may take role r.

@@ -57,18 +57,21 @@ func ParseTier(s string) (Tier, error) {
 // are UTC; this zone is only for showing and for duty-day boundaries.
 const DefaultZone = "Asia/Shanghai"
 
-// Station is one node of the tree: a duty room or a village.
+// Station is one node of the tree: a duty room or a village. Its JSON is the
+// format of the data file and of operation payloads between stations; the
+// tags pin it, so renaming a field cannot silently change what is stored or
+// sent.
 type Station struct {
-	ID     ID
-	Code   string // administrative division code, unique in the tree, e.g. "433101"
-	Name   string
-	Tier   Tier
-	Parent ID // NilID for the prefecture, the root of this tree
-	Zone   string
-	Phone  string // the duty room's phone, optional
+	ID     ID     `json:"id"`
+	Code   string `json:"code"` // administrative division code, unique in the tree, e.g. "433101"
+	Name   string `json:"name"`
+	Tier   Tier   `json:"tier"`
+	Parent ID     `json:"parent,omitzero"` // NilID for the prefecture, the root of this tree
+	Zone   string `json:"zone,omitempty"`
+	Phone  string `json:"phone,omitempty"` // the duty room's phone, optional
 
-	CreatedAt time.Time
-	UpdatedAt time.Time
+	CreatedAt time.Time `json:"createdAt"`
+	UpdatedAt time.Time `json:"updatedAt"`
 }
 
 var stationCode = regexp.MustCompile(`^[0-9A-Za-z]{2,20}$`)

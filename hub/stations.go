@@ -5,50 +5,23 @@ import (
 	"encoding/json"
 	"sort"
 	"strings"
-	"time"
 
 	bolt "go.etcd.io/bbolt"
 
 	"dutyroom/app"
 )
 
-// stationRecord is the station format of the client's store (its codec.go):
-// operation payloads from the hub must read there as if a client had made
-// them.
-type stationRecord struct {
-	ID        app.ID    `json:"id"`
-	Code      string    `json:"code"`
-	Name      string    `json:"name"`
-	Tier      app.Tier  `json:"tier"`
-	Parent    app.ID    `json:"parent,omitzero"`
-	Zone      string    `json:"zone,omitempty"`
-	Phone     string    `json:"phone,omitempty"`
-	CreatedAt time.Time `json:"createdAt"`
-	UpdatedAt time.Time `json:"updatedAt"`
-}
+// Stations travel and are stored as their JSON (app.Station), the format
+// of the clients' data files too.
+func encodeStation(s *app.Station) ([]byte, error) { return json.Marshal(s) }
 
-func encodeStation(s *app.Station) ([]byte, error) {
-	return json.Marshal(stationRecord{
-		ID: s.ID, Code: s.Code, Name: s.Name, Tier: s.Tier, Parent: s.Parent,
-		Zone: s.Zone, Phone: s.Phone, CreatedAt: s.CreatedAt, UpdatedAt: s.UpdatedAt,
-	})
-}
-
-// decodeStation reads a station record, stored or in a payload. Only an
-// object is a record: "null" decoding to a zero station is damage.
+// decodeStation reads a station, stored or in a payload.
 func decodeStation(data []byte) (app.Station, error) {
-	var r stationRecord
-	data = bytes.TrimSpace(data)
-	if len(data) == 0 || data[0] != '{' {
-		return app.Station{}, app.Errorf(app.EINVALID, "a station must be a JSON object")
+	var s app.Station
+	if err := app.UnmarshalObject(data, &s); err != nil {
+		return app.Station{}, app.Errorf(app.EINVALID, "station: %s", app.ErrorMessage(err))
 	}
-	if err := json.Unmarshal(data, &r); err != nil {
-		return app.Station{}, app.Errorf(app.EINVALID, "malformed station: %v", err)
-	}
-	return app.Station{
-		ID: r.ID, Code: r.Code, Name: r.Name, Tier: r.Tier, Parent: r.Parent,
-		Zone: r.Zone, Phone: r.Phone, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt,
-	}, nil
+	return s, nil
 }
 
 // allStations returns the stored tree, parents before children.

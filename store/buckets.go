@@ -17,13 +17,13 @@ import (
 //	│   ├── identity   → station id        this duty room's own station, absent until chosen
 //	│   └── seq        → uint64            the last origin seq given to an operation
 //	├── stations
-//	│   └── <station id> → JSON            stationRecord
+//	│   └── <station id> → JSON            app.Station
 //	├── station_codes
 //	│   └── <code> → station id            unique index: one station per code
 //	├── station_children
 //	│   └── <parent id><child id> → nil    who hangs under whom, for deletes and walks
 //	├── persons
-//	│   └── <person id> → JSON             personRecord
+//	│   └── <person id> → JSON             app.Person
 //	├── persons_by_station
 //	│   └── <station id><person id> → nil  people of one station with one Seek
 //	├── outbox

@@ -1,94 +1,33 @@
 package store
 
 import (
-	"bytes"
 	"encoding/json"
-	"time"
-	"unicode/utf8"
 
 	"dutyroom/app"
 )
 
-// stationRecord is how a station is written, in the file and in operation
-// payloads. The names match app.Station's fields up to case, so a plain
-// json.Unmarshal into app.Station reads it too; the tags pin the format so
-// renaming a Go field cannot silently change what is on disk.
-type stationRecord struct {
-	ID        app.ID    `json:"id"`
-	Code      string    `json:"code"`
-	Name      string    `json:"name"`
-	Tier      app.Tier  `json:"tier"`
-	Parent    app.ID    `json:"parent,omitzero"`
-	Zone      string    `json:"zone,omitempty"`
-	Phone     string    `json:"phone,omitempty"`
-	CreatedAt time.Time `json:"createdAt"`
-	UpdatedAt time.Time `json:"updatedAt"`
-}
+// Stations and people are stored as their JSON (app.Station, app.Person),
+// which is also their operation payload.
 
-type personRecord struct {
-	ID        app.ID     `json:"id"`
-	Station   app.ID     `json:"station"`
-	Name      string     `json:"name"`
-	Title     string     `json:"title,omitempty"`
-	Mobile    string     `json:"mobile,omitempty"`
-	Office    string     `json:"office,omitempty"`
-	Roles     []app.Role `json:"roles,omitempty"`
-	CreatedAt time.Time  `json:"createdAt"`
-	UpdatedAt time.Time  `json:"updatedAt"`
-}
+func encodeStation(s *app.Station) ([]byte, error) { return json.Marshal(s) }
 
-func encodeStation(s *app.Station) ([]byte, error) {
-	return json.Marshal(stationRecord{
-		ID: s.ID, Code: s.Code, Name: s.Name, Tier: s.Tier, Parent: s.Parent,
-		Zone: s.Zone, Phone: s.Phone, CreatedAt: s.CreatedAt, UpdatedAt: s.UpdatedAt,
-	})
-}
+func encodePerson(p *app.Person) ([]byte, error) { return json.Marshal(p) }
 
-func encodePerson(p *app.Person) ([]byte, error) {
-	return json.Marshal(personRecord{
-		ID: p.ID, Station: p.Station, Name: p.Name, Title: p.Title, Mobile: p.Mobile,
-		Office: p.Office, Roles: p.Roles, CreatedAt: p.CreatedAt, UpdatedAt: p.UpdatedAt,
-	})
-}
-
-// unmarshalRecord refuses anything but one JSON object: a record that
-// decodes from "null" or "[]" into zero values is damage, not data.
-func unmarshalRecord(data []byte, v any) error {
-	data = bytes.TrimSpace(data)
-	if len(data) == 0 || data[0] != '{' {
-		return app.Errorf(app.EINVALID, "not a JSON object")
-	}
-	if !utf8.Valid(data) {
-		return app.Errorf(app.EINVALID, "not valid UTF-8")
-	}
-	if err := json.Unmarshal(data, v); err != nil {
-		return app.Errorf(app.EINVALID, "malformed JSON: %v", err)
-	}
-	return nil
-}
+// unmarshalRecord refuses anything but one JSON object.
+func unmarshalRecord(data []byte, v any) error { return app.UnmarshalObject(data, v) }
 
 // decodeStation reads a stored record without re-validating it: a rule
 // tightened in a later release must not make old records unreadable.
 func decodeStation(data []byte) (app.Station, error) {
-	var r stationRecord
-	if err := unmarshalRecord(data, &r); err != nil {
-		return app.Station{}, err
-	}
-	return app.Station{
-		ID: r.ID, Code: r.Code, Name: r.Name, Tier: r.Tier, Parent: r.Parent,
-		Zone: r.Zone, Phone: r.Phone, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt,
-	}, nil
+	var s app.Station
+	err := unmarshalRecord(data, &s)
+	return s, err
 }
 
 func decodePerson(data []byte) (app.Person, error) {
-	var r personRecord
-	if err := unmarshalRecord(data, &r); err != nil {
-		return app.Person{}, err
-	}
-	return app.Person{
-		ID: r.ID, Station: r.Station, Name: r.Name, Title: r.Title, Mobile: r.Mobile,
-		Office: r.Office, Roles: r.Roles, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt,
-	}, nil
+	var p app.Person
+	err := unmarshalRecord(data, &p)
+	return p, err
 }
 
 // DecodeStation reads a station that came from outside this file (an
