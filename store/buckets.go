@@ -99,8 +99,24 @@ import (
 //	│   └── position → uint64                            the last position of the hub's log read
 //	├── applied
 //	│   └── <operation id> → nil                         incoming operations applied or kept: each at most once
-//	└── kept
-//	    └── <operation id> → JSON                        keptRecord: incoming operations not applied, with the reason
+//	├── kept
+//	│   └── <operation id> → JSON                        keptRecord: incoming operations not applied, with the reason
+//	│
+//	│   warnings and spot checks (migration 5, warning*.go, spotcheck*.go); append-only
+//	├── warnings
+//	│   └── <warning id> → JSON                          warning.Warning
+//	├── warning_acks
+//	│   └── <warning id><station id> → JSON              warning.Ack: one per station, the earliest kept
+//	├── spotchecks
+//	│   └── <check id> → JSON                            spotcheck.Check
+//	├── spotcheck_answers
+//	│   └── <check id> → JSON                            spotcheck.Answer: one per check, the first kept
+//	├── spotcheck_results
+//	│   └── <check id> → JSON                            spotcheck.Result: the issuer's record of a miss
+//	├── spotcheck_due
+//	│   └── <deadline time><check id> → nil              checks issued here with neither answer nor result: what Sweep reads
+//	└── spotcheck_settings
+//	    └── <station id> → JSON                          spotcheck.Settings: local to this client, not synced
 //
 // Ids are uuid v7 in their 16 raw bytes, so keys sort by creation time, and
 // a composite key is two ids back to back (32 bytes). Integers are
