@@ -114,7 +114,8 @@ import (
 //	├── spotcheck_results
 //	│   └── <check id> → JSON                            spotcheck.Result: the issuer's record of a miss
 //	├── spotcheck_due
-//	│   └── <deadline time><check id> → nil              checks issued here with neither answer nor result: what Sweep reads
+//	│   └── <deadline time><check id> → <target id><here> open checks: issued here (here=1) with neither answer nor
+//	│                                                    result, what Sweep reads; or of this station (here=0), unanswered
 //	└── spotcheck_settings
 //	    └── <station id> → JSON                          spotcheck.Settings: local to this client, not synced
 //
