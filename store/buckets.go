@@ -116,8 +116,26 @@ import (
 //	├── spotcheck_due
 //	│   └── <deadline time><check id> → <target id><here> open checks: issued here (here=1) with neither answer nor
 //	│                                                    result, what Sweep reads; or of this station (here=0), unanswered
-//	└── spotcheck_settings
-//	    └── <station id> → JSON                          spotcheck.Settings: local to this client, not synced
+//	├── spotcheck_settings
+//	│   └── <station id> → JSON                          spotcheck.Settings: local to this client, not synced
+//	│
+//	│   messages (migration 6, message*.go); messages and receipts are append-only
+//	├── messages
+//	│   └── <message id> → JSON                          message.Message
+//	├── message_conversations
+//	│   └── <conversation id> → JSON                     convRecord: participants, count, the newest message
+//	├── message_by_conversation
+//	│   └── <conversation id><message id> → nil          a thread's page is one Seek
+//	├── message_receipts
+//	│   └── <message id><station id> → JSON              message.Receipt: each state's first time kept
+//	├── message_unread
+//	│   └── <station id><conversation id><message id> → nil  messages to a station it has not read
+//	├── message_text
+//	│   └── <message id> → text                          subject, text and file names case-folded: what search scans
+//	├── message_blobs
+//	│   └── <sha256 digest> → JSON                       blobRecord: size, chunk size, complete or why refused
+//	└── message_chunks
+//	    └── <sha256 digest><index uint32> → bytes        an attachment's content in parts, as they arrive
 //
 // Ids are uuid v7 in their 16 raw bytes, so keys sort by creation time, and
 // a composite key is two ids back to back (32 bytes). Integers are

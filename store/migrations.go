@@ -25,11 +25,12 @@ var migrations = []migration{
 	{version: 3, name: "create the incident buckets", migrate: createIncidentsV3},
 	{version: 4, name: "create the sync buckets: cursor, applied ids, kept and sent operations", migrate: createSyncV4},
 	{version: 5, name: "create the warning and spot-check buckets", migrate: createAlertsV5},
+	{version: 6, name: "create the message, receipt, search text and attachment chunk buckets", migrate: createMessagesV6},
 }
 
 // SchemaVersion is the schema this program writes: the version of the last
 // migration (a test holds the two together).
-const SchemaVersion = 5
+const SchemaVersion = 6
 
 func createDirectoryV1(tx *bolt.Tx) error {
 	root, err := tx.CreateBucketIfNotExists(bucketV1)
