@@ -163,6 +163,10 @@ func applyOne(tx *txn, op *app.Operation) (reason string, known bool, err error)
 		reason, fault = applyPerson(tx, &p)
 	case app.OpPersonDelete:
 		reason, fault = applyPersonDelete(tx, op.Entity)
+	case opWarningIssue, opWarningAck:
+		reason, fault = applyWarningOp(tx, op)
+	case opSpotCheckStart, opSpotCheckAns, opSpotCheckRes:
+		reason, fault = applySpotCheckOp(tx, op)
 	default:
 		return "", false, nil
 	}

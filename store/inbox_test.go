@@ -60,7 +60,7 @@ func TestApplyIncomingKeepsWhatItCannotApply(t *testing.T) {
 	db := storetest.Open(t)
 	orphan := app.Station{ID: app.NewID(), Code: "433101", Name: "吉首市", Tier: app.TierCounty, Parent: app.NewID()}
 	ops := []app.Operation{
-		incoming("warning.issue", app.NewID(), map[string]any{"grade": "red"}),
+		incoming("drill.start", app.NewID(), map[string]any{"grade": "red"}),
 		incoming(app.OpStationCreate, orphan.ID, stationPayload(orphan)),
 		incoming(app.OpPersonCreate, app.NewID(), map[string]any{"name": ""}),
 	}
@@ -76,8 +76,8 @@ func TestApplyIncomingKeepsWhatItCannotApply(t *testing.T) {
 	for _, k := range kept {
 		reasons[k.Op.Kind] = k.Reason
 	}
-	if reasons["warning.issue"] != "" {
-		t.Errorf("an unknown kind has a reason: %q", reasons["warning.issue"])
+	if reasons["drill.start"] != "" {
+		t.Errorf("an unknown kind has a reason: %q", reasons["drill.start"])
 	}
 	if !strings.Contains(reasons[app.OpStationCreate], "does not have") {
 		t.Errorf("an orphan station: %q", reasons[app.OpStationCreate])
