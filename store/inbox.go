@@ -167,6 +167,8 @@ func applyOne(tx *txn, op *app.Operation) (reason string, known bool, err error)
 		reason, fault = applyWarningOp(tx, op)
 	case opSpotCheckStart, opSpotCheckAns, opSpotCheckRes:
 		reason, fault = applySpotCheckOp(tx, op)
+	case opMessageSend, opMessageChunk, opMessageReceipt:
+		reason, fault = applyMessageOp(tx, op)
 	default:
 		return "", false, nil
 	}
