@@ -15,8 +15,9 @@ import (
 	"dutyroom/assets"
 )
 
-// settingsScreen is 设置: which station this client is, the language, where
-// the data lives and how to back it up, and the version.
+// settingsScreen is 设置: which station this client is, the hub it syncs
+// with, the language, where the data lives and how to back it up, and the
+// version.
 type settingsScreen struct {
 	u *UI
 
@@ -29,6 +30,7 @@ type settingsScreen struct {
 	backup         *widget.Button
 	backupResult   *widget.Label
 	version        *widget.Label
+	hub            *hubSettings
 	content        fyne.CanvasObject
 
 	// languageValues maps the radio options back to preference values.
@@ -75,10 +77,12 @@ func newSettingsScreen(u *UI) *settingsScreen {
 	backupHint := hintLabel(lang.L("settings.backup_hint"))
 
 	s.version = widget.NewLabel(lang.L("settings.version", map[string]any{"Version": Version}))
+	s.hub = newHubSettings(u)
 
 	s.content = container.NewVScroll(container.NewVBox(
 		widget.NewCard(lang.L("settings.station"), "", container.NewVBox(
 			container.NewBorder(nil, nil, nil, s.chooseIdentity, s.identity), s.identityError, identityHint)),
+		s.hub.content,
 		widget.NewCard(lang.L("settings.language"), "", container.NewVBox(s.language, s.languageNote)),
 		widget.NewCard(lang.L("settings.data"), "", container.NewVBox(
 			widget.NewLabel(lang.L("settings.data_file")), s.dataPath,

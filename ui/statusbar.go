@@ -10,6 +10,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"dutyroom/app"
+	"dutyroom/app/syncer"
 )
 
 // OnDuty is who holds the day's posts at this station now.
@@ -39,6 +40,8 @@ type statusBar struct {
 	online        *widget.Label
 	queued        *widget.Label
 	content       fyne.CanvasObject
+
+	hub hubWatch
 }
 
 func newStatusBar(u *UI) *statusBar {
@@ -116,14 +119,7 @@ func (b *statusBar) show(f statusFacts, _ error) {
 		b.duty.SetText(errorText(f.dutyErr))
 	}
 
-	switch {
-	case f.queuedErr != nil:
-		b.queued.SetText(errorText(f.queuedErr))
-	case f.queued == 0:
-		b.queued.SetText(lang.L("status.queue_empty"))
-	default:
-		b.queued.SetText(lang.N("status.queued", f.queued, map[string]any{"Count": f.queued}))
-	}
+	b.showQueued(f.queued, f.queuedErr)
 	// The texts changed width: lay the bar out again.
 	b.content.Refresh()
 }
@@ -145,6 +141,31 @@ func (b *statusBar) showTasks(waiting, overdue int) {
 	}
 	b.tasks.Refresh()
 	b.content.Refresh()
+}
+
+// showHub says whether the hub is reachable, and if not the one reason a
+// person can act on. While an engine runs its count of queued changes is
+// the freshest.
+func (b *statusBar) showHub(s syncer.Status) {
+	word, importance := hubWord(s)
+	b.online.SetText(word)
+	b.online.Importance = importance
+	b.online.Refresh()
+	if s.Running {
+		b.showQueued(s.Queued, nil)
+	}
+	b.content.Refresh()
+}
+
+func (b *statusBar) showQueued(n int, err error) {
+	switch {
+	case err != nil:
+		b.queued.SetText(errorText(err))
+	case n == 0:
+		b.queued.SetText(lang.L("status.queue_empty"))
+	default:
+		b.queued.SetText(lang.N("status.queued", n, map[string]any{"Count": n}))
+	}
 }
 
 func (b *statusBar) onChooseStation() {

@@ -16,6 +16,7 @@ import (
 	"dutyroom/app"
 	"dutyroom/app/incident"
 	"dutyroom/app/roster"
+	"dutyroom/app/syncer"
 	"dutyroom/assets"
 )
 
@@ -64,6 +65,10 @@ type Services struct {
 	// Author names who makes the changes done through the window; it is
 	// recorded on every operation. Optional.
 	Author string
+
+	// Hub is the connection to the prefecture's hub. Without it the window
+	// works alone and the status bar says it is offline.
+	Hub syncer.Hub
 }
 
 // IncidentFile is the content of an attachment filed with a new incident.
@@ -122,6 +127,7 @@ func New(a fyne.App, svc Services) *UI {
 	u.win.Resize(fyne.NewSize(1280, 800))
 	u.nav.open(startScreen)
 	u.status.refresh()
+	u.watchHub()
 	if u.incidents != nil {
 		u.incidents.pending.load()
 	}
@@ -137,6 +143,7 @@ func (u *UI) ShowAndRun() {
 	go u.tick(stop)
 	u.win.ShowAndRun()
 	close(stop)
+	u.unwatchHub()
 	u.alarm.alarm.Silence()
 }
 
@@ -187,6 +194,7 @@ func (u *UI) SetOnDuty(f OnDutyFunc) {
 // everything that summarises the data (the queue length, who is on duty)
 // catches up.
 func (u *UI) changed() {
+	u.kickHub()
 	u.status.refresh()
 	if u.duty != nil {
 		u.duty.refresh()
