@@ -259,7 +259,8 @@ func (s *incidentScreen) onSecond() {
 // whole form can be filled without a mouse.
 type formEntry struct {
 	widget.Entry
-	onSave func()
+	onSave  func()
+	onFocus func(fyne.CanvasObject) // nil: nothing to do when the cursor arrives
 }
 
 func newFormEntry(onSave func()) *formEntry {
@@ -273,6 +274,14 @@ func newFormTextArea(onSave func()) *formEntry {
 	e.MultiLine = true
 	e.Wrapping = fyne.TextWrapWord
 	return e
+}
+
+// FocusGained lets the form scroll the entry into view.
+func (e *formEntry) FocusGained() {
+	e.Entry.FocusGained()
+	if e.onFocus != nil {
+		e.onFocus(e)
+	}
 }
 
 // AcceptsTab is false even for several lines: a tab character in a

@@ -236,6 +236,24 @@ func (u *UI) IncidentArrived(inc incident.Incident) {
 }
 
 func (b *alarmBanner) arrived(inc incident.Incident) {
+	if b.tree == nil || b.tree.Station(inc.Station) == nil {
+		// Read the station names first, so the banner and the
+		// notification can say who reported.
+		ctx, svc := b.u.ctx, b.u.svc.Stations
+		runAsync(func() ([]app.Station, error) { return svc.Stations(ctx) }, func(stations []app.Station, err error) {
+			if err == nil {
+				b.tree = app.NewTree(stations)
+			} else {
+				b.tree = app.NewTree(nil)
+			}
+			b.add(inc)
+		})
+		return
+	}
+	b.add(inc)
+}
+
+func (b *alarmBanner) add(inc incident.Incident) {
 	for i := range b.waiting {
 		if b.waiting[i].ID == inc.ID {
 			b.waiting[i] = inc // newer figures of the same incident
@@ -246,21 +264,6 @@ func (b *alarmBanner) arrived(inc incident.Incident) {
 	b.waiting = append(b.waiting, inc)
 	b.show()
 	b.notify(inc)
-	if b.tree == nil {
-		b.loadTree()
-	}
-}
-
-// loadTree reads the station names once, so the banner can say who
-// reported; until then it names the incident alone.
-func (b *alarmBanner) loadTree() {
-	ctx, svc := b.u.ctx, b.u.svc.Stations
-	runAsync(func() ([]app.Station, error) { return svc.Stations(ctx) }, func(stations []app.Station, err error) {
-		if err == nil {
-			b.tree = app.NewTree(stations)
-			b.show()
-		}
-	})
 }
 
 // notify sends a desktop notification. Without a notification daemon Fyne

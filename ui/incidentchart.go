@@ -285,7 +285,9 @@ func layoutRows(d chartData, end float64, w, h, top float32, measure measureFunc
 	}
 	labelW = min(labelW, w*0.4)
 	left := chartPad + labelW + 8
-	right := w - chartPad - noteW - 6
+	// The note needs its room whatever the bar's length; a scroll bar may
+	// lie over the last few pixels.
+	right := w - chartPad*2 - noteW - 6
 	rowH := min((h-top-chartPad)/float32(len(d.bars)), textH*2.2)
 	if right-left < 10 || rowH < 4 {
 		return out

@@ -253,9 +253,7 @@ func newReportDialog(v *incidentView, kind incident.ReportKind) *reportDialog {
 	cancel := widget.NewButton(lang.L("action.cancel"), func() { d.dlg.Hide() })
 	var head []fyne.CanvasObject
 	if kind == incident.KindSupplementary {
-		loc := v.base().location()
-		head = append(head, hintLabel(lang.L("incident.supplementary_window", map[string]any{
-			"Days": incident.SupplementaryDays(inc.Category), "End": dateTime(incident.SupplementaryDeadline(&inc, loc), loc)})))
+		head = append(head, hintLabel(supplementaryWindowText(&inc, v.base().location())))
 	}
 	if kind == incident.KindFinal {
 		head = append(head, hintLabel(lang.L("incident.final_closes")))

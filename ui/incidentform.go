@@ -86,7 +86,6 @@ type intakeForm struct {
 	gradeBox    *canvas.Rectangle
 	gradeName   *canvas.Text
 	gradeFigure *widget.Label
-	gradeOthers *widget.Label
 	focusFlag   *widget.Label
 	directFlag  *widget.Label
 	missingNote *widget.Label
@@ -96,6 +95,7 @@ type intakeForm struct {
 	clear    *widget.Button
 	status   *widget.Label
 	saving   bool
+	right    *fyne.Container // the grade and the figures
 	content  fyne.CanvasObject
 	formArea *container.Scroll
 }
@@ -180,7 +180,6 @@ func newIntakeForm(s *incidentScreen) *intakeForm {
 	f.gradeFigure = widget.NewLabel("")
 	f.gradeFigure.TextStyle.Bold = true
 	f.gradeFigure.Wrapping = fyne.TextWrapWord
-	f.gradeOthers = hintLabel("")
 	f.focusFlag = widget.NewLabel(lang.L("incident.focus_case"))
 	f.focusFlag.Importance = widget.WarningImportance
 	f.focusFlag.Wrapping = fyne.TextWrapWord
@@ -215,19 +214,29 @@ func newIntakeForm(s *incidentScreen) *intakeForm {
 		widget.NewFormItem(lang.L("incident.attachments"), f.withError("attachments",
 			container.NewVBox(f.fileList, container.NewBorder(nil, nil, f.addFile, nil, f.fileHint)))),
 	)
-	countItems := make([]*widget.FormItem, 0, len(countFields)+1)
-	for _, field := range countFields {
-		countItems = append(countItems, widget.NewFormItem(countFieldLabel(field), f.withError(field, f.counts[field])))
+	// The figures sit three to a row under their names, so the grade they
+	// decide stays in view above them on the smallest window. A row shares
+	// one error line, which names the figure at fault.
+	var countRows []fyne.CanvasObject
+	for i := 0; i < len(countFields); i += 3 {
+		rowErr := errorLabel()
+		grid := container.NewGridWithColumns(3)
+		for _, field := range countFields[i : i+3] {
+			f.errs[field] = rowErr
+			grid.Add(container.NewVBox(widget.NewLabel(countFieldLabel(field)), f.counts[field]))
+		}
+		countRows = append(countRows, container.NewVBox(grid, rowErr))
 	}
-	countItems = append(countItems, widget.NewFormItem(lang.L("incident.loss_wan"), f.withError("loss", f.loss)))
-	counts := widget.NewForm(countItems...)
+	countGrid := container.NewVBox(countRows...)
+	loss := container.NewVBox(widget.NewLabel(lang.L("incident.loss_wan")), f.loss, f.errs["loss"])
 
 	grade := container.NewVBox(
 		container.NewBorder(nil, nil, sectionTitle(lang.L("incident.provisional_grade")), nil,
 			container.NewStack(f.gradeBox, container.NewPadded(f.gradeName))),
-		f.gradeFigure, f.gradeOthers, f.focusFlag, f.directFlag, f.missingNote)
-	right := container.NewVBox(grade, widget.NewSeparator(), counts,
+		f.gradeFigure, f.focusFlag, f.directFlag, f.missingNote)
+	f.right = container.NewVBox(grade, widget.NewSeparator(), countGrid, loss,
 		container.NewHBox(layout.NewSpacer(), f.clear, f.save), f.errs[""], f.status)
+	right := f.right
 	f.formArea = container.NewVScroll(container.NewPadded(
 		container.New(&intakeColumns{}, left, right)))
 	f.content = f.formArea
@@ -260,7 +269,26 @@ func (intakeColumns) Layout(objects []fyne.CanvasObject, size fyne.Size) {
 func (f *intakeForm) entry(field string) *formEntry {
 	e := newFormEntry(f.onSave)
 	e.OnChanged = func(string) { f.clearError(field) }
+	e.onFocus = f.reveal
 	return e
+}
+
+// reveal scrolls the form so that o, just reached with Tab, is in view:
+// the scroll does not follow the cursor by itself.
+func (f *intakeForm) reveal(o fyne.CanvasObject) {
+	d := fyne.CurrentApp().Driver()
+	top := d.AbsolutePositionForObject(o).Y - d.AbsolutePositionForObject(f.formArea.Content).Y
+	view := f.formArea.Size().Height
+	offset := f.formArea.Offset
+	switch {
+	case top < offset.Y:
+		offset.Y = top
+	case top+o.Size().Height > offset.Y+view:
+		offset.Y = top + o.Size().Height - view
+	default:
+		return
+	}
+	f.formArea.ScrollToOffset(offset)
 }
 
 func (f *intakeForm) withError(field string, w fyne.CanvasObject) fyne.CanvasObject {
@@ -507,13 +535,6 @@ func (f *intakeForm) updateGrade() {
 	f.gradeName.Color = gradeTextColor(a.Grade)
 	f.gradeName.Refresh()
 	f.gradeFigure.SetText(assessmentText(a))
-	var others []string
-	for _, fig := range a.Figures {
-		if fig.Field != a.Decided.Field {
-			others = append(others, figureText(fig, a.MissingCounted))
-		}
-	}
-	f.gradeOthers.SetText(strings.Join(others, lang.L("list.separator")))
 	if a.Focus {
 		f.focusFlag.Show()
 	} else {
@@ -527,6 +548,11 @@ func (f *intakeForm) updateGrade() {
 		f.directFlag.Hide()
 	}
 	f.missingNote.SetText(missingRuleText(a))
+	// Flags came and went: lay the column out again, or they are drawn
+	// over their neighbours.
+	if f.right != nil {
+		f.right.Refresh()
+	}
 }
 
 // missingRuleText states whether the missing were counted with the dead:
@@ -628,6 +654,9 @@ func (f *intakeForm) showFieldError(field, text string) {
 	label, ok := f.errs[field]
 	if !ok {
 		label, field = f.errs[""], ""
+	}
+	if strings.HasPrefix(field, "counts.") {
+		text = lang.L("incident.count_error", map[string]any{"Field": countFieldLabel(field), "Error": text})
 	}
 	label.SetText(text)
 	label.Show()

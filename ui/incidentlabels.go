@@ -420,7 +420,10 @@ func countdownText(d time.Duration) string {
 	h := int(d / time.Hour)
 	m := int(d % time.Hour / time.Minute)
 	s := int(d % time.Minute / time.Second)
-	if h > 0 {
+	switch {
+	case h >= 24:
+		return lang.L("incident.days", map[string]any{"Days": h / 24, "Time": fmt.Sprintf("%02d:%02d:%02d", h%24, m, s)})
+	case h > 0:
 		return fmt.Sprintf("%d:%02d:%02d", h, m, s)
 	}
 	return fmt.Sprintf("%02d:%02d", m, s)

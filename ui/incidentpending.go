@@ -132,9 +132,9 @@ type pendingStrip struct {
 	content fyne.CanvasObject
 }
 
-// stripRows is how many tasks show at once; more scroll. Three keep the
-// form below in view on the smallest window.
-const stripRows = 3
+// stripRows is how many tasks show at once, the most urgent; more scroll.
+// Two keep the form below in view on the smallest window.
+const stripRows = 2
 
 // newStrip makes a strip that follows these tasks; onOpen is called with
 // the incident of a row chosen.
@@ -220,6 +220,7 @@ func (s *pendingStrip) update(id widget.ListItemID, o fyne.CanvasObject) {
 	setText(where, lang.L("incident.task_line", map[string]any{
 		"Kind": reportKindLabel(t.task.Kind), "Mode": modeLabel(t.task.Mode),
 		"To": recipientLabel(t.task.To, s.p.tree), "Due": dateTime(t.task.Due, s.p.loc)}))
+	row.Refresh()
 }
 
 func (s *pendingStrip) onSelected(id widget.ListItemID) {

@@ -102,7 +102,7 @@ type registerPanel struct {
 
 // registerWidths are the widths of the register's columns, in order:
 // received, summary, category, grade, casualties, status, next deadline.
-var registerWidths = []float32{110, 250, 110, 80, 170, 70, 130}
+var registerWidths = []float32{105, 220, 95, 105, 130, 70, 135}
 
 func registerHeader(col int) string {
 	switch col {
@@ -129,7 +129,6 @@ func newRegisterPanel(s *incidentScreen) *registerPanel {
 	r.search.SetPlaceHolder(lang.L("incident.search_placeholder"))
 	r.search.OnChanged = func(string) { r.load() }
 
-	anyOption := lang.L("incident.filter_any")
 	var periodOptions []string
 	for _, p := range periods {
 		periodOptions = append(periodOptions, periodLabel(p))
@@ -137,21 +136,21 @@ func newRegisterPanel(s *incidentScreen) *registerPanel {
 	}
 	r.period = widget.NewSelect(periodOptions, func(string) { r.load() })
 	r.period.SetSelectedIndex(0)
-	categoryOptions := []string{anyOption}
+	categoryOptions := []string{lang.L("incident.filter_any_category")}
 	for _, c := range incident.Categories {
 		categoryOptions = append(categoryOptions, categoryLabel(c))
 		r.categories[categoryLabel(c)] = c
 	}
 	r.category = widget.NewSelect(categoryOptions, func(string) { r.load() })
 	r.category.SetSelectedIndex(0)
-	gradeOptions := []string{anyOption}
+	gradeOptions := []string{lang.L("incident.filter_any_grade")}
 	for _, g := range incident.Grades {
 		gradeOptions = append(gradeOptions, gradeLabel(g))
 		r.grades[gradeLabel(g)] = g
 	}
 	r.grade = widget.NewSelect(gradeOptions, func(string) { r.load() })
 	r.grade.SetSelectedIndex(0)
-	statusOptions := []string{anyOption}
+	statusOptions := []string{lang.L("incident.filter_any_status")}
 	for _, st := range []incident.Status{incident.StatusOpen, incident.StatusClosed} {
 		statusOptions = append(statusOptions, statusLabel(st))
 		r.statuses[statusLabel(st)] = st
@@ -179,14 +178,15 @@ func newRegisterPanel(s *incidentScreen) *registerPanel {
 	r.table.OnSelected = r.onSelected
 	r.empty = hintLabel("")
 
+	// The selects share a row evenly, so the longest type name in any
+	// language cannot push the window wider.
 	filters := container.NewVBox(
-		container.NewBorder(nil, nil, nil, container.NewHBox(r.stationBt, r.allBelow), r.search),
-		container.NewBorder(nil, nil,
-			container.NewHBox(r.period, r.category, r.grade, r.status, r.overdue),
-			container.NewHBox(r.notice.label, r.export), r.count),
+		container.NewBorder(nil, nil, nil, container.NewHBox(r.stationBt, r.allBelow, r.export), r.search),
+		container.NewBorder(nil, nil, nil, r.overdue, container.NewGridWithColumns(4, r.period, r.category, r.grade, r.status)),
 	)
-	r.notice.parent = filters
-	r.content = container.NewBorder(filters, nil, nil, nil, container.NewStack(r.table, container.NewCenter(r.empty)))
+	footer := container.NewBorder(nil, nil, nil, r.notice.label, r.count)
+	r.notice.parent = footer
+	r.content = container.NewBorder(filters, footer, nil, nil, container.NewStack(r.table, container.NewCenter(r.empty)))
 	return r
 }
 

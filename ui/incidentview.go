@@ -56,9 +56,7 @@ type incidentView struct {
 	gradeBox  *canvas.Rectangle
 	gradeName *canvas.Text
 	status    *widget.Label
-	received  *widget.Label
-	place     *widget.Label
-	figures   *widget.Label
+	facts     *widget.Label // when and how it came in, where, the figures: a line each
 	grading   *widget.Label
 	flags     *widget.Label
 	confirm   *widget.Button
@@ -93,12 +91,8 @@ func newIncidentView(s *incidentScreen) *incidentView {
 	v.gradeName.TextStyle.Bold = true
 	v.gradeName.Alignment = fyne.TextAlignCenter
 	v.status = widget.NewLabel("")
-	v.received = widget.NewLabel("")
-	v.received.Truncation = fyne.TextTruncateEllipsis
-	v.place = widget.NewLabel("")
-	v.place.Truncation = fyne.TextTruncateEllipsis
-	v.figures = widget.NewLabel("")
-	v.figures.Truncation = fyne.TextTruncateEllipsis
+	v.facts = widget.NewLabel("")
+	v.facts.Truncation = fyne.TextTruncateEllipsis
 	v.grading = widget.NewLabel("")
 	v.grading.Wrapping = fyne.TextWrapWord
 	v.flags = widget.NewLabel("")
@@ -129,7 +123,7 @@ func newIncidentView(s *incidentScreen) *incidentView {
 	header := container.NewBorder(nil, nil, container.NewHBox(v.back, badge), container.NewHBox(v.notice.label, v.status), v.title)
 	v.notice.parent = header
 	gradeRow := container.NewBorder(nil, nil, nil, container.NewHBox(v.confirm, v.override, v.closeIt), v.grading)
-	top := container.NewVBox(header, v.received, v.place, v.figures, gradeRow, v.flags, widget.NewSeparator())
+	top := container.NewVBox(header, v.facts, gradeRow, v.flags, widget.NewSeparator())
 
 	reportButtons := container.NewBorder(nil, nil, nil,
 		container.NewHBox(v.newInitial, v.newFollowUp, v.newSupplementary, v.newFinal), v.window)
@@ -191,9 +185,7 @@ func (v *incidentView) show() {
 	}
 	if !v.loaded {
 		v.title.SetText(lang.L("incident.loading"))
-		v.received.SetText("")
-		v.place.SetText("")
-		v.figures.SetText("")
+		v.facts.SetText("")
 		v.grading.SetText("")
 		v.flags.Hide()
 		v.status.SetText("")
@@ -214,9 +206,7 @@ func (v *incidentView) show() {
 	}
 	v.status.Refresh()
 
-	v.received.SetText(receivedText(inc, b))
-	v.place.SetText(placeText(inc, b))
-	v.figures.SetText(lang.L("incident.figures_line", map[string]any{
+	v.facts.SetText(receivedText(inc, b) + "\n" + placeText(inc, b) + "\n" + lang.L("incident.figures_line", map[string]any{
 		"Counts": countsText(inc.Counts), "Loss": formatWan(inc.Loss)}))
 
 	a := incident.Assess(inc, b.settings.Thresholds)
@@ -255,8 +245,7 @@ func (v *incidentView) show() {
 	}
 	end := incident.SupplementaryDeadline(inc, loc)
 	enable(v.newSupplementary, open && v.s.u.now().Before(end))
-	v.window.SetText(lang.L("incident.supplementary_window", map[string]any{
-		"Days": incident.SupplementaryDays(inc.Category), "End": dateTime(end, loc)}))
+	v.window.SetText(supplementaryWindowText(inc, loc))
 
 	showIf(v.tasksEmpty, len(v.data.tasks) == 0)
 	showIf(v.reportsEmpty, len(v.data.reports) == 0)
@@ -264,6 +253,14 @@ func (v *incidentView) show() {
 	v.reports.Refresh()
 	v.timeline.Refresh()
 	v.content.Refresh()
+}
+
+// supplementaryWindowText says until when casualty changes are filed as
+// supplementary reports: the last day, as the law counts it.
+func supplementaryWindowText(inc *incident.Incident, loc *time.Location) string {
+	last := incident.SupplementaryDeadline(inc, loc).Add(-time.Nanosecond).In(loc)
+	return lang.L("incident.supplementary_window", map[string]any{
+		"Days": incident.SupplementaryDays(inc.Category), "Last": last.Format("01-02")})
 }
 
 func (v *incidentView) setGrade(g incident.Grade) {
@@ -376,6 +373,7 @@ func (v *incidentView) tasksUpdate(id widget.ListItemID, o fyne.CanvasObject) {
 	sign.OnTapped = func() { v.onSign(t) }
 	send.OnTapped = func() { v.onSend(t) }
 	ack.OnTapped = func() { v.onAcknowledge(t) }
+	row.Refresh()
 }
 
 // taskStateText is where a task stands: the countdown while it waits,
@@ -527,6 +525,7 @@ func (v *incidentView) reportsUpdate(id widget.ListItemID, o fyne.CanvasObject) 
 	setText(text, first)
 	showIf(sign, r.SignedBy == "" && r.Station == v.home())
 	sign.OnTapped = func() { v.onSignReport(r) }
+	row.Refresh()
 }
 
 func (v *incidentView) onSignReport(r incident.Report) {
@@ -583,7 +582,7 @@ func (v *incidentView) timelineUpdate(id widget.ListItemID, o fyne.CanvasObject)
 	setText(left.Objects[1].(*widget.Label), eventKindLabel(e.Kind))
 	setText(left.Objects[2].(*widget.Label), eventActor(e, v.base().tree))
 	setText(detail, e.Detail)
-	left.Refresh()
+	row.Refresh()
 }
 
 // eventActor names who did it and where they sat.
