@@ -11,6 +11,7 @@ import (
 	fyneapp "fyne.io/fyne/v2/app"
 
 	"dutyroom/app"
+	"dutyroom/app/incident"
 	"dutyroom/assets"
 	"dutyroom/store"
 	"dutyroom/ui"
@@ -50,6 +51,7 @@ func (m *Main) runWindow() error {
 	ui.Version = Version
 	dir := store.NewDirectory(db)
 	rosters := store.NewRosters(db)
+	incidents := store.NewIncidents(db)
 	u := ui.New(a, ui.Services{
 		Stations:       dir,
 		Persons:        dir,
@@ -59,6 +61,8 @@ func (m *Main) runWindow() error {
 		Rosters:        rosters,
 		RosterImporter: rosters,
 		Notices:        rosters,
+		Incidents:      incidents,
+		IncidentFiles:  incidentFiles(incidents),
 		Author:         authorName(),
 	})
 
@@ -72,4 +76,17 @@ func (m *Main) runWindow() error {
 	u.ShowAndRun()
 	signal.Stop(sig)
 	return m.Close()
+}
+
+// incidentFiles lets the intake form file an incident with its
+// attachments in one transaction, through the store's own file type,
+// which the ui package may not name.
+func incidentFiles(s *store.Incidents) func(context.Context, *incident.Incident, []ui.IncidentFile) (incident.Assessment, []incident.ReportTask, error) {
+	return func(ctx context.Context, inc *incident.Incident, files []ui.IncidentFile) (incident.Assessment, []incident.ReportTask, error) {
+		out := make([]store.File, len(files))
+		for i, f := range files {
+			out[i] = store.File(f)
+		}
+		return s.CreateIncidentWithFiles(ctx, inc, out)
+	}
 }
