@@ -92,3 +92,65 @@ func BenchmarkMessageSearch(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkMessageAttachment20MB sends a message with a 20 MB file (160
+// parts) and takes it in at a second duty room four parts per delivery, as
+// the hub's frames carry them, each delivery its own transaction.
+func BenchmarkMessageAttachment20MB(b *testing.B) {
+	ctx := app.WithAuthor(context.Background(), "fixture")
+	p := app.Station{ID: app.NewID(), Code: "433100", Name: "湘西州", Tier: app.TierPrefecture}
+	c := app.Station{ID: app.NewID(), Code: "433101", Name: "吉首市", Tier: app.TierCounty, Parent: p.ID}
+	open := func(self app.ID) *DB {
+		db, err := Open(b.TempDir())
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := NewDirectory(db).ImportStations(ctx, []app.Station{p, c}); err != nil {
+			b.Fatal(err)
+		}
+		if err := NewIdentity(db).SetIdentity(ctx, self); err != nil {
+			b.Fatal(err)
+		}
+		return db
+	}
+	content := make([]byte, 20<<20)
+	rnd := rand.New(rand.NewPCG(3, 5))
+	for i := range content {
+		content[i] = byte(rnd.UintN(256))
+	}
+	var send, receive time.Duration
+	for b.Loop() {
+		b.StopTimer()
+		from, to := open(c.ID), open(p.ID)
+		queued, _ := from.OutboxLen(ctx)
+		b.StartTimer()
+		t0 := time.Now()
+		m := message.Message{Kind: message.KindMessage, To: []app.ID{p.ID}, Text: "现场录像"}
+		err := NewMessages(from).Send(ctx, &m, []message.File{{Name: "现场.mp4", Size: int64(len(content)), Content: strings.NewReader(string(content))}})
+		if err != nil {
+			b.Fatal(err)
+		}
+		send += time.Since(t0)
+		ops, err := from.Outbox(ctx, uint64(queued), 1000)
+		if err != nil || len(ops) != 161 {
+			b.Fatalf("%d operations queued, %v", len(ops), err)
+		}
+		t0 = time.Now()
+		for i := 0; i < len(ops); i += 4 {
+			if _, err := to.ApplyIncoming(ctx, "e", uint64(i+1), ops[i:min(i+4, len(ops))]); err != nil {
+				b.Fatal(err)
+			}
+		}
+		receive += time.Since(t0)
+		b.StopTimer()
+		st, err := NewMessages(to).AttachmentState(ctx, m.Attachments[0].SHA256)
+		if err != nil || !st.Complete {
+			b.Fatalf("not complete at the receiver: %+v, %v", st, err)
+		}
+		from.Close()
+		to.Close()
+		b.StartTimer()
+	}
+	b.ReportMetric(float64(send.Milliseconds())/float64(b.N), "send-ms/op")
+	b.ReportMetric(float64(receive.Milliseconds())/float64(b.N), "receive-ms/op")
+}
