@@ -14,6 +14,7 @@ import (
 
 	"dutyroom/app"
 	"dutyroom/app/demo"
+	"dutyroom/app/syncer"
 	"dutyroom/store"
 )
 
@@ -24,16 +25,21 @@ const Version = "0.1.0"
 // Main holds what a run of the program needs; tests create one with their own
 // output buffers and call Run.
 type Main struct {
+	Stdin          io.Reader // where hub connect reads the password
 	Stdout, Stderr io.Writer
 	DataDir        string
 	Demo           bool
+	// Serve is the address of a hub to run in-process for a
+	// single-machine set-up, "" for none.
+	Serve string
 
-	db *store.DB
+	db     *store.DB
+	engine syncer.Config // sync engine tuning; tests shorten the waits
 }
 
 // NewMain returns a Main writing to the given streams.
 func NewMain(stdout, stderr io.Writer) *Main {
-	return &Main{Stdout: stdout, Stderr: stderr}
+	return &Main{Stdin: os.Stdin, Stdout: stdout, Stderr: stderr}
 }
 
 // Run parses the global flags, then runs the command or the window. It
@@ -44,6 +50,7 @@ func (m *Main) Run(args []string) int {
 	fs.SetOutput(m.Stderr)
 	fs.StringVar(&m.DataDir, "data", "", "data folder")
 	fs.BoolVar(&m.Demo, "demo", false, "seed an empty data folder with the demo prefecture")
+	fs.StringVar(&m.Serve, "serve", "", "run a hub in-process on ADDR (host:port), with its data in DIR/hub")
 	fs.Usage = func() { fmt.Fprint(m.Stderr, usage) }
 	if err := fs.Parse(args); err != nil {
 		return 2
@@ -81,6 +88,10 @@ func (m *Main) Run(args []string) int {
 		err = m.runCalendar(ctx, args)
 	case "incident":
 		err = m.runIncident(ctx, args)
+	case "hub":
+		err = m.runHub(ctx, args)
+	case "sync":
+		err = m.runSync(args)
 	case "version":
 		fmt.Fprintf(m.Stdout, "dutyroom %s (schema %d)\n", Version, store.SchemaVersion)
 	case "help", "-h", "--help":
@@ -170,12 +181,28 @@ func seedIfEmpty(ctx context.Context, db *store.DB) (bool, error) {
 func (m *Main) runInit(ctx context.Context, args []string) error {
 	fs := m.flags("init")
 	withDemo := fs.Bool("demo", false, "seed the demo prefecture")
+	station := fs.String("station", "", "with --demo: the demo station (code) this folder is, its tree shared with a demo hub")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if *station != "" && !*withDemo && !m.Demo {
+		return errUsage{"init --station goes with --demo"}
 	}
 	db, err := m.open()
 	if err != nil {
 		return err
+	}
+	if *station != "" {
+		seeded, err := seedSharedDemo(ctx, db, *station)
+		if err != nil {
+			return err
+		}
+		if !seeded {
+			fmt.Fprintf(m.Stdout, "%s already holds stations; demo data not added\n", db.Path())
+			return nil
+		}
+		fmt.Fprintf(m.Stdout, "created %s with the shared demo prefecture as station %s\n", db.Path(), *station)
+		return nil
 	}
 	if *withDemo || m.Demo {
 		seeded, err := seedIfEmpty(ctx, db)
@@ -247,7 +274,7 @@ func (m *Main) runRestore(args []string) error {
 
 func (m *Main) runStation(ctx context.Context, args []string) error {
 	if len(args) == 0 {
-		return errUsage{"station needs a subcommand: list or add"}
+		return errUsage{"station needs a subcommand: list, add or export"}
 	}
 	db, err := m.open()
 	if err != nil {
@@ -307,8 +334,10 @@ func (m *Main) runStation(ctx context.Context, args []string) error {
 		}
 		fmt.Fprintf(m.Stdout, "added station %s %s (%s)\n", s.Code, s.Name, s.ID)
 		return nil
+	case "export":
+		return m.runStationExport(ctx, dir, args[1:])
 	}
-	return errUsage{fmt.Sprintf("unknown station subcommand %q (want list or add)", args[0])}
+	return errUsage{fmt.Sprintf("unknown station subcommand %q (want list, add or export)", args[0])}
 }
 
 func (m *Main) runPerson(ctx context.Context, args []string) error {

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"log"
+	"log/slog"
 	"os"
 	"os/signal"
 	"syscall"
@@ -12,6 +13,7 @@ import (
 
 	"dutyroom/app"
 	"dutyroom/app/incident"
+	"dutyroom/app/syncer"
 	"dutyroom/assets"
 	"dutyroom/store"
 	"dutyroom/ui"
@@ -21,9 +23,12 @@ import (
 // file); it must match FyneApp.toml because a plain go build does not read it.
 const appID = "cn.dutyroom.client"
 
-// runWindow opens the store, seeds the demo if asked, and runs the window
-// until it is closed or the process gets SIGINT/SIGTERM. The store is closed
-// on every path, so the next start finds a clean file.
+// runWindow opens the store, seeds the demo if asked, starts syncing (and
+// the in-process hub with -serve), and runs the window until it is closed
+// or the process gets SIGINT/SIGTERM. The engine stops before the window
+// quits, and the hub and the store after it: the engine's last writes must
+// land in an open store. The store is closed on every path, so the next
+// start finds a clean file.
 func (m *Main) runWindow() error {
 	if err := os.MkdirAll(m.DataDir, 0o700); err != nil {
 		return app.Errorf(app.EINVALID, "cannot create the data folder %s: %v", m.DataDir, err)
@@ -34,7 +39,14 @@ func (m *Main) runWindow() error {
 	}
 	ctx := app.WithAuthor(context.Background(), authorName())
 	if m.Demo {
-		seeded, err := seedIfEmpty(ctx, db)
+		seed := seedIfEmpty
+		if m.Serve != "" {
+			// The in-process hub takes its tree from this folder; seeded
+			// as the hub will know it, nothing is queued that the hub
+			// would refuse as known.
+			seed = func(ctx context.Context, db *store.DB) (bool, error) { return seedSharedDemo(ctx, db, demoPrefecture) }
+		}
+		seeded, err := seed(ctx, db)
 		if err != nil {
 			return err
 		}
@@ -43,16 +55,59 @@ func (m *Main) runWindow() error {
 		}
 	}
 
+	hubc, err := m.hubClient(db, slog.Default())
+	if err != nil {
+		return err
+	}
+	var local *localHub
+	stopSync := func() {
+		hubc.Close()
+		if local != nil {
+			if err := local.stop(); err != nil {
+				log.Printf("the in-process hub: %v", err)
+			}
+		}
+	}
+	defer stopSync()
+	if m.Serve != "" {
+		if local, err = m.serveHub(ctx, m.Serve, db, hubc, slog.Default()); err != nil {
+			return err
+		}
+	} else {
+		hubc.Start()
+	}
+
 	a := fyneapp.NewWithID(appID)
 	assets.ChooseLanguage(a.Preferences().String("language"))
 	if err := assets.LoadTranslations(); err != nil {
 		return err
 	}
 	ui.Version = Version
+	u := ui.New(a, windowServices(db, hubc))
+
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, syscall.SIGINT, syscall.SIGTERM)
+	go func() {
+		s := <-sig
+		log.Printf("received %s, closing", s)
+		hubc.Close()
+		fyne.Do(a.Quit)
+	}()
+	u.ShowAndRun()
+	signal.Stop(sig)
+	stopSync()
+	return m.Close()
+}
+
+// incidentFiles lets the intake form file an incident with its
+// attachments in one transaction, through the store's own file type,
+// which the ui package may not name.
+// windowServices wires the store and the sync client into the screens.
+func windowServices(db *store.DB, hubc *syncer.Client) ui.Services {
 	dir := store.NewDirectory(db)
 	rosters := store.NewRosters(db)
 	incidents := store.NewIncidents(db)
-	u := ui.New(a, ui.Services{
+	return ui.Services{
 		Stations:       dir,
 		Persons:        dir,
 		Identity:       store.NewIdentity(db),
@@ -64,23 +119,10 @@ func (m *Main) runWindow() error {
 		Incidents:      incidents,
 		IncidentFiles:  incidentFiles(incidents),
 		Author:         authorName(),
-	})
-
-	sig := make(chan os.Signal, 1)
-	signal.Notify(sig, syscall.SIGINT, syscall.SIGTERM)
-	go func() {
-		s := <-sig
-		log.Printf("received %s, closing", s)
-		fyne.Do(a.Quit)
-	}()
-	u.ShowAndRun()
-	signal.Stop(sig)
-	return m.Close()
+		Hub:            hubc,
+	}
 }
 
-// incidentFiles lets the intake form file an incident with its
-// attachments in one transaction, through the store's own file type,
-// which the ui package may not name.
 func incidentFiles(s *store.Incidents) func(context.Context, *incident.Incident, []ui.IncidentFile) (incident.Assessment, []incident.ReportTask, error) {
 	return func(ctx context.Context, inc *incident.Incident, files []ui.IncidentFile) (incident.Assessment, []incident.ReportTask, error) {
 		out := make([]store.File, len(files))

@@ -15,17 +15,24 @@ func main() {
 }
 
 // usage is printed for -h and for an unknown command.
-const usage = `usage: dutyroom [-data DIR] [-demo] [command [arguments]]
+const usage = `usage: dutyroom [-data DIR] [-demo] [-serve ADDR] [command [arguments]]
 
 With no command, dutyroom opens its window on DIR (default: the user's
 configuration folder). -demo seeds an empty folder with the demo prefecture.
+The window syncs with the hub set in DIR/hub.json (设置 → 联网, or hub
+connect). -serve ADDR also runs a hub on ADDR (host:port) with its data in
+DIR/hub, logs the window into it and prints the certificate pin that other
+duty rooms confirm: a single-machine set-up, or a small hub beside a duty room.
 
 Commands:
-  init [--demo]                 create the data file; --demo seeds the demo prefecture
+  init [--demo [--station CODE]]
+                                create the data file; --demo seeds the demo prefecture;
+                                --station makes it that demo station, with the ids a demo hub shares
   backup FILE                   write a consistent copy of the data file to FILE
   restore FILE                  check FILE, then replace the data file with it
   station list [--json]         list the station tree
   station add --code C --name N --tier T [--parent CODE] [--phone P]
+  station export FILE           write the tree for dutyhub station import (- for standard output)
   person list [--station CODE] [--json]
   person add --station CODE --name N [--title T] [--mobile M] [--office O] [--roles leader,officer]
   person remove ID
@@ -55,6 +62,12 @@ Commands:
   incident close ID --reason TEXT
   incident grade [--dead N] [--missing N] [--serious N] [--loss YUAN] [--category C]
                                 print the grade the figures give and the rule that decides it
+  hub connect --addr wss://HOST:PORT --user NAME [--pin PIN]
+                                log in to the hub (password on standard input) and keep the session;
+                                a hub's first pin must be given, as dutyhub pin prints it
+  hub status                    the hub, the session, the queue and how far the hub's log was read
+  hub disconnect                stop syncing until the next hub connect
+  sync [--timeout 1m]           one round with the hub, for scripts: send the queue, take in what is new
   version                       print the version
 
 Tiers: prefecture, county, township, village.
