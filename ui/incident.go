@@ -214,6 +214,7 @@ const countdownInterval = time.Second
 
 func (s *incidentScreen) shown() {
 	s.visible = true
+	s.form.followClock()
 	if s.stopTick != nil {
 		return
 	}
@@ -248,6 +249,7 @@ func (s *incidentScreen) hidden() {
 
 // onSecond moves every countdown in view.
 func (s *incidentScreen) onSecond() {
+	s.form.followClock()
 	s.pending.tick()
 	if s.view.id != app.NilID {
 		s.view.tick()

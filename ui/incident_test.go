@@ -184,6 +184,30 @@ func TestIntakeSavesDurablyThenOpensTheIncidentAndEmptiesTheForm(t *testing.T) {
 	}
 }
 
+func TestTimeReceivedFollowsTheClockUntilTheFormIsTouched(t *testing.T) {
+	d := newIncidentDemo(t, "2026-10-03 03:00")
+	u := openIncidents(t, d)
+	f := u.incidents.form
+	d.setClock(t, "2026-10-03 03:41")
+	u.incidents.onSecond()
+	if f.received.Text != "2026-10-03 03:41" {
+		t.Errorf("an untouched form says received at %q, want now", f.received.Text)
+	}
+	test.Type(f.reporterName, "王")
+	d.setClock(t, "2026-10-03 03:44")
+	u.incidents.onSecond()
+	if f.received.Text != "2026-10-03 03:41" {
+		t.Errorf("once typing started the time received moved to %q", f.received.Text)
+	}
+	fill(t, f, incident.Fire)
+	test.Tap(f.save)
+	d.setClock(t, "2026-10-03 03:50")
+	u.incidents.onSecond()
+	if f.received.Text != "2026-10-03 03:50" {
+		t.Errorf("after saving, the fresh form says %q", f.received.Text)
+	}
+}
+
 func TestIntakeRefusalKeepsEverythingTyped(t *testing.T) {
 	d := newIncidentDemo(t, "2026-10-03 03:00")
 	u := openIncidents(t, d)

@@ -80,6 +80,7 @@ const (
 	chartTitleSize = 14
 	chartTextSize  = 12
 	chartPad       = 8
+	chartRowHeight = 26 // a row of a ranking
 )
 
 type shapeKind int
@@ -115,7 +116,7 @@ func (d chartData) minSize() fyne.Size {
 		header += chartTextSize * 1.8
 	}
 	if d.horizontal {
-		return fyne.NewSize(360, header+float32(max(len(d.bars), 1))*22+chartPad)
+		return fyne.NewSize(360, header+float32(max(len(d.bars), 1))*chartRowHeight+chartPad)
 	}
 	return fyne.NewSize(360, 240)
 }
@@ -157,12 +158,13 @@ func layoutChart(d chartData, w, h float32, measure measureFunc, pal chartPalett
 		for _, b := range d.bars {
 			end = max(end, total(b))
 		}
-		end = niceCeil(end)
 	}
+	step, steps := axisSteps(end)
+	end = step * float64(steps)
 	if d.horizontal {
 		return append(out, layoutRows(d, end, w, h, top, measure, pal)...)
 	}
-	return append(out, layoutColumns(d, end, w, h, top, measure, pal)...)
+	return append(out, layoutColumns(d, end, steps, w, h, top, measure, pal)...)
 }
 
 func total(b chartBar) float64 {
@@ -173,20 +175,21 @@ func total(b chartBar) float64 {
 	return t
 }
 
-// niceCeil rounds a maximum up to a figure an axis can be divided by:
-// 1, 2, 5 or 10 times a power of ten, and at least 4 so four grid lines
-// fall on whole numbers.
-func niceCeil(v float64) float64 {
-	if v <= 4 {
-		return 4
+// axisSteps divides an axis reaching at least v into at most five equal
+// steps of 1, 2 or 5 times a power of ten, so every grid line falls on a
+// round number and counts stay whole. It returns the step and how many.
+func axisSteps(v float64) (float64, int) {
+	if v <= 0 {
+		return 1, 1
 	}
-	p := math.Pow(10, math.Floor(math.Log10(v)))
-	for _, m := range []float64{1, 2, 4, 5, 10} {
-		if v <= m*p {
-			return m * p
+	for p := 1.0; ; p *= 10 {
+		for _, m := range []float64{1, 2, 5} {
+			step := m * p
+			if n := math.Ceil(v / step); n <= 5 {
+				return step, int(n)
+			}
 		}
 	}
-	return 10 * p
 }
 
 func axisLabel(v float64, percent bool) string {
@@ -208,13 +211,13 @@ func barColor(d chartData, b chartBar, series int) color.NRGBA {
 }
 
 // layoutColumns draws bars standing on a value axis, one per label.
-func layoutColumns(d chartData, end float64, w, h, top float32, measure measureFunc, pal chartPalette) []chartShape {
+func layoutColumns(d chartData, end float64, steps int, w, h, top float32, measure measureFunc, pal chartPalette) []chartShape {
 	var out []chartShape
 	add := func(s chartShape) { out = append(out, s) }
 	_, textH := measure("0", chartTextSize, false)
 	axisW := float32(0)
-	for i := 0; i <= 4; i++ {
-		tw, _ := measure(axisLabel(end*float64(i)/4, d.percent), chartTextSize, false)
+	for i := 0; i <= steps; i++ {
+		tw, _ := measure(axisLabel(end*float64(i)/float64(steps), d.percent), chartTextSize, false)
 		axisW = max(axisW, tw)
 	}
 	left := chartPad + axisW + 6
@@ -225,10 +228,10 @@ func layoutColumns(d chartData, end float64, w, h, top float32, measure measureF
 	if plotH < 10 || right-left < 10 {
 		return out
 	}
-	for i := 0; i <= 4; i++ {
-		y := bottom - plotH*float32(i)/4
+	for i := 0; i <= steps; i++ {
+		y := bottom - plotH*float32(i)/float32(steps)
 		add(chartShape{kind: shapeLine, x: left, y: y, w: right - left, color: pal.grid})
-		add(chartShape{kind: shapeText, x: left - 6, y: y - textH/2, text: axisLabel(end*float64(i)/4, d.percent),
+		add(chartShape{kind: shapeText, x: left - 6, y: y - textH/2, text: axisLabel(end*float64(i)/float64(steps), d.percent),
 			size: chartTextSize, color: pal.muted, align: fyne.TextAlignTrailing})
 	}
 	slot := (right - left) / float32(len(d.bars))
@@ -288,7 +291,7 @@ func layoutRows(d chartData, end float64, w, h, top float32, measure measureFunc
 	// The note needs its room whatever the bar's length; a scroll bar may
 	// lie over the last few pixels.
 	right := w - chartPad*2 - noteW - 6
-	rowH := min((h-top-chartPad)/float32(len(d.bars)), textH*2.2)
+	rowH := min((h-top-chartPad)/float32(len(d.bars)), chartRowHeight*1.2)
 	if right-left < 10 || rowH < 4 {
 		return out
 	}
@@ -499,8 +502,9 @@ var chartExportSize = image.Pt(960, 540)
 func writeChartPNG(w io.Writer, d chartData) error {
 	size := chartExportSize
 	if d.horizontal {
-		// A ranking of many stations grows downwards rather than cramming.
-		size.Y = max(size.Y, int(d.minSize().Height*1.4))
+		// A ranking is as tall as its rows: a few stations make a short
+		// picture, many a long one rather than a crammed one.
+		size.Y = int(d.minSize().Height*1.2) + chartPad
 	}
 	img, err := renderChart(d, size.X, size.Y)
 	if err != nil {

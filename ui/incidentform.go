@@ -90,11 +90,16 @@ type intakeForm struct {
 	directFlag  *widget.Label
 	missingNote *widget.Label
 
-	errs     map[string]*widget.Label
-	save     *widget.Button
-	clear    *widget.Button
-	status   *widget.Label
-	saving   bool
+	errs   map[string]*widget.Label
+	save   *widget.Button
+	clear  *widget.Button
+	status *widget.Label
+	saving bool
+	// touched is set by the first change typed into the form: until then
+	// the time received follows the clock, so a form left open at the
+	// start of a shift still says when the call came in.
+	touched  bool
+	quiet    bool            // changes made by the form itself, not typed
 	right    *fyne.Container // the grade and the figures
 	content  fyne.CanvasObject
 	formArea *container.Scroll
@@ -121,7 +126,7 @@ func newIntakeForm(s *incidentScreen) *intakeForm {
 		channelOptions = append(channelOptions, channelLabel(c))
 		f.channels[channelLabel(c)] = c
 	}
-	f.channel = widget.NewSelect(channelOptions, func(string) { f.clearError("channel") })
+	f.channel = widget.NewSelect(channelOptions, func(string) { f.clearError("channel"); f.touch() })
 
 	f.reporterName = f.entry("reporter")
 	f.reporterName.SetPlaceHolder(lang.L("incident.reporter_name"))
@@ -147,25 +152,25 @@ func newIntakeForm(s *incidentScreen) *intakeForm {
 		categoryOptions = append(categoryOptions, categoryChoice(c))
 		f.categories[categoryChoice(c)] = c
 	}
-	f.category = widget.NewSelect(categoryOptions, func(string) { f.clearError("category"); f.updateGrade() })
+	f.category = widget.NewSelect(categoryOptions, func(string) { f.clearError("category"); f.touch(); f.updateGrade() })
 	f.category.PlaceHolder = lang.L("incident.category_placeholder")
 
 	for _, field := range countFields {
 		e := f.entry(field)
 		e.SetPlaceHolder("0")
-		e.OnChanged = func(string) { f.clearError(field); f.updateGrade() }
+		e.OnChanged = func(string) { f.clearError(field); f.touch(); f.updateGrade() }
 		f.counts[field] = e
 	}
 	f.loss = f.entry("loss")
 	f.loss.SetPlaceHolder("0")
-	f.loss.OnChanged = func(string) { f.clearError("loss"); f.updateGrade() }
+	f.loss.OnChanged = func(string) { f.clearError("loss"); f.touch(); f.updateGrade() }
 	// The last field: Enter here saves, as in any form filled top to bottom.
 	f.loss.OnSubmitted = func(string) { f.onSave() }
 
 	f.description = newFormTextArea(f.onSave)
 	f.description.SetPlaceHolder(lang.L("incident.description_placeholder"))
 	f.description.SetMinRowsVisible(3)
-	f.description.OnChanged = func(string) { f.clearError("description") }
+	f.description.OnChanged = func(string) { f.clearError("description"); f.touch() }
 
 	f.fileList = container.NewVBox()
 	f.addFile = widget.NewButtonWithIcon(lang.L("incident.attach"), theme.ContentAddIcon(), f.onAddFile)
@@ -268,7 +273,7 @@ func (intakeColumns) Layout(objects []fyne.CanvasObject, size fyne.Size) {
 // entry makes an entry whose error clears as soon as it is edited.
 func (f *intakeForm) entry(field string) *formEntry {
 	e := newFormEntry(f.onSave)
-	e.OnChanged = func(string) { f.clearError(field) }
+	e.OnChanged = func(string) { f.clearError(field); f.touch() }
 	e.onFocus = f.reveal
 	return e
 }
@@ -339,6 +344,8 @@ func (f *intakeForm) maxAttachment() int64 {
 // reset empties the form for the next call, with the time received set to
 // now and the phone as the channel, the commonest.
 func (f *intakeForm) reset() {
+	f.quiet = true
+	defer func() { f.quiet, f.touched = false, false }()
 	f.received.SetText(formatEntryTime(f.s.u.now(), f.loc()))
 	f.occurred.SetText("")
 	f.channel.SetSelected(channelLabel(incident.ChannelPhone))
@@ -360,6 +367,26 @@ func (f *intakeForm) reset() {
 }
 
 func (f *intakeForm) loc() *time.Location { return f.base.location() }
+
+func (f *intakeForm) touch() {
+	if !f.quiet {
+		f.touched = true
+	}
+}
+
+// followClock moves the time received on to now while nothing has been
+// typed.
+func (f *intakeForm) followClock() {
+	if f.touched || f.received.Disabled() {
+		return
+	}
+	now := formatEntryTime(f.s.u.now(), f.loc())
+	if f.received.Text != now {
+		f.quiet = true
+		f.received.SetText(now)
+		f.quiet = false
+	}
+}
 
 func (f *intakeForm) onSetNow() {
 	f.received.SetText(formatEntryTime(f.s.u.now(), f.loc()))
