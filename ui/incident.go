@@ -127,6 +127,18 @@ func newIncidentScreen(u *UI) *incidentScreen {
 	return s
 }
 
+// pendingReportsPanel returns a list of the reports this station still has
+// to send, with their countdowns and the overdue in red, for another screen
+// (the duty screen) to show; choosing a row opens the incident. Nil
+// without an incident service. Its countdowns move once a second while
+// the 接报 screen is in view and with every minute's reload otherwise.
+func (u *UI) pendingReportsPanel() fyne.CanvasObject {
+	if u.incidents == nil {
+		return nil
+	}
+	return u.incidents.pending.newStrip(u.incidents.openIncident).content
+}
+
 // saveShortcut is Ctrl+S (Cmd+S on a Mac).
 var saveShortcut = &desktop.CustomShortcut{KeyName: fyne.KeyS, Modifier: fyne.KeyModifierShortcutDefault}
 

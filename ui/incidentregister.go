@@ -3,6 +3,7 @@ package ui
 import (
 	"bytes"
 	"context"
+	"io"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -374,7 +375,10 @@ func (r *registerPanel) onExport() {
 			return
 		}
 		ctx, svc := r.s.u.ctx, r.s.u.svc.Incidents
-		runAsync(func() (int, error) { return exportRegister(ctx, svc, f, b, now, w) }, func(n int, err error) {
+		runAsync(func() (int, error) {
+			defer w.Close()
+			return exportRegister(ctx, svc, f, b, now, w)
+		}, func(n int, err error) {
 			if err != nil {
 				r.s.u.showError(err)
 				return
@@ -387,10 +391,9 @@ func (r *registerPanel) onExport() {
 	d.Show()
 }
 
-// exportRegister writes the incidents matching f to w and closes it. The
-// workbook is built in memory first, so a failure never leaves half a file.
-func exportRegister(ctx context.Context, svc incident.Service, f incident.Filter, b incidentBase, now time.Time, w fyne.URIWriteCloser) (int, error) {
-	defer w.Close()
+// exportRegister writes the incidents matching f to w as a workbook. It
+// is built in memory first, so a failure never leaves half a file.
+func exportRegister(ctx context.Context, svc incident.Service, f incident.Filter, b incidentBase, now time.Time, w io.Writer) (int, error) {
 	f.Limit, f.Offset = 0, 0
 	incs, _, err := svc.Incidents(ctx, f)
 	if err != nil {
@@ -406,7 +409,7 @@ func exportRegister(ctx context.Context, svc incident.Service, f incident.Filter
 		return 0, err
 	}
 	if _, err := w.Write(buf.Bytes()); err != nil {
-		return 0, app.Errorf(app.EINTERNAL, "cannot write %s: %v", w.URI().Name(), err)
+		return 0, app.Errorf(app.EINTERNAL, "cannot write the register: %v", err)
 	}
 	return len(incs), nil
 }

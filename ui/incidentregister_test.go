@@ -9,6 +9,7 @@ import (
 
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
+	"github.com/xuri/excelize/v2"
 
 	"dutyroom/app"
 	"dutyroom/app/incident"
@@ -131,6 +132,31 @@ func TestRegisterFiltersAndSearches(t *testing.T) {
 	test.Type(r.search, "没有这样的事")
 	if len(r.rows) != 0 || !r.empty.Visible() || r.export.Disabled() == false {
 		t.Errorf("no match: %d rows, empty note %v, export enabled %v", len(r.rows), r.empty.Visible(), !r.export.Disabled())
+	}
+}
+
+func TestRegisterExportsEveryMatchNotOnlyTheRowsShown(t *testing.T) {
+	d := newIncidentDemo(t, "2026-10-03 09:00")
+	seed(t, d, "2026-10-03 08:00", d.qianzhou.ID, "G65 追尾", incident.RoadTraffic, 3)
+	seed(t, d, "2026-10-02 08:00", d.village.ID, "G65 滑坡", incident.Geological, 0)
+	seed(t, d, "2026-10-01 08:00", d.village.ID, "民房火灾", incident.Fire, 0)
+	u := openRegister(t, d)
+	r := u.incidents.register
+	test.Type(r.search, "G65")
+	f := r.filter(u.now(), u.incidents.base.location())
+	f.Limit = 1 // as if the table held fewer than match
+	var buf bytes.Buffer
+	n, err := exportRegister(u.ctx, d.svc, f, u.incidents.base, u.now(), &buf)
+	if err != nil || n != 2 {
+		t.Fatalf("exported %d, %v; want the 2 matching G65", n, err)
+	}
+	x, err := excelize.OpenReader(&buf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows, _ := x.GetRows("台账")
+	if len(rows) != 4 || rows[0][0] != "吉首市 事件台账" || rows[2][5] != "G65 追尾" || rows[3][5] != "G65 滑坡" {
+		t.Errorf("workbook rows: %q", rows)
 	}
 }
 

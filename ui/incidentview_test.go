@@ -203,6 +203,29 @@ func TestTaskCountdownTurnsRedWhenOverdue(t *testing.T) {
 	}
 }
 
+func TestPendingReportsPanelForOtherScreens(t *testing.T) {
+	d := newIncidentDemo(t, "2026-10-03 03:00")
+	u := openIncidents(t, d)
+	v := intake(t, u, "3")
+	id := v.id
+	u.incidents.closeIncident()
+	panel := u.pendingReportsPanel()
+	test.NewTempWindow(t, panel).Resize(fyne.NewSize(800, 300))
+	if !hasText(panel, "待报任务 1 项，超时 0 项") {
+		t.Fatalf("the panel says %q", texts(panel))
+	}
+	var list *widget.List
+	walk(panel, func(o fyne.CanvasObject) {
+		if l, ok := o.(*widget.List); ok {
+			list = l
+		}
+	})
+	list.Select(0)
+	if u.incidents.view.id != id || u.nav.current != "incidents" {
+		t.Error("choosing a row does not open its incident")
+	}
+}
+
 func TestCountdownsTickOnlyWhileTheScreenIsInView(t *testing.T) {
 	var tickers []<-chan struct{}
 	old := everySecond
