@@ -15,6 +15,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"dutyroom/app"
+	"dutyroom/app/incident"
 	"dutyroom/app/roster"
 )
 
@@ -306,8 +307,16 @@ func TestDailyReportHasRosterLogAndOpenMatters(t *testing.T) {
 		t.Fatal(err)
 	}
 	u := openDuty(t, d, 0)
+	if !strings.Contains(string(dailyReport(u.duty.today.data, "zh-CN")), "本班未接报事件") {
+		t.Error("a report without incidents does not say so")
+	}
+	u.duty.today.data.incidents = []incident.Incident{{
+		ReceivedAt: d.now.Add(-2 * time.Hour), Category: incident.RoadTraffic, Title: "G65 两车相撞",
+		Counts: incident.Counts{Dead: 2, Injured: 3}, Provisional: incident.GradeGeneral, Status: incident.StatusOpen,
+	}}
 	page := string(dailyReport(u.duty.today.data, "zh-CN"))
 	for _, want := range []string{"吉首市 值班日报", "10月3日", "国庆节", "孙局长", "13700000001", "陈值班",
+		"当日接报事件", "G65 两车相撞", "死亡 2，失踪 0，受伤 3", "一般",
 		"值班干部</td><td>空缺", "来电来报", "泸溪县报告 &lt;一般&gt; 道路交通事故", "续报待核", "陈值班 10-04 08:10 交班"} {
 		if !strings.Contains(page, want) {
 			t.Errorf("report lacks %q", want)

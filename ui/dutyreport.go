@@ -52,6 +52,12 @@ p.signed { margin-top: 3em; text-align: right; }
 {{range .Log}}<tr><td class="time">{{.Time}}</td><td>{{.Kind}}</td><td>{{.Text}}</td><td>{{.Author}}</td></tr>
 {{end}}</table>{{else}}<p class="none">{{.NoLog}}</p>{{end}}
 
+<h2>{{.IncidentHeading}}</h2>
+{{if .Incidents}}<table>
+<tr>{{range .IncidentColumns}}<th>{{.}}</th>{{end}}</tr>
+{{range .Incidents}}<tr><td class="time">{{.Time}}</td><td>{{.Category}}</td><td>{{.Summary}}</td><td>{{.Casualties}}</td><td>{{.Grade}}</td><td>{{.Status}}</td></tr>
+{{end}}</table>{{else}}<p class="none">{{.NoIncidents}}</p>{{end}}
+
 <h2>{{.HandoverHeading}}</h2>
 <p>{{.Handover}}</p>
 {{if .Matters}}<ol>{{range .Matters}}<li>{{.}}</li>{{end}}</ol>{{end}}
@@ -69,6 +75,10 @@ type reportLine struct {
 	Time, Kind, Text, Author string
 }
 
+type reportIncident struct {
+	Time, Category, Summary, Casualties, Grade, Status string
+}
+
 type reportView struct {
 	Lang, Title, Window                        string
 	RosterHeading, LogHeading, HandoverHeading string
@@ -79,6 +89,9 @@ type reportView struct {
 	Handover                                   string
 	Matters                                    []string
 	Signed                                     string
+	IncidentHeading, NoIncidents               string
+	IncidentColumns                            []string
+	Incidents                                  []reportIncident
 }
 
 // dailyReport writes the day's roster, check-ins, log and open matters.
@@ -95,9 +108,13 @@ func dailyReport(d todayData, language string) []byte {
 			lang.L("report.col_phone"), lang.L("report.col_check_in")},
 		LogColumns: []string{lang.L("report.col_time"), lang.L("report.col_kind"), lang.L("report.col_text"),
 			lang.L("report.col_author")},
-		NoPosts: lang.L("report.no_posts"),
-		NoLog:   lang.L("report.no_log"),
-		Signed:  lang.L("report.signed"),
+		IncidentHeading: lang.L("report.incidents"),
+		IncidentColumns: []string{lang.L("report.col_time"), lang.L("report.col_category"), lang.L("report.col_summary"),
+			lang.L("report.col_casualties"), lang.L("report.col_grade"), lang.L("report.col_status")},
+		NoIncidents: lang.L("report.no_incidents"),
+		NoPosts:     lang.L("report.no_posts"),
+		NoLog:       lang.L("report.no_log"),
+		Signed:      lang.L("report.signed"),
 	}
 	checked := map[app.ID]roster.CheckIn{}
 	for _, c := range d.checkIns {
@@ -125,6 +142,18 @@ func dailyReport(d todayData, language string) []byte {
 	}
 	for _, e := range d.log {
 		v.Log = append(v.Log, reportLine{Time: dateTime(e.At, d.loc), Kind: logKindLabel(e.Kind), Text: e.Text, Author: e.Author})
+	}
+	for _, inc := range d.incidents {
+		summary := inc.Title
+		if summary == "" {
+			summary = inc.Place.Text
+		}
+		v.Incidents = append(v.Incidents, reportIncident{
+			Time: dateTime(inc.ReceivedAt, d.loc), Category: categoryLabel(inc.Category), Summary: summary,
+			Casualties: lang.L("report.casualties", map[string]any{
+				"Dead": inc.Counts.Dead, "Missing": inc.Counts.Missing, "Injured": inc.Counts.SeriousInjured + inc.Counts.Injured}),
+			Grade: gradeLabel(inc.EffectiveGrade()), Status: statusLabel(inc.Status),
+		})
 	}
 	switch h := d.own; {
 	case h != nil && h.Confirmed():

@@ -14,6 +14,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"dutyroom/app"
+	"dutyroom/app/incident"
 	"dutyroom/app/roster"
 )
 
@@ -32,6 +33,7 @@ type todayData struct {
 	prev       *roster.Handover // the previous day's handover, nil before it
 	own        *roster.Handover // this day's, nil before it
 	subs       []subordinateDuty
+	incidents  []incident.Incident // received during this duty day here or below
 }
 
 // subordinateDuty is who is on duty now at a station below this one, read
@@ -84,6 +86,13 @@ func loadToday(ctx context.Context, svc Services, now time.Time) (todayData, err
 	}
 	if d.own, err = handoverOf(ctx, r, st, d.day); err != nil {
 		return d, err
+	}
+	if svc.Incidents != nil {
+		// The daily report lists what came in on this duty day, here or
+		// below, whatever its state now: the leader signs for the whole day.
+		if d.incidents, _, err = svc.Incidents.Incidents(ctx, incident.Filter{From: &d.start, To: &d.end, Station: &st}); err != nil {
+			return d, err
+		}
 	}
 	for _, sub := range base.subordinates() {
 		d.subs = append(d.subs, loadSubordinateDuty(ctx, r, sub, now))
