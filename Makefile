@@ -7,6 +7,9 @@
 GO       ?= go
 BIN      := bin
 DATA     ?= $(CURDIR)/.demo-data
+# make demo: a hub and three duty rooms, started afresh in DEMO each time.
+DEMO     ?= $(CURDIR)/.demo-hub
+DEMO_PORT ?= 7443
 # Root installs directly; anyone else goes through sudo.
 SUDO     := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
@@ -19,7 +22,7 @@ APT_RUN  := gcc pkg-config libgl1-mesa-dev libx11-dev libxcursor-dev libxrandr-d
 APT_TEST := $(APT_RUN) xvfb xdotool xclip imagemagick x11-utils \
             libreoffice-calc-nogui python3-icalendar
 
-.PHONY: run test deps-run deps-test build bench fuzz demo-data clean-demo
+.PHONY: run test deps-run deps-test build bench fuzz demo demo-data clean-demo
 
 run: deps-run build
 	$(BIN)/dutyroom -data "$(DATA)" -demo
@@ -50,7 +53,42 @@ fuzz:
 	done
 
 clean-demo:
-	rm -rf "$(DATA)"
+	rm -rf "$(DATA)" "$(DEMO)"
+
+# Three duty rooms of the demo prefecture on one machine, each in its own
+# window and data folder, synced through a hub on 127.0.0.1:$(DEMO_PORT):
+# 湘西州 (user xiangxi), 吉首市 (jishou) and 乾州街道 (qianzhou), password
+# demo-password. Every folder seeds the same tree with the same ids and is
+# its own station; the hub imports that tree and checks the logins; each
+# client logs in once with the hub's pin and keeps the session. Closing the
+# three windows (or Ctrl-C) stops the hub. Logs are in $(DEMO)/*.log.
+DEMO_STATIONS := xiangxi:433100 jishou:433101 qianzhou:433101001
+demo: deps-run build
+	@set -e; d="$(DEMO)"; rm -rf "$$d"; mkdir -p "$$d"; \
+	for s in $(DEMO_STATIONS); do \
+	  $(BIN)/dutyroom -data "$$d/$${s%%:*}" init --demo --station "$${s#*:}"; \
+	done; \
+	$(BIN)/dutyroom -data "$$d/xiangxi" station export "$$d/stations.json"; \
+	$(BIN)/dutyhub -data "$$d/hub" station import "$$d/stations.json"; \
+	for s in $(DEMO_STATIONS); do \
+	  echo demo-password | $(BIN)/dutyhub -data "$$d/hub" user add "$${s%%:*}" "$${s#*:}"; \
+	done; \
+	$(BIN)/dutyhub -data "$$d/hub" -listen 127.0.0.1:$(DEMO_PORT) 2>"$$d/hub.log" & hub=$$!; \
+	pids=""; trap 'kill $$pids $$hub 2>/dev/null || true; wait 2>/dev/null || true' EXIT; trap 'exit 130' INT TERM; \
+	pin=""; while [ -z "$$pin" ]; do \
+	  kill -0 $$hub 2>/dev/null || { cat "$$d/hub.log"; echo "the hub did not start (is port $(DEMO_PORT) taken? make demo DEMO_PORT=...)"; exit 1; }; \
+	  sleep 0.2; pin=$$(sed -n 's/^dutyhub: certificate pin (SHA-256): //p' "$$d/hub.log"); \
+	done; \
+	echo "hub: wss://127.0.0.1:$(DEMO_PORT), certificate pin $$pin"; \
+	for s in $(DEMO_STATIONS); do \
+	  echo demo-password | $(BIN)/dutyroom -data "$$d/$${s%%:*}" hub connect \
+	    --addr wss://127.0.0.1:$(DEMO_PORT) --user "$${s%%:*}" --pin "$$pin"; \
+	done; \
+	for s in $(DEMO_STATIONS); do \
+	  $(BIN)/dutyroom -data "$$d/$${s%%:*}" 2>"$$d/$${s%%:*}.log" & pids="$$pids $$!"; \
+	done; \
+	echo "three windows open: 湘西州, 吉首市, 乾州街道 (the status bar names each); close them to stop the hub"; \
+	wait $$pids
 
 deps-run:
 	@$(call apt_install,$(APT_RUN))
