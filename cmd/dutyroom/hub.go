@@ -320,6 +320,8 @@ func (m *Main) serveHub(ctx context.Context, listen string, db *store.DB, c *syn
 			Server: hub.Config{Logger: log},
 			Ready: func(srv *hub.Server, addr, pin string) {
 				h.addr, h.pin = clientAddr(addr), pin
+				fmt.Fprintf(m.Stderr, "dutyroom: hub serving %s, data in %s\ndutyroom: certificate pin (SHA-256): %s\n",
+					h.addr, filepath.Join(m.DataDir, "hub"), wire.FormatPin(h.pin))
 				ready <- m.joinLocalHub(ctx, srv, db, c, h.addr, pin, log)
 			},
 		})
@@ -330,8 +332,6 @@ func (m *Main) serveHub(ctx context.Context, listen string, db *store.DB, c *syn
 			h.stop()
 			return nil, err
 		}
-		fmt.Fprintf(m.Stderr, "dutyroom: hub serving %s, data in %s\ndutyroom: certificate pin (SHA-256): %s\n",
-			h.addr, filepath.Join(m.DataDir, "hub"), wire.FormatPin(h.pin))
 		return h, nil
 	case err := <-h.done:
 		cancel()
