@@ -56,6 +56,16 @@ func (m *Main) runWindow() error {
 	}
 
 	hubc, err := m.hubClient(db, slog.Default())
+	if app.ErrorCode(err) == app.ECORRUPT {
+		// The duty room must open all the same; the hub is set again in
+		// 设置 → 联网, and the damaged file is kept for whoever looks.
+		file := syncer.DefaultHubFile(m.DataDir)
+		if err := os.Rename(file, file+".damaged"); err != nil {
+			return err
+		}
+		log.Printf("%s; kept as %s.damaged, the window starts without a hub", app.ErrorMessage(err), file)
+		hubc, err = m.hubClient(db, slog.Default())
+	}
 	if err != nil {
 		return err
 	}

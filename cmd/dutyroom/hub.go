@@ -45,6 +45,16 @@ func (m *Main) hubClient(db *store.DB, log *slog.Logger) (*syncer.Client, error)
 	})
 }
 
+// openForHub opens the store, saying where to go instead while the window
+// holds it: the window syncs on its own.
+func (m *Main) openForHub() (*store.DB, error) {
+	db, err := m.open()
+	if app.ErrorCode(err) == app.ELOCKED {
+		return nil, app.Errorf(app.ELOCKED, "%s; while the window is open it syncs by itself: see 设置 → 联网", app.ErrorMessage(err))
+	}
+	return db, err
+}
+
 // quietLog keeps the engine's routine lines off a terminal: a command says
 // what happened in its own words, and only warnings get through.
 func (m *Main) quietLog() *slog.Logger {
@@ -55,7 +65,7 @@ func (m *Main) runHub(ctx context.Context, args []string) error {
 	if len(args) == 0 {
 		return errUsage{"hub needs a subcommand: connect, status or disconnect"}
 	}
-	db, err := m.open()
+	db, err := m.openForHub()
 	if err != nil {
 		return err
 	}
@@ -182,7 +192,7 @@ func (m *Main) runSync(args []string) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	db, err := m.open()
+	db, err := m.openForHub()
 	if err != nil {
 		return err
 	}

@@ -249,6 +249,16 @@ func TestCountyPersonReachesThePrefectureThroughAHub(t *testing.T) {
 	if code != 1 || !strings.Contains(stderr, wire.FormatPin(h.pin)) || !strings.Contains(stderr, "--pin") {
 		t.Fatalf("connect without a pin: exit %d, %s", code, stderr)
 	}
+	// A wrong password is refused in the hub's words, and nothing is kept
+	// that would pass for a login.
+	code, _, stderr = runIn(t, jishou, "not-the-password\n", "hub", "connect", "--addr", h.url(), "--user", "jishou", "--pin", h.pin)
+	if code != 1 || !strings.Contains(stderr, "not logged in") {
+		t.Fatalf("a wrong password: exit %d, %s", code, stderr)
+	}
+	if conf, _ := syncer.LoadHubConfig(filepath.Join(jishou, syncer.HubFileName)); conf.Token != "" {
+		t.Fatal("a refused login left a session token")
+	}
+
 	for user, dir := range map[string]string{"xiangxi": xiangxi, "jishou": jishou} {
 		out := mustRun(t, dir, demoPassword+"\n", "hub", "connect", "--addr", h.url(), "--user", user, "--pin", wire.FormatPin(h.pin))
 		if !strings.Contains(out, "logged in") {
