@@ -134,8 +134,14 @@ import (
 //	│   └── <message id> → text                          subject, text and file names case-folded: what search scans
 //	├── message_blobs
 //	│   └── <sha256 digest> → JSON                       blobRecord: size, chunk size, complete or why refused
-//	└── message_chunks
-//	    └── <sha256 digest><index uint32> → bytes        an attachment's content in parts, as they arrive
+//	├── message_chunks
+//	│   └── <sha256 digest><index uint32> → bytes        an attachment's content in parts, as they arrive
+//	│
+//	│   incident alarms (migration 7, incidentsync.go); local to this client, not synced
+//	├── incident_arrivals
+//	│   └── <incident id> → JSON                         arrivalRecord: when and at what grade an incident from below rang, who silenced it
+//	└── incident_arrivals_pending
+//	    └── <incident id> → nil                          arrivals nobody has acknowledged: what the alarm rings for after a restart
 //
 // Ids are uuid v7 in their 16 raw bytes, so keys sort by creation time, and
 // a composite key is two ids back to back (32 bytes). Integers are

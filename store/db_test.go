@@ -157,13 +157,13 @@ func TestOpenNewerSchemaIsRefused(t *testing.T) {
 	}
 	path := db.Path()
 	db.Close()
-	setSchema(t, path, 7)
+	setSchema(t, path, store.SchemaVersion+1)
 	before, _ := os.ReadFile(path)
 
 	_, err = store.Open(dir)
 	wantCode(t, err, app.ETOONEW)
 	msg := err.Error()
-	for _, want := range []string{path, "newer DutyRoom", "schema 7", fmt.Sprintf("knows up to %d", store.SchemaVersion), "restore a backup"} {
+	for _, want := range []string{path, "newer DutyRoom", fmt.Sprintf("schema %d", store.SchemaVersion+1), fmt.Sprintf("knows up to %d", store.SchemaVersion), "restore a backup"} {
 		if !strings.Contains(msg, want) {
 			t.Errorf("message %q lacks %q", msg, want)
 		}

@@ -169,6 +169,8 @@ func applyOne(tx *txn, op *app.Operation) (reason string, known bool, err error)
 		reason, fault = applySpotCheckOp(tx, op)
 	case opMessageSend, opMessageChunk, opMessageReceipt:
 		reason, fault = applyMessageOp(tx, op)
+	case opIncidentCreate, opIncidentCounts, opIncidentGrade, opIncidentReport, opIncidentSign, opIncidentSend, opIncidentAck, opIncidentClose, opIncidentShare, opIncidentTasks, opIncidentSettings:
+		reason, fault = applyIncidentOp(tx, op)
 	default:
 		return "", false, nil
 	}

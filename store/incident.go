@@ -52,6 +52,9 @@ type change struct {
 	Report     *incident.Report      `json:"report,omitempty"`
 	Tasks      []incident.ReportTask `json:"tasks,omitempty"`
 	Events     []incident.Event      `json:"events,omitempty"`
+	// Reports holds every report of the incident in a share (see
+	// incident.OpIncidentShare); other changes carry at most Report.
+	Reports []incident.Report `json:"reports,omitempty"`
 }
 
 type settingsChange struct {
@@ -200,7 +203,7 @@ func createIncident(tx *txn, stations *stationCache, n *incident.Incident, blobs
 	if err := appendEvents(tx, events); err != nil {
 		return incident.Assessment{}, nil, err
 	}
-	err = appendChange(tx, incident.OpIncidentCreate, n.ID, change{Incident: n, Assessment: &a, Tasks: tasks, Events: events})
+	err = appendChange(tx, incident.OpIncidentCreate, tasks, nil, change{Incident: n, Assessment: &a, Tasks: tasks, Events: events})
 	return a, tasks, err
 }
 
@@ -643,10 +646,14 @@ func (s *Incidents) AcknowledgeTask(ctx context.Context, id app.ID, by string) e
 		if err != nil {
 			return err
 		}
-		// The recipient stands above the sender, so whoever may act for the
-		// sender's station covers both.
+		// The recipient stands above the sender, so loading for the
+		// sender's station admits it; only the recipient itself may say it
+		// has the report, or the sender for an office beyond the tree.
 		e, err := loadEdit(tx, t.Incident, t.From)
 		if err != nil {
+			return err
+		}
+		if err := checkAcknowledger(tx, &t, e.tree); err != nil {
 			return err
 		}
 		if err := t.Acknowledge(by, tx.now); err != nil {
@@ -741,8 +748,8 @@ func (s *Incidents) SetSettings(ctx context.Context, station app.ID, st incident
 		if err != nil {
 			return err
 		}
-		_, err = appendOp(tx, incident.OpSettingsUpdate, station, payload)
-		return err
+		// Stations below inherit the rules and those above see them.
+		return appendAlertOp(tx, incident.OpSettingsUpdate, station, payload, app.ScopeLineage, nil)
 	})
 }
 
@@ -755,7 +762,8 @@ type edit struct {
 	tasks    []incident.ReportTask
 	tree     *app.Tree
 	settings incident.Settings
-	actor    app.ID // the station where the change is made, for its events
+	actor    app.ID   // the station where the change is made, for its events
+	named    []app.ID // the stations holding the incident before the change
 }
 
 // actorStation is where a change is made: this duty room, or, before it
@@ -803,7 +811,8 @@ func loadEdit(tx *txn, id, actor app.ID) (*edit, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &edit{tx: tx, inc: inc, stored: inc, tasks: tasks, tree: tree, settings: st, actor: at}, nil
+	named := incident.Audience(&inc, tasks, tree)
+	return &edit{tx: tx, inc: inc, stored: inc, tasks: tasks, tree: tree, settings: st, actor: at, named: named}, nil
 }
 
 func (e *edit) event(kind incident.EventKind, detail string) incident.Event {
@@ -892,16 +901,7 @@ func (e *edit) save(kind string, ch change) error {
 		return err
 	}
 	ch.Incident = &e.inc
-	return appendChange(e.tx, kind, e.inc.ID, ch)
-}
-
-func appendChange(tx *txn, kind string, id app.ID, ch change) error {
-	payload, err := json.Marshal(ch)
-	if err != nil {
-		return err
-	}
-	_, err = appendOp(tx, kind, id, payload)
-	return err
+	return appendChange(e.tx, kind, e.tasks, e.named, ch)
 }
 
 // lineage returns the stations given and all their ancestors: everything
