@@ -10,7 +10,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"text/tabwriter"
 
 	"dutyroom/app"
 	"dutyroom/app/demo"
@@ -296,7 +295,7 @@ func (m *Main) runStation(ctx context.Context, args []string) error {
 			return m.printJSON(stationsJSON(stations))
 		}
 		tree := app.NewTree(stations)
-		tw := tabwriter.NewWriter(m.Stdout, 0, 4, 2, ' ', 0)
+		tw := newTable(m.Stdout)
 		fmt.Fprintln(tw, "CODE\tNAME\tTIER\tPHONE")
 		var walk func(parent app.ID, depth int)
 		walk = func(parent app.ID, depth int) {
@@ -377,7 +376,7 @@ func (m *Main) runPerson(ctx context.Context, args []string) error {
 		if *asJSON {
 			return m.printJSON(personsJSON(persons, tree))
 		}
-		tw := tabwriter.NewWriter(m.Stdout, 0, 4, 2, ' ', 0)
+		tw := newTable(m.Stdout)
 		fmt.Fprintln(tw, "ID\tNAME\tTITLE\tMOBILE\tOFFICE\tSTATION\tROLES")
 		for _, p := range persons {
 			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", p.ID, p.Name, p.Title, p.Mobile, p.Office, stationName(tree, p.Station), joinRoles(p.Roles))

@@ -14,7 +14,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"dutyroom/app"
@@ -130,7 +129,7 @@ func (m *Main) runHubConnect(c *syncer.Client, args []string) error {
 
 func (m *Main) printHubStatus(ctx context.Context, db *store.DB, c *syncer.Client) error {
 	conf := c.Config()
-	tw := tabwriter.NewWriter(m.Stdout, 0, 4, 2, ' ', 0)
+	tw := newTable(m.Stdout)
 	if conf.Addr == "" {
 		fmt.Fprintln(tw, "hub:\tnone set (dutyroom hub connect --addr wss://HOST:PORT --user NAME)")
 	} else {

@@ -9,7 +9,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"dutyroom/app"
@@ -301,7 +300,7 @@ func (m *Main) incidentAdd(ctx context.Context, env incidentEnv, args []string) 
 
 func (m *Main) printTasks(tasks []incident.ReportTask, tree *app.Tree, loc *time.Location, now time.Time) error {
 	incident.SortTasks(tasks)
-	tw := tabwriter.NewWriter(m.Stdout, 0, 4, 2, ' ', 0)
+	tw := newTable(m.Stdout)
 	for _, t := range tasks {
 		state := string(t.Status)
 		switch {
@@ -431,7 +430,7 @@ func (m *Main) incidentList(ctx context.Context, env incidentEnv, args []string)
 		}
 		return m.printJSON(out)
 	}
-	tw := tabwriter.NewWriter(m.Stdout, 0, 4, 2, ' ', 0)
+	tw := newTable(m.Stdout)
 	fmt.Fprintln(tw, "ID\tRECEIVED\tGRADE\tSTATUS\tCATEGORY\tSTATION\tTITLE\tNEXT DUE")
 	for i := range incs {
 		inc := &incs[i]

@@ -8,7 +8,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"dutyroom/app"
@@ -130,7 +129,7 @@ func (m *Main) rosterGenerate(ctx context.Context, args []string) error {
 	if len(notify) > 0 {
 		fmt.Fprintf(m.Stdout, "%d people on published months were affected and have a notice\n", len(notify))
 	}
-	tw := tabwriter.NewWriter(m.Stdout, 0, 4, 2, ' ', 0)
+	tw := newTable(m.Stdout)
 	fmt.Fprintln(tw, "\nNAME\tDUTIES\tWORKDAY\tWEEKEND\tHOLIDAY\tHOURS")
 	for _, f := range res.Fairness {
 		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t%.0f\n", f.Name, f.Duties, f.Workday, f.Weekend, f.Holiday, f.Hours)
@@ -231,7 +230,7 @@ func (m *Main) rosterShow(ctx context.Context, args []string) error {
 		state += " " + out.PublishedAt + " by " + out.PublishedBy
 	}
 	fmt.Fprintf(m.Stdout, "%s (%s) %s: %s; duty days hand over at %s; * set by hand\n", out.Name, out.Station, out.Month, state, out.Handover)
-	tw := tabwriter.NewWriter(m.Stdout, 0, 4, 2, ' ', 0)
+	tw := newTable(m.Stdout)
 	fmt.Fprintln(tw, "DATE\tDAY\tKIND\tLEADER\tCADRE\tOFFICER\tSTANDBY")
 	for _, d := range out.Days {
 		kind := d.Kind
