@@ -23,12 +23,13 @@ func SetSeekTasksBelow(tb testing.TB, n int) {
 	tb.Cleanup(func() { seekTasksBelow = old })
 }
 
-// IncidentRecordCounts counts the entries of every incident bucket and of
-// the outbox, so a test can show that a refused change left nothing behind.
+// IncidentRecordCounts counts the entries of every incident bucket, of the
+// alarms and of the outbox, so a test can show that a refused change left
+// nothing behind.
 func IncidentRecordCounts(db *DB) (map[string]int, error) {
 	out := map[string]int{}
 	err := db.bolt.View(func(tx *bolt.Tx) error {
-		for _, name := range append([][]byte{bucketOutbox}, incidentBuckets...) {
+		for _, name := range append([][]byte{bucketOutbox, bucketIncidentArrivals, bucketIncidentArrivalsPending}, incidentBuckets...) {
 			n := 0
 			err := bucket(tx, name).ForEach(func(_, _ []byte) error {
 				n++
