@@ -63,6 +63,7 @@ type conn struct {
 	shareGen uint64 // the dispatch share belongs to
 
 	pulling bool
+	sig     SignalConn // attached at the first signalling message
 	bad     int
 	closing bool // a last frame is queued; the write pump closes after it
 }
@@ -160,6 +161,9 @@ func (c *conn) serve() {
 	}
 	c.close(websocket.CloseNormalClosure, "")
 	<-pumpDone
+	if c.sig != nil {
+		c.sig.Close()
+	}
 	c.s.log.Info("client disconnected", "user", c.user, "station", c.station, "addr", c.addr, "reason", c.reason)
 }
 
@@ -408,6 +412,9 @@ func (c *conn) handle(env wire.Envelope) error {
 		return nil
 	case wire.TypeHello:
 		return wire.Errorf(wire.CodeBadMessage, "hello: this connection is already open")
+	}
+	if wire.IsSignal(env.Type) && c.s.cfg.Signalling != nil {
+		return c.signal(env)
 	}
 	return wire.Errorf(wire.CodeUnknownType, "unknown message type %q (this hub speaks protocol %s)", env.Type, wire.Version)
 }

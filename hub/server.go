@@ -31,6 +31,11 @@ type Config struct {
 	PongWait     time.Duration // silence after which a connection is dead; 3 pings by default
 	WriteWait    time.Duration // how long one frame may take to write; 10 s by default
 	HelloWait    time.Duration // how long a new connection has to say hello; 10 s by default
+
+	// Signalling serves video consultations (room.* and rtc.* messages);
+	// nil refuses them as unknown types. The SFU (package hub/sfu)
+	// implements it; the program hosting the hub wires it in.
+	Signalling Signalling
 }
 
 func (c *Config) fill() {

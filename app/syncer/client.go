@@ -412,6 +412,19 @@ func (c *Client) start(login *wire.Login) error {
 	return nil
 }
 
+// Signal sends a consultation signalling frame through the running
+// engine's connection (Engine.Signal); ErrOffline when there is none.
+// Incoming signalling goes to ClientConfig.Engine.OnSignal.
+func (c *Client) Signal(frame []byte) error {
+	c.mu.Lock()
+	eng := c.eng
+	c.mu.Unlock()
+	if eng == nil {
+		return ErrOffline
+	}
+	return eng.Signal(frame)
+}
+
 // stop ends the engine, if one runs, and waits for it. The caller holds
 // life and not mu.
 func (c *Client) stop() {

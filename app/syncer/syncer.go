@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -103,6 +104,11 @@ type Config struct {
 	Client    string      // program and version, for the hub's log
 
 	OnState func(State)                           // every change; called from the engine's goroutine
+	// OnSignal receives consultation signalling (wire.IsSignal types, and
+	// errors answering requests whose id starts with wire.SignalIDPrefix)
+	// from the engine's goroutine: it must hand them over, not wait.
+	// Nil drops them.
+	OnSignal func(wire.Envelope)
 	OnToken func(token string, expires time.Time) // a new session token to keep
 
 	MinBackoff time.Duration // first wait after a failure; 500 ms by default
@@ -123,6 +129,24 @@ type Engine struct {
 	state State
 	token string
 	login *wire.Login
+	conn  Conn // the welcomed connection, for Signal; nil when offline
+}
+
+// ErrOffline is Signal's answer when no connection is open.
+var ErrOffline = errors.New("not connected to the hub")
+
+// Signal sends a consultation signalling frame on the open connection,
+// beside the sync traffic. The transport's WriteFrame must be safe to call
+// from two goroutines (wsdial's is). It fails when offline; the room is
+// lost with the connection anyway, and the caller joins again.
+func (e *Engine) Signal(frame []byte) error {
+	e.mu.Lock()
+	conn := e.conn
+	e.mu.Unlock()
+	if conn == nil {
+		return ErrOffline
+	}
+	return conn.WriteFrame(frame)
 }
 
 // New returns an engine; Run starts it.
@@ -305,6 +329,14 @@ func (e *Engine) session(ctx context.Context) (welcomed bool, err error) {
 	if err != nil {
 		return false, err
 	}
+	e.mu.Lock()
+	e.conn = conn
+	e.mu.Unlock()
+	defer func() {
+		e.mu.Lock()
+		e.conn = nil
+		e.mu.Unlock()
+	}()
 	frames := make(chan frameOrErr, 64)
 	go readFrames(sessCtx, conn, frames)
 	s := &session{e: e, conn: conn, welcome: w}
@@ -500,6 +532,12 @@ func (s *session) loop(ctx context.Context, frames <-chan frameOrErr) error {
 
 func (s *session) handle(ctx context.Context, env wire.Envelope) error {
 	st := s.e.cfg.Store
+	if wire.IsSignal(env.Type) || (env.Type == wire.TypeError && strings.HasPrefix(env.ID, wire.SignalIDPrefix)) {
+		if s.e.cfg.OnSignal != nil {
+			s.e.cfg.OnSignal(env)
+		}
+		return nil
+	}
 	switch env.Type {
 	case wire.TypeOps:
 		o, err := wire.DecodeOps(env)

@@ -29,7 +29,7 @@ import (
 // fields and message types, which older peers ignore or answer with
 // CodeUnknownType.
 const (
-	Version = "1.0"
+	Version = "1.1" // 1.1 adds consultation signalling (room.go)
 	Major   = 1
 )
 

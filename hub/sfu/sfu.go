@@ -1,0 +1,792 @@
+// Package sfu is the hub's video router for consultations: each
+// participant sends its camera and microphone to the hub once, and the hub
+// forwards every track to the other participants of the room, without
+// decoding. Signalling arrives over the hub's authenticated sync socket
+// (hub.Signalling); the hub makes every offer, renegotiating one offer at a
+// time per participant as tracks come and go.
+//
+// The shape follows pion's sfu-ws example, with the state per room instead
+// of global, and with who may join decided by the room's invitation.
+package sfu
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/pion/ice/v4"
+	"github.com/pion/rtcp"
+	"github.com/pion/rtp"
+	"github.com/pion/sdp/v3"
+	"github.com/pion/webrtc/v4"
+
+	"dutyroom/app"
+	"dutyroom/app/wire"
+	"dutyroom/hub"
+	"dutyroom/rtc/rtcconf"
+)
+
+// Config sets up an SFU.
+type Config struct {
+	Logger  *slog.Logger
+	Network rtcconf.Network
+	// MaxParticipants is a room's limit when its invitation sets none;
+	// 16 by default. Every participant receives every other's tracks, so
+	// a room's forwarding grows with the square of its size.
+	MaxParticipants int
+	// KeyFrameGap is the least time between two key-frame requests the
+	// hub relays to one publisher: a newcomer's request and a lossy
+	// subscriber's must not make the publisher send nothing but key
+	// frames. 300 ms by default.
+	KeyFrameGap time.Duration
+	// MaxPendingCandidates bounds the candidates held for a participant
+	// before its first answer; 64 by default.
+	MaxPendingCandidates int
+}
+
+// Invitation says who may join a room. A station is admitted when it is
+// listed, a person (an account) when its user name is.
+type Invitation struct {
+	Title    string
+	Stations []app.ID
+	Users    []string
+	Limit    int // participants at once; 0 takes Config.MaxParticipants
+}
+
+func (inv Invitation) admits(peer hub.SignalPeer) bool {
+	return slices.Contains(inv.Stations, peer.Station) || slices.Contains(inv.Users, peer.User)
+}
+
+// SFU routes the media of every room on one hub. It implements
+// hub.Signalling.
+type SFU struct {
+	cfg Config
+	log *slog.Logger
+	api *webrtc.API
+
+	// mu guards the rooms, their participants and their tracks. It is
+	// never held while taking a participant's lock or calling into pion.
+	mu      sync.Mutex
+	invites map[app.ID]Invitation
+	rooms   map[app.ID]*room
+	stopped bool
+
+	forwarded atomic.Int64 // RTP packets written to subscribers' tracks
+	keyFrames atomic.Int64 // key-frame requests relayed to publishers
+}
+
+var _ hub.Signalling = (*SFU)(nil)
+
+// New builds an SFU.
+func New(cfg Config) (*SFU, error) {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.MaxParticipants <= 0 {
+		cfg.MaxParticipants = 16
+	}
+	if cfg.KeyFrameGap <= 0 {
+		cfg.KeyFrameGap = 300 * time.Millisecond
+	}
+	if cfg.MaxPendingCandidates <= 0 {
+		cfg.MaxPendingCandidates = 64
+	}
+	api, err := rtcconf.NewAPI(cfg.Network)
+	if err != nil {
+		return nil, err
+	}
+	return &SFU{cfg: cfg, log: cfg.Logger, api: api, invites: map[app.ID]Invitation{}, rooms: map[app.ID]*room{}}, nil
+}
+
+// Open invites stations and people to a room, or changes the invitation
+// of an open one (participants already in stay).
+func (s *SFU) Open(id app.ID, inv Invitation) error {
+	if id == app.NilID {
+		return app.FieldErrorf("room", "a room needs an id")
+	}
+	if len(inv.Stations) == 0 && len(inv.Users) == 0 {
+		return app.FieldErrorf("invite", "a room with nobody invited")
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.stopped {
+		return app.Errorf(app.EINTERNAL, "the video router is stopped")
+	}
+	s.invites[id] = inv
+	return nil
+}
+
+// Close ends a room: every participant is told and dropped, and nobody
+// joins it again until it is opened anew.
+func (s *SFU) Close(id app.ID) {
+	s.mu.Lock()
+	delete(s.invites, id)
+	var parts []*participant
+	if r := s.rooms[id]; r != nil {
+		parts = r.list()
+	}
+	s.mu.Unlock()
+	for _, p := range parts {
+		p.leave("the consultation was closed", true)
+	}
+}
+
+// Shutdown ends every room; the SFU refuses joins from then on.
+func (s *SFU) Shutdown() {
+	s.mu.Lock()
+	s.stopped = true
+	var parts []*participant
+	for _, r := range s.rooms {
+		parts = append(parts, r.list()...)
+	}
+	s.invites = map[app.ID]Invitation{}
+	s.mu.Unlock()
+	for _, p := range parts {
+		p.leave("the hub is stopping", true)
+	}
+}
+
+// Stats counts what the SFU holds.
+type Stats struct {
+	Rooms        int   // rooms with someone in them
+	Participants int   // across rooms
+	Tracks       int   // published tracks being forwarded
+	Forwarded    int64 // RTP packets written towards subscribers
+	KeyFrames    int64 // key-frame requests relayed to publishers
+}
+
+// Stats reports the current counts.
+func (s *SFU) Stats() Stats {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	st := Stats{Rooms: len(s.rooms), Forwarded: s.forwarded.Load(), KeyFrames: s.keyFrames.Load()}
+	for _, r := range s.rooms {
+		st.Participants += len(r.parts)
+		st.Tracks += len(r.tracks)
+	}
+	return st
+}
+
+// Room returns who is in a room, for the hub's log and for tests.
+func (s *SFU) Room(id app.ID) []wire.Participant {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if r := s.rooms[id]; r != nil {
+		return r.infos()
+	}
+	return nil
+}
+
+// room is a room with someone in it; it is dropped when the last leaves.
+type room struct {
+	id     app.ID
+	parts  map[string]*participant
+	order  []*participant // join order, for stable lists
+	tracks []*forward
+}
+
+func (r *room) list() []*participant { return slices.Clone(r.order) }
+
+func (r *room) infos() []wire.Participant {
+	out := make([]wire.Participant, 0, len(r.order))
+	for _, p := range r.order {
+		out = append(out, p.info)
+	}
+	return out
+}
+
+// Attach implements hub.Signalling.
+func (s *SFU) Attach(peer hub.SignalPeer) hub.SignalConn {
+	return &session{s: s, peer: peer, parts: map[app.ID]*participant{}}
+}
+
+// session is one hub connection. Handle runs on the connection's read
+// pump; pion's callbacks run on their own goroutines.
+type session struct {
+	s    *SFU
+	peer hub.SignalPeer
+
+	mu     sync.Mutex
+	parts  map[app.ID]*participant
+	closed bool
+}
+
+func (c *session) send(typ, id string, body any) bool {
+	frame, err := wire.Encode(typ, id, body)
+	if err != nil {
+		c.s.log.Error("cannot encode a signalling message", "type", typ, "err", err)
+		return false
+	}
+	return c.peer.Send(frame)
+}
+
+func (c *session) participant(typ string, room app.ID) (*participant, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	p := c.parts[room]
+	if p == nil {
+		return nil, wire.Errorf(wire.CodeForbidden, "%s: you are not in room %s; join it first (only invited stations may)", typ, room)
+	}
+	return p, nil
+}
+
+// Handle implements hub.SignalConn.
+func (c *session) Handle(env wire.Envelope) error {
+	switch env.Type {
+	case wire.TypeRoomJoin:
+		j, err := wire.DecodeRoomJoin(env)
+		if err != nil {
+			return err
+		}
+		return c.join(env.ID, j)
+	case wire.TypeRoomLeave:
+		l, err := wire.DecodeRoomLeave(env)
+		if err != nil {
+			return err
+		}
+		p, err := c.participant(env.Type, l.Room)
+		if err != nil {
+			return err
+		}
+		p.leave("", false)
+		c.send(wire.TypeRoomLeft, env.ID, wire.RoomLeft{Room: l.Room, Reason: "left"})
+		return nil
+	case wire.TypeRTCAnswer:
+		d, err := wire.DecodeDescription(env)
+		if err != nil {
+			return err
+		}
+		p, err := c.participant(env.Type, d.Room)
+		if err != nil {
+			return err
+		}
+		return p.answer(d.SDP)
+	case wire.TypeRTCCandidate:
+		cand, err := wire.DecodeCandidate(env)
+		if err != nil {
+			return err
+		}
+		p, err := c.participant(env.Type, cand.Room)
+		if err != nil {
+			return err
+		}
+		return p.candidate(cand)
+	case wire.TypeRTCOffer:
+		d, err := wire.DecodeDescription(env)
+		if err != nil {
+			return err
+		}
+		if _, err := c.participant(env.Type, d.Room); err != nil {
+			return err
+		}
+		return wire.Errorf(wire.CodeBadMessage, "rtc.offer: the hub makes the offers in a consultation; answer them with rtc.answer")
+	}
+	return wire.Errorf(wire.CodeUnknownType, "unknown message type %q (this hub speaks protocol %s)", env.Type, wire.Version)
+}
+
+// Close implements hub.SignalConn.
+func (c *session) Close() {
+	c.mu.Lock()
+	c.closed = true
+	parts := make([]*participant, 0, len(c.parts))
+	for _, p := range c.parts {
+		parts = append(parts, p)
+	}
+	c.mu.Unlock()
+	for _, p := range parts {
+		p.leave("the connection to the hub ended", false)
+	}
+}
+
+func newParticipantID() string {
+	var b [8]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
+func (c *session) join(reqID string, j wire.RoomJoin) error {
+	s := c.s
+	c.mu.Lock()
+	if c.closed {
+		c.mu.Unlock()
+		return wire.Errorf(wire.CodeUnavailable, "room.join: the connection is closing")
+	}
+	if len(c.parts) > 0 {
+		for id := range c.parts {
+			c.mu.Unlock()
+			if id == j.Room {
+				return wire.Errorf(wire.CodeBadMessage, "room.join: already in room %s", j.Room)
+			}
+			return wire.Errorf(wire.CodeBadMessage, "room.join: already in room %s; a connection is in one room at a time: leave it first", id)
+		}
+	}
+	c.mu.Unlock()
+
+	s.mu.Lock()
+	inv, ok := s.invites[j.Room]
+	switch {
+	case s.stopped:
+		s.mu.Unlock()
+		return wire.Errorf(wire.CodeUnavailable, "room.join: the hub is stopping")
+	case !ok || !inv.admits(c.peer):
+		// One answer for a room that does not exist and one the station
+		// is not invited to: a refusal must not tell which rooms exist.
+		s.mu.Unlock()
+		return wire.Errorf(wire.CodeForbidden, "room.join: station %s (user %s) is not invited to room %s", c.peer.Station, c.peer.User, j.Room)
+	}
+	limit := inv.Limit
+	if limit <= 0 {
+		limit = s.cfg.MaxParticipants
+	}
+	r := s.rooms[j.Room]
+	if r != nil && len(r.parts) >= limit {
+		s.mu.Unlock()
+		return wire.Errorf(wire.CodeRoomFull, "room.join: room %s is full (%d participants)", j.Room, limit)
+	}
+	if r == nil {
+		r = &room{id: j.Room, parts: map[string]*participant{}}
+		s.rooms[j.Room] = r
+	}
+	p := &participant{
+		s: s, sess: c, room: r,
+		info: wire.Participant{ID: newParticipantID(), Station: c.peer.Station, User: c.peer.User, Joined: time.Now().UTC(), Publish: j.Publish},
+		sent: map[*forward]*webrtc.RTPSender{},
+	}
+	// The place is taken before the peer connection is built, so that two
+	// joins at once cannot both pass the limit.
+	r.parts[p.info.ID] = p
+	r.order = append(r.order, p)
+	s.mu.Unlock()
+
+	if err := p.start(); err != nil {
+		p.leave("", false)
+		s.log.Error("cannot set up a participant's peer connection", "room", j.Room, "station", c.peer.Station, "err", err)
+		return wire.Errorf(wire.CodeInternal, "room.join: the hub could not set up the media connection")
+	}
+	c.mu.Lock()
+	if c.closed {
+		c.mu.Unlock()
+		p.leave("", false)
+		return nil
+	}
+	c.parts[j.Room] = p
+	c.mu.Unlock()
+
+	s.mu.Lock()
+	infos := r.infos()
+	others := r.list()
+	s.mu.Unlock()
+	s.log.Info("joined a consultation", "room", j.Room, "participant", p.info.ID, "station", c.peer.Station, "user", c.peer.User, "addr", c.peer.Addr, "publish", strings.Join(j.Publish, ","), "participants", len(infos))
+	c.send(wire.TypeRoomJoined, reqID, wire.RoomJoined{Room: j.Room, You: p.info.ID, Limit: limit, ICEServers: s.cfg.Network.ICEServers, Participants: infos})
+	broadcastState(j.Room, others, infos, p)
+	p.negotiate()
+	return nil
+}
+
+// broadcastState tells everyone but skip who is in the room now.
+func broadcastState(room app.ID, to []*participant, infos []wire.Participant, skip *participant) {
+	frame, err := wire.Encode(wire.TypeRoomState, "", wire.RoomState{Room: room, Participants: infos})
+	if err != nil {
+		return
+	}
+	for _, o := range to {
+		if o != skip {
+			o.sess.peer.Send(frame)
+		}
+	}
+}
+
+// participant is one station in one room: one peer connection carrying
+// what it publishes up and everyone else's tracks down.
+type participant struct {
+	s    *SFU
+	sess *session
+	room *room
+	info wire.Participant
+	pc   *webrtc.PeerConnection
+
+	// mu serialises negotiation: one offer outstanding at a time, and a
+	// change that comes meanwhile waits for the answer (again).
+	mu       sync.Mutex
+	offers   int
+	offering bool
+	again    bool
+	answered bool // a remote description is set: candidates go straight in
+	pending  []webrtc.ICECandidateInit
+	sent     map[*forward]*webrtc.RTPSender
+	fresh    []*forward // subscribed in the outstanding offer
+	left     bool
+}
+
+// forward is one published track and its copy towards subscribers.
+type forward struct {
+	owner   *participant
+	kind    webrtc.RTPCodecType
+	ssrc    webrtc.SSRC
+	local   *webrtc.TrackLocalStaticRTP
+	lastKey atomic.Int64 // unix nanoseconds of the last key-frame request relayed
+}
+
+func (p *participant) start() error {
+	pc, err := p.s.api.NewPeerConnection(webrtc.Configuration{ICEServers: p.s.cfg.Network.WebRTCServers()})
+	if err != nil {
+		return err
+	}
+	p.pc = pc
+	for _, m := range p.info.Publish {
+		kind := webrtc.RTPCodecTypeVideo
+		if m == wire.MediaAudio {
+			kind = webrtc.RTPCodecTypeAudio
+		}
+		if _, err := pc.AddTransceiverFromKind(kind, webrtc.RTPTransceiverInit{Direction: webrtc.RTPTransceiverDirectionRecvonly}); err != nil {
+			return err
+		}
+	}
+	room := p.room.id
+	pc.OnICECandidate(func(c *webrtc.ICECandidate) {
+		if c == nil {
+			return
+		}
+		init := c.ToJSON()
+		p.sess.send(wire.TypeRTCCandidate, "", wire.Candidate{Room: room, Candidate: init.Candidate, SDPMid: init.SDPMid, SDPMLineIndex: init.SDPMLineIndex})
+	})
+	pc.OnConnectionStateChange(func(st webrtc.PeerConnectionState) {
+		switch st {
+		case webrtc.PeerConnectionStateFailed:
+			// A participant that vanished without leaving: its tracks
+			// stop, and the others must not wait for them.
+			go p.leave("the media connection failed", true)
+		case webrtc.PeerConnectionStateClosed:
+			go p.leave("the media connection closed", true)
+		}
+	})
+	pc.OnTrack(p.publish)
+	return nil
+}
+
+// negotiate brings the participant's subscriptions in line with the
+// room's tracks and sends an offer when something changed, or queues the
+// change while an offer is outstanding.
+func (p *participant) negotiate() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.left {
+		return
+	}
+	if p.offering {
+		p.again = true
+		return
+	}
+	p.s.mu.Lock()
+	var want []*forward
+	for _, f := range p.room.tracks {
+		if f.owner != p {
+			want = append(want, f)
+		}
+	}
+	p.s.mu.Unlock()
+	changed := false
+	for f, sender := range p.sent {
+		if !slices.Contains(want, f) {
+			if err := p.pc.RemoveTrack(sender); err != nil && !errors.Is(err, webrtc.ErrConnectionClosed) {
+				p.s.log.Warn("cannot stop forwarding a track", "room", p.room.id, "participant", p.info.ID, "err", err)
+			}
+			delete(p.sent, f)
+			changed = true
+		}
+	}
+	for _, f := range want {
+		if _, ok := p.sent[f]; ok {
+			continue
+		}
+		sender, err := p.pc.AddTrack(f.local)
+		if err != nil {
+			if !errors.Is(err, webrtc.ErrConnectionClosed) {
+				p.s.log.Warn("cannot forward a track", "room", p.room.id, "participant", p.info.ID, "err", err)
+			}
+			continue
+		}
+		p.sent[f] = sender
+		p.fresh = append(p.fresh, f)
+		changed = true
+		go p.readRTCP(sender, f)
+	}
+	if !changed && p.offers > 0 {
+		return
+	}
+	offer, err := p.pc.CreateOffer(nil)
+	if err == nil {
+		err = p.pc.SetLocalDescription(offer)
+	}
+	if err != nil {
+		if !errors.Is(err, webrtc.ErrConnectionClosed) {
+			p.s.log.Warn("cannot make an offer", "room", p.room.id, "participant", p.info.ID, "err", err)
+		}
+		return
+	}
+	p.offers++
+	p.offering = true
+	p.sess.send(wire.TypeRTCOffer, "", wire.Description{Room: p.room.id, SDP: offer.SDP})
+}
+
+// readRTCP relays a subscriber's key-frame requests to the publisher of
+// the track; the NACK interceptor has already answered retransmission
+// requests from its buffer.
+func (p *participant) readRTCP(sender *webrtc.RTPSender, f *forward) {
+	for {
+		pkts, _, err := sender.ReadRTCP()
+		if err != nil {
+			return
+		}
+		for _, pkt := range pkts {
+			switch pkt.(type) {
+			case *rtcp.PictureLossIndication, *rtcp.FullIntraRequest:
+				f.requestKeyFrame(p.s)
+			}
+		}
+	}
+}
+
+func (f *forward) requestKeyFrame(s *SFU) {
+	if f.kind != webrtc.RTPCodecTypeVideo {
+		return
+	}
+	now := time.Now().UnixNano()
+	last := f.lastKey.Load()
+	if now-last < int64(s.cfg.KeyFrameGap) || !f.lastKey.CompareAndSwap(last, now) {
+		return
+	}
+	if err := f.owner.pc.WriteRTCP([]rtcp.Packet{&rtcp.PictureLossIndication{MediaSSRC: uint32(f.ssrc)}}); err == nil {
+		s.keyFrames.Add(1)
+	}
+}
+
+// answer takes the client's answer to the outstanding offer.
+func (p *participant) answer(sdpText string) error {
+	if err := checkAnswer(sdpText); err != nil {
+		return err
+	}
+	p.mu.Lock()
+	if p.left {
+		p.mu.Unlock()
+		return nil
+	}
+	if !p.offering {
+		p.mu.Unlock()
+		return wire.Errorf(wire.CodeBadMessage, "rtc.answer: no offer is waiting for an answer")
+	}
+	if err := p.pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeAnswer, SDP: sdpText}); err != nil {
+		p.mu.Unlock()
+		return wire.Errorf(wire.CodeInvalid, "rtc.answer: the hub cannot use this answer: %v", err)
+	}
+	p.offering, p.answered = false, true
+	pending := p.pending
+	p.pending = nil
+	for _, c := range pending {
+		if err := p.pc.AddICECandidate(c); err != nil {
+			p.s.log.Warn("a held ICE candidate does not fit the answer", "room", p.room.id, "participant", p.info.ID, "err", err)
+		}
+	}
+	fresh := p.fresh
+	p.fresh = nil
+	again := p.again
+	p.again = false
+	p.mu.Unlock()
+	// A newcomer sees a picture at once instead of at the publisher's
+	// next periodic key frame.
+	for _, f := range fresh {
+		f.requestKeyFrame(p.s)
+	}
+	if again {
+		p.negotiate()
+	}
+	return nil
+}
+
+// checkAnswer refuses an answer that does not parse, or whose media carry
+// none of the consultation codecs: what would otherwise be a silent, black
+// participant becomes a refusal the client can show.
+func checkAnswer(text string) error {
+	var sd sdp.SessionDescription
+	if err := sd.UnmarshalString(text); err != nil {
+		return wire.Errorf(wire.CodeInvalid, "rtc.answer: the sdp does not parse: %v", err)
+	}
+	for i, md := range sd.MediaDescriptions {
+		kind := md.MediaName.Media
+		if md.MediaName.Port.Value == 0 || (kind != "audio" && kind != "video") {
+			continue
+		}
+		var names []string
+		ok := false
+		for _, a := range md.Attributes {
+			if a.Key != "rtpmap" {
+				continue
+			}
+			_, enc, _ := strings.Cut(a.Value, " ")
+			name, _, _ := strings.Cut(enc, "/")
+			names = append(names, name)
+			if rtcconf.CodecAllowed(name) {
+				ok = true
+			}
+		}
+		if !ok {
+			return wire.Errorf(wire.CodeInvalid, "rtc.answer: %s section %d carries %s; this hub carries only VP8 video and Opus audio",
+				kind, i, strings.Join(names, ", "))
+		}
+	}
+	return nil
+}
+
+// candidate adds a client's ICE candidate, holding it until the first
+// answer is in.
+func (p *participant) candidate(c wire.Candidate) error {
+	value := strings.TrimPrefix(c.Candidate, "candidate:")
+	if value == "" {
+		return nil // end of candidates: nothing to do for a full ICE agent
+	}
+	if _, err := ice.UnmarshalCandidate(value); err != nil {
+		return wire.Errorf(wire.CodeInvalid, "rtc.candidate: not an ICE candidate: %v", err)
+	}
+	init := webrtc.ICECandidateInit{Candidate: c.Candidate, SDPMid: c.SDPMid, SDPMLineIndex: c.SDPMLineIndex}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.left {
+		return nil
+	}
+	if !p.answered {
+		if len(p.pending) >= p.s.cfg.MaxPendingCandidates {
+			return wire.Errorf(wire.CodeTooLarge, "rtc.candidate: more than %d candidates before an answer", p.s.cfg.MaxPendingCandidates)
+		}
+		p.pending = append(p.pending, init)
+		return nil
+	}
+	if err := p.pc.AddICECandidate(init); err != nil {
+		return wire.Errorf(wire.CodeInvalid, "rtc.candidate: %v", err)
+	}
+	return nil
+}
+
+// publish forwards one track the participant sends, until it ends.
+func (p *participant) publish(remote *webrtc.TrackRemote, _ *webrtc.RTPReceiver) {
+	kind := remote.Kind()
+	if !rtcconf.CodecAllowed(strings.TrimPrefix(strings.TrimPrefix(remote.Codec().MimeType, "video/"), "audio/")) {
+		p.s.log.Warn("a track in a codec the hub does not forward", "room", p.room.id, "participant", p.info.ID, "codec", remote.Codec().MimeType)
+		return
+	}
+	local, err := webrtc.NewTrackLocalStaticRTP(remote.Codec().RTPCodecCapability, p.info.ID+"-"+kind.String(), p.info.ID)
+	if err != nil {
+		p.s.log.Error("cannot make a track to forward", "err", err)
+		return
+	}
+	f := &forward{owner: p, kind: kind, ssrc: remote.SSRC(), local: local}
+	s := p.s
+	s.mu.Lock()
+	if s.rooms[p.room.id] != p.room || p.room.parts[p.info.ID] != p {
+		s.mu.Unlock()
+		return
+	}
+	p.room.tracks = append(p.room.tracks, f)
+	others := p.room.list()
+	s.mu.Unlock()
+	for _, o := range others {
+		if o != p {
+			go o.negotiate()
+		}
+	}
+	buf := make([]byte, 1500)
+	var pkt rtp.Packet
+	for {
+		n, _, err := remote.Read(buf)
+		if err != nil {
+			break
+		}
+		if err := pkt.Unmarshal(buf[:n]); err != nil {
+			continue
+		}
+		// Header extension ids are negotiated per connection; the
+		// publisher's mean nothing to a subscriber.
+		pkt.Extension, pkt.Extensions = false, nil
+		// An error here is one subscriber's closed connection; the others
+		// still want the packet.
+		_ = local.WriteRTP(&pkt)
+		s.forwarded.Add(1)
+	}
+	s.mu.Lock()
+	if i := slices.Index(p.room.tracks, f); i >= 0 {
+		p.room.tracks = slices.Delete(p.room.tracks, i, i+1)
+	}
+	others = p.room.list()
+	s.mu.Unlock()
+	for _, o := range others {
+		if o != p {
+			go o.negotiate()
+		}
+	}
+}
+
+// leave takes the participant out of its room, once: its tracks stop
+// being forwarded, the others renegotiate and hear who is left, and the
+// room is dropped when empty. notify tells the participant itself.
+func (p *participant) leave(reason string, notify bool) {
+	s := p.s
+	p.mu.Lock()
+	if p.left {
+		p.mu.Unlock()
+		return
+	}
+	p.left = true
+	p.mu.Unlock()
+
+	s.mu.Lock()
+	r := p.room
+	delete(r.parts, p.info.ID)
+	if i := slices.Index(r.order, p); i >= 0 {
+		r.order = slices.Delete(r.order, i, i+1)
+	}
+	r.tracks = slices.DeleteFunc(r.tracks, func(f *forward) bool { return f.owner == p })
+	empty := len(r.parts) == 0
+	if empty && s.rooms[r.id] == r {
+		delete(s.rooms, r.id)
+	}
+	others := r.list()
+	infos := r.infos()
+	s.mu.Unlock()
+
+	p.sess.mu.Lock()
+	if p.sess.parts[r.id] == p {
+		delete(p.sess.parts, r.id)
+	}
+	p.sess.mu.Unlock()
+	if p.pc != nil {
+		if err := p.pc.Close(); err != nil {
+			s.log.Debug("closing a participant's peer connection", "err", err)
+		}
+	}
+	attrs := []any{"room", r.id, "participant", p.info.ID, "station", p.info.Station, "user", p.info.User, "participants", len(others)}
+	if reason != "" {
+		attrs = append(attrs, "reason", reason)
+	}
+	s.log.Info("left a consultation", attrs...)
+	if empty {
+		s.log.Info("consultation room closed: nobody is in it", "room", r.id)
+	}
+	if notify {
+		p.sess.send(wire.TypeRoomLeft, "", wire.RoomLeft{Room: r.id, Reason: reason})
+	}
+	broadcastState(r.id, others, infos, nil)
+	for _, o := range others {
+		o.negotiate()
+	}
+}
+
+// String names a participant in test failures.
+func (p *participant) String() string {
+	return fmt.Sprintf("%s in %s", p.info.ID, p.room.id)
+}
