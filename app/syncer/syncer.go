@@ -103,13 +103,13 @@ type Config struct {
 	Login     *wire.Login // or a user and password; the token the hub returns goes to OnToken
 	Client    string      // program and version, for the hub's log
 
-	OnState func(State)                           // every change; called from the engine's goroutine
+	OnState func(State) // every change; called from the engine's goroutine
 	// OnSignal receives consultation signalling (wire.IsSignal types, and
 	// errors answering requests whose id starts with wire.SignalIDPrefix)
 	// from the engine's goroutine: it must hand them over, not wait.
 	// Nil drops them.
 	OnSignal func(wire.Envelope)
-	OnToken func(token string, expires time.Time) // a new session token to keep
+	OnToken  func(token string, expires time.Time) // a new session token to keep
 
 	MinBackoff time.Duration // first wait after a failure; 500 ms by default
 	MaxBackoff time.Duration // longest wait; 1 minute by default
