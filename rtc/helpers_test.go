@@ -170,6 +170,11 @@ type station struct {
 	cancel  context.CancelFunc
 	done    chan struct{}
 
+	// slow makes the picture callback take this long, as a window that
+	// cannot keep up.
+	slow time.Duration
+	lags []time.Duration // how old each picture was when the callback got it
+
 	mu       sync.Mutex
 	seen     map[string]*received // by participant id
 	patterns map[app.ID]uint8     // which pattern each station sends
@@ -239,9 +244,14 @@ func (s *station) stop() {
 }
 
 func (s *station) onVideo(f rtc.VideoFrame) {
+	lag := time.Since(f.Decoded)
 	st, stampErr := testsrc.ReadStamp(f.Image)
+	if s.slow > 0 {
+		time.Sleep(s.slow)
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.lags = append(s.lags, lag)
 	r := s.seen[f.Participant]
 	if r == nil {
 		r = &received{first: f.Decoded, station: f.Station}

@@ -201,3 +201,35 @@ func h264Answer(offer string) string {
 	r := strings.NewReplacer("VP8/90000", "H264/90000", "a=setup:actpass", "a=setup:active", "a=recvonly", "a=sendonly")
 	return r.Replace(offer)
 }
+
+// TestSlowViewerGetsTheLatestPicture: a window that takes 250 ms per
+// picture sees fewer pictures, each of them recent, instead of a backlog
+// growing behind it.
+func TestSlowViewerGetsTheLatestPicture(t *testing.T) {
+	h := startHub(t, sfu.Config{})
+	patterns := map[app.ID]uint8{h.stations["p"].ID: 1, h.stations["c2"].ID: 2}
+	room := h.openRoom(t, 0, "p", "c2")
+	a := newStation(t, h, "p", 1, patterns)
+	b := newStation(t, h, "c2", 2, patterns)
+	b.slow = 250 * time.Millisecond
+	a.join(t, room)
+	b.join(t, room)
+	b.sees(t, 8, a)
+	r := b.from(stationID(a))
+	st := b.media.Stats()
+	if st.FramesDropped == 0 {
+		t.Fatalf("a slow viewer dropped no pictures: %+v", st)
+	}
+	if st.FramesDecoded < int64(r.frames)*2 {
+		t.Fatalf("decoded %d, shown %d: the decoder should run ahead of a slow viewer", st.FramesDecoded, r.frames)
+	}
+	b.mu.Lock()
+	lags := append([]time.Duration(nil), b.lags...)
+	b.mu.Unlock()
+	// A picture waits at most for the callback to finish the one before:
+	// one callback's time, never a growing queue.
+	if worst := percentile(lags, 1); worst > b.slow+100*time.Millisecond {
+		t.Fatalf("a picture reached the slow viewer %v after it was decoded", worst)
+	}
+	t.Logf("slow viewer: shown %d, decoded %d, dropped %d, worst wait %v", r.frames, st.FramesDecoded, st.FramesDropped, percentile(lags, 1))
+}
