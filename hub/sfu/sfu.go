@@ -518,7 +518,10 @@ func (p *participant) negotiate() {
 		changed = true
 		go p.readRTCP(sender, f)
 	}
-	if !changed && p.offers > 0 {
+	if (!changed && p.offers > 0) || len(p.pc.GetTransceivers()) == 0 {
+		// Nothing to negotiate; an offer without media would not even
+		// carry ICE credentials. A participant that only watches gets
+		// its first offer with the first track.
 		return
 	}
 	offer, err := p.pc.CreateOffer(nil)
