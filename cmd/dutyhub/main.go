@@ -16,6 +16,12 @@
 //
 // The administration commands need the database to themselves: stop the
 // hub first.
+//
+// The hub also routes the video of consultations (package hub/sfu). Its
+// media go over UDP: -rtc-interfaces keeps them on the duty-room network,
+// -rtc-ports bounds them for a firewall rule, -rtc-public-ip names the
+// address behind a 1:1 NAT, and -ice-servers gives STUN/TURN servers to the
+// hub and, in each room.joined, to its clients.
 package main
 
 import (
@@ -26,14 +32,18 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"os"
 	"os/signal"
+	"strconv"
 	"strings"
 	"syscall"
 
 	"dutyroom/app"
 	"dutyroom/app/wire"
 	"dutyroom/hub"
+	"dutyroom/hub/sfu"
+	"dutyroom/rtc/rtcconf"
 )
 
 func main() {
@@ -46,8 +56,15 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	dir := fs.String("data", "dutyhub-data", "the hub's data folder: database, certificate")
 	listen := fs.String("listen", "0.0.0.0:7443", "address to serve on, host:port")
 	plain := fs.Bool("plain-loopback", false, "serve plain ws instead of wss; only on a loopback address")
+	var media mediaFlags
+	fs.StringVar(&media.interfaces, "rtc-interfaces", "", "video consultations: network interfaces for media, comma-separated (default: all)")
+	fs.StringVar(&media.ports, "rtc-ports", "", "video consultations: UDP port range for media, MIN-MAX (default: any)")
+	fs.StringVar(&media.publicIP, "rtc-public-ip", "", "video consultations: the address a 1:1 NAT maps this host to")
+	fs.StringVar(&media.servers, "ice-servers", "", "video consultations: STUN/TURN URLs, comma-separated; a TURN password comes from DUTYHUB_TURN_PASSWORD")
+	fs.StringVar(&media.turnUser, "turn-user", "", "video consultations: the TURN user name")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: dutyhub [-data DIR] [-listen ADDR] [-plain-loopback]")
+		fmt.Fprintln(stderr, "usage: dutyhub [-data DIR] [-listen ADDR] [-plain-loopback] [-rtc-interfaces LIST] [-rtc-ports MIN-MAX]")
+		fmt.Fprintln(stderr, "              [-rtc-public-ip IP] [-ice-servers URLS] [-turn-user NAME]")
 		fmt.Fprintln(stderr, "       dutyhub [-data DIR] pin | user add NAME STATION | user passwd NAME | user disable NAME")
 		fmt.Fprintln(stderr, "                           | user logout NAME | user list | station import FILE | station list")
 		fmt.Fprintln(stderr, "                           | backup FILE | restore FILE")
@@ -58,7 +75,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	rest := fs.Args()
 	if len(rest) == 0 {
-		return serve(*dir, *listen, *plain, stderr)
+		return serve(*dir, *listen, *plain, media, stderr)
 	}
 	err := admin(*dir, rest, stdin, stdout)
 	if errors.Is(err, errUsage) {
@@ -77,15 +94,72 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 
 var errUsage = errors.New("usage")
 
-func serve(dir, listen string, plain bool, stderr io.Writer) int {
+// mediaFlags are the network settings of the video router.
+type mediaFlags struct {
+	interfaces, ports, publicIP, servers, turnUser string
+}
+
+func (m mediaFlags) network(listen string) (rtcconf.Network, error) {
+	var n rtcconf.Network
+	if host, _, err := net.SplitHostPort(listen); err == nil && hub.IsLoopback(host) {
+		// A hub for this machine only keeps its media here too.
+		n.Loopback = true
+	}
+	for _, name := range strings.Split(m.interfaces, ",") {
+		if name = strings.TrimSpace(name); name != "" {
+			n.Interfaces = append(n.Interfaces, name)
+		}
+	}
+	if m.ports != "" {
+		lo, hi, ok := strings.Cut(m.ports, "-")
+		a, err1 := strconv.ParseUint(lo, 10, 16)
+		b, err2 := strconv.ParseUint(hi, 10, 16)
+		if !ok || err1 != nil || err2 != nil || a == 0 || a > b {
+			return n, fmt.Errorf("-rtc-ports %q: want MIN-MAX, e.g. 40000-40999", m.ports)
+		}
+		n.UDPPortMin, n.UDPPortMax = uint16(a), uint16(b)
+	}
+	if m.publicIP != "" {
+		if net.ParseIP(m.publicIP) == nil {
+			return n, fmt.Errorf("-rtc-public-ip %q is not an IP address", m.publicIP)
+		}
+		n.PublicIPs = []string{m.publicIP}
+	}
+	for _, u := range strings.Split(m.servers, ",") {
+		if u = strings.TrimSpace(u); u == "" {
+			continue
+		}
+		s := wire.ICEServer{URLs: []string{u}}
+		if strings.HasPrefix(u, "turn:") || strings.HasPrefix(u, "turns:") {
+			// The password stays out of the command line, which every
+			// user of the machine can read.
+			s.Username, s.Credential = m.turnUser, os.Getenv("DUTYHUB_TURN_PASSWORD")
+		}
+		n.ICEServers = append(n.ICEServers, s)
+	}
+	return n, nil
+}
+
+func serve(dir, listen string, plain bool, media mediaFlags, stderr io.Writer) int {
 	log := slog.New(slog.NewTextHandler(stderr, nil))
+	network, err := media.network(listen)
+	if err != nil {
+		fmt.Fprintln(stderr, "dutyhub:", err)
+		return 2
+	}
+	router, err := sfu.New(sfu.Config{Logger: log, Network: network})
+	if err != nil {
+		fmt.Fprintln(stderr, "dutyhub:", err)
+		return 1
+	}
+	defer router.Shutdown()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	err := hub.Run(ctx, hub.RunConfig{
+	err = hub.Run(ctx, hub.RunConfig{
 		Dir:           dir,
 		Listen:        listen,
 		PlainLoopback: plain,
-		Server:        hub.Config{Logger: log},
+		Server:        hub.Config{Logger: log, Signalling: router},
 		Ready: func(_ *hub.Server, addr, pin string) {
 			if pin != "" {
 				fmt.Fprintf(stderr, "dutyhub: serving wss://%s\ndutyhub: certificate pin (SHA-256): %s\n", addr, wire.FormatPin(pin))
