@@ -1,6 +1,8 @@
 package rtc_test
 
 import (
+	"context"
+	"errors"
 	"math"
 	"strings"
 	"testing"
@@ -232,4 +234,39 @@ func TestSlowViewerGetsTheLatestPicture(t *testing.T) {
 		t.Fatalf("a picture reached the slow viewer %v after it was decoded", worst)
 	}
 	t.Logf("slow viewer: shown %d, decoded %d, dropped %d, worst wait %v", r.frames, st.FramesDecoded, st.FramesDropped, percentile(lags, 1))
+}
+
+// TestClosingTheRoomPutsEveryoneOut: the hub closes a consultation; each
+// station hears why, its media stop, and the room cannot be joined again.
+func TestClosingTheRoomPutsEveryoneOut(t *testing.T) {
+	h := startHub(t, sfu.Config{})
+	room := h.openRoom(t, 0, "p", "c1")
+	a := newStation(t, h, "p", 1, map[app.ID]uint8{})
+	b := newStation(t, h, "c1", 2, map[app.ID]uint8{})
+	a.join(t, room)
+	b.join(t, room)
+	a.sees(t, 3, b)
+	h.sfu.Close(room)
+	for _, s := range []*station{a, b} {
+		waitFor(t, s.name+" to be put out", func() bool {
+			s.mu.Lock()
+			defer s.mu.Unlock()
+			n := len(s.events)
+			return n > 0 && !s.events[n-1].In && strings.Contains(s.events[n-1].Reason, "closed")
+		})
+		if err := s.media.Leave(); err == nil {
+			t.Errorf("%s could leave a room it was put out of", s.name)
+		}
+	}
+	if st := h.sfu.Stats(); st.Rooms != 0 || st.Participants != 0 {
+		t.Fatalf("after closing: %+v", st)
+	}
+	err := a.media.Join(context.Background(), room)
+	var we *wire.Error
+	if !errors.As(err, &we) || we.Code != wire.CodeForbidden {
+		t.Fatalf("joining a closed room: %v", err)
+	}
+	// The engine is usable again after the refusal.
+	other := h.openRoom(t, 0, "p")
+	a.join(t, other)
 }
