@@ -68,6 +68,7 @@ func (u *UI) dataArrived() {
 	if u.directory.loaded {
 		u.directory.load()
 	}
+	u.alarm.loadArrivals()
 }
 
 // hubWord is the status bar's word for the connection, and how loud it is.

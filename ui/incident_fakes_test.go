@@ -519,3 +519,86 @@ type fakeAlarm struct {
 
 func (a *fakeAlarm) Sound(g incident.Grade) { a.sounding, a.level = true, g; a.sounds++ }
 func (a *fakeAlarm) Silence()               { a.sounding = false }
+
+// fakeArrivals keeps a duty room's alarms in memory as the store does:
+// oldest first, ringing again with a later time when the grade rises above
+// the one it last rang with, the first acknowledgement kept.
+type fakeArrivals struct {
+	mu       sync.Mutex
+	arrivals []*incident.Arrival
+	acks     []arrivalAck // every AckArrival call, failed or not
+	ackErr   error        // what AckArrival fails with while it is set
+}
+
+type arrivalAck struct {
+	id app.ID
+	by string
+}
+
+// ring is an incident from below reaching the duty room at a time, or
+// reaching it again with newer figures.
+func (s *fakeArrivals) ring(inc incident.Incident, at time.Time) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	a := &incident.Arrival{Incident: inc, From: inc.Station, Reason: incident.ArrivalNew, Grade: inc.EffectiveGrade(), At: at}
+	for i, old := range s.arrivals {
+		if old.Incident.ID != inc.ID {
+			continue
+		}
+		old.Incident = inc
+		if a.Grade <= old.Grade {
+			return
+		}
+		a.Reason = incident.ArrivalRaised
+		s.arrivals[i] = a
+		return
+	}
+	s.arrivals = append(s.arrivals, a)
+}
+
+func (s *fakeArrivals) PendingArrivals(context.Context) ([]incident.Arrival, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []incident.Arrival
+	for _, a := range s.arrivals {
+		if a.Pending() {
+			out = append(out, *a)
+		}
+	}
+	slices.SortStableFunc(out, func(a, b incident.Arrival) int { return a.At.Compare(b.At) })
+	return out, nil
+}
+
+func (s *fakeArrivals) FindArrival(_ context.Context, id app.ID) (*incident.Arrival, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, a := range s.arrivals {
+		if a.Incident.ID == id {
+			c := *a
+			return &c, nil
+		}
+	}
+	return nil, app.Errorf(app.ENOTFOUND, "incident %s has not rung here", id)
+}
+
+func (s *fakeArrivals) AckArrival(_ context.Context, id app.ID, by string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.acks = append(s.acks, arrivalAck{id, by})
+	if s.ackErr != nil {
+		return s.ackErr
+	}
+	for _, a := range s.arrivals {
+		if a.Incident.ID == id {
+			return a.Acknowledge(by, time.Now())
+		}
+	}
+	return app.Errorf(app.ENOTFOUND, "incident %s has not rung here", id)
+}
+
+// acked returns the AckArrival calls so far.
+func (s *fakeArrivals) acked() []arrivalAck {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Clone(s.acks)
+}

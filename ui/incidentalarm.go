@@ -198,6 +198,12 @@ type alarmBanner struct {
 	alarm   Alarm
 	waiting []incident.Incident // oldest first
 	tree    *app.Tree
+	// rung holds the arrivals raised from Services.IncidentAlarms, by the
+	// time each rang: one that rings again (its grade rose) has a later
+	// time and is raised again.
+	rung    map[app.ID]time.Time
+	acking  bool   // an acknowledgement is being saved
+	loadErr string // the last failure to read the arrivals, shown once
 
 	bg      *canvas.Rectangle
 	text    *canvas.Text
@@ -256,8 +262,12 @@ func (b *alarmBanner) arrived(inc incident.Incident) {
 func (b *alarmBanner) add(inc incident.Incident) {
 	for i := range b.waiting {
 		if b.waiting[i].ID == inc.ID {
+			raised := inc.EffectiveGrade() > b.waiting[i].EffectiveGrade()
 			b.waiting[i] = inc // newer figures of the same incident
 			b.show()
+			if raised {
+				b.notify(inc)
+			}
 			return
 		}
 	}
@@ -330,23 +340,22 @@ func (b *alarmBanner) show() {
 	b.u.win.Content().Refresh()
 }
 
-// onAcknowledge takes the oldest incident off the banner; the alarm stops
-// when none is left.
+// onAcknowledge acknowledges the oldest incident; it leaves the banner
+// once the acknowledgement is kept, and the alarm stops when none is left.
 func (b *alarmBanner) onAcknowledge() {
-	if len(b.waiting) == 0 {
+	if len(b.waiting) == 0 || b.acking {
 		return
 	}
-	b.waiting = b.waiting[1:]
-	b.show()
+	b.acknowledge(b.waiting[0].ID)
 }
 
 // onView acknowledges the oldest incident and opens it.
 func (b *alarmBanner) onView() {
-	if len(b.waiting) == 0 {
+	if len(b.waiting) == 0 || b.acking {
 		return
 	}
 	id := b.waiting[0].ID
-	b.onAcknowledge()
+	b.acknowledge(id)
 	if b.u.incidents != nil {
 		b.u.incidents.openIncident(id)
 	}

@@ -53,6 +53,12 @@ type Services struct {
 	// attachments in one step, all or nothing. Without it the intake form
 	// saves incidents without attachments only.
 	IncidentFiles func(ctx context.Context, inc *incident.Incident, files []IncidentFile) (incident.Assessment, []incident.ReportTask, error)
+	// IncidentAlarms keeps the incidents from stations below that rang
+	// here and who acknowledged them. The window rings at start and after
+	// every sync for those nobody has acknowledged, and keeps each
+	// acknowledgement there. Without it the alarm rings only for what
+	// IncidentArrived is given, until the window closes.
+	IncidentAlarms incident.Alarms
 	// Alarm sounds while incidents from stations below wait to be
 	// acknowledged; nil means a beep through paplay or aplay, when either
 	// is installed.
@@ -128,6 +134,7 @@ func New(a fyne.App, svc Services) *UI {
 	u.nav.open(startScreen)
 	u.status.refresh()
 	u.watchHub()
+	u.alarm.loadArrivals()
 	if u.incidents != nil {
 		u.incidents.pending.load()
 	}

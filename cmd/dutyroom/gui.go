@@ -128,6 +128,7 @@ func windowServices(db *store.DB, hubc *syncer.Client) ui.Services {
 		Notices:        rosters,
 		Incidents:      incidents,
 		IncidentFiles:  incidentFiles(incidents),
+		IncidentAlarms: incidents,
 		Author:         authorName(),
 		Hub:            hubc,
 	}
