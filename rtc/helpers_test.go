@@ -41,6 +41,9 @@ type testHub struct {
 	addr     string // ws://127.0.0.1:port
 	stations map[string]app.Station
 	log      *syncBuffer
+	// clientNet is the network of each station's media; loopback when
+	// nil.
+	clientNet func(name string) rtcconf.Network
 }
 
 // syncBuffer is the hub's log, for reading after a failure.
@@ -91,7 +94,9 @@ func startHub(t testing.TB, cfg sfu.Config) *testHub {
 	if cfg.Logger == nil {
 		cfg.Logger = logger
 	}
-	cfg.Network.Loopback = true
+	if cfg.Network.Net == nil {
+		cfg.Network.Loopback = true
+	}
 	router, err := sfu.New(cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -191,6 +196,10 @@ func newStation(t testing.TB, h *testHub, name string, pattern uint8, patterns m
 		t.Fatal(err)
 	}
 	s := &station{t: t, name: name, pattern: pattern, seen: map[string]*received{}, patterns: patterns}
+	network := rtcconf.Network{Loopback: true}
+	if h.clientNet != nil {
+		network = h.clientNet(name)
+	}
 	var media *rtc.Engine
 	var ready sync.WaitGroup
 	ready.Add(1)
@@ -205,7 +214,7 @@ func newStation(t testing.TB, h *testHub, name string, pattern uint8, patterns m
 	})
 	media, err = rtc.New(rtc.Config{
 		Signal:  s.sync,
-		Network: rtcconf.Network{Loopback: true},
+		Network: network,
 		Video:   rtc.TestPattern{ID: pattern, Width: 640, Height: 480},
 		Audio:   testsrc.ToneFor(pattern, 48000, 1),
 		OnVideo: s.onVideo,

@@ -10,7 +10,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/pion/ice/v4"
 	"github.com/pion/interceptor"
+	"github.com/pion/transport/v5"
 	"github.com/pion/webrtc/v4"
 
 	"dutyroom/app/wire"
@@ -65,6 +67,9 @@ type Network struct {
 	PublicIPs []string
 	// ICEServers are STUN and TURN servers.
 	ICEServers []wire.ICEServer
+	// Net replaces the host's network, for tests over pion's simulated
+	// network (vnet) with loss and delay; nil is the host's.
+	Net transport.Net
 	// DisconnectedAfter, FailedAfter: how long without ICE traffic before
 	// a connection counts as disconnected, then failed (and is closed).
 	// 4 s and 12 s by default: a duty room that vanishes is noticed in
@@ -113,6 +118,11 @@ func NewAPI(n Network) (*webrtc.API, error) {
 		})
 	}
 	se.SetIncludeLoopbackCandidate(n.Loopback)
+	if n.Net != nil {
+		se.SetNet(n.Net)
+		// A simulated network has no multicast to answer .local names on.
+		se.SetICEMulticastDNSMode(ice.MulticastDNSModeDisabled)
+	}
 	if n.UDPPortMin != 0 || n.UDPPortMax != 0 {
 		if err := se.SetEphemeralUDPPortRange(n.UDPPortMin, n.UDPPortMax); err != nil {
 			return nil, fmt.Errorf("udp ports %d-%d: %w", n.UDPPortMin, n.UDPPortMax, err)
