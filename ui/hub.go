@@ -68,6 +68,7 @@ func (u *UI) dataArrived() {
 	if u.directory.loaded {
 		u.directory.load()
 	}
+	u.alertsChanged()
 	u.alarm.loadArrivals()
 }
 

@@ -214,10 +214,7 @@ type alarmBanner struct {
 }
 
 func newAlarmBanner(u *UI) *alarmBanner {
-	b := &alarmBanner{u: u, alarm: u.svc.Alarm}
-	if b.alarm == nil {
-		b.alarm = newSoundAlarm()
-	}
+	b := &alarmBanner{u: u, alarm: u.alarms.source()}
 	b.bg = canvas.NewRectangle(gradeColor(0))
 	b.text = canvas.NewText("", gradeTextColor(0))
 	b.text.TextStyle.Bold = true

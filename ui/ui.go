@@ -16,7 +16,9 @@ import (
 	"dutyroom/app"
 	"dutyroom/app/incident"
 	"dutyroom/app/roster"
+	"dutyroom/app/spotcheck"
 	"dutyroom/app/syncer"
+	"dutyroom/app/warning"
 	"dutyroom/assets"
 )
 
@@ -59,9 +61,15 @@ type Services struct {
 	// acknowledgement there. Without it the alarm rings only for what
 	// IncidentArrived is given, until the window closes.
 	IncidentAlarms incident.Alarms
+	// Warnings issues warnings and keeps their acknowledgements;
+	// SpotChecks starts, answers and ranks spot checks. Without them the
+	// 预警 and 查岗 screens say they are not available.
+	Warnings   warning.Service
+	SpotChecks spotcheck.Service
 	// Alarm sounds while incidents from stations below wait to be
-	// acknowledged; nil means a beep through paplay or aplay, when either
-	// is installed.
+	// acknowledged, an orange or red warning waits for its
+	// acknowledgement, or a spot check of this station for its answer;
+	// nil means a beep through paplay or aplay, when either is installed.
 	Alarm Alarm
 
 	// Clock tells the time; nil means time.Now. Tests fix it so that "who
@@ -100,6 +108,12 @@ type UI struct {
 	alarm     *alarmBanner
 	directory *directoryScreen
 	settings  *settingsScreen
+
+	alarms     *sharedAlarm
+	warnings   *warningScreen   // nil without a warning service
+	warnBanner *warningBanner   // nil without a warning service
+	spotChecks *spotCheckScreen // nil without a spot-check service
+	spotPrompt *spotPrompt      // nil without a spot-check service
 }
 
 // New builds the main window. Call it after assets.ChooseLanguage and
@@ -121,7 +135,16 @@ func New(a fyne.App, svc Services) *UI {
 		u.status.onDuty = rosterOnDuty(svc, u.now)
 		u.duty = newDutyScreen(u)
 	}
+	u.alarms = newSharedAlarm(svc.Alarm)
 	u.alarm = newAlarmBanner(u)
+	if svc.Warnings != nil {
+		u.warnings = newWarningScreen(u)
+		u.warnBanner = newWarningBanner(u)
+	}
+	if svc.SpotChecks != nil {
+		u.spotChecks = newSpotCheckScreen(u)
+		u.spotPrompt = newSpotPrompt(u)
+	}
 	if svc.Incidents != nil {
 		u.incidents = newIncidentScreen(u)
 	}
@@ -134,6 +157,7 @@ func New(a fyne.App, svc Services) *UI {
 	u.nav.open(startScreen)
 	u.status.refresh()
 	u.watchHub()
+	u.pollAlerts()
 	u.alarm.loadArrivals()
 	if u.incidents != nil {
 		u.incidents.pending.load()
@@ -147,11 +171,12 @@ func (u *UI) Window() fyne.Window { return u.win }
 // ShowAndRun shows the window and runs the program until it is closed.
 func (u *UI) ShowAndRun() {
 	stop := make(chan struct{})
+	go u.watchAlerts(stop)
 	go u.tick(stop)
 	u.win.ShowAndRun()
 	close(stop)
 	u.unwatchHub()
-	u.alarm.alarm.Silence()
+	u.alarms.silenceAll()
 }
 
 // tickInterval is how often the window looks at the clock: who is on duty
@@ -209,6 +234,7 @@ func (u *UI) changed() {
 	if u.incidents != nil {
 		u.incidents.refresh()
 	}
+	u.alertsChanged()
 }
 
 // showError tells about a failed action that has no form to show it in.

@@ -35,6 +35,8 @@ func (u *UI) screens() []screen {
 		{id: "messages", label: lang.L("nav.messages"), icon: theme.MailComposeIcon(), build: func() fyne.CanvasObject {
 			return newPlaceholder(theme.MailComposeIcon(), lang.L("nav.messages"), lang.L("placeholder.messages"))
 		}},
+		u.warningsEntry(),
+		u.spotChecksEntry(),
 		{id: "consultation", label: lang.L("nav.consultation"), icon: theme.MediaVideoIcon(), build: func() fyne.CanvasObject {
 			return newPlaceholder(theme.MediaVideoIcon(), lang.L("nav.consultation"), lang.L("placeholder.consultation"))
 		}},
@@ -67,12 +69,12 @@ func (u *UI) incidentsEntry() screen {
 }
 
 // layout puts the navigation on the left, the open screen beside it, the
-// status bar along the bottom and, while an incident from below waits to
-// be acknowledged, the alarm across the top.
+// status bar along the bottom and, while an incident from below, a warning
+// or a spot check waits for this station, the alarms across the top.
 func (u *UI) layout() fyne.CanvasObject {
 	left := container.NewBorder(nil, nil, nil, widget.NewSeparator(), u.nav.list)
 	bottom := container.NewVBox(widget.NewSeparator(), u.status.content)
-	return container.NewBorder(u.alarm.content, bottom, left, nil, u.nav.content)
+	return container.NewBorder(u.alertBanners(), bottom, left, nil, u.nav.content)
 }
 
 // navigation is the list of capabilities on the left and the area showing
