@@ -13,6 +13,7 @@ import (
 
 	"dutyroom/app"
 	"dutyroom/app/incident"
+	"dutyroom/app/spotcheck"
 	"dutyroom/app/syncer"
 	"dutyroom/assets"
 	"dutyroom/store"
@@ -87,6 +88,27 @@ func (m *Main) runWindow() error {
 		hubc.Start()
 	}
 
+	// The checks this station starts are judged missed at their deadline
+	// whether or not anyone has 查岗 open, so the sweep runs for the whole
+	// life of the window; it stops before the engine and the store.
+	sweepCtx, cancelSweeps := context.WithCancel(ctx)
+	swept := make(chan struct{})
+	go func() {
+		defer close(swept)
+		spotcheck.RunSweeps(sweepCtx, store.NewSpotChecks(db), 0, nil, func(n int, err error) {
+			if err != nil {
+				log.Printf("spot-check sweep: %v", err)
+				return
+			}
+			hubc.Kick() // the misses go up now, not at the engine's next poll
+		})
+	}()
+	stopSweeps := func() {
+		cancelSweeps()
+		<-swept
+	}
+	defer stopSweeps()
+
 	a := fyneapp.NewWithID(appID)
 	assets.ChooseLanguage(a.Preferences().String("language"))
 	if err := assets.LoadTranslations(); err != nil {
@@ -105,6 +127,7 @@ func (m *Main) runWindow() error {
 	}()
 	u.ShowAndRun()
 	signal.Stop(sig)
+	stopSweeps()
 	stopSync()
 	return m.Close()
 }
@@ -129,6 +152,8 @@ func windowServices(db *store.DB, hubc *syncer.Client) ui.Services {
 		Incidents:      incidents,
 		IncidentFiles:  incidentFiles(incidents),
 		IncidentAlarms: incidents,
+		Warnings:       store.NewWarnings(db),
+		SpotChecks:     store.NewSpotChecks(db),
 		Author:         authorName(),
 		Hub:            hubc,
 	}
