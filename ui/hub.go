@@ -70,6 +70,9 @@ func (u *UI) dataArrived() {
 	}
 	u.alertsChanged()
 	u.alarm.loadArrivals()
+	if u.messages != nil {
+		u.messages.dataArrived()
+	}
 }
 
 // hubWord is the status bar's word for the connection, and how loud it is.

@@ -15,6 +15,7 @@ import (
 
 	"dutyroom/app"
 	"dutyroom/app/incident"
+	"dutyroom/app/message"
 	"dutyroom/app/roster"
 	"dutyroom/app/spotcheck"
 	"dutyroom/app/syncer"
@@ -51,6 +52,13 @@ type Services struct {
 	// Incidents keeps incidents, their reports and deadlines. Without it
 	// the 接报 screen says it is not available.
 	Incidents incident.Service
+	// Messages keeps the messages, notices and direct reports between
+	// duty rooms. Without it the 消息 screen says it is not available.
+	Messages message.Service
+	// MessageLimits are the limits Messages enforces, so the compose form
+	// can state the attachment limit and refuse a file before reading it;
+	// the zero value means the defaults, as it does for the store.
+	MessageLimits message.Limits
 	// IncidentFiles files a new incident with the contents of its
 	// attachments in one step, all or nothing. Without it the intake form
 	// saves incidents without attachments only.
@@ -105,6 +113,7 @@ type UI struct {
 
 	duty      *dutyScreen     // nil without a roster service
 	incidents *incidentScreen // nil without an incident service
+	messages  *messageScreen  // nil without a message service
 	alarm     *alarmBanner
 	directory *directoryScreen
 	settings  *settingsScreen
@@ -148,6 +157,9 @@ func New(a fyne.App, svc Services) *UI {
 	if svc.Incidents != nil {
 		u.incidents = newIncidentScreen(u)
 	}
+	if svc.Messages != nil {
+		u.messages = newMessageScreen(u)
+	}
 	u.directory = newDirectoryScreen(u)
 	u.settings = newSettingsScreen(u)
 	u.nav = newNavigation(u, u.screens())
@@ -162,6 +174,9 @@ func New(a fyne.App, svc Services) *UI {
 	if u.incidents != nil {
 		u.incidents.pending.load()
 	}
+	if u.messages != nil {
+		u.messages.start()
+	}
 	return u
 }
 
@@ -173,6 +188,7 @@ func (u *UI) ShowAndRun() {
 	stop := make(chan struct{})
 	go u.watchAlerts(stop)
 	go u.tick(stop)
+	go u.pollMessages(stop)
 	u.win.ShowAndRun()
 	close(stop)
 	u.unwatchHub()

@@ -32,9 +32,7 @@ func (u *UI) screens() []screen {
 	return []screen{
 		{id: "duty", label: lang.L("nav.duty"), icon: theme.CalendarIcon(), build: u.buildDuty},
 		u.incidentsEntry(),
-		{id: "messages", label: lang.L("nav.messages"), icon: theme.MailComposeIcon(), build: func() fyne.CanvasObject {
-			return newPlaceholder(theme.MailComposeIcon(), lang.L("nav.messages"), lang.L("placeholder.messages"))
-		}},
+		u.messagesEntry(),
 		u.warningsEntry(),
 		u.spotChecksEntry(),
 		{id: "consultation", label: lang.L("nav.consultation"), icon: theme.MediaVideoIcon(), build: func() fyne.CanvasObject {

@@ -140,6 +140,7 @@ func windowServices(db *store.DB, hubc *syncer.Client) ui.Services {
 	dir := store.NewDirectory(db)
 	rosters := store.NewRosters(db)
 	incidents := store.NewIncidents(db)
+	messages := store.NewMessages(db)
 	return ui.Services{
 		Stations:       dir,
 		Persons:        dir,
@@ -154,6 +155,8 @@ func windowServices(db *store.DB, hubc *syncer.Client) ui.Services {
 		IncidentAlarms: incidents,
 		Warnings:       store.NewWarnings(db),
 		SpotChecks:     store.NewSpotChecks(db),
+		Messages:       messages,
+		MessageLimits:  messages.Limits,
 		Author:         authorName(),
 		Hub:            hubc,
 	}
