@@ -21,6 +21,7 @@ type logged struct {
 	origin    app.ID
 	audiences []Audience
 	item      []byte // {"pos":N,"op":{...}}
+	op        *app.Operation
 }
 
 // txState carries what one writing transaction knows beyond bbolt: the
@@ -92,7 +93,7 @@ func (st *txState) append(tx *bolt.Tx, op *app.Operation, audiences []Audience) 
 		}
 	}
 	st.head = pos
-	st.logged = append(st.logged, logged{pos: pos, origin: op.Origin, audiences: audiences, item: deliveryItem(pos, raw)})
+	st.logged = append(st.logged, logged{pos: pos, origin: op.Origin, audiences: audiences, item: deliveryItem(pos, raw), op: op})
 	return nil
 }
 

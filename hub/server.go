@@ -36,6 +36,13 @@ type Config struct {
 	// nil refuses them as unknown types. The SFU (package hub/sfu)
 	// implements it; the program hosting the hub wires it in.
 	Signalling Signalling
+
+	// Observe, when set, sees every operation once it is durable, in log
+	// order, from the hub's writer: it must not wait. The program hosting
+	// the hub uses it to open a consultation's video room when the host's
+	// start operation arrives (hub/sfu's Observe), so the room's
+	// invitation is the one the host's station sent and the hub stored.
+	Observe func(op app.Operation)
 }
 
 func (c *Config) fill() {
@@ -123,6 +130,7 @@ func NewServer(db *DB, cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
+	w.observe = cfg.Observe
 	s.writer = w
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	t := newTable(s, w.head)

@@ -34,6 +34,7 @@ type writer struct {
 	log       *slog.Logger
 	jobs      chan *job
 	committed chan<- []logged // to the connection table, in commit order
+	observe   func(op app.Operation)
 
 	tree    atomic.Pointer[app.Tree]
 	head    uint64
@@ -129,6 +130,13 @@ func (w *writer) commit(ctx context.Context, batch []*job) {
 		w.head = st.head
 		if st.treeChanged {
 			w.tree.Store(st.tree)
+		}
+		if w.observe != nil {
+			for _, l := range st.logged {
+				if l.op != nil {
+					w.observe(*l.op)
+				}
+			}
 		}
 		if len(st.logged) > 0 {
 			select {

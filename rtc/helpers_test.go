@@ -25,6 +25,7 @@ import (
 	"dutyroom/rtc"
 	"dutyroom/rtc/rtcconf"
 	"dutyroom/rtc/testsrc"
+	"dutyroom/store"
 	"dutyroom/store/storetest"
 	"dutyroom/wsdial"
 )
@@ -101,7 +102,7 @@ func startHub(t testing.TB, cfg sfu.Config) *testHub {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv, err := hub.NewServer(db, hub.Config{Logger: logger, Signalling: router})
+	srv, err := hub.NewServer(db, hub.Config{Logger: logger, Signalling: router, Observe: router.Observe})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -171,6 +172,7 @@ type station struct {
 	name    string
 	pattern uint8
 	sync    *syncer.Engine
+	db      *store.DB
 	media   *rtc.Engine
 	cancel  context.CancelFunc
 	done    chan struct{}
@@ -203,8 +205,9 @@ func newStation(t testing.TB, h *testHub, name string, pattern uint8, patterns m
 	var media *rtc.Engine
 	var ready sync.WaitGroup
 	ready.Add(1)
+	s.db = storetest.Open(t)
 	s.sync = syncer.New(syncer.Config{
-		Store: storetest.Open(t), Transport: &wsdial.Dialer{Addr: h.addr}, Token: token, Client: "test " + name,
+		Store: s.db, Transport: &wsdial.Dialer{Addr: h.addr}, Token: token, Client: "test " + name,
 		MinBackoff: 20 * time.Millisecond, MaxBackoff: 200 * time.Millisecond, Poll: 50 * time.Millisecond,
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
 		OnSignal: func(env wire.Envelope) {

@@ -10,6 +10,7 @@ import (
 	bolt "go.etcd.io/bbolt"
 
 	"dutyroom/app"
+	"dutyroom/app/consult"
 	"dutyroom/app/syncer"
 )
 
@@ -167,6 +168,8 @@ func applyOne(tx *txn, op *app.Operation) (reason string, known bool, err error)
 		reason, fault = applyWarningOp(tx, op)
 	case opSpotCheckStart, opSpotCheckAns, opSpotCheckRes:
 		reason, fault = applySpotCheckOp(tx, op)
+	case consult.OpSchedule, consult.OpStart, consult.OpEnd, consult.OpReply, consult.OpPresence, consult.OpRollCall, consult.OpAnswer:
+		reason, fault = applyConsultOp(tx, op)
 	case opMessageSend, opMessageChunk, opMessageReceipt:
 		reason, fault = applyMessageOp(tx, op)
 	case opIncidentCreate, opIncidentCounts, opIncidentGrade, opIncidentReport, opIncidentSign, opIncidentSend, opIncidentAck, opIncidentClose, opIncidentShare, opIncidentTasks, opIncidentSettings:

@@ -27,11 +27,12 @@ var migrations = []migration{
 	{version: 5, name: "create the warning and spot-check buckets", migrate: createAlertsV5},
 	{version: 6, name: "create the message, receipt, search text and attachment chunk buckets", migrate: createMessagesV6},
 	{version: 7, name: "create the incident arrival buckets", migrate: createIncidentArrivalsV7},
+	{version: 8, name: "create the consultation bucket", migrate: createConsultationsV8},
 }
 
 // SchemaVersion is the schema this program writes: the version of the last
 // migration (a test holds the two together).
-const SchemaVersion = 7
+const SchemaVersion = 8
 
 func createDirectoryV1(tx *bolt.Tx) error {
 	root, err := tx.CreateBucketIfNotExists(bucketV1)
