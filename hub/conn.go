@@ -64,6 +64,11 @@ type conn struct {
 
 	pulling bool
 	sig     SignalConn // attached at the first signalling message
+
+	// browser marks a connection of the join page (web.go): it speaks
+	// only the signalling of webRoom, the room of its join link.
+	browser bool
+	webRoom app.ID
 	bad     int
 	closing bool // a last frame is queued; the write pump closes after it
 }
@@ -118,7 +123,11 @@ func (s *Server) serveSync(w http.ResponseWriter, r *http.Request) {
 // own goroutine; the write pump starts once the client is welcome.
 func (c *conn) serve() {
 	defer c.ws.Close()
-	welcome, err := c.handshake()
+	handshake := c.handshake
+	if c.browser {
+		handshake = c.webHandshake
+	}
+	welcome, err := handshake()
 	if err != nil {
 		var we *wire.Error
 		if !errors.As(err, &we) {
@@ -385,6 +394,9 @@ func (c *conn) readPump() {
 // handle serves one message after the handshake. A returned *wire.Error is
 // sent to the client; the connection stays open.
 func (c *conn) handle(env wire.Envelope) error {
+	if c.browser {
+		return c.handleWeb(env)
+	}
 	switch env.Type {
 	case wire.TypePush:
 		return c.handlePush(env)

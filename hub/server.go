@@ -153,12 +153,14 @@ func (s *Server) Close() error {
 	return nil
 }
 
-// Handler serves /sync (the websocket), /healthz and /metrics.
+// Handler serves /sync (the websocket), /healthz, /metrics and the
+// browser's join page (/join, its script and its socket /join/sync).
 func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("/sync", s.serveSync)
 	mux.HandleFunc("/healthz", s.serveHealth)
 	mux.HandleFunc("/metrics", s.serveMetrics)
+	s.webRoutes(mux)
 	return mux
 }
 

@@ -1,0 +1,217 @@
+package hub
+
+import (
+	"embed"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"net/url"
+	"time"
+
+	"github.com/gorilla/websocket"
+
+	"dutyroom/app"
+	"dutyroom/app/wire"
+)
+
+// The join page: a leader without the client opens a one-time link,
+// https://HUB/join#code=..., and joins the consultation from Chrome, Edge
+// or Firefox. The page and its script are served from the hub itself (the
+// duty-room network has no way out); its websocket, /join/sync, carries the
+// same room.* and rtc.* messages as a client's sync socket, and nothing
+// else, for the one room of the link.
+
+//go:embed web/join.html web/join.js
+var webFiles embed.FS
+
+// maxWebSecret bounds a join code or token in a hello.
+const maxWebSecret = 128
+
+func (s *Server) webRoutes(mux *http.ServeMux) {
+	mux.HandleFunc("/join", s.servePage("web/join.html", "text/html; charset=utf-8"))
+	mux.HandleFunc("/join/join.js", s.servePage("web/join.js", "text/javascript; charset=utf-8"))
+	mux.HandleFunc("/join/sync", s.serveWebSync)
+}
+
+func (s *Server) servePage(name, contentType string) http.HandlerFunc {
+	body, err := webFiles.ReadFile(name)
+	if err != nil {
+		panic(err) // embedded at build time
+	}
+	return func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodGet && r.Method != http.MethodHead {
+			w.Header().Set("Allow", "GET, HEAD")
+			http.Error(w, "the join page is only read", http.StatusMethodNotAllowed)
+			return
+		}
+		h := w.Header()
+		h.Set("Content-Type", contentType)
+		// Nothing but this hub: no other scripts, frames or places to send
+		// the code to.
+		h.Set("Content-Security-Policy", "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; connect-src 'self'; media-src 'self' blob: mediastream:; img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'")
+		h.Set("Referrer-Policy", "no-referrer")
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("Cache-Control", "no-store")
+		_, _ = w.Write(body)
+	}
+}
+
+// sameOrigin admits the websocket of the hub's own page only: a page of
+// another site must not reach the hub with the user's network position.
+func sameOrigin(r *http.Request) bool {
+	o := r.Header.Get("Origin")
+	if o == "" {
+		return false
+	}
+	u, err := url.Parse(o)
+	return err == nil && (u.Scheme == "https" || u.Scheme == "http") && u.Host == r.Host
+}
+
+func (s *Server) serveWebSync(w http.ResponseWriter, r *http.Request) {
+	if s.ctx.Err() != nil {
+		http.Error(w, "the hub is stopping", http.StatusServiceUnavailable)
+		return
+	}
+	if s.cfg.Signalling == nil {
+		http.Error(w, "this hub does not route consultation video", http.StatusNotFound)
+		return
+	}
+	if r.URL.RawQuery != "" {
+		s.metrics.refusal(wire.CodeBadMessage)
+		s.log.Warn("refused a browser's join request with a query string", "addr", clientAddr(r))
+		http.Error(w, "the join socket takes no query; the code goes in the hello message", http.StatusBadRequest)
+		return
+	}
+	up := websocket.Upgrader{ReadBufferSize: 4096, WriteBufferSize: 4096, CheckOrigin: sameOrigin}
+	ws, err := up.Upgrade(w, r, nil)
+	if err != nil {
+		s.metrics.refusal(wire.CodeBadMessage)
+		s.log.Warn("browser websocket upgrade refused", "addr", clientAddr(r), "origin", r.Header.Get("Origin"), "err", err)
+		return
+	}
+	c := &conn{
+		s:       s,
+		ws:      ws,
+		addr:    clientAddr(r),
+		browser: true,
+		send:    make(chan outFrame, s.cfg.SendQueue),
+		done:    make(chan struct{}),
+	}
+	ws.SetReadLimit(hardReadLimit)
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		c.serve()
+	}()
+}
+
+// webHello is a browser's first message: a join code from the link, or the
+// session token the hub gave for one (after a reload or a reconnect).
+type webHello struct {
+	Version string `json:"version"`
+	Client  string `json:"client,omitempty"`
+	Code    string `json:"code,omitempty"`
+	Token   string `json:"token,omitempty"`
+}
+
+// WebWelcome answers a browser's hello.
+type WebWelcome struct {
+	Version string    `json:"version"`
+	User    string    `json:"user"`
+	Station app.ID    `json:"station"`
+	Room    app.ID    `json:"room"`
+	Token   string    `json:"token,omitempty"` // only in answer to a code
+	Expires time.Time `json:"expires"`
+	// Stations names every station of the tree, for the page's labels.
+	Stations map[app.ID]string `json:"stations"`
+}
+
+func (c *conn) webHandshake() ([]byte, error) {
+	_ = c.ws.SetReadDeadline(time.Now().Add(c.s.cfg.HelloWait))
+	frame, err := c.readFrame()
+	if err != nil {
+		var we *wire.Error
+		if errors.As(err, &we) {
+			return nil, we
+		}
+		return nil, wire.Errorf(wire.CodeBadMessage, "no hello within %s: %v", c.s.cfg.HelloWait, err)
+	}
+	env, err := wire.DecodeEnvelope(frame)
+	if err != nil {
+		return nil, err
+	}
+	if env.Type != wire.TypeHello {
+		return nil, wire.Errorf(wire.CodeBadMessage, "the first message must be a hello, not %q", env.Type)
+	}
+	var h webHello
+	if err := json.Unmarshal(env.Data, &h); err != nil {
+		return nil, wire.Errorf(wire.CodeBadMessage, "hello: %v", err)
+	}
+	if err := wire.CheckVersion(h.Version); err != nil {
+		return nil, err
+	}
+	if len(h.Code) > maxWebSecret || len(h.Token) > maxWebSecret || (h.Code == "") == (h.Token == "") {
+		return nil, wire.Errorf(wire.CodeBadMessage, "hello: a browser sends either the code of its join link or its session token")
+	}
+	addrKey := "join:" + c.addr
+	now := time.Now()
+	if wait := c.s.throttle.wait(now, addrKey); wait > 0 {
+		c.s.throttle.fail(now, addrKey)
+		return nil, wire.Errorf(wire.CodeThrottled, "too many unknown join links from %s; try again in %s", c.addr, c.s.throttle.wait(now, addrKey).Round(time.Second))
+	}
+	var token string
+	var g JoinGrant
+	if h.Code != "" {
+		token, g, err = c.s.db.RedeemJoinCode(h.Code)
+	} else {
+		g, err = c.s.db.AuthenticateWeb(h.Token)
+	}
+	if err != nil {
+		var we *wire.Error
+		if errors.As(err, &we) && we.Code == wire.CodeUnauthorized {
+			c.s.throttle.fail(now, addrKey)
+		}
+		return nil, err
+	}
+	c.user, c.station, c.webRoom = g.User, g.Station, g.Room
+	tree := c.s.writer.tree.Load()
+	if tree.Station(c.station) == nil {
+		return nil, wire.Errorf(wire.CodeForbidden, "the account %s belongs to station %s, which is no longer in the hub's tree", g.User, g.Station)
+	}
+	if h.Code != "" {
+		c.s.log.Info("join link used", "user", g.User, "station", g.Station, "room", g.Room, "addr", c.addr)
+	}
+	names := map[app.ID]string{}
+	var walk func(app.ID)
+	walk = func(id app.ID) {
+		for _, st := range tree.Children(id) {
+			names[st.ID] = st.Name
+			walk(st.ID)
+		}
+	}
+	walk(app.NilID)
+	return wire.Encode(wire.TypeWelcome, env.ID, WebWelcome{
+		Version: wire.Version, User: g.User, Station: g.Station, Room: g.Room,
+		Token: token, Expires: g.Expires, Stations: names,
+	})
+}
+
+// handleWeb serves a browser's message: the signalling of its link's room
+// and nothing else.
+func (c *conn) handleWeb(env wire.Envelope) error {
+	switch {
+	case env.Type == wire.TypeHello:
+		return wire.Errorf(wire.CodeBadMessage, "hello: this connection is already open")
+	case !wire.IsSignal(env.Type):
+		return wire.Errorf(wire.CodeUnknownType, "%q: a browser's connection carries only the signalling of its consultation", env.Type)
+	case env.Type == wire.TypeRoomJoin:
+		j, err := wire.DecodeRoomJoin(env)
+		if err != nil {
+			return err
+		}
+		if j.Room != c.webRoom {
+			return wire.Errorf(wire.CodeForbidden, "room.join: this join link is for room %s, not %s", c.webRoom, j.Room)
+		}
+	}
+	return c.signal(env)
+}
