@@ -139,7 +139,12 @@
       const stream = ev.streams[0];
       if (!stream) return;
       const t = tileFor(stream.id);
-      if (t.video.srcObject !== stream) t.video.srcObject = stream;
+      if (t.video.srcObject !== stream) {
+        t.video.srcObject = stream;
+        // A browser may refuse to play sound before the person has
+        // touched the page: then the first click starts every picture.
+        t.video.play().catch(() => status("点击页面任意处开始播放"));
+      }
       ev.track.onended = () => relabel();
     };
     pc.onconnectionstatechange = () => {
@@ -197,6 +202,10 @@
       t.label.textContent = (state.stations[p.station] || p.station) + " · " + p.user;
     }
   }
+
+  document.addEventListener("click", () => {
+    for (const t of state.tiles.values()) if (t.video.paused) t.video.play().catch(() => {});
+  });
 
   $("mic").onclick = () => {
     if (!state.local) return;
