@@ -13,6 +13,8 @@
 //	dutyhub -data DIR station list          list the station tree
 //	dutyhub -data DIR backup FILE           write a consistent copy of the database
 //	dutyhub -data DIR restore FILE          replace the database with a backup (new epoch)
+//	dutyhub -data DIR room link --room R --user U
+//	                                        print a one-time link to join room R from a browser as U
 //
 // The administration commands need the database to themselves: stop the
 // hub first.
@@ -68,6 +70,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "       dutyhub [-data DIR] pin | user add NAME STATION | user passwd NAME | user disable NAME")
 		fmt.Fprintln(stderr, "                           | user logout NAME | user list | station import FILE | station list")
 		fmt.Fprintln(stderr, "                           | backup FILE | restore FILE")
+		fmt.Fprintln(stderr, "                           | room link --room ROOM --user NAME [--ttl 15m] [--base URL]")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -76,6 +79,9 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	rest := fs.Args()
 	if len(rest) == 0 {
 		return serve(*dir, *listen, *plain, media, stderr)
+	}
+	if len(rest) >= 2 && rest[0] == "room" && rest[1] == "link" {
+		return roomLink(*dir, *listen, *plain, rest[2:], stdout, stderr)
 	}
 	err := admin(*dir, rest, stdin, stdout)
 	if errors.Is(err, errUsage) {
