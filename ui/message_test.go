@@ -655,6 +655,9 @@ func (a *trayApp) SetSystemTrayIcon(r fyne.Resource) { a.icon = r }
 func (a *trayApp) SetSystemTrayWindow(fyne.Window)   {}
 
 func TestUnreadBadgeCountsNotifiesAndClears(t *testing.T) {
+	// The fake tray needs no bus, but the window only uses a tray where a
+	// session bus is announced.
+	t.Setenv("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent")
 	d := newMessageDemo(t, "2026-10-03 09:00")
 	d.as(d.jishou)
 	d.svc.receive(d.from(d.xiangxi, message.KindMessage, []app.Station{d.jishou}, "收到请回复。"))
@@ -881,4 +884,25 @@ func (f *messageFiles) sparse(t *testing.T, name string, size int64) string {
 		t.Fatal(err)
 	}
 	return path
+}
+
+func TestTrayOnlyWithADesktopSessionBus(t *testing.T) {
+	env := func(v string) func(string) string {
+		return func(string) string { return v }
+	}
+	cases := []struct {
+		goos, bus string
+		want      bool
+	}{
+		{"linux", "", false},
+		{"linux", "unix:path=/run/user/1000/bus", true},
+		{"freebsd", "", false},
+		{"windows", "", true},
+		{"darwin", "", true},
+	}
+	for _, c := range cases {
+		if got := trayUsable(c.goos, env(c.bus)); got != c.want {
+			t.Errorf("trayUsable(%s, bus %q) = %v, want %v", c.goos, c.bus, got, c.want)
+		}
+	}
 }

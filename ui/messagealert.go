@@ -6,6 +6,9 @@ import (
 	"image/color"
 	"image/draw"
 	"image/png"
+	"os"
+	"runtime"
+	"strings"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -57,7 +60,7 @@ type unreadReading struct {
 
 func newMessageAlerts(s *messageScreen) *messageAlerts {
 	a := &messageAlerts{s: s, known: map[app.ID]bool{}}
-	if tray, ok := s.u.app.(desktop.App); ok {
+	if tray, ok := s.u.app.(desktop.App); ok && trayUsable(runtime.GOOS, os.Getenv) {
 		a.tray = tray
 		open := fyne.NewMenuItem(lang.L("message.tray_open"), a.onTrayOpen)
 		a.trayUnread = fyne.NewMenuItem(lang.L("message.tray_none"), a.onTrayOpen)
@@ -66,6 +69,19 @@ func newMessageAlerts(s *messageScreen) *messageAlerts {
 		tray.SetSystemTrayIcon(assets.Icon)
 	}
 	return a
+}
+
+// trayUsable reports whether a tray icon may be set. On Linux and the BSDs
+// the tray lives on the D-Bus session bus; without one, Fyne's tray logs an
+// error at start and then dereferences its missing connection when the
+// window quits, so a duty-room PC without a desktop session would crash on
+// every close. Such a machine has no tray to show anyway: the badge on the
+// navigation stands in.
+func trayUsable(goos string, getenv func(string) string) bool {
+	if goos == "linux" || strings.HasSuffix(goos, "bsd") {
+		return getenv("DBUS_SESSION_BUS_ADDRESS") != ""
+	}
+	return true
 }
 
 // check reads the unread count and announces what is new.
