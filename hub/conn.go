@@ -425,6 +425,9 @@ func (c *conn) handle(env wire.Envelope) error {
 	case wire.TypeHello:
 		return wire.Errorf(wire.CodeBadMessage, "hello: this connection is already open")
 	}
+	if env.Type == TypeRoomLink && c.s.cfg.Signalling != nil {
+		return c.roomLink(env)
+	}
 	if wire.IsSignal(env.Type) && c.s.cfg.Signalling != nil {
 		return c.signal(env)
 	}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/gorilla/websocket"
+	bolt "go.etcd.io/bbolt"
 
 	"dutyroom/app"
 	"dutyroom/app/wire"
@@ -204,6 +205,8 @@ func (c *conn) handleWeb(env wire.Envelope) error {
 		return wire.Errorf(wire.CodeBadMessage, "hello: this connection is already open")
 	case !wire.IsSignal(env.Type):
 		return wire.Errorf(wire.CodeUnknownType, "%q: a browser's connection carries only the signalling of its consultation", env.Type)
+	case env.Type == TypeRoomLink:
+		return wire.Errorf(wire.CodeForbidden, "room.link: a join link is asked for from a DutyRoom client, not from a browser")
 	case env.Type == wire.TypeRoomJoin:
 		j, err := wire.DecodeRoomJoin(env)
 		if err != nil {
@@ -214,4 +217,77 @@ func (c *conn) handleWeb(env wire.Envelope) error {
 		}
 	}
 	return c.signal(env)
+}
+
+// A client asks the hub for a join link on its sync socket: room.link names
+// the room and the account, room.linked answers with the code. The client
+// puts the code in the fragment of https://HUB/join#code=... and sends the
+// link to the person by its own means.
+const (
+	TypeRoomLink   = "room.link"
+	TypeRoomLinked = "room.linked"
+)
+
+// RoomLink asks for a one-time join link.
+type RoomLink struct {
+	Room app.ID `json:"room"`
+	User string `json:"user"`
+	TTL  int    `json:"ttl,omitempty"` // seconds the link waits to be opened; 900 by default
+}
+
+// RoomLinked answers a RoomLink.
+type RoomLinked struct {
+	Room    app.ID    `json:"room"`
+	User    string    `json:"user"`
+	Code    string    `json:"code"`
+	Path    string    `json:"path"` // the link without the hub's scheme and host
+	Expires time.Time `json:"expires"`
+}
+
+// RoomAdmitter is implemented by a Signalling that can tell whether a
+// room's invitation admits an account or its station (the SFU does).
+type RoomAdmitter interface {
+	Admits(room app.ID, user string, station app.ID) bool
+}
+
+// roomLink serves a client's room.link: the asking station must be
+// invited to the room, and so must the account the link logs in, by name
+// or by its station; a link never lets anyone in whom the room's
+// invitation does not.
+func (c *conn) roomLink(env wire.Envelope) error {
+	var req RoomLink
+	if err := json.Unmarshal(env.Data, &req); err != nil || req.Room == app.NilID || req.User == "" || len(req.User) > wire.MaxUserLen {
+		return wire.Errorf(wire.CodeBadMessage, "room.link: want a room id and a user name")
+	}
+	ttl := time.Duration(req.TTL) * time.Second
+	if req.TTL < 0 || ttl > MaxJoinCodeTTL {
+		return wire.Errorf(wire.CodeInvalid, "room.link: a link lasts at most %s", MaxJoinCodeTTL)
+	}
+	adm, ok := c.s.cfg.Signalling.(RoomAdmitter)
+	if !ok || !adm.Admits(req.Room, c.user, c.station) {
+		return wire.Errorf(wire.CodeForbidden, "room.link: station %s (user %s) is not invited to room %s", c.station, c.user, req.Room)
+	}
+	var station app.ID
+	err := c.s.db.bolt.View(func(tx *bolt.Tx) error {
+		a, err := findAccount(tx, req.User)
+		station = a.Station
+		return err
+	})
+	if err != nil {
+		return wire.Errorf(wire.CodeInvalid, "room.link: no account %s on this hub", req.User)
+	}
+	if !adm.Admits(req.Room, req.User, station) {
+		return wire.Errorf(wire.CodeForbidden, "room.link: %s's station %s is not invited to room %s; invite it first", req.User, station, req.Room)
+	}
+	code, g, err := c.s.db.IssueJoinCode(req.User, req.Room, ttl)
+	if err != nil {
+		return wire.Errorf(wire.CodeInvalid, "room.link: %s", app.ErrorMessage(err))
+	}
+	c.s.log.Info("join link issued", "room", req.Room, "for", req.User, "by", c.user, "station", c.station, "expires", g.Expires)
+	frame, err := wire.Encode(TypeRoomLinked, env.ID, RoomLinked{Room: req.Room, User: g.User, Code: code, Path: "/join#code=" + code, Expires: g.Expires})
+	if err != nil {
+		return err
+	}
+	c.queue(frame)
+	return nil
 }
