@@ -401,7 +401,7 @@ func launchChromium(t *testing.T, bin, url string) *browser {
 		"--disable-background-networking", "--disable-component-update", "--disable-sync",
 		"--user-data-dir="+profile,
 		"--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream",
-		"--allow-loopback-in-peer-connection", "--autoplay-policy=no-user-gesture-required",
+		"--allow-loopback-in-peer-connection", "--autoplay-policy=no-user-gesture-required", "--disable-dev-shm-usage",
 		"--remote-debugging-port=0", "--window-size=1280,800",
 		url)
 	stderr, err := cmd.StderrPipe()
