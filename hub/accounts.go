@@ -337,7 +337,9 @@ func revokeSessions(tx *bolt.Tx, user string) (int, error) {
 			return 0, err
 		}
 	}
-	return len(keys), nil
+	// A browser's join links and sessions end with the others.
+	_, err = revokeJoinLinks(tx, user)
+	return len(keys), err
 }
 
 func tokenKey(token string) []byte {

@@ -196,3 +196,30 @@ func (db *DB) AuthenticateWeb(token string) (JoinGrant, error) {
 func (s *Server) IssueJoinCode(user string, room app.ID, ttl time.Duration) (string, JoinGrant, error) {
 	return s.db.IssueJoinCode(user, room, ttl)
 }
+
+// revokeJoinLinks drops the user's join codes and browser sessions, with
+// its other sessions: a password change, a disabled account or a logout
+// ends a browser's stay too.
+func revokeJoinLinks(tx *bolt.Tx, user string) (int, error) {
+	b := bucket(tx, bucketJoinLinks)
+	if b == nil {
+		return 0, nil
+	}
+	var keys [][]byte
+	err := b.ForEach(func(k, v []byte) error {
+		var g JoinGrant
+		if json.Unmarshal(v, &g) != nil || g.User == user {
+			keys = append(keys, append([]byte(nil), k...))
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, err
+	}
+	for _, k := range keys {
+		if err := b.Delete(k); err != nil {
+			return 0, err
+		}
+	}
+	return len(keys), nil
+}

@@ -91,7 +91,7 @@
         break;
       case "room.state":
         state.participants = d.participants || [];
-        relabel();
+        relabel(true);
         status("会商中（" + state.participants.length + " 方）");
         break;
       case "rtc.offer":
@@ -145,7 +145,7 @@
         // touched the page: then the first click starts every picture.
         t.video.play().catch(() => status("点击页面任意处开始播放"));
       }
-      ev.track.onended = () => relabel();
+      ev.track.onended = () => relabel(false);
     };
     pc.onconnectionstatechange = () => {
       if (pc.connectionState === "failed") fail("媒体连接失败：请检查网络（UDP）是否允许连接值班中心。");
@@ -194,11 +194,17 @@
     t.video.srcObject = state.local;
   }
 
-  function relabel() {
+  // relabel names every tile after its station; prune drops the tiles of
+  // participants the room no longer lists (only on the hub's word, not
+  // while a new track waits for the list that names it).
+  function relabel(prune) {
     for (const [id, t] of state.tiles) {
       if (id === "self") { t.label.textContent = (state.stations[state.station] || "本方") + "（我）"; continue; }
       const p = state.participants.find((x) => x.id === id);
-      if (!p) { t.tile.remove(); state.tiles.delete(id); continue; }
+      if (!p) {
+        if (prune) { t.tile.remove(); state.tiles.delete(id); } else t.label.textContent = "…";
+        continue;
+      }
       t.label.textContent = (state.stations[p.station] || p.station) + " · " + p.user;
     }
   }
