@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"image"
@@ -15,6 +16,7 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
@@ -147,6 +149,11 @@ func TestBrowserJoinsThroughTheHubPage(t *testing.T) {
 		t.Errorf("the browser shows the duty room at %d×%d, want 640×480", remote.Width, remote.Height)
 	}
 	t.Logf("browser: %d frames of %s decoded, %d×%d, bands %v", remote.FramesDecoded, remote.Label, remote.Width, remote.Height, remote.Bands)
+	shot := filepath.Join(shotDir(t), "browser-join.png")
+	if err := os.WriteFile(shot, b.screenshot(t), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("screenshot of the join page: %s", shot)
 
 	// The duty room decodes the browser's fake camera.
 	var got browserVideo
@@ -469,6 +476,50 @@ func launchChromium(t *testing.T, bin, url string) *browser {
 	}
 	b.page = ws
 	return b
+}
+
+// call sends a debugging-protocol command to the page and returns its
+// result.
+func (b *browser) call(t *testing.T, method string, params any) json.RawMessage {
+	t.Helper()
+	b.seq++
+	if err := b.page.WriteJSON(map[string]any{"id": b.seq, "method": method, "params": params}); err != nil {
+		t.Fatalf("%s: %v", method, err)
+	}
+	_ = b.page.SetReadDeadline(time.Now().Add(10 * time.Second))
+	for {
+		var resp struct {
+			ID     int             `json:"id"`
+			Result json.RawMessage `json:"result"`
+			Error  json.RawMessage `json:"error"`
+		}
+		if err := b.page.ReadJSON(&resp); err != nil {
+			t.Fatalf("%s: %v\nchromium:\n%s", method, err, b.log.String())
+		}
+		if resp.ID != b.seq {
+			continue
+		}
+		if resp.Error != nil {
+			t.Fatalf("%s: %s", method, resp.Error)
+		}
+		return resp.Result
+	}
+}
+
+// screenshot returns the page as PNG.
+func (b *browser) screenshot(t *testing.T) []byte {
+	t.Helper()
+	var r struct {
+		Data string `json:"data"`
+	}
+	if err := json.Unmarshal(b.call(t, "Page.captureScreenshot", map[string]any{"format": "png"}), &r); err != nil {
+		t.Fatal(err)
+	}
+	png, err := base64.StdEncoding.DecodeString(r.Data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return png
 }
 
 // stats runs the page's dutyroomStats() and returns its answer.
