@@ -39,7 +39,8 @@ import (
 
 // A leader joins a consultation from a browser: a real hub with its SFU, a
 // duty room's media engine sending the test pattern, and headless Chromium
-// with a fake camera opening the hub's page through a one-time link. The
+// with a fake camera opening the hub's page through a one-time link the
+// duty room asked its hub for. The
 // duty room decodes the browser's picture; the page reports the duty
 // room's picture decoded, with the pattern's bar colours.
 func TestBrowserJoinsThroughTheHubPage(t *testing.T) {
@@ -104,12 +105,27 @@ func TestBrowserJoinsThroughTheHubPage(t *testing.T) {
 		t.Fatalf("the duty room joining: %v", err)
 	}
 
-	// The link, as `dutyhub room link` prints it.
-	code, _, err := srv.IssueJoinCode("leader", room, 5*time.Minute)
+	// The duty room asks its hub for the leader's link on its sync socket.
+	linkAt := time.Now()
+	frame, err := wire.Encode(hub.TypeRoomLink, "rtc.link.1", hub.RoomLink{Room: room, User: "leader", TTL: 300})
 	if err != nil {
 		t.Fatal(err)
 	}
-	link := "http://" + addr + "/join#code=" + code
+	if err := duty.sync.Signal(frame); err != nil {
+		t.Fatalf("asking for a join link: %v", err)
+	}
+	var linked hub.RoomLinked
+	select {
+	case env := <-duty.links:
+		if env.Type != hub.TypeRoomLinked || json.Unmarshal(env.Data, &linked) != nil {
+			t.Fatalf("asking for a join link: %s %s", env.Type, env.Data)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the hub did not answer room.link")
+	}
+	code := linked.Code
+	t.Logf("timing: join link issued in %s", time.Since(linkAt).Round(time.Millisecond))
+	link := "http://" + addr + linked.Path
 	browserAt := time.Now()
 	b := launchChromium(t, chromium, link)
 	t.Logf("timing: chromium up with the debugging socket in %s", b.ready.Sub(browserAt).Round(time.Millisecond))
@@ -218,7 +234,9 @@ func (b *lockedBuffer) String() string {
 
 // dutyRoom is a client's sync engine and media engine on one socket.
 type dutyRoom struct {
+	sync   *syncer.Engine
 	media  *rtc.Engine
+	links  chan wire.Envelope // answers to room.link
 	joined time.Time
 
 	mu     sync.Mutex
@@ -239,22 +257,26 @@ func startDutyRoom(t *testing.T, srv *hub.Server, addr, user string, pattern uin
 	if err != nil {
 		t.Fatal(err)
 	}
-	d := &dutyRoom{seen: map[app.ID]*browserVideo{}, hashes: map[app.ID]map[[32]byte]bool{}}
+	d := &dutyRoom{seen: map[app.ID]*browserVideo{}, hashes: map[app.ID]map[[32]byte]bool{}, links: make(chan wire.Envelope, 1)}
 	var media *rtc.Engine
 	var ready sync.WaitGroup
 	ready.Add(1)
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
-	sync := syncer.New(syncer.Config{
+	engine := syncer.New(syncer.Config{
 		Store: storetest.Open(t), Transport: &wsdial.Dialer{Addr: addr}, Token: token, Client: "test " + user,
 		MinBackoff: 20 * time.Millisecond, MaxBackoff: 200 * time.Millisecond, Poll: 50 * time.Millisecond,
 		Logger: quiet,
 		OnSignal: func(env wire.Envelope) {
+			if strings.HasPrefix(env.ID, "rtc.link.") {
+				d.links <- env
+				return
+			}
 			ready.Wait()
 			media.HandleSignal(env)
 		},
 	})
 	media, err = rtc.New(rtc.Config{
-		Signal:  sync,
+		Signal:  engine,
 		Network: rtcconf.Network{Loopback: true},
 		Video:   rtc.TestPattern{ID: pattern, Width: 640, Height: 480},
 		Audio:   testsrc.ToneFor(pattern, 48000, 1),
@@ -264,20 +286,20 @@ func startDutyRoom(t *testing.T, srv *hub.Server, addr, user string, pattern uin
 	if err != nil {
 		t.Fatal(err)
 	}
-	d.media = media
+	d.media, d.sync = media, engine
 	ready.Done()
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		sync.Run(ctx)
+		engine.Run(ctx)
 	}()
 	t.Cleanup(func() {
 		media.Close()
 		cancel()
 		<-done
 	})
-	for end := time.Now().Add(10 * time.Second); !sync.State().Online; time.Sleep(10 * time.Millisecond) {
+	for end := time.Now().Add(10 * time.Second); !engine.State().Online; time.Sleep(10 * time.Millisecond) {
 		if time.Now().After(end) {
 			t.Fatal("the duty room did not come online")
 		}
