@@ -196,8 +196,39 @@ func TestBrowserJoinsThroughTheHubPage(t *testing.T) {
 		t.Errorf("a second use of the link: got %s %s, want an unauthorized error", env.Type, env.Data)
 	}
 
-	t.Logf("timing: browser started to duty room's picture shown %s; join to first remote frame in the page %d ms; duty room online to the browser's first picture %s; whole test %s",
-		browserSees.Round(time.Millisecond), stats.JoinMs, got.first.Sub(duty.joined).Round(time.Millisecond), time.Since(start).Round(time.Millisecond))
+	// A reload finds no code in the address bar (the page removed it) and
+	// joins again with the session the code bought.
+	before := router.Room(room)
+	reloadAt := time.Now()
+	b.call(t, "Page.reload", map[string]any{})
+	for {
+		stats = b.stats(t)
+		ok := false
+		for _, r := range stats.Remote {
+			if r.FramesDecoded > 10 && len(r.Bands) == 8 && checkBands(r.Bands, pattern) == nil {
+				ok = true
+			}
+		}
+		if ok {
+			break
+		}
+		if time.Since(reloadAt) > 30*time.Second {
+			t.Fatalf("after a reload the page shows no picture of the duty room\npage: %+v\nchromium:\n%s", stats, b.log.String())
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	after := router.Room(room)
+	if len(after) != 2 || len(before) != 2 || after[1].ID == before[1].ID || after[1].User != "leader" {
+		t.Errorf("the room before the reload %+v, after %+v: want the leader back as a new participant", before, after)
+	}
+	var url string
+	b.eval(t, "location.href", &url)
+	if strings.Contains(url, "code") {
+		t.Errorf("the address bar still holds the code: %s", url)
+	}
+
+	t.Logf("timing: browser started to duty room's picture shown %s; join to first remote frame in the page %d ms; duty room online to the browser's first picture %s; reload to picture again %s; whole test %s",
+		browserSees.Round(time.Millisecond), stats.JoinMs, got.first.Sub(duty.joined).Round(time.Millisecond), time.Since(reloadAt).Round(time.Millisecond), time.Since(start).Round(time.Millisecond))
 }
 
 // findChromium finds the browser, or fails saying how to install it. Only
@@ -525,6 +556,22 @@ func (b *browser) call(t *testing.T, method string, params any) json.RawMessage 
 			t.Fatalf("%s: %s", method, resp.Error)
 		}
 		return resp.Result
+	}
+}
+
+// eval evaluates a JavaScript expression in the page into v.
+func (b *browser) eval(t *testing.T, expr string, v any) {
+	t.Helper()
+	var r struct {
+		Result struct {
+			Value json.RawMessage `json:"value"`
+		} `json:"result"`
+	}
+	if err := json.Unmarshal(b.call(t, "Runtime.evaluate", map[string]any{"expression": expr, "returnByValue": true}), &r); err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(r.Result.Value, v); err != nil {
+		t.Fatalf("%s: %v: %s", expr, err, r.Result.Value)
 	}
 }
 
