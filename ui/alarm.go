@@ -92,6 +92,12 @@ func (u *UI) pollAlerts() {
 	if u.spotPrompt != nil {
 		u.spotPrompt.poll()
 	}
+	if u.consultRing != nil {
+		u.consultRing.poll()
+	}
+	if u.consults != nil && u.consults.visible {
+		u.consults.refresh()
+	}
 	if u.warnings != nil && u.warnings.visible {
 		u.warnings.refreshLive()
 	}
@@ -114,6 +120,12 @@ func (u *UI) alertsChanged() {
 	}
 	if u.spotPrompt != nil {
 		u.spotPrompt.poll()
+	}
+	if u.consultRing != nil {
+		u.consultRing.poll()
+	}
+	if u.consults != nil {
+		u.consults.refresh()
 	}
 }
 

@@ -14,6 +14,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"dutyroom/app"
+	"dutyroom/app/consult"
 	"dutyroom/app/incident"
 	"dutyroom/app/message"
 	"dutyroom/app/roster"
@@ -74,6 +75,11 @@ type Services struct {
 	// 预警 and 查岗 screens say they are not available.
 	Warnings   warning.Service
 	SpotChecks spotcheck.Service
+	// Consultations keeps video consultations and their roll calls;
+	// Media is this station's seat in a consultation's video room.
+	// Without Consultations the 会商 screen says it is not available.
+	Consultations consult.Service
+	Media         consult.Media
 	// Alarm sounds while incidents from stations below wait to be
 	// acknowledged, an orange or red warning waits for its
 	// acknowledgement, or a spot check of this station for its answer;
@@ -123,6 +129,10 @@ type UI struct {
 	warnBanner *warningBanner   // nil without a warning service
 	spotChecks *spotCheckScreen // nil without a spot-check service
 	spotPrompt *spotPrompt      // nil without a spot-check service
+
+	consults    *consultScreen // nil without a consultation service
+	consultRing *consultRing   // nil without a consultation service
+	room        *consultRoom   // the consultation window while open
 }
 
 // New builds the main window. Call it after assets.ChooseLanguage and
@@ -153,6 +163,10 @@ func New(a fyne.App, svc Services) *UI {
 	if svc.SpotChecks != nil {
 		u.spotChecks = newSpotCheckScreen(u)
 		u.spotPrompt = newSpotPrompt(u)
+	}
+	if svc.Consultations != nil {
+		u.consults = newConsultScreen(u)
+		u.consultRing = newConsultRing(u)
 	}
 	if svc.Incidents != nil {
 		u.incidents = newIncidentScreen(u)

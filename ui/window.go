@@ -35,9 +35,7 @@ func (u *UI) screens() []screen {
 		u.messagesEntry(),
 		u.warningsEntry(),
 		u.spotChecksEntry(),
-		{id: "consultation", label: lang.L("nav.consultation"), icon: theme.MediaVideoIcon(), build: func() fyne.CanvasObject {
-			return newPlaceholder(theme.MediaVideoIcon(), lang.L("nav.consultation"), lang.L("placeholder.consultation"))
-		}},
+		u.consultEntry(),
 		{id: "directory", label: lang.L("nav.directory"), icon: theme.AccountIcon(), build: u.directory.build},
 		{id: "settings", label: lang.L("nav.settings"), icon: theme.SettingsIcon(), build: u.settings.build},
 	}
