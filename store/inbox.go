@@ -11,6 +11,7 @@ import (
 
 	"dutyroom/app"
 	"dutyroom/app/consult"
+	"dutyroom/app/roster"
 	"dutyroom/app/syncer"
 )
 
@@ -174,6 +175,8 @@ func applyOne(tx *txn, op *app.Operation) (reason string, known bool, err error)
 		reason, fault = applyMessageOp(tx, op)
 	case opIncidentCreate, opIncidentCounts, opIncidentGrade, opIncidentReport, opIncidentSign, opIncidentSend, opIncidentAck, opIncidentClose, opIncidentShare, opIncidentTasks, opIncidentSettings:
 		reason, fault = applyIncidentOp(tx, op)
+	case roster.OpAssign, roster.OpUnassign, roster.OpGenerate, roster.OpImport, roster.OpPublish, roster.OpSettings, roster.OpSpecialCreate, roster.OpSpecialUpdate, roster.OpSpecialDelete, roster.OpSwapRequest, roster.OpSwapApprove, roster.OpSwapReject, roster.OpLog, roster.OpCheckIn, roster.OpHandover, roster.OpHandoverConfirm:
+		reason, fault = applyRosterOp(tx, op)
 	default:
 		return "", false, nil
 	}
