@@ -165,7 +165,7 @@ func serve(dir, listen string, plain bool, media mediaFlags, stderr io.Writer) i
 		Dir:           dir,
 		Listen:        listen,
 		PlainLoopback: plain,
-		Server:        hub.Config{Logger: log, Signalling: router},
+		Server:        hub.Config{Logger: log, Signalling: router, Observe: router.Observe},
 		Ready: func(_ *hub.Server, addr, pin string) {
 			if pin != "" {
 				fmt.Fprintf(stderr, "dutyhub: serving wss://%s\ndutyhub: certificate pin (SHA-256): %s\n", addr, wire.FormatPin(pin))

@@ -56,6 +56,10 @@ func (m *Main) runWindow() error {
 		}
 	}
 
+	// Consultation signalling arrives on the hub connection; the media
+	// engine starts once that connection's client exists.
+	media := &roomMedia{log: slog.Default()}
+	m.engine.OnSignal = media.handleSignal
 	hubc, err := m.hubClient(db, slog.Default())
 	if app.ErrorCode(err) == app.ECORRUPT {
 		// The duty room must open all the same; the hub is set again in
@@ -70,8 +74,16 @@ func (m *Main) runWindow() error {
 	if err != nil {
 		return err
 	}
+	self := app.NilID
+	if me, err := store.NewIdentity(db).Identity(ctx); err == nil {
+		self = me.ID
+	}
+	if err := media.start(hubc, self); err != nil {
+		log.Printf("video consultations are not available: %v", err)
+	}
 	var local *localHub
 	stopSync := func() {
+		media.close()
 		hubc.Close()
 		if local != nil {
 			if err := local.stop(); err != nil {
@@ -115,7 +127,9 @@ func (m *Main) runWindow() error {
 		return err
 	}
 	ui.Version = Version
-	u := ui.New(a, windowServices(db, hubc))
+	svc := windowServices(db, hubc)
+	svc.Consultations, svc.Media = store.NewConsultations(db), media
+	u := ui.New(a, svc)
 
 	sig := make(chan os.Signal, 1)
 	signal.Notify(sig, syscall.SIGINT, syscall.SIGTERM)

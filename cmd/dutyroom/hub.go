@@ -20,6 +20,7 @@ import (
 	"dutyroom/app/syncer"
 	"dutyroom/app/wire"
 	"dutyroom/hub"
+	"dutyroom/hub/sfu"
 	"dutyroom/store"
 	"dutyroom/wsdial"
 )
@@ -322,11 +323,20 @@ func (m *Main) serveHub(ctx context.Context, listen string, db *store.DB, c *syn
 	ctx, cancel := context.WithCancel(ctx)
 	h := &localHub{cancel: cancel, done: make(chan error, 1)}
 	ready := make(chan error, 1)
+	// The in-process hub routes consultation video too, on every
+	// interface of this machine; it opens a consultation's room when the
+	// host's start arrives.
+	router, err := sfu.New(sfu.Config{Logger: log})
+	if err != nil {
+		cancel()
+		return nil, err
+	}
 	go func() {
+		defer router.Shutdown()
 		h.done <- hub.Run(ctx, hub.RunConfig{
 			Dir:    filepath.Join(m.DataDir, "hub"),
 			Listen: listen,
-			Server: hub.Config{Logger: log},
+			Server: hub.Config{Logger: log, Signalling: router, Observe: router.Observe},
 			Ready: func(srv *hub.Server, addr, pin string) {
 				h.addr, h.pin = clientAddr(addr), pin
 				fmt.Fprintf(m.Stderr, "dutyroom: hub serving %s, data in %s\ndutyroom: certificate pin (SHA-256): %s\n",

@@ -1,0 +1,201 @@
+package main
+
+import (
+	"context"
+	"image"
+	"log/slog"
+	"math"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"dutyroom/app"
+	"dutyroom/app/consult"
+	"dutyroom/app/wire"
+	"dutyroom/rtc"
+	"dutyroom/rtc/rtcconf"
+	"dutyroom/rtc/testsrc"
+)
+
+// roomMedia is the window's seat in a consultation's video room: the media
+// engine on the hub connection, behind consult.Media. With no camera or
+// microphone drivers in this build, every station sends the test pattern
+// of its own colours and a tone that speaks in the station's turn, so a
+// room shows who is who and whose turn it is to be the speaker.
+type roomMedia struct {
+	log *slog.Logger
+
+	mu   sync.Mutex
+	eng  *rtc.Engine
+	sink consult.Sink
+
+	muted  atomic.Bool
+	camOff atomic.Bool
+}
+
+var _ consult.Media = (*roomMedia)(nil)
+
+// handleSignal passes signalling from the hub to the engine; before the
+// engine starts there is no room to signal about.
+func (m *roomMedia) handleSignal(env wire.Envelope) {
+	m.mu.Lock()
+	eng := m.eng
+	m.mu.Unlock()
+	if eng != nil {
+		eng.HandleSignal(env)
+	}
+}
+
+// start makes the engine, sending through signal, with the pattern of
+// station.
+func (m *roomMedia) start(signal rtc.Signaller, station app.ID) error {
+	id := patternFor(station)
+	eng, err := rtc.New(rtc.Config{
+		Signal:  signal,
+		Network: rtcconf.Network{},
+		Video:   &switchedVideo{src: rtc.TestPattern{ID: id, Width: 640, Height: 480}, off: &m.camOff},
+		Audio:   &turnTone{tone: testsrc.ToneFor(id, 48000, 1), slot: int(id % turnSlots), muted: &m.muted},
+		OnVideo: m.onVideo,
+		OnAudio: m.onAudio,
+		OnRoom:  m.onRoom,
+		Logger:  m.log,
+	})
+	if err != nil {
+		return err
+	}
+	m.mu.Lock()
+	m.eng = eng
+	m.mu.Unlock()
+	return nil
+}
+
+func (m *roomMedia) close() {
+	m.mu.Lock()
+	eng := m.eng
+	m.eng = nil
+	m.mu.Unlock()
+	if eng != nil {
+		eng.Close()
+	}
+}
+
+func (m *roomMedia) current() (*rtc.Engine, consult.Sink) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.eng, m.sink
+}
+
+// Join implements consult.Media.
+func (m *roomMedia) Join(ctx context.Context, id app.ID, sink consult.Sink) error {
+	m.mu.Lock()
+	eng := m.eng
+	m.sink = sink
+	m.mu.Unlock()
+	if eng == nil {
+		return app.Errorf(app.EINTERNAL, "video is not available in this window")
+	}
+	ctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+	defer cancel()
+	return eng.Join(ctx, id)
+}
+
+// Leave implements consult.Media.
+func (m *roomMedia) Leave() error {
+	eng, _ := m.current()
+	if eng == nil {
+		return nil
+	}
+	err := eng.Leave()
+	if err == rtc.ErrNotInRoom {
+		return nil
+	}
+	return err
+}
+
+// SetMuted implements consult.Media.
+func (m *roomMedia) SetMuted(muted bool) { m.muted.Store(muted) }
+
+// SetCamera implements consult.Media.
+func (m *roomMedia) SetCamera(on bool) { m.camOff.Store(!on) }
+
+func (m *roomMedia) onVideo(f rtc.VideoFrame) {
+	if _, s := m.current(); s.Video != nil {
+		s.Video(consult.Frame{Participant: f.Participant, Station: f.Station, Image: f.Image, At: f.Decoded})
+	}
+}
+
+func (m *roomMedia) onAudio(f rtc.AudioFrame) {
+	_, s := m.current()
+	if s.Level == nil || len(f.PCM) == 0 {
+		return
+	}
+	var sum float64
+	for _, v := range f.PCM {
+		x := float64(v) / 32768
+		sum += x * x
+	}
+	s.Level(f.Participant, f.Station, math.Sqrt(sum/float64(len(f.PCM))))
+}
+
+func (m *roomMedia) onRoom(ev rtc.RoomEvent) {
+	_, s := m.current()
+	if s.Room == nil {
+		return
+	}
+	st := consult.RoomState{In: ev.In, Reason: ev.Reason, You: ev.You}
+	for _, p := range ev.Participants {
+		st.Members = append(st.Members, consult.Member{Participant: p.ID, Station: p.Station, User: p.User})
+	}
+	s.Room(st)
+}
+
+// patternFor gives each station its own test-pattern colours.
+func patternFor(station app.ID) uint8 {
+	var h uint8
+	for _, b := range station {
+		h = h*31 + b
+	}
+	return h%8 + 1
+}
+
+// switchedVideo is the test pattern, or a dark picture while the camera
+// is off.
+type switchedVideo struct {
+	src rtc.VideoSource
+	off *atomic.Bool
+}
+
+func (v *switchedVideo) Frame(n uint32, dst *image.YCbCr) (*image.YCbCr, error) {
+	img, err := v.src.Frame(n, dst)
+	if err != nil || !v.off.Load() {
+		return img, err
+	}
+	for i := range img.Y {
+		img.Y[i] = 16
+	}
+	for i := range img.Cb {
+		img.Cb[i], img.Cr[i] = 128, 128
+	}
+	return img, nil
+}
+
+// turnSlots and turnLength: the synthetic tone speaks for turnLength in
+// its station's slot of every turnSlots×turnLength, silent otherwise.
+const (
+	turnSlots  = 4
+	turnLength = 3 * time.Second
+)
+
+type turnTone struct {
+	tone  *testsrc.Tone
+	slot  int
+	muted *atomic.Bool
+}
+
+func (t *turnTone) Fill(pcm []int16) {
+	t.tone.Fill(pcm) // keeps the phase running
+	turn := int(time.Now().UnixNano()/int64(turnLength)) % turnSlots
+	if t.muted.Load() || turn != t.slot {
+		clear(pcm)
+	}
+}
