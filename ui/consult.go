@@ -4,13 +4,16 @@ import (
 	"bytes"
 	"context"
 	"encoding/csv"
+	"image/color"
 	"strings"
 	"time"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/lang"
+	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/storage"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
@@ -98,7 +101,7 @@ func newConsultScreen(u *UI) *consultScreen {
 		widget.NewSeparator(), peopleHead, s.people, widget.NewSeparator(), rollHead, s.roll)
 	s.detail.Hide()
 
-	left := container.NewBorder(container.NewPadded(newBtn), nil, nil, nil, container.NewStack(s.list, container.NewCenter(s.empty)))
+	left := container.NewBorder(container.NewPadded(newBtn), nil, nil, nil, container.NewStack(s.list, container.NewVBox(container.NewPadded(s.empty))))
 	split := container.NewHSplit(left, container.NewVScroll(container.NewPadded(s.detail)))
 	split.Offset = 0.35
 	s.content = split
@@ -364,6 +367,7 @@ func (s *consultScreen) onNew() {
 	when.SetPlaceHolder(lang.L("consult.when_placeholder"))
 	recording := widget.NewCheck(lang.L("consult.recording"), nil)
 	incidents := widget.NewSelect(nil, nil)
+	incidents.PlaceHolder = lang.L("consult.no_incident")
 	var incIDs []app.ID
 	errLabel := errorLabel()
 	errLabel.Hide()
@@ -388,7 +392,7 @@ func (s *consultScreen) onNew() {
 	form := widget.NewForm(
 		widget.NewFormItem(lang.L("consult.title"), title),
 		widget.NewFormItem(lang.L("consult.incident"), incidents),
-		widget.NewFormItem(lang.L("consult.invite"), container.NewVScroll(stations)),
+		widget.NewFormItem(lang.L("consult.invite"), container.NewStack(minHeight(200), container.NewVScroll(stations))),
 		widget.NewFormItem(lang.L("consult.when"), when),
 		widget.NewFormItem("", recording),
 	)
@@ -437,10 +441,17 @@ func (s *consultScreen) onNew() {
 	}
 	body := container.NewBorder(nil, errLabel, nil, nil, form)
 	d = dialog.NewCustomWithoutButtons(lang.L("consult.new"), container.NewBorder(nil,
-		container.NewHBox(layoutSpacer(), widget.NewButton(lang.L("action.cancel"), func() { d.Hide() }),
+		container.NewHBox(layout.NewSpacer(), widget.NewButton(lang.L("action.cancel"), func() { d.Hide() }),
 			widget.NewButtonWithIcon(lang.L("consult.create"), theme.ConfirmIcon(), submit)), nil, nil, body), s.u.win)
 	d.Resize(fyne.NewSize(560, 560))
 	d.Show()
+}
+
+// minHeight is an empty object that holds a container open to a height.
+func minHeight(h float32) fyne.CanvasObject {
+	r := canvas.NewRectangle(color.Transparent)
+	r.SetMinSize(fyne.NewSize(0, h))
+	return r
 }
 
 // stateLabel names a consultation's state.

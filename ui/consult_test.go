@@ -143,10 +143,14 @@ func TestConsultRoomShowsLatestPictureAndEnlargesSpeaker(t *testing.T) {
 	last := solidFrame("a", d.luxi.ID, 120)
 	sink.Video(last)
 	sink.Video(solidFrame("b", d.qianzhou.ID, 200))
+	sink.Video(solidFrame(consult.Self, app.NilID, 100)) // this station's own picture
 	r.schedule()
 	recv, shown, dropped := r.frameCounts()
-	if recv != 4 || shown != 2 || dropped != 2 {
-		t.Errorf("received %d, shown %d, dropped %d; want 4, 2, 2", recv, shown, dropped)
+	if recv != 5 || shown != 3 || dropped != 2 {
+		t.Errorf("received %d, shown %d, dropped %d; want 5, 3, 2", recv, shown, dropped)
+	}
+	if self := r.tiles[consult.Self]; self == nil || self.name.Text != "吉首市（本站）" {
+		t.Fatal("no tile of this station's own picture")
 	}
 	if r.tiles["a"].img.Image != last.Image {
 		t.Error("泸溪县's tile does not show its latest picture")
@@ -189,7 +193,7 @@ func TestConsultRoomShowsLatestPictureAndEnlargesSpeaker(t *testing.T) {
 	}
 	sink.Room(consult.RoomState{In: true, You: "me", Members: []consult.Member{
 		{Participant: "me", Station: d.jishou.ID}, {Participant: "a", Station: d.luxi.ID}}})
-	if len(r.tiles) != 1 || r.speaker != "a" || len(r.grid.Objects) != 1 {
+	if len(r.tiles) != 2 || r.speaker != "a" || len(r.grid.Objects) != 2 {
 		t.Errorf("after b left: %d tiles, speaker %q", len(r.tiles), r.speaker)
 	}
 	r.leave(true)

@@ -10,6 +10,7 @@ import (
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/lang"
+	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -89,6 +90,7 @@ type consultRoom struct {
 	answer   *widget.Button // invited: answer the roll
 	muted    bool
 	camOff   bool
+	members  int // in the room, this station included, by the last room state
 }
 
 // openRoom opens the consultation window and joins the room.
@@ -124,7 +126,7 @@ func (u *UI) openRoom(rec consult.Record, base alertBase) *consultRoom {
 		rec.Importance = widget.DangerImportance
 		top = container.NewVBox(top, rec)
 	}
-	controls := container.NewHBox(r.mute, r.camera, r.rollCall, r.answer, layoutSpacer(), leave)
+	controls := container.NewHBox(r.mute, r.camera, r.rollCall, r.answer, layout.NewSpacer(), leave)
 	bg := canvas.NewRectangle(color.NRGBA{R: 0x10, G: 0x10, B: 0x14, A: 0xff})
 	r.win.SetContent(container.NewBorder(top, controls, nil, nil, container.NewStack(bg, r.grid)))
 	r.win.Resize(fyne.NewSize(1024, 700))
@@ -143,7 +145,9 @@ func (u *UI) openRoom(rec consult.Record, base alertBase) *consultRoom {
 			r.status.SetText(lang.L("consult.join_failed", map[string]any{"Error": errorText(err)}))
 			return
 		}
-		r.status.SetText(lang.L("consult.in_room"))
+		if r.members == 0 {
+			r.status.SetText(lang.L("consult.in_room"))
+		}
 		svc := u.svc.Consultations
 		background(func() { _ = svc.Joined(ctx, id) })
 		u.kickHub()
@@ -153,8 +157,6 @@ func (u *UI) openRoom(rec consult.Record, base alertBase) *consultRoom {
 	r.pollRoll()
 	return r
 }
-
-func layoutSpacer() fyne.CanvasObject { return container.NewStack() }
 
 // onVideo keeps the latest picture of a participant; one not yet shown
 // is dropped, never queued.
@@ -241,22 +243,28 @@ func (r *consultRoom) setSpeaker(p string) {
 	if p == r.speaker || r.tiles[p] == nil {
 		return
 	}
+	r.setSpeakerNow(p)
+	r.relayout()
+}
+
+// setSpeakerNow marks p the speaker; the caller lays the tiles out.
+func (r *consultRoom) setSpeakerNow(p string) {
 	if old := r.tiles[r.speaker]; old != nil {
 		old.frame.StrokeWidth = 0
 		old.frame.Refresh()
 	}
 	r.speaker = p
-	t := r.tiles[p]
-	t.frame.StrokeWidth = 4
-	t.frame.Refresh()
-	r.relayout()
+	if t := r.tiles[p]; t != nil {
+		t.frame.StrokeWidth = 4
+		t.frame.Refresh()
+	}
 }
 
 // tile returns the participant's tile, making it on the first picture or
 // room state that names the participant.
 func (r *consultRoom) tile(m consult.Member) *roomTile {
 	if t := r.tiles[m.Participant]; t != nil {
-		if t.member.Station == app.NilID && m.Station != app.NilID {
+		if t.member.Station == app.NilID && m.Station != app.NilID && m.Participant != consult.Self {
 			t.member = m
 			t.name.SetText(stationName(r.base.tree, m.Station))
 		}
@@ -269,7 +277,10 @@ func (r *consultRoom) tile(m consult.Member) *roomTile {
 	t.frame = canvas.NewRectangle(color.Transparent)
 	t.frame.StrokeColor = theme.Color(theme.ColorNamePrimary)
 	name := lang.L("consult.participant_unknown")
-	if m.Station != app.NilID {
+	switch {
+	case m.Participant == consult.Self:
+		name = lang.L("consult.self", map[string]any{"Station": stationName(r.base.tree, r.base.homeID())})
+	case m.Station != app.NilID:
 		name = stationName(r.base.tree, m.Station)
 	}
 	t.name = widget.NewLabel(name)
@@ -279,9 +290,8 @@ func (r *consultRoom) tile(m consult.Member) *roomTile {
 	t.box = container.NewBorder(nil, t.name, nil, nil, container.NewStack(black, t.img, t.frame))
 	r.tiles[m.Participant] = t
 	r.order = append(r.order, m.Participant)
-	if r.speaker == "" {
-		r.speaker = m.Participant
-		t.frame.StrokeWidth = 4
+	if r.speaker == "" || r.speaker == consult.Self {
+		r.setSpeakerNow(m.Participant)
 	}
 	r.relayout()
 	return t
@@ -318,9 +328,10 @@ func (r *consultRoom) removeTile(p string) {
 	r.mu.Unlock()
 	if r.speaker == p {
 		r.speaker = ""
-		if len(r.order) > 0 {
-			r.speaker = r.order[0]
-			r.tiles[r.speaker].frame.StrokeWidth = 4
+		for _, o := range r.order {
+			if r.speaker == "" || r.speaker == consult.Self {
+				r.setSpeakerNow(o)
+			}
 		}
 	}
 	r.relayout()
@@ -340,7 +351,7 @@ func (r *consultRoom) onRoom(s consult.RoomState) {
 		r.finish()
 		return
 	}
-	present := map[string]bool{}
+	present := map[string]bool{consult.Self: true}
 	for _, m := range s.Members {
 		if m.Participant == s.You {
 			continue
@@ -353,7 +364,8 @@ func (r *consultRoom) onRoom(s consult.RoomState) {
 			r.removeTile(p)
 		}
 	}
-	r.status.SetText(lang.L("consult.in_room_count", map[string]any{"Count": len(present) + 1}))
+	r.members = len(s.Members)
+	r.status.SetText(lang.L("consult.in_room_count", map[string]any{"Count": r.members}))
 }
 
 func (r *consultRoom) onMute() {

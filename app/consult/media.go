@@ -38,6 +38,10 @@ type Sink struct {
 	Room  func(RoomState)
 }
 
+// Self is the participant id of this station's own picture, which a Media
+// may send to its sink as a preview of what the others see.
+const Self = "self"
+
 // Frame is one decoded picture of a participant.
 type Frame struct {
 	Participant string

@@ -5,6 +5,7 @@ import (
 	"image"
 	"log/slog"
 	"math"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -53,7 +54,7 @@ func (m *roomMedia) start(signal rtc.Signaller, station app.ID) error {
 	eng, err := rtc.New(rtc.Config{
 		Signal:  signal,
 		Network: rtcconf.Network{},
-		Video:   &switchedVideo{src: rtc.TestPattern{ID: id, Width: 640, Height: 480}, off: &m.camOff},
+		Video:   &switchedVideo{src: rtc.TestPattern{ID: id, Width: 640, Height: 480}, off: &m.camOff, preview: m.preview},
 		Audio:   &turnTone{tone: testsrc.ToneFor(id, 48000, 1), slot: int(id % turnSlots), muted: &m.muted},
 		OnVideo: m.onVideo,
 		OnAudio: m.onAudio,
@@ -124,6 +125,18 @@ func (m *roomMedia) onVideo(f rtc.VideoFrame) {
 	}
 }
 
+// preview shows this station's own picture in its window, as the others
+// see it; a copy, since the engine reuses its picture.
+func (m *roomMedia) preview(img *image.YCbCr) {
+	_, s := m.current()
+	if s.Video == nil {
+		return
+	}
+	c := *img
+	c.Y, c.Cb, c.Cr = slices.Clone(img.Y), slices.Clone(img.Cb), slices.Clone(img.Cr)
+	s.Video(consult.Frame{Participant: consult.Self, Image: &c, At: time.Now()})
+}
+
 func (m *roomMedia) onAudio(f rtc.AudioFrame) {
 	_, s := m.current()
 	if s.Level == nil || len(f.PCM) == 0 {
@@ -161,20 +174,26 @@ func patternFor(station app.ID) uint8 {
 // switchedVideo is the test pattern, or a dark picture while the camera
 // is off.
 type switchedVideo struct {
-	src rtc.VideoSource
-	off *atomic.Bool
+	src     rtc.VideoSource
+	off     *atomic.Bool
+	preview func(*image.YCbCr)
 }
 
 func (v *switchedVideo) Frame(n uint32, dst *image.YCbCr) (*image.YCbCr, error) {
 	img, err := v.src.Frame(n, dst)
-	if err != nil || !v.off.Load() {
+	if err != nil {
 		return img, err
 	}
-	for i := range img.Y {
-		img.Y[i] = 16
+	if v.off.Load() {
+		for i := range img.Y {
+			img.Y[i] = 16
+		}
+		for i := range img.Cb {
+			img.Cb[i], img.Cr[i] = 128, 128
+		}
 	}
-	for i := range img.Cb {
-		img.Cb[i], img.Cr[i] = 128, 128
+	if v.preview != nil {
+		v.preview(img)
 	}
 	return img, nil
 }
