@@ -43,6 +43,9 @@ type Config struct {
 	// start operation arrives (hub/sfu's Observe), so the room's
 	// invitation is the one the host's station sent and the hub stored.
 	Observe func(op app.Operation)
+	// Replay lists kind prefixes ("consult.") whose stored operations
+	// Observe is given again at start, oldest first, before any push.
+	Replay []string
 }
 
 func (c *Config) fill() {
@@ -131,6 +134,13 @@ func NewServer(db *DB, cfg Config) (*Server, error) {
 		return nil, err
 	}
 	w.observe = cfg.Observe
+	if cfg.Observe != nil && len(cfg.Replay) > 0 {
+		n, err := replayObserved(db, cfg.Replay, cfg.Observe)
+		if err != nil {
+			return nil, err
+		}
+		s.log.Info("replayed stored operations to the observer", "count", n, "kinds", cfg.Replay)
+	}
 	s.writer = w
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	t := newTable(s, w.head)

@@ -102,7 +102,7 @@ func startHub(t testing.TB, cfg sfu.Config) *testHub {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv, err := hub.NewServer(db, hub.Config{Logger: logger, Signalling: router, Observe: router.Observe})
+	srv, err := hub.NewServer(db, hub.Config{Logger: logger, Signalling: router, Observe: router.Observe, Replay: sfu.ObservedKinds})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -165,7 +165,7 @@ func serve(dir, listen string, plain bool, media mediaFlags, stderr io.Writer) i
 		Dir:           dir,
 		Listen:        listen,
 		PlainLoopback: plain,
-		Server:        hub.Config{Logger: log, Signalling: router, Observe: router.Observe},
+		Server:        hub.Config{Logger: log, Signalling: router, Observe: router.Observe, Replay: sfu.ObservedKinds},
 		Ready: func(_ *hub.Server, addr, pin string) {
 			if pin != "" {
 				fmt.Fprintf(stderr, "dutyhub: serving wss://%s\ndutyhub: certificate pin (SHA-256): %s\n", addr, wire.FormatPin(pin))

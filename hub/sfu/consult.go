@@ -5,6 +5,11 @@ import (
 	"dutyroom/app/consult"
 )
 
+// ObservedKinds are the operation kinds Observe acts on, for the hub to
+// replay at start (hub.Config.Replay): the rooms of consultations still
+// live are open again after a restart.
+var ObservedKinds = []string{consult.OpStart, consult.OpEnd}
+
 // Observe opens a consultation's room when its host's start operation is
 // stored, inviting the host and the invited stations, and closes it at
 // the end operation. Give it to the hub as hub.Config.Observe. The hub
