@@ -326,6 +326,45 @@ func (s *consultScreen) onJoin() {
 	}
 }
 
+// consultFromIncident starts a consultation with the stations holding an
+// incident and opens it, on the 会商 screen and in its window.
+func (u *UI) consultFromIncident(id app.ID) {
+	if u.consults == nil || id == app.NilID {
+		return
+	}
+	ctx, svc := u.ctx, u.svc
+	runAsync(func() (consultStarted, error) {
+		var d consultStarted
+		c, err := svc.Consultations.FromIncident(ctx, id, "")
+		if err != nil {
+			return d, err
+		}
+		if d.base, err = loadAlertBase(ctx, svc); err != nil {
+			return d, err
+		}
+		rec, err := svc.Consultations.Record(ctx, c.ID)
+		if err == nil {
+			d.rec = *rec
+		}
+		return d, err
+	}, func(d consultStarted, err error) {
+		if err != nil {
+			u.showError(err)
+			return
+		}
+		u.kickHub()
+		u.consults.sel = d.rec.Consultation.ID
+		u.nav.open("consultation")
+		u.consults.load()
+		u.openRoom(d.rec, d.base)
+	})
+}
+
+type consultStarted struct {
+	rec  consult.Record
+	base alertBase
+}
+
 // inviteChoices are the duty rooms a station calls by video most: those
 // above it, and those one and two levels below.
 func inviteChoices(b alertBase) []*app.Station {

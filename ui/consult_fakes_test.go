@@ -19,6 +19,8 @@ type fakeConsults struct {
 	now     func() time.Time
 	records []*consult.Record
 	replies []consult.Reply
+	// incidentStations are whom FromIncident invites.
+	incidentStations []app.ID
 }
 
 var _ consult.Service = (*fakeConsults)(nil)
@@ -65,7 +67,15 @@ func (f *fakeConsults) Schedule(ctx context.Context, c *consult.Consultation) er
 }
 
 func (f *fakeConsults) FromIncident(ctx context.Context, id app.ID, title string) (*consult.Consultation, error) {
-	return nil, app.Errorf(app.ENOTFOUND, "no incident %s", id)
+	if len(f.incidentStations) == 0 {
+		return nil, app.Errorf(app.ENOTFOUND, "no incident %s", id)
+	}
+	if title == "" {
+		title = "事件会商"
+	}
+	inc := id
+	c := consult.Consultation{Title: title, Incident: &inc, Invited: f.incidentStations}
+	return &c, f.Schedule(ctx, &c)
 }
 
 func (f *fakeConsults) hosted(id app.ID) (*consult.Record, error) {

@@ -14,6 +14,7 @@ import (
 
 	"dutyroom/app"
 	"dutyroom/app/consult"
+	"dutyroom/app/incident"
 	"dutyroom/assets"
 )
 
@@ -319,4 +320,38 @@ func TestConsultScreenshots(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Log(path)
+}
+
+// An incident's view starts a consultation with its stations and opens
+// it; the view still fits the smallest window with the button in it.
+func TestConsultationFromIncidentView(t *testing.T) {
+	for _, language := range []string{assets.Chinese, assets.English} {
+		t.Run(language, func(t *testing.T) {
+			inLanguage(t, language)
+			d := newIncidentDemo(t, "2026-10-03 09:00")
+			inc := seed(t, d, "2026-10-03 07:40", d.qianzhou.ID, "G65 沪昆高速吉首段 K1234 处两辆货车追尾起火", incident.RoadTraffic, 3)
+			consults := &fakeConsults{self: func() app.ID { return d.store.identity }, now: func() time.Time { return d.now },
+				incidentStations: []app.ID{d.xiangxi.ID, d.qianzhou.ID}}
+			media := &fakeMedia{}
+			s := d.services()
+			s.Consultations, s.Media = consults, media
+			u := New(test.NewTempApp(t), s)
+			t.Cleanup(u.win.Close)
+			u.win.Resize(smallest)
+			u.incidents.openIncident(inc.ID)
+			v := u.incidents.view
+			if !v.consult.Visible() {
+				t.Fatal("no consultation button on the incident")
+			}
+			fits(t, "incident with the consultation button", u.win.Content().MinSize())
+			test.Tap(v.consult)
+			if u.nav.current != "consultation" || u.room == nil || len(media.joined) != 1 {
+				t.Fatalf("screen %q, room %v, joined %v", u.nav.current, u.room != nil, media.joined)
+			}
+			r := u.consults.selected()
+			if r == nil || r.Consultation.Incident == nil || *r.Consultation.Incident != inc.ID || len(r.Consultation.Invited) != 2 {
+				t.Fatalf("selected consultation: %+v", r)
+			}
+		})
+	}
 }

@@ -62,6 +62,7 @@ type incidentView struct {
 	confirm   *widget.Button
 	override  *widget.Button
 	closeIt   *widget.Button
+	consult   *widget.Button // a video consultation with the incident's stations
 	notice    *notice
 
 	tabs             *container.AppTabs
@@ -101,6 +102,8 @@ func newIncidentView(s *incidentScreen) *incidentView {
 	v.confirm = widget.NewButtonWithIcon(lang.L("incident.confirm_grade"), theme.ConfirmIcon(), v.onConfirm)
 	v.override = widget.NewButton(lang.L("incident.override_grade"), v.onOverride)
 	v.closeIt = widget.NewButton(lang.L("incident.close_incident"), v.onClose)
+	v.consult = widget.NewButtonWithIcon(lang.L("consult.from_incident"), theme.MediaVideoIcon(), func() { s.u.consultFromIncident(v.id) })
+	v.consult.Hidden = s.u.svc.Consultations == nil
 
 	v.tasks = widget.NewList(v.tasksLength, v.tasksCreate, v.tasksUpdate)
 	v.tasksEmpty = hintLabel(lang.L("incident.tasks_none"))
@@ -122,7 +125,7 @@ func newIncidentView(s *incidentScreen) *incidentView {
 	badge := container.NewStack(v.gradeBox, container.NewPadded(v.gradeName))
 	header := container.NewBorder(nil, nil, container.NewHBox(v.back, badge), container.NewHBox(v.notice.label, v.status), v.title)
 	v.notice.parent = header
-	gradeRow := container.NewBorder(nil, nil, nil, container.NewHBox(v.confirm, v.override, v.closeIt), v.grading)
+	gradeRow := container.NewBorder(nil, nil, nil, container.NewHBox(v.consult, v.confirm, v.override, v.closeIt), v.grading)
 	top := container.NewVBox(header, v.facts, gradeRow, v.flags, widget.NewSeparator())
 
 	reportButtons := container.NewBorder(nil, nil, nil,
