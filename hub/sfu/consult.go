@@ -34,8 +34,10 @@ func (s *SFU) Observe(op app.Operation) {
 		return
 	}
 	if op.Kind == consult.OpEnd {
-		s.Close(c.ID)
-		s.log.Info("consultation ended: room closed", "room", c.ID)
+		// Closing waits for every peer connection to close: not on the
+		// hub's writer, which must get on with the next commit.
+		go s.Close(c.ID)
+		s.log.Info("consultation ended: closing its room", "room", c.ID)
 		return
 	}
 	if err := s.Open(c.ID, Invitation{Title: c.Title, Stations: c.Stations()}); err != nil {
