@@ -355,3 +355,29 @@ func TestConsultationFromIncidentView(t *testing.T) {
 		})
 	}
 }
+
+// Put out of the room, the window says why in the station's language:
+// the host ended the consultation, or the connection was lost.
+func TestConsultRoomPutOut(t *testing.T) {
+	d := newConsultDemo(t)
+	c := d.fromPrefecture()
+	u := d.open(t, "duty")
+	test.Tap(u.consultRing.accept)
+	r := u.room
+	d.media.sink.Room(consult.RoomState{In: false, Reason: "media connection failed"})
+	if r.status.Text != lang.L("consult.cut_off") || u.room != nil || r.mute.Disabled() == false {
+		t.Errorf("cut off: %q, room %v", r.status.Text, u.room != nil)
+	}
+
+	u.nav.open("consultation")
+	r = roomOf(t, u)
+	d.store.identity = d.xiangxi.ID
+	if err := d.consults.End(t.Context(), c.ID); err != nil {
+		t.Fatal(err)
+	}
+	d.store.identity = d.jishou.ID
+	d.media.sink.Room(consult.RoomState{In: false, Reason: "the consultation was closed"})
+	if r.status.Text != lang.L("consult.room_closed") {
+		t.Errorf("ended: %q", r.status.Text)
+	}
+}

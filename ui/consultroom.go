@@ -343,12 +343,16 @@ func (r *consultRoom) onRoom(s consult.RoomState) {
 		return
 	}
 	if !s.In {
-		reason := s.Reason
-		if reason == "" {
-			reason = lang.L("consult.room_closed")
-		}
-		r.status.SetText(lang.L("consult.out_of_room", map[string]any{"Reason": reason}))
+		// The hub's reason is for its log; the window says what the
+		// record says: ended, or cut off and free to join again.
+		r.status.SetText(lang.L("consult.cut_off"))
 		r.finish()
+		ctx, svc, id := r.u.ctx, r.u.svc.Consultations, r.rec.Consultation.ID
+		runAsync(func() (*consult.Record, error) { return svc.Record(ctx, id) }, func(rec *consult.Record, err error) {
+			if err == nil && rec.Consultation.State == consult.Ended {
+				r.status.SetText(lang.L("consult.room_closed"))
+			}
+		})
 		return
 	}
 	present := map[string]bool{consult.Self: true}
