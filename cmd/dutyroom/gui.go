@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	"time"
 
 	"fyne.io/fyne/v2"
 	fyneapp "fyne.io/fyne/v2/app"
@@ -52,7 +53,10 @@ func (m *Main) runWindow() error {
 			return err
 		}
 		if seeded {
-			log.Printf("seeded %s with the demo prefecture", db.Path())
+			if err := seedDemoRosters(ctx, db, time.Now()); err != nil {
+				return err
+			}
+			log.Printf("seeded %s with the demo prefecture and this month's rosters", db.Path())
 		}
 	}
 
