@@ -27,13 +27,14 @@ import (
 // open beside the list with its stations, who took part and the roll
 // call, and the buttons to start, join, end and export.
 type consultScreen struct {
-	u       *UI
-	seq     int
-	base    alertBase
-	records []consult.Record
-	sel     app.ID
-	visible bool
-	loaded  bool
+	u         *UI
+	seq       int
+	base      alertBase
+	records   []consult.Record
+	incidents map[app.ID]string
+	sel       app.ID
+	visible   bool
+	loaded    bool
 
 	list    *widget.List
 	empty   *widget.Label
@@ -45,6 +46,7 @@ type consultScreen struct {
 	start   *widget.Button
 	end     *widget.Button
 	export  *widget.Button
+	openInc *widget.Button // the incident the consultation was started from
 	detail  *fyne.Container
 	content fyne.CanvasObject
 }
@@ -92,12 +94,13 @@ func newConsultScreen(u *UI) *consultScreen {
 	s.start = widget.NewButtonWithIcon(lang.L("consult.start"), theme.MediaPlayIcon(), s.onStart)
 	s.end = widget.NewButtonWithIcon(lang.L("consult.end"), theme.MediaStopIcon(), s.onEnd)
 	s.export = widget.NewButtonWithIcon(lang.L("consult.export"), theme.DocumentSaveIcon(), s.onExport)
+	s.openInc = widget.NewButtonWithIcon(lang.L("consult.open_incident"), theme.WarningIcon(), s.onOpenIncident)
 	rollHead := widget.NewLabel(lang.L("consult.roll_heading"))
 	rollHead.TextStyle.Bold = true
 	peopleHead := widget.NewLabel(lang.L("consult.people_heading"))
 	peopleHead.TextStyle.Bold = true
 	s.detail = container.NewVBox(s.title, s.info,
-		container.NewHBox(s.join, s.start, s.end, s.export),
+		container.NewHBox(s.join, s.start, s.end, s.export, s.openInc),
 		widget.NewSeparator(), peopleHead, s.people, widget.NewSeparator(), rollHead, s.roll)
 	s.detail.Hide()
 
@@ -141,8 +144,9 @@ func (s *consultScreen) refresh() {
 }
 
 type consultData struct {
-	base    alertBase
-	records []consult.Record
+	base      alertBase
+	records   []consult.Record
+	incidents map[app.ID]string // titles of the incidents consultations were started from
 }
 
 func (s *consultScreen) load() {
@@ -156,8 +160,20 @@ func (s *consultScreen) load() {
 		if d.base, err = loadAlertBase(ctx, svc); err != nil {
 			return d, err
 		}
-		d.records, err = svc.Consultations.Records(ctx)
-		return d, err
+		if d.records, err = svc.Consultations.Records(ctx); err != nil || svc.Incidents == nil {
+			return d, err
+		}
+		d.incidents = map[app.ID]string{}
+		for _, r := range d.records {
+			if id := r.Consultation.Incident; id != nil {
+				if _, seen := d.incidents[*id]; !seen {
+					if inc, err := svc.Incidents.FindIncidentByID(ctx, *id); err == nil {
+						d.incidents[*id] = inc.Title
+					}
+				}
+			}
+		}
+		return d, nil
 	}, func(d consultData, err error) {
 		if seq != s.seq {
 			return
@@ -167,7 +183,7 @@ func (s *consultScreen) load() {
 			s.empty.Show()
 			return
 		}
-		s.base, s.records = d.base, d.records
+		s.base, s.records, s.incidents = d.base, d.records, d.incidents
 		s.empty.SetText(lang.L("consult.empty"))
 		s.empty.Hidden = len(s.records) > 0
 		s.list.Refresh()
@@ -201,10 +217,18 @@ func (s *consultScreen) show() {
 	info := lang.L("consult.detail_info", map[string]any{
 		"State": stateLabel(c.State), "Host": stationName(b.tree, c.Host), "Invited": strings.Join(invited, "、"),
 		"At": dateTime(consultTime(c), b.loc)})
+	if c.Incident != nil {
+		title, known := s.incidents[*c.Incident]
+		if !known {
+			title = lang.L("consult.incident_unknown")
+		}
+		info += "\n" + lang.L("consult.incident_line", map[string]any{"Title": title})
+	}
 	if c.Recording {
 		info += "\n" + lang.L("consult.recording_notice")
 	}
 	s.info.SetText(info)
+	s.openInc.Hidden = c.Incident == nil || s.u.incidents == nil
 	var lines []string
 	for _, p := range r.Participations {
 		line := lang.L("consult.stay_line", map[string]any{"Station": stationName(b.tree, p.Station), "Person": p.Person,
@@ -318,6 +342,12 @@ func (s *consultScreen) onEnd() {
 			s.act(func(ctx context.Context, svc consult.Service, id app.ID) error { return svc.End(ctx, id) })
 		}
 	}, s.u.win)
+}
+
+func (s *consultScreen) onOpenIncident() {
+	if r := s.selected(); r != nil && r.Consultation.Incident != nil && s.u.incidents != nil {
+		s.u.incidents.openIncident(*r.Consultation.Incident)
+	}
 }
 
 func (s *consultScreen) onJoin() {

@@ -352,6 +352,15 @@ func TestConsultationFromIncidentView(t *testing.T) {
 			if r == nil || r.Consultation.Incident == nil || *r.Consultation.Incident != inc.ID || len(r.Consultation.Invited) != 2 {
 				t.Fatalf("selected consultation: %+v", r)
 			}
+			if !strings.Contains(u.consults.info.Text, inc.Title) || !u.consults.openInc.Visible() {
+				t.Errorf("the consultation does not name its incident: %q", u.consults.info.Text)
+			}
+			fits(t, "a consultation from an incident", u.win.Content().MinSize())
+			u.room.leave(true)
+			test.Tap(u.consults.openInc)
+			if u.nav.current != "incidents" || u.incidents.view.id != inc.ID {
+				t.Errorf("open incident: screen %q, incident %v", u.nav.current, u.incidents.view.id)
+			}
 		})
 	}
 }
