@@ -18,7 +18,7 @@ import (
 
 func (m *Main) runIncident(ctx context.Context, args []string) error {
 	if len(args) == 0 {
-		return errUsage{"incident needs a subcommand: add, list, show, report, sign, send, ack, confirm, override, close or grade"}
+		return errUsage{"incident needs a subcommand: add, list, show, report, sign, send, ack, confirm, override, close, grade or settings"}
 	}
 	db, err := m.open()
 	if err != nil {
@@ -49,8 +49,10 @@ func (m *Main) runIncident(ctx context.Context, args []string) error {
 		run = m.incidentClose
 	case "grade":
 		run = m.incidentGrade
+	case "settings":
+		run = m.incidentSettings
 	default:
-		return errUsage{fmt.Sprintf("unknown incident subcommand %q (want add, list, show, report, sign, send, ack, confirm, override, close or grade)", args[0])}
+		return errUsage{fmt.Sprintf("unknown incident subcommand %q (want add, list, show, report, sign, send, ack, confirm, override, close, grade or settings)", args[0])}
 	}
 	return flagNames(run(ctx, env, args[1:]))
 }
