@@ -68,21 +68,19 @@ import (
 //	├── duty_handovers
 //	│   └── <station id><day> → JSON                     handoverRecord
 //	│
-//	│   incidents (migration 3, incident*.go); <time> is 12 bytes, Unix seconds with the
+//	│   incidents (migrations 3 and 9, incident*.go); <time> is 12 bytes, Unix seconds with the
 //	│   sign bit flipped and then nanoseconds, so keys sort by instant
 //	├── incidents
 //	│   ├── <incident id> → JSON                         incident.Incident
-//	│   └── <incident id><event id> → JSON               incident.Event, beside its incident: written once, never changed
+//	│   ├── <incident id><event id> → JSON               incident.Event, beside its incident: written once, never changed
+//	│   ├── <incident id> 't' <task id> → header + JSON  incident.ReportTask, beside its incident (incidentcodec.go)
+//	│   └── <task id> 't' → incident id
 //	├── incident_register
-//	│   └── <received time><incident id> → entry         what the register filters and searches, binary (incidentcodec.go);
+//	│   └── <received time><incident id> → entry         what the register filters and searches, with the headers of the
+//	│                                                    incident's tasks for the statistics, binary (incidentcodec.go);
 //	│                                                    the bucket's sequence counts the entries
-//	├── incidents_by_station
-//	│   └── <station id><incident id> → <received time>  under the place's station, else the receiving station (indexByStation)
 //	├── incidents_by_due
 //	│   └── <next due><incident id> → <received time>    only incidents with a report still to send
-//	├── incident_tasks
-//	│   ├── <incident id><task id> → header + JSON       incident.ReportTask; the header serves statistics
-//	│   └── <task id> → incident id                      the sequence counts the tasks
 //	├── incident_reports
 //	│   ├── <incident id><report id> → JSON              incident.Report
 //	│   └── <report id> → incident id

@@ -13,6 +13,8 @@ import (
 	"sync"
 	"time"
 
+	bolt "go.etcd.io/bbolt"
+
 	"dutyroom/app"
 	"dutyroom/app/incident"
 )
@@ -80,24 +82,42 @@ func (s *Incidents) CreateIncidentWithFiles(ctx context.Context, inc *incident.I
 	if err != nil {
 		return incident.Assessment{}, nil, err
 	}
-	var (
-		saved incident.Incident
-		a     incident.Assessment
-		tasks []incident.ReportTask
-	)
-	err = s.writer.run(ctx, func(tx *txn) error {
+	// The intake is built from what is stored now, before the writing
+	// transaction (see incidentintake.go).
+	now := s.db.Now().UTC()
+	fresh := func() incident.Incident {
 		n := *inc
 		n.Attachments = append(slices.Clone(inc.Attachments), atts...)
-		var err error
-		a, tasks, err = createIncident(tx, &s.stations, &n, blobs)
-		saved = n
+		return n
+	}
+	n := fresh()
+	var p *preparedIntake
+	err = s.db.view(ctx, func(tx *txn) (err error) {
+		p, err = prepareIntake(tx, &s.stations, &n, now)
 		return err
 	})
 	if err != nil {
 		return incident.Assessment{}, nil, err
 	}
-	*inc = saved
-	return a, tasks, nil
+	intakePrepared()
+	err = s.writer.run(ctx, func(tx *txn) error {
+		if !p.inputs.unchanged(tx) {
+			// The tree, the settings or this duty room's station changed
+			// since: build the intake again from what is stored now.
+			n := fresh()
+			q, err := prepareIntake(tx, &s.stations, &n, now)
+			if err != nil {
+				return err
+			}
+			p = q
+		}
+		return p.put(tx, blobs)
+	})
+	if err != nil {
+		return incident.Assessment{}, nil, err
+	}
+	*inc = p.inc
+	return p.a, p.tasks, nil
 }
 
 // readFiles reads and hashes the files before the transaction, so no
@@ -143,68 +163,6 @@ func (s *Incidents) readFiles(ctx context.Context, station app.ID, files []File)
 		atts = append(atts, a)
 	}
 	return atts, blobs, nil
-}
-
-func createIncident(tx *txn, stations *stationCache, n *incident.Incident, blobs map[string][]byte) (incident.Assessment, []incident.ReportTask, error) {
-	tree, err := stations.lineage(tx, n.Station, n.Place.Station)
-	if err != nil {
-		return incident.Assessment{}, nil, err
-	}
-	st, err := settingsAt(tx, tree, n.Station)
-	if err != nil {
-		return incident.Assessment{}, nil, err
-	}
-	// What the service assigns is not taken from the caller: a new incident
-	// is open and ungraded until the rules and the leader say otherwise.
-	n.ID = app.NewID()
-	n.ReceivedAt, n.OccurredAt = n.ReceivedAt.UTC(), n.OccurredAt.UTC()
-	n.Provisional, n.Grade, n.GradedBy, n.GradedAt, n.GradeReason = 0, 0, "", time.Time{}, ""
-	n.NextDue, n.ClosedAt, n.CloseReason = time.Time{}, time.Time{}, ""
-	n.Status = incident.StatusOpen
-	if err := n.Validate(tx.now, tree, st.Limits); err != nil {
-		return incident.Assessment{}, nil, err
-	}
-	if err := checkWritable(tx, tree, n.Station); err != nil {
-		return incident.Assessment{}, nil, err
-	}
-	if err := putBlobs(tx, n.Attachments, blobs); err != nil {
-		return incident.Assessment{}, nil, err
-	}
-
-	a := incident.Assess(n, st.Thresholds)
-	n.Regrade(a)
-	author := app.AuthorFrom(tx.ctx)
-	n.CreatedBy, n.CreatedAt, n.UpdatedAt = author, tx.now, tx.now
-	tasks := incident.RequiredReports(n, a, tree, st.Rules, n.ReceivedAt)
-	n.NextDue = incident.NextDue(tasks)
-
-	at, err := actorStation(tx, n.Station)
-	if err != nil {
-		return incident.Assessment{}, nil, err
-	}
-	events := []incident.Event{
-		incident.NewEvent(n.ID, at, n.ReceivedAt, author, incident.EventReceived, receivedDetail(n, tree)),
-		incident.NewEvent(n.ID, at, tx.now, author, incident.EventGraded, a.String()),
-	}
-	if len(tasks) > 0 {
-		events = append(events, incident.NewEvent(n.ID, at, tx.now, author, incident.EventTasksCreated, tasksDetail(tasks, tree, stationZone(tree, n.Station))))
-	}
-	if err := putIncident(tx, n, nil); err != nil {
-		return incident.Assessment{}, nil, err
-	}
-	if err := indexByStation(tx, n, tree); err != nil {
-		return incident.Assessment{}, nil, err
-	}
-	for i := range tasks {
-		if err := putTask(tx, &tasks[i]); err != nil {
-			return incident.Assessment{}, nil, err
-		}
-	}
-	if err := appendEvents(tx, events); err != nil {
-		return incident.Assessment{}, nil, err
-	}
-	err = appendChange(tx, incident.OpIncidentCreate, tasks, nil, change{Incident: n, Assessment: &a, Tasks: tasks, Events: events})
-	return a, tasks, err
 }
 
 // putBlobs checks that every attachment has its content, here or already
@@ -894,7 +852,7 @@ func (e *edit) escalate(a incident.Assessment) ([]incident.ReportTask, error) {
 func (e *edit) save(kind string, ch change) error {
 	e.inc.NextDue = incident.NextDue(e.tasks)
 	e.inc.UpdatedAt = e.tx.now
-	if err := putIncident(e.tx, &e.inc, &e.stored); err != nil {
+	if err := putIncident(e.tx, &e.inc, &e.stored, e.tasks); err != nil {
 		return err
 	}
 	if err := appendEvents(e.tx, ch.Events); err != nil {
@@ -928,12 +886,19 @@ type cachedStation struct {
 }
 
 func (c *stationCache) lineage(tx *txn, ids ...app.ID) (*app.Tree, error) {
+	var b *bolt.Bucket
+	if c != nil {
+		var err error
+		if b, err = mustBucket(tx.Tx, bucketStations); err != nil {
+			return nil, err
+		}
+	}
 	seen := map[app.ID]bool{}
 	var list []app.Station
 	for _, id := range ids {
 		// The tree is four tiers deep; the bound only guards a damaged file.
 		for depth := 0; id != app.NilID && !seen[id] && depth < 16; depth++ {
-			s, err := c.station(tx, id)
+			s, err := c.station(tx, b, id)
 			if app.ErrorCode(err) == app.ENOTFOUND {
 				break
 			} else if err != nil {
@@ -947,13 +912,10 @@ func (c *stationCache) lineage(tx *txn, ids ...app.ID) (*app.Tree, error) {
 	return app.NewTree(list), nil
 }
 
-func (c *stationCache) station(tx *txn, id app.ID) (app.Station, error) {
+// station reads a station from b, the stations bucket of tx.
+func (c *stationCache) station(tx *txn, b *bolt.Bucket, id app.ID) (app.Station, error) {
 	if c == nil {
 		return findStationByID(tx, id)
-	}
-	b, err := mustBucket(tx.Tx, bucketStations)
-	if err != nil {
-		return app.Station{}, err
 	}
 	raw := b.Get(idKey(id))
 	if raw == nil {
@@ -1013,14 +975,4 @@ func checkWritable(tx *txn, tree *app.Tree, station app.ID) error {
 		name = me.Name
 	}
 	return app.Errorf(app.EFORBIDDEN, "this duty room (%s) files and changes the incidents of its own station and those below it, not of %s", name, tree.Path(station))
-}
-
-// stationZone is the zone a station keeps its clocks in, the default
-// zone for a station missing from tree.
-func stationZone(tree *app.Tree, id app.ID) *time.Location {
-	if s := tree.Station(id); s != nil {
-		return s.Location()
-	}
-	var none app.Station
-	return none.Location()
 }

@@ -234,7 +234,7 @@ func fillIncidents(tb testing.TB, db *DB, tree benchTree, n int, end time.Time) 
 					}
 				}
 				inc.NextDue = incident.NextDue(tasks)
-				if err := putIncident(tx, inc, &stored); err != nil {
+				if err := putIncident(tx, inc, &stored, tasks); err != nil {
 					return err
 				}
 			}

@@ -15,14 +15,6 @@ func SetIndexShare(tb testing.TB, share float64) {
 	tb.Cleanup(func() { indexShare = old })
 }
 
-// SetSeekTasksBelow sets the number of incidents below which the
-// statistics seek to each incident's tasks, until the test ends.
-func SetSeekTasksBelow(tb testing.TB, n int) {
-	old := seekTasksBelow
-	seekTasksBelow = n
-	tb.Cleanup(func() { seekTasksBelow = old })
-}
-
 // IncidentRecordCounts counts the entries of every incident bucket, of the
 // alarms and of the outbox, so a test can show that a refused change left
 // nothing behind.

@@ -44,7 +44,7 @@ func registerKey(inc *incident.Incident) []byte {
 
 const registerKeyLen = timeKeyLen + 16
 
-// The register entry, version 1:
+// The register entry, version 2:
 //
 //	1 byte   version
 //	16       receiving station
@@ -56,12 +56,24 @@ const registerKeyLen = timeKeyLen + 16
 //	12       next due (time key), only when flagged
 //	then length-prefixed (uvarint) strings: category, title, place text,
 //	description, reporter name, unit and phone, then a uvarint count of
-//	attachment names and the names.
-const registerVersion = 1
+//	attachment names and the names, then a uvarint count of the report
+//	tasks and the header of each (the task header below without its
+//	version byte, 42 bytes).
+//
+// The tasks' headers are what the statistics read of each task; kept in
+// the entry, which every change to an incident or its tasks rewrites
+// anyway, they are read in the same walk as the incidents, and the tasks
+// themselves can live beside the incident's record. Version 1 (schema 3
+// to 8) ended after the attachment names; migration 9 added the tasks.
+const (
+	registerVersion = 2
+	registerV1      = 1
+	registerTaskLen = taskHeaderLen - 1
+)
 
-func encodeRegister(inc *incident.Incident) []byte {
+func encodeRegister(inc *incident.Incident, tasks []incident.ReportTask) []byte {
 	n := 64 + len(inc.Category) + len(inc.Title) + len(inc.Place.Text) + len(inc.Description) +
-		len(inc.Reporter.Name) + len(inc.Reporter.Unit) + len(inc.Reporter.Phone)
+		len(inc.Reporter.Name) + len(inc.Reporter.Unit) + len(inc.Reporter.Phone) + len(tasks)*registerTaskLen
 	for _, a := range inc.Attachments {
 		n += len(a.Name) + 2
 	}
@@ -91,7 +103,33 @@ func encodeRegister(inc *incident.Incident) []byte {
 		b = binary.AppendUvarint(b, uint64(len(a.Name)))
 		b = append(b, a.Name...)
 	}
+	b = binary.AppendUvarint(b, uint64(len(tasks)))
+	for i := range tasks {
+		var h [taskHeaderLen]byte
+		putTaskHeader(h[:], &tasks[i])
+		b = append(b, h[1:]...)
+	}
 	return b
+}
+
+// upgradeRegisterV1 turns a version 1 entry into version 2 with the
+// headers of the incident's tasks (each a task record's header, version
+// byte included).
+func upgradeRegisterV1(v []byte, headers [][]byte) ([]byte, bool) {
+	if len(v) < 38 || v[0] != registerV1 {
+		return nil, false
+	}
+	b := make([]byte, 0, len(v)+binary.MaxVarintLen64+len(headers)*registerTaskLen)
+	b = append(b, registerVersion)
+	b = append(b, v[1:]...)
+	b = binary.AppendUvarint(b, uint64(len(headers)))
+	for _, h := range headers {
+		if len(h) < taskHeaderLen || h[0] != taskHeaderVersion {
+			return nil, false
+		}
+		b = append(b, h[1:taskHeaderLen]...)
+	}
+	return b, true
 }
 
 // registerReader decodes register entries into one reused Incident without
@@ -104,6 +142,7 @@ type registerReader struct {
 	atts  []incident.Attachment
 	bad   bool
 	entry []byte
+	tasks []byte // the entry's task headers, registerTaskLen bytes each
 }
 
 // decode fills r.inc from one register key and value; false when the entry
@@ -149,7 +188,15 @@ func (r *registerReader) decode(k, v []byte) bool {
 		r.atts = append(r.atts, incident.Attachment{Name: r.str()})
 	}
 	inc.Attachments = r.atts
-	return !r.bad
+	if r.bad {
+		return false
+	}
+	n, w = binary.Uvarint(r.entry)
+	if w <= 0 || n > uint64(len(r.entry)) || uint64(len(r.entry)-w) != n*registerTaskLen {
+		return false
+	}
+	r.tasks = r.entry[w:]
+	return true
 }
 
 func (r *registerReader) str() string {
@@ -208,23 +255,31 @@ func encodeTask(t *incident.ReportTask) ([]byte, error) {
 		return nil, err
 	}
 	b := make([]byte, taskHeaderLen, taskHeaderLen+len(js))
+	putTaskHeader(b, t)
+	return append(b, js...), nil
+}
+
+// putTaskHeader writes t's header into b[:taskHeaderLen].
+func putTaskHeader(b []byte, t *incident.ReportTask) {
 	b[0] = taskHeaderVersion
 	copy(b[1:17], t.From[:])
 	due := timeKey(t.Due)
 	copy(b[17:29], due[:])
+	clear(b[29:41])
 	if !t.SentAt.IsZero() {
 		sent := timeKey(t.SentAt)
 		copy(b[29:41], sent[:])
 	}
+	b[41] = 0
 	for i, s := range taskStatuses {
 		if s == t.Status {
 			b[41] = byte(i)
 		}
 	}
+	b[42] = 0
 	if t.Late {
 		b[42] = 1
 	}
-	return append(b, js...), nil
 }
 
 func decodeTask(v []byte) (incident.ReportTask, error) {
@@ -238,14 +293,14 @@ func decodeTask(v []byte) (incident.ReportTask, error) {
 	return t, nil
 }
 
-// decodeTaskHeader reads what the timeliness ranking needs and nothing else.
-func decodeTaskHeader(v []byte) (incident.ReportTask, bool) {
-	if len(v) < taskHeaderLen || v[0] != taskHeaderVersion || int(v[41]) >= len(taskStatuses) {
+// taskFromHeader decodes a header without its version byte.
+func taskFromHeader(h []byte) (incident.ReportTask, bool) {
+	if len(h) != registerTaskLen || int(h[40]) >= len(taskStatuses) {
 		return incident.ReportTask{}, false
 	}
-	t := incident.ReportTask{Due: timeFromKey(v[17:29]), Status: taskStatuses[v[41]], Late: v[42] == 1}
-	copy(t.From[:], v[1:17])
-	if sent := v[29:41]; !allZero(sent) {
+	t := incident.ReportTask{Due: timeFromKey(h[16:28]), Status: taskStatuses[h[40]], Late: h[41] == 1}
+	copy(t.From[:], h[0:16])
+	if sent := h[28:40]; !allZero(sent) {
 		t.SentAt = timeFromKey(sent)
 	}
 	return t, true

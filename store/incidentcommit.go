@@ -11,23 +11,31 @@ import (
 // groupCommit runs the writes of concurrent callers together: whoever
 // waits when a commit ends goes into the next transaction, so callers
 // arriving together share one fsync instead of queueing for one each. A
-// caller alone starts at once and pays for one fsync, as with db.update.
+// caller alone commits at once, in its own goroutine, and pays for one
+// fsync, as with db.update.
 //
 // Unlike bolt's DB.Batch it adds no delay to wait for company: intake is
-// one call at a time most of the day, and that call must not wait.
+// one call at a time most of the day, and that call must not wait. Nor
+// does it hand the work to another goroutine: the first caller in the
+// queue commits the group (it leads), and when it is done, the first of
+// those who queued meanwhile leads the next, so a lone caller costs no
+// goroutine switch.
 type groupCommit struct {
 	db *DB
 
 	mu      sync.Mutex
 	queue   []*commitRequest
-	running bool
+	leading bool // a caller is committing a group; the queue waits for it
 }
 
 type commitRequest struct {
 	ctx  context.Context
 	fn   func(tx *txn) error
 	err  error
-	done chan struct{}
+	done bool
+	// wake is signalled when the request is done, or when it is to lead
+	// the next group.
+	wake chan struct{}
 }
 
 // maxGroup bounds one transaction, so a flood of intakes cannot build a
@@ -46,38 +54,47 @@ func (g *groupCommit) run(ctx context.Context, fn func(tx *txn) error) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	req := &commitRequest{ctx: ctx, fn: fn, done: make(chan struct{})}
+	req := &commitRequest{ctx: ctx, fn: fn, wake: make(chan struct{}, 1)}
 	g.mu.Lock()
 	g.queue = append(g.queue, req)
-	if !g.running {
-		g.running = true
-		go g.writeLoop()
+	lead := !g.leading
+	g.leading = true
+	g.mu.Unlock()
+	if !lead {
+		// Once queued, the change may commit: the caller waits for the
+		// outcome even if its context ends, so it never reports a saved
+		// record as lost.
+		<-req.wake
+		g.mu.Lock()
+		done := req.done
+		g.mu.Unlock()
+		if done {
+			return req.err
+		}
+	}
+	// This request is first in the queue: commit it with those behind it.
+	g.mu.Lock()
+	n := min(len(g.queue), maxGroup)
+	group := make([]*commitRequest, n)
+	copy(group, g.queue)
+	g.queue = append(g.queue[:0], g.queue[n:]...)
+	g.mu.Unlock()
+	g.commit(group)
+	g.mu.Lock()
+	for _, r := range group {
+		r.done = true
+		if r != req {
+			r.wake <- struct{}{}
+		}
+	}
+	if len(g.queue) > 0 {
+		g.queue[0].wake <- struct{}{}
+	} else {
+		g.leading = false
+		g.queue = nil
 	}
 	g.mu.Unlock()
-	// Once queued, the change may commit: the caller waits for the outcome
-	// even if its context ends, so it never reports a saved record as lost.
-	<-req.done
 	return req.err
-}
-
-// writeLoop commits groups until nobody waits, then ends; the next caller
-// starts a new one.
-func (g *groupCommit) writeLoop() {
-	for {
-		g.mu.Lock()
-		n := min(len(g.queue), maxGroup)
-		if n == 0 {
-			g.running = false
-			g.queue = nil
-			g.mu.Unlock()
-			return
-		}
-		group := make([]*commitRequest, n)
-		copy(group, g.queue)
-		g.queue = append(g.queue[:0], g.queue[n:]...)
-		g.mu.Unlock()
-		g.commit(group)
-	}
 }
 
 // commit runs the group in one transaction. A member that fails may have
@@ -98,13 +115,11 @@ func (g *groupCommit) commit(group []*commitRequest) {
 			return nil
 		})
 		if errors.Is(err, errRetryGroup) {
-			close(group[failed].done)
 			group = append(group[:failed:failed], group[failed+1:]...)
 			continue
 		}
 		for _, r := range group {
 			r.err = err
-			close(r.done)
 		}
 		return
 	}

@@ -31,11 +31,12 @@ func (s *Incidents) Incidents(ctx context.Context, f incident.Filter) ([]inciden
 			return err
 		}
 		var ids []app.ID
-		err = scanRegister(tx, f, tree, now, func(inc *incident.Incident) {
+		err = scanRegister(tx, f, tree, now, func(r *registerReader) error {
 			total++
 			if total > f.Offset && (f.Limit == 0 || len(ids) < f.Limit) {
-				ids = append(ids, inc.ID)
+				ids = append(ids, r.inc.ID)
 			}
+			return nil
 		})
 		if err != nil {
 			return err
@@ -81,12 +82,12 @@ func (s *Incidents) Tasks(ctx context.Context, f incident.TaskFilter) ([]inciden
 			}
 			return add(tx, *f.Incident)
 		}
-		bs, err := buckets(tx, bucketIncidentTasks, bucketIncidentsByDue)
-		if err != nil {
-			return err
-		}
 		if f.Open != nil && *f.Open {
-			c := bs[1].Cursor()
+			byDue, err := mustBucket(tx.Tx, bucketIncidentsByDue)
+			if err != nil {
+				return err
+			}
+			c := byDue.Cursor()
 			for k, _ := c.First(); k != nil; k, _ = c.Next() {
 				id, _ := idFromBytes(k[min(len(k), timeKeyLen):])
 				if err := add(tx, id); err != nil {
@@ -95,9 +96,15 @@ func (s *Incidents) Tasks(ctx context.Context, f incident.TaskFilter) ([]inciden
 			}
 			return nil
 		}
-		c := bs[0].Cursor()
+		// Every task: they sit beside their incidents' records and
+		// events, so this walks all of them. Nothing frequent asks this.
+		records, err := mustBucket(tx.Tx, bucketIncidents)
+		if err != nil {
+			return err
+		}
+		c := records.Cursor()
 		for k, v := c.First(); k != nil; k, v = c.Next() {
-			if len(k) != 32 {
+			if !isTaskKey(k) {
 				continue
 			}
 			t, err := decodeTask(v)
@@ -131,17 +138,31 @@ func (s *Incidents) Stats(ctx context.Context, f incident.Filter, loc *time.Loca
 			return err
 		}
 		// Five years are 100,000 incidents of some 600 bytes each: growing
-		// the slice by appending would copy it a dozen times.
+		// the slice by appending would copy it a dozen times. The tasks'
+		// headers are kept as they lie in the register's pages, valid
+		// while the transaction is open, and decoded once their number is
+		// known.
 		incs := make([]incident.Incident, 0, register.Sequence())
-		err = scanRegister(tx, f, tree, now, func(inc *incident.Incident) {
-			incs = append(incs, slimIncident(inc))
+		headers := make([][]byte, 0, register.Sequence())
+		n := 0
+		err = scanRegister(tx, f, tree, now, func(r *registerReader) error {
+			incs = append(incs, slimIncident(&r.inc))
+			headers = append(headers, r.tasks)
+			n += len(r.tasks) / registerTaskLen
+			return nil
 		})
 		if err != nil {
 			return err
 		}
-		tasks, err := taskHeaders(tx, incs, register.Sequence())
-		if err != nil {
-			return err
+		tasks := make([]incident.ReportTask, 0, n)
+		for i, h := range headers {
+			for ; len(h) >= registerTaskLen; h = h[registerTaskLen:] {
+				t, ok := taskFromHeader(h[:registerTaskLen])
+				if !ok {
+					return app.Errorf(app.ECORRUPT, "the register entry of incident %s is damaged (bad task header); restore a backup", incs[i].ID)
+				}
+				tasks = append(tasks, t)
+			}
 		}
 		st = incident.Summarize(incs, tasks, tree, loc, now)
 		return nil
@@ -150,65 +171,6 @@ func (s *Incidents) Stats(ctx context.Context, f incident.Filter, loc *time.Loca
 		return nil, err
 	}
 	return &st, nil
-}
-
-// taskHeaders reads the timeliness fields of the tasks of incs. For a few
-// incidents it seeks to each one's tasks; for many it walks the bucket once
-// beside the sorted ids (both are in id order), which costs less than
-// thousands of seeks.
-func taskHeaders(tx *txn, incs []incident.Incident, stored uint64) ([]incident.ReportTask, error) {
-	b, err := mustBucket(tx.Tx, bucketIncidentTasks)
-	if err != nil {
-		return nil, err
-	}
-	// As many tasks per incident as the store holds on average, and some.
-	capacity := len(incs) * 3
-	if stored > 0 {
-		capacity = int(float64(len(incs)) * float64(b.Sequence()) / float64(stored) * 1.05)
-	}
-	out := make([]incident.ReportTask, 0, capacity)
-	add := func(v []byte) error {
-		t, ok := decodeTaskHeader(v)
-		if !ok {
-			return app.Errorf(app.ECORRUPT, "a report task record is damaged (bad header); restore a backup")
-		}
-		out = append(out, t)
-		return nil
-	}
-	c := b.Cursor()
-	if len(incs) < seekTasksBelow {
-		for i := range incs {
-			prefix := incs[i].ID[:]
-			for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
-				if len(k) == 32 {
-					if err := add(v); err != nil {
-						return nil, err
-					}
-				}
-			}
-		}
-		return out, nil
-	}
-	ids := make([]app.ID, len(incs))
-	for i := range incs {
-		ids[i] = incs[i].ID
-	}
-	slices.SortFunc(ids, func(a, b app.ID) int { return bytes.Compare(a[:], b[:]) })
-	j := 0
-	for k, v := c.First(); k != nil && j < len(ids); k, v = c.Next() {
-		if len(k) != 32 {
-			continue
-		}
-		for j < len(ids) && bytes.Compare(ids[j][:], k[:16]) < 0 {
-			j++
-		}
-		if j < len(ids) && bytes.Equal(ids[j][:], k[:16]) {
-			if err := add(v); err != nil {
-				return nil, err
-			}
-		}
-	}
-	return out, nil
 }
 
 // treeFor loads the station tree when the filter needs it: only a station
@@ -225,21 +187,22 @@ func treeFor(tx *txn, f incident.Filter) (*app.Tree, error) {
 }
 
 // scanRegister calls visit for each incident matching f, newest received
-// first. The incident passed is a register entry decoded in place (see
-// registerReader): valid during the call only, with only the fields the
-// register filters on.
+// first, with the register entry decoded in place (see registerReader):
+// valid during the call only, with only the fields the register filters
+// on, and the headers of the incident's tasks.
 //
-// A filter on overdue incidents or on a station below the top of the tree
-// reads its index when that narrows the search to under a quarter of the
-// register; otherwise, and for everything else, it walks the register
-// between From and To, which reads entries in order and so costs less per
-// entry than looking each one up.
-func scanRegister(tx *txn, f incident.Filter, tree *app.Tree, now time.Time, visit func(*incident.Incident)) error {
-	bs, err := buckets(tx, bucketIncidentRegister, bucketIncidentsByStation, bucketIncidentsByDue)
+// A filter on overdue incidents reads the overdue index when that narrows
+// the search to under indexShare of the register; otherwise, and for
+// everything else, it walks the register between From and To, which reads
+// entries in order and so costs less per entry than looking each one up.
+// A station filter walks too: an index by station would be one more page
+// for every intake to write, and a walk of five years takes milliseconds.
+func scanRegister(tx *txn, f incident.Filter, tree *app.Tree, now time.Time, visit func(*registerReader) error) error {
+	bs, err := buckets(tx, bucketIncidentRegister, bucketIncidentsByDue)
 	if err != nil {
 		return err
 	}
-	register, byStation, byDue := bs[0], bs[1], bs[2]
+	register, byDue := bs[0], bs[1]
 	m := incident.NewMatcher(f, tree, now)
 	var r registerReader
 	match := func(k, v []byte) error {
@@ -248,49 +211,32 @@ func scanRegister(tx *txn, f incident.Filter, tree *app.Tree, now time.Time, vis
 			return app.Errorf(app.ECORRUPT, "the register entry of incident %s is damaged; restore a backup", id)
 		}
 		if m.Match(&r.inc) {
-			visit(&r.inc)
+			return visit(&r)
 		}
 		return nil
 	}
 
-	limit := int(float64(rangeSize(register, f))*indexShare) + 1
-	var candidates []registerKeyBytes
-	narrowed := false
-	switch {
-	case f.Overdue != nil && *f.Overdue:
-		end := timeKey(now)
-		c := byDue.Cursor()
-		k, v := c.First()
-		for ; k != nil && len(candidates) <= limit && bytes.Compare(k[:timeKeyLen], end[:]) < 0; k, v = c.Next() {
-			candidates = append(candidates, registerKeyOf(v, k[timeKeyLen:]))
-		}
-		narrowed = len(candidates) <= limit
-	case f.Station != nil && tree != nil && tree.Station(*f.Station) != nil && tree.Station(*f.Station).Parent != app.NilID:
-		c := byStation.Cursor()
-		narrowed = true
-		for _, id := range subtree(tree, *f.Station) {
-			prefix := id[:]
-			for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
-				candidates = append(candidates, registerKeyOf(v, k[16:]))
-			}
-			if len(candidates) > limit {
-				narrowed = false
-				break
-			}
-		}
-	}
-	if !narrowed {
+	if f.Overdue == nil || !*f.Overdue {
 		return scanRange(register, f, match)
 	}
-	// Newest first, each once: an incident may be filed under its
-	// receiving station and its place.
+	limit := int(float64(rangeSize(register, f))*indexShare) + 1
+	var candidates []registerKeyBytes
+	end := timeKey(now)
+	c := byDue.Cursor()
+	k, v := c.First()
+	for ; k != nil && len(candidates) <= limit && bytes.Compare(k[:timeKeyLen], end[:]) < 0; k, v = c.Next() {
+		candidates = append(candidates, registerKeyOf(v, k[timeKeyLen:]))
+	}
+	if len(candidates) > limit {
+		return scanRange(register, f, match)
+	}
+	// Newest first.
 	slices.SortFunc(candidates, func(a, b registerKeyBytes) int { return bytes.Compare(b[:], a[:]) })
-	candidates = slices.Compact(candidates)
 	for i := range candidates {
 		k := candidates[i][:]
 		v := register.Get(k)
 		if v == nil {
-			return app.Errorf(app.ECORRUPT, "an incident index names an incident missing from the register; restore a backup")
+			return app.Errorf(app.ECORRUPT, "the overdue index names an incident missing from the register; restore a backup")
 		}
 		if err := match(k, v); err != nil {
 			return err
@@ -329,10 +275,6 @@ func scanRange(register *bolt.Bucket, f incident.Filter, match func(k, v []byte)
 	}
 	return nil
 }
-
-// seekTasksBelow is the number of incidents below which the statistics
-// seek to each incident's tasks instead of walking all tasks.
-var seekTasksBelow = 5000
 
 // indexShare is the share of the entries a walk of the register would read
 // up to which an index is read instead: looking entries up one by one costs
@@ -375,15 +317,4 @@ func registerKeyOf(received, id []byte) registerKeyBytes {
 	copy(k[:timeKeyLen], received)
 	copy(k[timeKeyLen:], id)
 	return k
-}
-
-// subtree returns root and every station below it.
-func subtree(tree *app.Tree, root app.ID) []app.ID {
-	out := []app.ID{root}
-	for i := 0; i < len(out); i++ {
-		for _, c := range tree.Children(out[i]) {
-			out = append(out, c.ID)
-		}
-	}
-	return out
 }

@@ -30,25 +30,51 @@ func findIncident(tx *txn, id app.ID) (incident.Incident, error) {
 }
 
 // putIncident writes the record and its register and overdue entries.
-// stored is the record as it was before the change, nil for a new one.
-func putIncident(tx *txn, inc *incident.Incident, stored *incident.Incident) error {
+// stored is the record as it was before the change, nil for a new one;
+// tasks are all the incident's tasks after the change, whose headers the
+// register entry carries.
+func putIncident(tx *txn, inc *incident.Incident, stored *incident.Incident, tasks []incident.ReportTask) error {
+	buf, err := json.Marshal(inc)
+	if err != nil {
+		return err
+	}
+	w := incidentWrite{
+		id: inc.ID, record: buf, register: encodeRegister(inc, tasks), rk: registerKey(inc),
+		isNew: stored == nil,
+	}
+	if stored != nil && !stored.NextDue.IsZero() && !stored.NextDue.Equal(inc.NextDue) {
+		w.dueDelete = dueKey(stored.NextDue, inc.ID)
+	}
+	if !inc.NextDue.IsZero() {
+		w.due = dueKey(inc.NextDue, inc.ID)
+	}
+	return w.put(tx)
+}
+
+// incidentWrite is a record with its register and overdue entries, encoded.
+type incidentWrite struct {
+	id        app.ID
+	record    []byte
+	register  []byte
+	rk        []byte // the register key
+	isNew     bool
+	due       []byte // the overdue entry's key, nil for none
+	dueDelete []byte // an overdue entry the change replaces
+}
+
+func (w *incidentWrite) put(tx *txn) error {
 	bs, err := buckets(tx, bucketIncidents, bucketIncidentRegister, bucketIncidentsByDue)
 	if err != nil {
 		return err
 	}
 	records, register, byDue := bs[0], bs[1], bs[2]
-	buf, err := json.Marshal(inc)
-	if err != nil {
-		return err
-	}
 	records.FillPercent = appendFillPercent
-	if err := records.Put(idKey(inc.ID), buf); err != nil {
+	if err := records.Put(idKey(w.id), w.record); err != nil {
 		return err
 	}
 	// The received time never changes after intake, so the register key
 	// is the same for the life of the incident.
-	rk := registerKey(inc)
-	if stored == nil {
+	if w.isNew {
 		// The register's sequence counts its entries, so a query can size
 		// its buffers without walking the bucket.
 		if _, err := register.NextSequence(); err != nil {
@@ -56,16 +82,16 @@ func putIncident(tx *txn, inc *incident.Incident, stored *incident.Incident) err
 		}
 	}
 	register.FillPercent = appendFillPercent
-	if err := register.Put(rk, encodeRegister(inc)); err != nil {
+	if err := register.Put(w.rk, w.register); err != nil {
 		return err
 	}
-	if stored != nil && !stored.NextDue.IsZero() && !stored.NextDue.Equal(inc.NextDue) {
-		if err := byDue.Delete(dueKey(stored.NextDue, inc.ID)); err != nil {
+	if w.dueDelete != nil {
+		if err := byDue.Delete(w.dueDelete); err != nil {
 			return err
 		}
 	}
-	if !inc.NextDue.IsZero() {
-		return byDue.Put(dueKey(inc.NextDue, inc.ID), rk[:timeKeyLen])
+	if w.due != nil {
+		return byDue.Put(w.due, w.rk[:timeKeyLen])
 	}
 	return nil
 }
@@ -74,39 +100,37 @@ func putIncident(tx *txn, inc *incident.Incident, stored *incident.Incident) err
 // times of the moment, which only ever land at the right edge.
 const appendFillPercent = 0.95
 
-// indexByStation files a new incident under the place's station, or the
-// receiving station when no place station is given. The place lies within
-// the receiving station's area (Validate), so whatever is above the
-// receiving station is above the place too, and one entry serves a filter
-// on either; a place outside it, as from data of another release, gets an
-// entry for each. tree holds both stations' lineage.
-func indexByStation(tx *txn, inc *incident.Incident, tree *app.Tree) error {
-	b, err := mustBucket(tx.Tx, bucketIncidentsByStation)
-	if err != nil {
-		return err
-	}
-	received := timeKey(inc.ReceivedAt)
-	place := inc.Place.Station
-	if place == app.NilID || !tree.IsWithin(place, inc.Station) {
-		if err := b.Put(pairKey(inc.Station, inc.ID), received[:]); err != nil {
-			return err
-		}
-	}
-	if place != app.NilID {
-		return b.Put(pairKey(place, inc.ID), received[:])
-	}
-	return nil
-}
-
 func dueKey(due time.Time, id app.ID) []byte {
 	tk := timeKey(due)
 	return append(tk[:], id[:]...)
 }
 
-// putTask writes a task under <incident id><task id> and, beside it, the
-// entry <task id> → incident id that finds it by id alone.
+// A task is kept beside its incident's record, under <incident id> 't'
+// <task id>, and found by id alone through <task id> 't' → incident id.
+// Both keys are uuid v7 of the moment the task was made, so a new
+// incident's record, events and tasks land on the same right-edge page.
+const taskMark = 't'
+
+func taskKey(inc, task app.ID) []byte {
+	k := make([]byte, 0, 33)
+	k = append(k, inc[:]...)
+	k = append(k, taskMark)
+	return append(k, task[:]...)
+}
+
+func taskIDKey(task app.ID) []byte {
+	k := make([]byte, 0, 17)
+	k = append(k, task[:]...)
+	return append(k, taskMark)
+}
+
+func isTaskKey(k []byte) bool { return len(k) == 33 && k[16] == taskMark }
+
+// putTask writes a task, and its id entry when it is new. The incident's
+// register entry carries the task's header, so the caller writes that too
+// (putIncident, with every task of the incident).
 func putTask(tx *txn, t *incident.ReportTask) error {
-	b, err := mustBucket(tx.Tx, bucketIncidentTasks)
+	b, err := mustBucket(tx.Tx, bucketIncidents)
 	if err != nil {
 		return err
 	}
@@ -115,30 +139,25 @@ func putTask(tx *txn, t *incident.ReportTask) error {
 		return err
 	}
 	b.FillPercent = appendFillPercent
-	if b.Get(idKey(t.ID)) == nil {
-		// The sequence counts the tasks, so the statistics can size their
-		// buffer without walking the bucket.
-		if _, err := b.NextSequence(); err != nil {
-			return err
-		}
-		if err := b.Put(idKey(t.ID), idKey(t.Incident)); err != nil {
+	if b.Get(taskIDKey(t.ID)) == nil {
+		if err := b.Put(taskIDKey(t.ID), idKey(t.Incident)); err != nil {
 			return err
 		}
 	}
-	return b.Put(pairKey(t.Incident, t.ID), buf)
+	return b.Put(taskKey(t.Incident, t.ID), buf)
 }
 
 func tasksOf(tx *txn, id app.ID) ([]incident.ReportTask, error) {
-	b, err := mustBucket(tx.Tx, bucketIncidentTasks)
+	b, err := mustBucket(tx.Tx, bucketIncidents)
 	if err != nil {
 		return nil, err
 	}
 	var out []incident.ReportTask
-	prefix := idKey(id)
+	prefix := append(idKey(id), taskMark)
 	c := b.Cursor()
 	for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
-		if len(k) != 32 {
-			continue // an id entry
+		if !isTaskKey(k) {
+			continue
 		}
 		t, err := decodeTask(v)
 		if err != nil {
@@ -150,15 +169,15 @@ func tasksOf(tx *txn, id app.ID) ([]incident.ReportTask, error) {
 }
 
 func findTask(tx *txn, id app.ID) (incident.ReportTask, error) {
-	b, err := mustBucket(tx.Tx, bucketIncidentTasks)
+	b, err := mustBucket(tx.Tx, bucketIncidents)
 	if err != nil {
 		return incident.ReportTask{}, err
 	}
-	inc, ok := idFromBytes(b.Get(idKey(id)))
+	inc, ok := idFromBytes(b.Get(taskIDKey(id)))
 	if !ok {
 		return incident.ReportTask{}, app.Errorf(app.ENOTFOUND, "report task %s not found", id)
 	}
-	raw := b.Get(pairKey(inc, id))
+	raw := b.Get(taskKey(inc, id))
 	if raw == nil {
 		return incident.ReportTask{}, app.Errorf(app.ECORRUPT, "the index names report task %s, which is not stored; restore a backup", id)
 	}
@@ -235,7 +254,7 @@ func eventsOf(tx *txn, id app.ID) ([]incident.Event, error) {
 	c := b.Cursor()
 	for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
 		if len(k) != 32 {
-			continue // the record itself
+			continue // the record itself, or a task
 		}
 		var ev incident.Event
 		if err := decodeJSON(v, &ev, "an event of incident "+id.String()); err != nil {

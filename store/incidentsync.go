@@ -283,13 +283,8 @@ func applyIncidentOp(tx *txn, op *app.Operation) (string, error) {
 	if exists {
 		prev = &stored
 	}
-	if err := putIncident(tx, &rec, prev); err != nil {
+	if err := putIncident(tx, &rec, prev, tasks); err != nil {
 		return "", err
-	}
-	if !exists {
-		if err := indexByStation(tx, &rec, tree); err != nil {
-			return "", err
-		}
 	}
 	for i := range changed {
 		if err := putTask(tx, &changed[i]); err != nil {

@@ -28,11 +28,12 @@ var migrations = []migration{
 	{version: 6, name: "create the message, receipt, search text and attachment chunk buckets", migrate: createMessagesV6},
 	{version: 7, name: "create the incident arrival buckets", migrate: createIncidentArrivalsV7},
 	{version: 8, name: "create the consultation bucket", migrate: createConsultationsV8},
+	{version: 9, name: "keep report tasks beside their incidents, their headers in the register; drop the incident index by station", migrate: foldIncidentTasksV9},
 }
 
 // SchemaVersion is the schema this program writes: the version of the last
 // migration (a test holds the two together).
-const SchemaVersion = 8
+const SchemaVersion = 9
 
 func createDirectoryV1(tx *bolt.Tx) error {
 	root, err := tx.CreateBucketIfNotExists(bucketV1)
