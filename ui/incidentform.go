@@ -103,6 +103,9 @@ type intakeForm struct {
 	right    *fyne.Container // the grade and the figures
 	content  fyne.CanvasObject
 	formArea *container.Scroll
+
+	rules       *widget.Button       // the station's grading and reporting rules
+	rulesDialog *incidentRulesDialog // the one last opened, nil before
 }
 
 func newIntakeForm(s *incidentScreen) *intakeForm {
@@ -196,6 +199,8 @@ func newIntakeForm(s *incidentScreen) *intakeForm {
 	f.save = widget.NewButtonWithIcon(lang.L("incident.save"), theme.DocumentSaveIcon(), f.onSave)
 	f.save.Importance = widget.HighImportance
 	f.clear = widget.NewButton(lang.L("incident.clear"), f.onClear)
+	f.rules = widget.NewButtonWithIcon(lang.L("incident.rules"), theme.SettingsIcon(), f.onRules)
+	f.rules.Importance = widget.LowImportance
 	f.status = widget.NewLabel("")
 	f.status.Wrapping = fyne.TextWrapWord
 
@@ -240,7 +245,10 @@ func newIntakeForm(s *incidentScreen) *intakeForm {
 			container.NewStack(f.gradeBox, container.NewPadded(f.gradeName))),
 		f.gradeFigure, f.focusFlag, f.directFlag, f.missingNote)
 	f.right = container.NewVBox(grade, widget.NewSeparator(), countGrid, loss,
-		container.NewHBox(layout.NewSpacer(), f.clear, f.save), f.errs[""], f.status)
+		// The rules sit on the left of the buttons but come after them with
+		// Tab: the intake leads to the save, not to the rules.
+		container.NewBorder(nil, nil, f.rules, nil, container.NewHBox(layout.NewSpacer(), f.clear, f.save)),
+		f.errs[""], f.status)
 	right := f.right
 	f.formArea = container.NewVScroll(container.NewPadded(
 		container.New(&intakeColumns{}, left, right)))
@@ -326,7 +334,7 @@ func (f *intakeForm) setBase(b incidentBase) {
 func (f *intakeForm) enableAll(on bool) {
 	for _, w := range []fyne.Disableable{f.received, f.occurred, f.setNow, f.channel, f.reporterName, f.reporterUnit,
 		f.reporterPhone, f.placeChoose, f.placeClear, f.placeText, f.lat, f.lon, f.category, f.loss, f.description,
-		f.addFile, f.save, f.clear} {
+		f.addFile, f.save, f.clear, f.rules} {
 		enable(w, on)
 	}
 	for _, e := range f.counts {
