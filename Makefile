@@ -44,6 +44,7 @@ bench:
 	$(GO) test -run '^$$' -bench . ./app/...
 	$(GO) test -run '^$$' -bench . ./ui/
 	$(GO) test -run '^$$' -bench Resync10000 -benchtime 1x ./hub/
+	$(GO) test -run '^$$' -bench . ./codec/... ./rtc/
 	$(GO) run ./cmd/dutybench
 
 # A short run of every fuzz target (go test runs one -fuzz target at a time).
