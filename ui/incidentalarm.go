@@ -232,8 +232,8 @@ func newAlarmBanner(u *UI) *alarmBanner {
 
 // IncidentArrived raises the alarm for an incident reported by a station
 // below: the banner, a desktop notification, the count on the navigation
-// and the sound, until it is acknowledged here. The sync layer calls it
-// from any goroutine.
+// and in the tray, and the sound, until it is acknowledged here. The sync
+// layer calls it from any goroutine.
 func (u *UI) IncidentArrived(inc incident.Incident) {
 	fyne.Do(func() { u.alarm.arrived(inc) })
 }
@@ -311,6 +311,7 @@ func (b *alarmBanner) gravest() incident.Grade {
 func (b *alarmBanner) show() {
 	n := len(b.waiting)
 	b.u.nav.setBadge("incidents", n)
+	b.u.tray.set(trayIncidents, n)
 	if n == 0 {
 		b.content.Hide()
 		b.alarm.Silence()

@@ -643,17 +643,6 @@ func TestReplyAnswersTheThread(t *testing.T) {
 	}
 }
 
-// trayApp is a desktop with a system tray, as the glfw driver is.
-type trayApp struct {
-	fyne.App
-	icon fyne.Resource
-	menu *fyne.Menu
-}
-
-func (a *trayApp) SetSystemTrayMenu(m *fyne.Menu)    { a.menu = m }
-func (a *trayApp) SetSystemTrayIcon(r fyne.Resource) { a.icon = r }
-func (a *trayApp) SetSystemTrayWindow(fyne.Window)   {}
-
 func TestUnreadBadgeCountsNotifiesAndClears(t *testing.T) {
 	// The fake tray needs no bus, but the window only uses a tray where a
 	// session bus is announced.
@@ -747,18 +736,6 @@ func TestUnreadAtStartIsOneNotification(t *testing.T) {
 		u := New(a, d.services())
 		t.Cleanup(u.win.Close)
 	})
-}
-
-func TestTrayIconDrawsTheCount(t *testing.T) {
-	for _, badge := range []string{"1", "12", "99+"} {
-		r := trayIcon(badge)
-		if r == assets.Icon || len(r.Content()) == 0 {
-			t.Errorf("%s: no icon drawn", badge)
-		}
-	}
-	if trayIcon("") != assets.Icon {
-		t.Error("no unread should be the plain icon")
-	}
 }
 
 func TestMessagesWithoutStationSaySo(t *testing.T) {
@@ -884,25 +861,4 @@ func (f *messageFiles) sparse(t *testing.T, name string, size int64) string {
 		t.Fatal(err)
 	}
 	return path
-}
-
-func TestTrayOnlyWithADesktopSessionBus(t *testing.T) {
-	env := func(v string) func(string) string {
-		return func(string) string { return v }
-	}
-	cases := []struct {
-		goos, bus string
-		want      bool
-	}{
-		{"linux", "", false},
-		{"linux", "unix:path=/run/user/1000/bus", true},
-		{"freebsd", "", false},
-		{"windows", "", true},
-		{"darwin", "", true},
-	}
-	for _, c := range cases {
-		if got := trayUsable(c.goos, env(c.bus)); got != c.want {
-			t.Errorf("trayUsable(%s, bus %q) = %v, want %v", c.goos, c.bus, got, c.want)
-		}
-	}
 }

@@ -116,6 +116,7 @@ type UI struct {
 
 	nav    *navigation
 	status *statusBar
+	tray   *tray // nil until the navigation is built
 
 	duty      *dutyScreen     // nil without a roster service
 	incidents *incidentScreen // nil without an incident service
@@ -177,6 +178,7 @@ func New(a fyne.App, svc Services) *UI {
 	u.directory = newDirectoryScreen(u)
 	u.settings = newSettingsScreen(u)
 	u.nav = newNavigation(u, u.screens())
+	u.tray = newTray(u)
 
 	u.win.SetContent(u.layout())
 	u.win.Resize(fyne.NewSize(1280, 800))

@@ -113,6 +113,7 @@ func (b *warningBanner) update(d pendingWarnings) {
 		return x.IssuedAt.Before(y.IssuedAt)
 	})
 	b.u.nav.setBadge("warnings", len(b.pending))
+	b.u.tray.set(trayWarnings, len(b.pending))
 	b.show()
 	if arrived && b.u.warnings != nil {
 		b.u.warnings.refresh()
