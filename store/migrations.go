@@ -29,11 +29,12 @@ var migrations = []migration{
 	{version: 7, name: "create the incident arrival buckets", migrate: createIncidentArrivalsV7},
 	{version: 8, name: "create the consultation bucket", migrate: createConsultationsV8},
 	{version: 9, name: "keep report tasks beside their incidents, their headers in the register; drop the incident index by station", migrate: foldIncidentTasksV9},
+	{version: 10, name: "create the routine test-call bucket", migrate: createTestCallsV10},
 }
 
 // SchemaVersion is the schema this program writes: the version of the last
 // migration (a test holds the two together).
-const SchemaVersion = 9
+const SchemaVersion = 10
 
 func createDirectoryV1(tx *bolt.Tx) error {
 	root, err := tx.CreateBucketIfNotExists(bucketV1)
