@@ -439,7 +439,6 @@ func (p *participant) start() error {
 	if err != nil {
 		return err
 	}
-	p.pc = pc
 	for _, m := range p.info.Publish {
 		kind := webrtc.RTPCodecTypeVideo
 		if m == wire.MediaAudio {
@@ -468,6 +467,15 @@ func (p *participant) start() error {
 		}
 	})
 	pc.OnTrack(p.publish)
+	// The participant is in the room before its connection exists: another
+	// participant's new track may already be asking it to negotiate, and
+	// finds no connection until here (its own first negotiation follows).
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.left {
+		return pc.Close()
+	}
+	p.pc = pc
 	return nil
 }
 
@@ -477,7 +485,7 @@ func (p *participant) start() error {
 func (p *participant) negotiate() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if p.left {
+	if p.left || p.pc == nil {
 		return
 	}
 	if p.offering {
@@ -745,6 +753,7 @@ func (p *participant) leave(reason string, notify bool) {
 		return
 	}
 	p.left = true
+	pc := p.pc
 	p.mu.Unlock()
 
 	s.mu.Lock()
@@ -767,8 +776,8 @@ func (p *participant) leave(reason string, notify bool) {
 		delete(p.sess.parts, r.id)
 	}
 	p.sess.mu.Unlock()
-	if p.pc != nil {
-		if err := p.pc.Close(); err != nil {
+	if pc != nil {
+		if err := pc.Close(); err != nil {
 			s.log.Debug("closing a participant's peer connection", "err", err)
 		}
 	}
