@@ -48,6 +48,7 @@ type consultScreen struct {
 	export  *widget.Button
 	openInc *widget.Button // the incident the consultation was started from
 	detail  *fyne.Container
+	tests   *testCallPanel // 例行测试, nil without the service
 	content fyne.CanvasObject
 }
 
@@ -108,6 +109,14 @@ func newConsultScreen(u *UI) *consultScreen {
 	split := container.NewHSplit(left, container.NewVScroll(container.NewPadded(s.detail)))
 	split.Offset = 0.35
 	s.content = split
+	if u.svc.TestCalls != nil {
+		s.tests = newTestCallPanel(u)
+		tabs := container.NewAppTabs(
+			container.NewTabItemWithIcon(lang.L("testcall.records_tab"), theme.MediaVideoIcon(), split),
+			container.NewTabItemWithIcon(lang.L("testcall.tab"), theme.HistoryIcon(), s.tests.content))
+		tabs.OnSelected = func(*container.TabItem) { s.tests.load("") }
+		s.content = tabs
+	}
 	return s
 }
 
@@ -125,6 +134,9 @@ func (u *UI) consultEntry() screen {
 
 func (s *consultScreen) build() fyne.CanvasObject {
 	s.load()
+	if s.tests != nil {
+		s.tests.load("")
+	}
 	return s.content
 }
 
@@ -132,6 +144,9 @@ func (s *consultScreen) onShown() {
 	s.visible = true
 	if s.loaded {
 		s.load()
+		if s.tests != nil {
+			s.tests.load("")
+		}
 	}
 }
 

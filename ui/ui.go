@@ -80,6 +80,9 @@ type Services struct {
 	// Without Consultations the 会商 screen says it is not available.
 	Consultations consult.Service
 	Media         consult.Media
+	// TestCalls keeps the routine test-call schedule and results; with
+	// it 会商 has a 例行测试 tab.
+	TestCalls consult.TestCalls
 	// Alarm sounds while incidents from stations below wait to be
 	// acknowledged, an orange or red warning waits for its
 	// acknowledgement, or a spot check of this station for its answer;

@@ -125,6 +125,23 @@ func (m *Main) runWindow() error {
 	}
 	defer stopSweeps()
 
+	// Routine test calls run for the whole life of the window too, and
+	// stop before the media engine and the store.
+	testCtx, cancelTests := context.WithCancel(ctx)
+	tested := make(chan struct{})
+	go func() {
+		defer close(tested)
+		(&testCaller{
+			calls: store.NewTestCalls(db), consult: store.NewConsultations(db),
+			media: media, kick: hubc.Kick, now: time.Now,
+		}).run(testCtx)
+	}()
+	stopTests := func() {
+		cancelTests()
+		<-tested
+	}
+	defer stopTests()
+
 	a := fyneapp.NewWithID(appID)
 	assets.ChooseLanguage(a.Preferences().String("language"))
 	if err := assets.LoadTranslations(); err != nil {
@@ -133,6 +150,7 @@ func (m *Main) runWindow() error {
 	ui.Version = Version
 	svc := windowServices(db, hubc)
 	svc.Consultations, svc.Media = store.NewConsultations(db), media
+	svc.TestCalls = store.NewTestCalls(db)
 	u := ui.New(a, svc)
 
 	sig := make(chan os.Signal, 1)
@@ -145,6 +163,7 @@ func (m *Main) runWindow() error {
 	}()
 	u.ShowAndRun()
 	signal.Stop(sig)
+	stopTests()
 	stopSweeps()
 	stopSync()
 	return m.Close()

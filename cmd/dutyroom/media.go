@@ -29,6 +29,9 @@ type roomMedia struct {
 	mu   sync.Mutex
 	eng  *rtc.Engine
 	sink consult.Sink
+	// inRoom is set while the window or a routine test call is in a
+	// room, testing while it is the test call: one engine, one room.
+	inRoom, testing bool
 
 	muted  atomic.Bool
 	camOff atomic.Bool
@@ -90,22 +93,53 @@ func (m *roomMedia) current() (*rtc.Engine, consult.Sink) {
 func (m *roomMedia) Join(ctx context.Context, id app.ID, sink consult.Sink) error {
 	m.mu.Lock()
 	eng := m.eng
-	m.sink = sink
+	if m.testing {
+		m.mu.Unlock()
+		return app.Errorf(app.ECONFLICT, "a routine test call is under way; join again in a minute")
+	}
+	m.sink, m.inRoom = sink, true
 	m.mu.Unlock()
 	if eng == nil {
+		m.release()
 		return app.Errorf(app.EINTERNAL, "video is not available in this window")
 	}
 	ctx, cancel := context.WithTimeout(ctx, 15*time.Second)
 	defer cancel()
-	return eng.Join(ctx, id)
+	err := eng.Join(ctx, id)
+	if err != nil {
+		m.release()
+	}
+	return err
+}
+
+// claimForTest takes the engine for a routine test call, with sink
+// receiving what the room sends, unless it is missing or in a room.
+func (m *roomMedia) claimForTest(sink consult.Sink) (*rtc.Engine, bool) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.eng == nil || m.inRoom {
+		return nil, false
+	}
+	m.sink, m.inRoom, m.testing = sink, true, true
+	return m.eng, true
+}
+
+// release marks the engine out of any room.
+func (m *roomMedia) release() {
+	m.mu.Lock()
+	m.sink, m.inRoom, m.testing = consult.Sink{}, false, false
+	m.mu.Unlock()
 }
 
 // Leave implements consult.Media.
 func (m *roomMedia) Leave() error {
-	eng, _ := m.current()
-	if eng == nil {
-		return nil
+	m.mu.Lock()
+	eng, testing := m.eng, m.testing
+	m.mu.Unlock()
+	if eng == nil || testing {
+		return nil // the window is not in a room; the test call leaves its own
 	}
+	defer m.release()
 	err := eng.Leave()
 	if err == rtc.ErrNotInRoom {
 		return nil
