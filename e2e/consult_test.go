@@ -135,7 +135,7 @@ func TestConsultationWindowWithThreeStations(t *testing.T) {
 	// 会商 → 发起会商: a title, 吉首市 at the top of the list and 泸溪县
 	// below it, then 发起.
 	click(winA, 50, 228)
-	click(winA, 316, 31)
+	click(winA, 316, 71) // below the 会商记录 / 例行测试 tabs
 	click(winA, 650, 195)
 	x("windowfocus", "--sync", winA)
 	x("type", "--window", winA, "--delay", "30", "Typhoon briefing")
@@ -161,8 +161,8 @@ func TestConsultationWindowWithThreeStations(t *testing.T) {
 
 	// The prefecture opens its consultation and joins.
 	time.Sleep(4 * time.Second)
-	click(winA, 316, 80)
-	click(winA, 578, 137)
+	click(winA, 316, 120)
+	click(winA, 578, 177)
 	waitLog(a, regexp.MustCompile(`(?s)(joined a consultation.*){3}`), "the prefecture to join")
 	room := waitWindow(t, display, "视频会商：Typhoon briefing", 20*time.Second)
 	for _, id := range windowsNamed(t, display, "视频会商：Typhoon briefing") {
