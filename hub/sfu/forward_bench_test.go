@@ -164,7 +164,7 @@ func measure(b *testing.B, got []*atomic.Int64) (float64, float64) {
 		after += g.Load()
 	}
 	secs := t1.Sub(t0).Seconds()
-	return float64((c1-c0).Milliseconds()) / secs, float64(after-before) * 8 / 1000 / secs / float64(len(got))
+	return float64((c1 - c0).Milliseconds()) / secs, float64(after-before) * 8 / 1000 / secs / float64(len(got))
 }
 
 // sigClient is a peer speaking the SFU's signalling directly.
