@@ -15,7 +15,8 @@ import (
 //	├── meta
 //	│   ├── schema     → uint64            the last migration applied (big-endian)
 //	│   ├── identity   → station id        this duty room's own station, absent until chosen
-//	│   └── seq        → uint64            the last origin seq given to an operation
+//	│   ├── seq        → uint64            the last origin seq given to an operation
+//	│   └── intake:<seq> → nil             an intake logged as outbox op <seq>, not yet filed (migration 11, incidentfiling.go)
 //	├── stations
 //	│   └── <station id> → JSON            app.Station
 //	├── station_codes

@@ -44,6 +44,7 @@ type DB struct {
 	bolt   *bolt.DB
 	path   string
 	schema int
+	filer  *intakeFiler // nil when read-only
 
 	// Now is the clock, read once when a writing transaction starts, so every
 	// record and operation of one change carries the same instant.
@@ -87,6 +88,9 @@ func OpenFile(path string, opts Options) (*DB, error) {
 		}
 	} else {
 		db.schema, err = migrate(bdb, path)
+		if err == nil {
+			db.filer, err = startFiler(db)
+		}
 	}
 	if err != nil {
 		_ = bdb.Close()
@@ -142,9 +146,14 @@ func safeView(db *bolt.DB, fn func(tx *bolt.Tx) error) (err error) {
 	return db.View(fn)
 }
 
-// Close closes the file and releases its lock.
+// Close files what intakes are still being filed, then closes the file
+// and releases its lock.
 func (db *DB) Close() error {
-	return db.bolt.Close()
+	var err error
+	if db.filer != nil {
+		err = db.filer.stop()
+	}
+	return errors.Join(err, db.bolt.Close())
 }
 
 // Path is the database file.
@@ -214,6 +223,7 @@ func (db *DB) view(ctx context.Context, fn func(tx *txn) error) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
+	db.filer.await()
 	return db.bolt.View(func(tx *bolt.Tx) error {
 		return fn(&txn{Tx: tx, ctx: ctx})
 	})
@@ -225,6 +235,7 @@ func (db *DB) update(ctx context.Context, fn func(tx *txn) error) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
+	db.filer.await()
 	return db.bolt.Update(func(tx *bolt.Tx) error {
 		return fn(&txn{Tx: tx, ctx: ctx, now: db.Now().UTC()})
 	})

@@ -100,6 +100,8 @@ func (s *Incidents) CreateIncidentWithFiles(ctx context.Context, inc *incident.I
 		return incident.Assessment{}, nil, err
 	}
 	intakePrepared()
+	// The intake is logged, and filed right after (incidentfiling.go).
+	s.db.filer.logging()
 	err = s.writer.run(ctx, func(tx *txn) error {
 		if !p.inputs.unchanged(tx) {
 			// The tree, the settings or this duty room's station changed
@@ -111,8 +113,9 @@ func (s *Incidents) CreateIncidentWithFiles(ctx context.Context, inc *incident.I
 			}
 			p = q
 		}
-		return p.put(tx, blobs)
+		return p.log(tx, blobs)
 	})
+	s.db.filer.logged(err == nil)
 	if err != nil {
 		return incident.Assessment{}, nil, err
 	}

@@ -1,9 +1,8 @@
 package store
 
 import (
+	"context"
 	"testing"
-
-	bolt "go.etcd.io/bbolt"
 )
 
 // SetIndexShare makes the register read its indexes for filters narrower
@@ -20,10 +19,10 @@ func SetIndexShare(tb testing.TB, share float64) {
 // nothing behind.
 func IncidentRecordCounts(db *DB) (map[string]int, error) {
 	out := map[string]int{}
-	err := db.bolt.View(func(tx *bolt.Tx) error {
+	err := db.view(context.Background(), func(tx *txn) error {
 		for _, name := range append([][]byte{bucketOutbox, bucketIncidentArrivals, bucketIncidentArrivalsPending}, incidentBuckets...) {
 			n := 0
-			err := bucket(tx, name).ForEach(func(_, _ []byte) error {
+			err := bucket(tx.Tx, name).ForEach(func(_, _ []byte) error {
 				n++
 				return nil
 			})

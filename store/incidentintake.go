@@ -18,30 +18,24 @@ import (
 // Intake is the one change whose latency people wait for: the duty officer
 // closes the form once the incident is on disk. So an intake is built
 // before the writing transaction, in a reading one: the stations, settings
-// and identity it needs are read, the rules run, and every value it writes
-// is encoded, its operation included. The writing transaction then checks
-// that what was read is still what is stored (a few lookups) and puts the
-// bytes, so other writers wait on it for little more than its commit, and
-// intakes arriving together are built side by side instead of one after
-// another inside the shared transaction. If something an intake was built
-// from changed meanwhile, it is built again inside the transaction, from
-// what is stored then.
+// and identity it needs are read, the rules run, and its operation is
+// encoded. The writing transaction then checks that what was read is still
+// what is stored (a few lookups) and logs the operation (see
+// incidentfiling.go), so other writers wait on it for little more than its
+// commit, and intakes arriving together are built side by side instead of
+// one after another inside the shared transaction. If something an intake
+// was built from changed meanwhile, it is built again inside the
+// transaction, from what is stored then.
 
-// preparedIntake is a new incident ready to be written.
+// preparedIntake is a new incident ready to be logged.
 type preparedIntake struct {
 	inc   incident.Incident
 	a     incident.Assessment
 	tasks []incident.ReportTask
 
 	inputs readSet
-	record incidentWrite
-	// beside holds the events, tasks and task id entries, written into
-	// the incidents bucket beside the record.
-	beside []keyValue
 	op     preparedOp
 }
-
-type keyValue struct{ k, v []byte }
 
 // prepareIntake runs the rules on a new incident n at now and encodes what
 // it writes. n is changed as the service assigns: id, grade, next due and
@@ -101,11 +95,6 @@ func prepareIntake(tx *txn, stations *stationCache, n *incident.Incident, now ti
 	if err != nil {
 		return nil, err
 	}
-	p.record = incidentWrite{id: n.ID, record: record, register: encodeRegister(n, tasks), rk: registerKey(n), isNew: true}
-	if !n.NextDue.IsZero() {
-		p.record.due = dueKey(n.NextDue, n.ID)
-	}
-	p.beside = make([]keyValue, 0, len(events)+2*len(tasks))
 	eventJSON := make([][]byte, len(events))
 	for i := range events {
 		ev := &events[i]
@@ -115,17 +104,12 @@ func prepareIntake(tx *txn, stations *stationCache, n *incident.Incident, now ti
 		if eventJSON[i], err = json.Marshal(ev); err != nil {
 			return nil, err
 		}
-		p.beside = append(p.beside, keyValue{pairKey(ev.Incident, ev.ID), eventJSON[i]})
 	}
 	taskJSON := make([][]byte, len(tasks))
 	for i := range tasks {
-		t := &tasks[i]
-		buf, err := encodeTask(t)
-		if err != nil {
+		if taskJSON[i], err = json.Marshal(&tasks[i]); err != nil {
 			return nil, err
 		}
-		taskJSON[i] = buf[taskHeaderLen:]
-		p.beside = append(p.beside, keyValue{taskKey(n.ID, t.ID), buf}, keyValue{taskIDKey(t.ID), idKey(n.ID)})
 	}
 
 	payload, err := createPayload(record, &a, taskJSON, eventJSON)
@@ -144,36 +128,36 @@ func prepareIntake(tx *txn, stations *stationCache, n *incident.Incident, now ti
 // transactions; tests change what it was built from there.
 var intakePrepared = func() {}
 
-// put writes the prepared intake, the attachments' contents among blobs
-// that are not stored yet, and its operation.
-func (p *preparedIntake) put(tx *txn, blobs map[string][]byte) error {
+// log writes the attachments' contents among blobs that are not stored
+// yet, and logs the intake: its operation, and the mark that it waits to be
+// filed.
+func (p *preparedIntake) log(tx *txn, blobs map[string][]byte) error {
 	if err := putBlobs(tx, p.inc.Attachments, blobs); err != nil {
 		return err
 	}
-	records, err := mustBucket(tx.Tx, bucketIncidents)
+	seq, err := appendPreparedOp(tx, &p.op)
 	if err != nil {
 		return err
 	}
-	records.FillPercent = appendFillPercent
-	for _, kv := range p.beside {
-		if err := records.Put(kv.k, kv.v); err != nil {
-			return err
-		}
-	}
-	if err := p.record.put(tx); err != nil {
+	meta, err := mustBucket(tx.Tx, bucketMeta)
+	if err != nil {
 		return err
 	}
-	return appendPreparedOp(tx, &p.op)
+	return meta.Put(intakeKey(seq), nil)
 }
 
-// createIncident files n in tx: prepareIntake and put in one transaction,
-// for callers that build their own (the benchmarks' fixtures).
+// createIncident files n in tx: prepared, logged and filed in one
+// transaction, for callers that build their own (the benchmarks' fixtures).
 func createIncident(tx *txn, stations *stationCache, n *incident.Incident, blobs map[string][]byte) (incident.Assessment, []incident.ReportTask, error) {
 	p, err := prepareIntake(tx, stations, n, tx.now)
 	if err != nil {
 		return incident.Assessment{}, nil, err
 	}
-	return p.a, p.tasks, p.put(tx, blobs)
+	if err := p.log(tx, blobs); err != nil {
+		return incident.Assessment{}, nil, err
+	}
+	_, err = fileIntakes(tx)
+	return p.a, p.tasks, err
 }
 
 // readSet is what a prepared change was built from: values by bucket and
@@ -358,25 +342,25 @@ func createPayload(record []byte, a *incident.Assessment, tasks, events [][]byte
 
 // appendPreparedOp records a prepared operation in the outbox with the
 // next seq, as appendOp does for one built in the transaction.
-func appendPreparedOp(tx *txn, p *preparedOp) error {
+func appendPreparedOp(tx *txn, p *preparedOp) (uint64, error) {
 	bs, err := buckets(tx, bucketMeta, bucketOutbox)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	meta, outbox := bs[0], bs[1]
 	var last uint64
 	if raw := meta.Get(keySeq); raw != nil {
 		var ok bool
 		if last, ok = u64Value(raw); !ok {
-			return app.Errorf(app.ECORRUPT, "the operation counter in v1/meta is damaged; restore a backup")
+			return 0, app.Errorf(app.ECORRUPT, "the operation counter in v1/meta is damaged; restore a backup")
 		}
 	}
 	seq := last + 1
 	outbox.FillPercent = outboxFillPercent
 	if err := outbox.Put(u64Key(seq), p.encode(seq)); err != nil {
-		return err
+		return 0, err
 	}
-	return meta.Put(keySeq, u64Key(seq))
+	return seq, meta.Put(keySeq, u64Key(seq))
 }
 
 // zones keeps the time zones stations name: loading one reads the zone

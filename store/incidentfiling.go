@@ -1,0 +1,256 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"dutyroom/app"
+	"dutyroom/app/incident"
+)
+
+// An intake is saved in two steps, because the duty officer waits for the
+// first one only.
+//
+// Logging: the transaction the officer waits for writes the incident's
+// operation to the outbox (it carries everything: the record, its grade,
+// the report tasks and the first events) and a marker in v1/meta naming
+// the operation's seq. That touches two buckets, so the commit writes about
+// as many pages as any small change; once it returns the incident is on
+// disk, and it will reach the stations above even if this program dies the
+// next instant.
+//
+// Filing: a second transaction, run at once by the filer goroutine, writes
+// the record, tasks and events into the incident buckets with their
+// register and overdue entries, decoded from the logged operation, and
+// deletes the marker. Filing everything inside the first transaction wrote
+// three times the pages and made intake twice as slow as a plain write.
+//
+// Nothing reads around a logged intake: every transaction (DB.view,
+// DB.update) first waits for the filer to have filed what was logged
+// before it began, which takes one commit; a program killed between the
+// two steps files what is marked when the file is next opened.
+
+// intakeMark starts the meta keys of logged intakes: intakeMark <seq>.
+var intakeMark = []byte("intake:")
+
+func intakeKey(seq uint64) []byte {
+	seqKey := u64Key(seq)
+	return append(append([]byte{}, intakeMark...), seqKey[:]...)
+}
+
+// errNothingToFile rolls back a filing pass that found nothing, so it
+// costs no fsync.
+var errNothingToFile = errors.New("no intake waits to be filed")
+
+// fileIntakes files every logged intake in tx and returns how many.
+func fileIntakes(tx *txn) (int, error) {
+	bs, err := buckets(tx, bucketMeta, bucketOutbox)
+	if err != nil {
+		return 0, err
+	}
+	meta, outbox := bs[0], bs[1]
+	var seqs []uint64
+	c := meta.Cursor()
+	for k, _ := c.Seek(intakeMark); k != nil && len(k) == len(intakeMark)+8 && string(k[:len(intakeMark)]) == string(intakeMark); k, _ = c.Next() {
+		seq, _ := u64Value(k[len(intakeMark):])
+		seqs = append(seqs, seq)
+	}
+	for _, seq := range seqs {
+		if err := fileIntake(tx, outbox, seq); err != nil {
+			return 0, err
+		}
+		if err := meta.Delete(intakeKey(seq)); err != nil {
+			return 0, err
+		}
+	}
+	return len(seqs), nil
+}
+
+// fileIntake writes the incident of the logged operation seq into the
+// incident buckets.
+func fileIntake(tx *txn, outbox *bolt.Bucket, seq uint64) error {
+	// The operation cannot have left the outbox: acknowledging it is a
+	// writing transaction, which waits for the filer.
+	raw := outbox.Get(u64Key(seq))
+	if raw == nil {
+		return app.Errorf(app.ECORRUPT, "the intake logged as operation %d is not in the outbox; restore a backup", seq)
+	}
+	op, err := DecodeOperation(raw)
+	if err != nil {
+		return app.Errorf(app.ECORRUPT, "the intake logged as operation %d is damaged: %s", seq, app.ErrorMessage(err))
+	}
+	var ch change
+	if err := decodeJSON(op.Payload, &ch, fmt.Sprintf("the intake of operation %d", seq)); err != nil {
+		return err
+	}
+	if op.Kind != incident.OpIncidentCreate || ch.Incident == nil || ch.Incident.ID != op.Entity {
+		return app.Errorf(app.ECORRUPT, "operation %d is marked as an intake but is a %s of %s", seq, op.Kind, op.Entity)
+	}
+	if err := putIncident(tx, ch.Incident, nil, ch.Tasks); err != nil {
+		return err
+	}
+	for i := range ch.Tasks {
+		if err := putTask(tx, &ch.Tasks[i]); err != nil {
+			return err
+		}
+	}
+	return appendEvents(tx, ch.Events)
+}
+
+// intakeFiler files logged intakes in the background and lets transactions
+// wait until it has.
+type intakeFiler struct {
+	db *DB
+	// unfiled counts intakes logged, or being logged, and not filed. An
+	// intake counts itself before its transaction commits, so a reader
+	// starting meanwhile waits for it.
+	unfiled atomic.Int64
+
+	mu       sync.Mutex
+	asked    uint64        // passes asked for
+	finished uint64        // the pass count of the last finished pass
+	passed   chan struct{} // closed when a pass finishes, then replaced
+	lastErr  error         // of the last pass
+
+	wake     chan struct{} // a pass is asked for; capacity 1
+	quit     chan struct{}
+	done     chan struct{}
+	stopOnce sync.Once
+}
+
+// awaitLimit bounds how long a transaction waits for the filer. A wait
+// runs one commit; reaching the limit means the disk is stalled or a
+// caller waits while holding a transaction of its own, and then reading
+// without the newest intake beats waiting forever.
+const awaitLimit = 2 * time.Second
+
+// startFiler files what a killed program left logged, then starts the
+// filer.
+func startFiler(db *DB) (*intakeFiler, error) {
+	f := &intakeFiler{
+		db: db, passed: make(chan struct{}),
+		wake: make(chan struct{}, 1), quit: make(chan struct{}), done: make(chan struct{}),
+	}
+	if _, err := f.pass(); err != nil {
+		return nil, err
+	}
+	go f.run()
+	return f, nil
+}
+
+func (f *intakeFiler) run() {
+	defer close(f.done)
+	for {
+		select {
+		case <-f.quit:
+			return
+		case <-f.wake:
+		}
+		f.mu.Lock()
+		target := f.asked
+		f.mu.Unlock()
+		_, err := f.pass()
+		if err != nil {
+			slog.Error("an intake is saved but not yet filed in the register; it is filed at the next start", "file", f.db.path, "err", err)
+		}
+		f.mu.Lock()
+		f.finished, f.lastErr = target, err
+		close(f.passed)
+		f.passed = make(chan struct{})
+		f.mu.Unlock()
+	}
+}
+
+// pass files everything logged, in one transaction.
+func (f *intakeFiler) pass() (int, error) {
+	var n int
+	err := f.db.bolt.Update(func(btx *bolt.Tx) (err error) {
+		n, err = fileIntakes(&txn{Tx: btx, ctx: context.Background(), now: f.db.Now().UTC()})
+		if err == nil && n == 0 {
+			return errNothingToFile
+		}
+		return err
+	})
+	if errors.Is(err, errNothingToFile) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, err
+	}
+	f.unfiled.Add(int64(-n))
+	return n, nil
+}
+
+// logging counts an intake about to be logged; logged says whether it was.
+func (f *intakeFiler) logging() {
+	if f != nil {
+		f.unfiled.Add(1)
+	}
+}
+
+func (f *intakeFiler) logged(ok bool) {
+	if f == nil {
+		return // read-only: nothing was written
+	}
+	if !ok {
+		f.unfiled.Add(-1)
+		return
+	}
+	f.signal()
+}
+
+func (f *intakeFiler) signal() {
+	select {
+	case f.wake <- struct{}{}:
+	default: // a pass is already asked for, and will see this intake
+	}
+}
+
+// await returns once everything logged before the call is filed, or after
+// awaitLimit.
+func (f *intakeFiler) await() {
+	if f == nil || f.unfiled.Load() <= 0 {
+		return
+	}
+	f.mu.Lock()
+	f.asked++
+	want := f.asked
+	f.mu.Unlock()
+	f.signal()
+	limit := time.NewTimer(awaitLimit)
+	defer limit.Stop()
+	for {
+		f.mu.Lock()
+		finished, passed := f.finished, f.passed
+		f.mu.Unlock()
+		if finished >= want {
+			return
+		}
+		select {
+		case <-passed:
+		case <-f.done:
+			return // closing: Close files the rest
+		case <-limit.C:
+			return
+		}
+	}
+}
+
+// stop ends the filer and files what is left. Only the first call does
+// anything: Close may be called again on a closed DB.
+func (f *intakeFiler) stop() error {
+	var err error
+	f.stopOnce.Do(func() {
+		close(f.quit)
+		<-f.done
+		_, err = f.pass()
+	})
+	return err
+}
