@@ -51,11 +51,11 @@ var errNothingToFile = errors.New("no intake waits to be filed")
 
 // fileIntakes files every logged intake in tx and returns how many.
 func fileIntakes(tx *txn) (int, error) {
-	bs, err := buckets(tx, bucketMeta, bucketOutbox)
+	bs, err := buckets(tx, bucketMeta, bucketOutbox, bucketSent)
 	if err != nil {
 		return 0, err
 	}
-	meta, outbox := bs[0], bs[1]
+	meta, outbox, sent := bs[0], bs[1], bs[2]
 	var seqs []uint64
 	c := meta.Cursor()
 	for k, _ := c.Seek(intakeMark); k != nil && len(k) == len(intakeMark)+8 && string(k[:len(intakeMark)]) == string(intakeMark); k, _ = c.Next() {
@@ -63,7 +63,7 @@ func fileIntakes(tx *txn) (int, error) {
 		seqs = append(seqs, seq)
 	}
 	for _, seq := range seqs {
-		if err := fileIntake(tx, outbox, seq); err != nil {
+		if err := fileIntake(tx, outbox, sent, seq); err != nil {
 			return 0, err
 		}
 		if err := meta.Delete(intakeKey(seq)); err != nil {
@@ -75,12 +75,16 @@ func fileIntakes(tx *txn) (int, error) {
 
 // fileIntake writes the incident of the logged operation seq into the
 // incident buckets.
-func fileIntake(tx *txn, outbox *bolt.Bucket, seq uint64) error {
-	// The operation cannot have left the outbox: acknowledging it is a
-	// writing transaction, which waits for the filer.
+func fileIntake(tx *txn, outbox, sent *bolt.Bucket, seq uint64) error {
+	// Acknowledging the operation is a writing transaction, which waits
+	// for the filer; but a stalled filer stops holding it up after
+	// awaitLimit, and then the operation is in the sent journal.
 	raw := outbox.Get(u64Key(seq))
 	if raw == nil {
-		return app.Errorf(app.ECORRUPT, "the intake logged as operation %d is not in the outbox; restore a backup", seq)
+		raw = sent.Get(u64Key(seq))
+	}
+	if raw == nil {
+		return app.Errorf(app.ECORRUPT, "the intake logged as operation %d is neither in the outbox nor in the sent journal; restore a backup", seq)
 	}
 	op, err := DecodeOperation(raw)
 	if err != nil {
