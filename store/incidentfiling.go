@@ -234,7 +234,9 @@ func (f *intakeFiler) await() {
 		f.mu.Lock()
 		finished, passed := f.finished, f.passed
 		f.mu.Unlock()
-		if finished >= want {
+		// Done once nothing waits to be filed, or once a pass that began
+		// after this call has ended (intakes keep coming).
+		if f.unfiled.Load() <= 0 || finished >= want {
 			return
 		}
 		select {
