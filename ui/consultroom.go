@@ -451,6 +451,7 @@ func (r *consultRoom) pollRoll() {
 			return
 		}
 		r.rec = *rec
+		r.saveRoll()
 		open := rec.OpenCall(self) != nil
 		if open != r.answer.Visible() {
 			r.answer.Hidden = !open
@@ -458,6 +459,24 @@ func (r *consultRoom) pollRoll() {
 			if open {
 				r.status.SetText(lang.L("consult.roll_called"))
 			}
+		}
+	})
+}
+
+// saveRoll writes the host's settled roll call to the incident's timeline
+// once its figures are final and not yet written.
+func (r *consultRoom) saveRoll() {
+	rec, now := &r.rec, r.u.now()
+	if rec.Consultation.Host != r.base.homeID() || rec.Consultation.Incident == nil || !rec.RollSettled(now) {
+		return
+	}
+	if n := rec.Count(now); rec.RollSaved != nil && *rec.RollSaved == n {
+		return
+	}
+	ctx, svc, id := r.u.ctx, r.u.svc.Consultations, rec.Consultation.ID
+	runAsync(func() (struct{}, error) { return struct{}{}, svc.SaveRollCall(ctx, id) }, func(_ struct{}, err error) {
+		if err == nil {
+			r.u.kickHub()
 		}
 	})
 }

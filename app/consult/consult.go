@@ -256,6 +256,62 @@ type Record struct {
 	Participations []Participation `json:"participations,omitempty"`
 	Calls          []Call          `json:"calls,omitempty"`
 	Answers        []Answer        `json:"answers,omitempty"`
+	// RollSaved is the roll call as last written to the incident's
+	// timeline, kept at the host only, so the same result is not written
+	// twice.
+	RollSaved *RollCount `json:"roll_saved,omitempty"`
+}
+
+// RollCount is a roll call in figures: of the latest call of each
+// station, how many answered in time, late, and not at all. Stations
+// still within the grace, or never called, are not counted.
+type RollCount struct {
+	Present int `json:"present"`
+	Late    int `json:"late"`
+	Absent  int `json:"absent"`
+}
+
+// Count is the roll call of r as of now in figures.
+func (r *Record) Count(now time.Time) RollCount {
+	var n RollCount
+	for _, res := range r.Results(now) {
+		switch res.Status {
+		case Present:
+			n.Present++
+		case Late:
+			n.Late++
+		case Absent:
+			n.Absent++
+		}
+	}
+	return n
+}
+
+// RollSettled reports whether every station called has a final result:
+// none is still within its grace. A roll call with no calls is not
+// settled.
+func (r *Record) RollSettled(now time.Time) bool {
+	if len(r.Calls) == 0 {
+		return false
+	}
+	for _, res := range r.Results(now) {
+		if res.Status == Pending {
+			return false
+		}
+	}
+	return true
+}
+
+// Participants returns the stations that were in the room, each once, in
+// the order they first joined.
+func (r *Record) Participants() []app.ID {
+	var out []app.ID
+	for _, p := range r.Participations {
+		if !slices.Contains(out, p.Station) {
+			out = append(out, p.Station)
+		}
+	}
+	return out
 }
 
 // Results is the record's roll call as of now.
@@ -311,6 +367,12 @@ type Service interface {
 	CallRoll(ctx context.Context, id app.ID, stations []app.ID) (*Call, error)
 	// AnswerRoll answers the open call of this station.
 	AnswerRoll(ctx context.Context, id app.ID) (Status, error)
+	// SaveRollCall writes the roll call's result to the timeline of the
+	// incident a consultation hosted here is about, unless that result is
+	// written already; End does it too. Nothing for a consultation
+	// without an incident or a roll call. EFORBIDDEN for another
+	// station's.
+	SaveRollCall(ctx context.Context, id app.ID) error
 
 	// Record returns one consultation with its history. ENOTFOUND.
 	Record(ctx context.Context, id app.ID) (*Record, error)
