@@ -13,6 +13,7 @@ import (
 	fyneapp "fyne.io/fyne/v2/app"
 
 	"dutyroom/app"
+	"dutyroom/app/consult"
 	"dutyroom/app/incident"
 	"dutyroom/app/spotcheck"
 	"dutyroom/app/syncer"
@@ -131,10 +132,10 @@ func (m *Main) runWindow() error {
 	tested := make(chan struct{})
 	go func() {
 		defer close(tested)
-		(&testCaller{
-			calls: store.NewTestCalls(db), consult: store.NewConsultations(db),
-			media: media, kick: hubc.Kick, now: time.Now,
-		}).run(testCtx)
+		(&consult.TestCaller{
+			Calls: store.NewTestCalls(db), Consult: store.NewConsultations(db),
+			Media: media, Kick: hubc.Kick, Now: time.Now,
+		}).Run(testCtx)
 	}()
 	stopTests := func() {
 		cancelTests()
