@@ -83,6 +83,9 @@ type Services struct {
 	// TestCalls keeps the routine test-call schedule and results; with
 	// it 会商 has a 例行测试 tab.
 	TestCalls consult.TestCalls
+	// JoinLinks asks the hub for one-time browser join links; with it the
+	// host's consultation window offers 浏览器入会链接.
+	JoinLinks consult.Links
 	// Alarm sounds while incidents from stations below wait to be
 	// acknowledged, an orange or red warning waits for its
 	// acknowledgement, or a spot check of this station for its answer;

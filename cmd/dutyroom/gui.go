@@ -17,6 +17,7 @@ import (
 	"dutyroom/app/incident"
 	"dutyroom/app/spotcheck"
 	"dutyroom/app/syncer"
+	"dutyroom/app/wire"
 	"dutyroom/assets"
 	"dutyroom/store"
 	"dutyroom/ui"
@@ -64,7 +65,12 @@ func (m *Main) runWindow() error {
 	// Consultation signalling arrives on the hub connection; the media
 	// engine starts once that connection's client exists.
 	media := &roomMedia{log: slog.Default()}
-	m.engine.OnSignal = media.handleSignal
+	links := &linkIssuer{consult: store.NewConsultations(db), identity: store.NewIdentity(db)}
+	m.engine.OnSignal = func(env wire.Envelope) {
+		if !links.route(env) {
+			media.handleSignal(env)
+		}
+	}
 	hubc, err := m.hubClient(db, slog.Default())
 	if app.ErrorCode(err) == app.ECORRUPT {
 		// The duty room must open all the same; the hub is set again in
@@ -79,6 +85,7 @@ func (m *Main) runWindow() error {
 	if err != nil {
 		return err
 	}
+	links.signal, links.addr = hubc, func() string { return hubc.Config().Addr }
 	self := app.NilID
 	if me, err := store.NewIdentity(db).Identity(ctx); err == nil {
 		self = me.ID
@@ -152,6 +159,7 @@ func (m *Main) runWindow() error {
 	svc := windowServices(db, hubc)
 	svc.Consultations, svc.Media = store.NewConsultations(db), media
 	svc.TestCalls = store.NewTestCalls(db)
+	svc.JoinLinks = links
 	u := ui.New(a, svc)
 
 	sig := make(chan os.Signal, 1)

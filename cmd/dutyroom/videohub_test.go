@@ -11,6 +11,7 @@ import (
 
 	"dutyroom/app"
 	"dutyroom/app/syncer"
+	"dutyroom/app/wire"
 	"dutyroom/hub"
 	"dutyroom/hub/sfu"
 	"dutyroom/store"
@@ -84,6 +85,7 @@ type videoStation struct {
 	db    *store.DB
 	sync  *syncer.Engine
 	media *roomMedia
+	links *linkIssuer
 	stop  func()
 }
 
@@ -95,11 +97,21 @@ func (h *videoHub) station(t *testing.T, name string) *videoStation {
 	}
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
 	s := &videoStation{name: name, id: h.stations[name].ID, db: storetest.Open(t), media: &roomMedia{log: quiet}}
+	s.links = &linkIssuer{addr: func() string { return h.addr }, consult: store.NewConsultations(s.db), identity: store.NewIdentity(s.db),
+		timeout: 5 * time.Second}
 	s.sync = syncer.New(syncer.Config{
 		Store: s.db, Transport: &wsdial.Dialer{Addr: h.addr}, Token: token, Client: "test " + name,
 		MinBackoff: 20 * time.Millisecond, MaxBackoff: 200 * time.Millisecond, Poll: 50 * time.Millisecond,
-		Logger: quiet, OnSignal: s.media.handleSignal,
+		Logger: quiet,
+		// As the program wires it: link answers to the issuer, the rest
+		// to the media engine.
+		OnSignal: func(env wire.Envelope) {
+			if !s.links.route(env) {
+				s.media.handleSignal(env)
+			}
+		},
 	})
+	s.links.signal = s.sync
 	if err := s.media.start(s.sync, s.id); err != nil {
 		t.Fatal(err)
 	}
