@@ -88,6 +88,7 @@ type consultRoom struct {
 	camera   *widget.Button
 	rollCall *widget.Button // host: call the roll
 	answer   *widget.Button // invited: answer the roll
+	link     *widget.Button // host: a browser join link for a leader
 	muted    bool
 	camOff   bool
 	members  int // in the room, this station included, by the last room state
@@ -112,6 +113,10 @@ func (u *UI) openRoom(rec consult.Record, base alertBase) *consultRoom {
 	leave := widget.NewButtonWithIcon(lang.L("consult.leave"), theme.LogoutIcon(), r.onLeave)
 	leave.Importance = widget.DangerImportance
 	r.rollCall = widget.NewButtonWithIcon(lang.L("consult.roll_call"), theme.ListIcon(), r.onRollCall)
+	r.link = widget.NewButtonWithIcon(lang.L("consult.browser_link"), theme.MailForwardIcon(), r.onBrowserLink)
+	if rec.Consultation.Host != base.homeID() || u.svc.JoinLinks == nil {
+		r.link.Hide()
+	}
 	r.answer = widget.NewButtonWithIcon(lang.L("consult.answer_roll"), theme.ConfirmIcon(), r.onAnswer)
 	r.answer.Importance = widget.HighImportance
 	r.answer.Hide()
@@ -126,7 +131,7 @@ func (u *UI) openRoom(rec consult.Record, base alertBase) *consultRoom {
 		rec.Importance = widget.DangerImportance
 		top = container.NewVBox(top, rec)
 	}
-	controls := container.NewHBox(r.mute, r.camera, r.rollCall, r.answer, layout.NewSpacer(), leave)
+	controls := container.NewHBox(r.mute, r.camera, r.rollCall, r.answer, r.link, layout.NewSpacer(), leave)
 	bg := canvas.NewRectangle(color.NRGBA{R: 0x10, G: 0x10, B: 0x14, A: 0xff})
 	r.win.SetContent(container.NewBorder(top, controls, nil, nil, container.NewStack(bg, r.grid)))
 	r.win.Resize(fyne.NewSize(1024, 700))
