@@ -109,6 +109,9 @@ func newConsultation(tx *txn, self app.ID, tree *app.Tree, c consult.Consultatio
 	if c.Scheduled == nil {
 		c.State, c.StartedAt, kind = consult.Live, tx.now, consult.OpStart
 	} else {
+		if err := consult.CheckSchedule(c.Scheduled, tx.now); err != nil {
+			return c, err
+		}
 		at := c.Scheduled.UTC()
 		c.Scheduled, c.State = &at, consult.Scheduled
 	}

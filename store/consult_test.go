@@ -292,3 +292,27 @@ func TestScheduledConsultationEventOnlyWhenLive(t *testing.T) {
 		t.Fatalf("after starting: %d start events", n)
 	}
 }
+
+// A consultation scheduled in the past, or with nobody invited, is
+// refused with the field it is about, and nothing is stored or queued.
+func TestScheduleRefusesPastAndNobody(t *testing.T) {
+	tr := newTree(t)
+	host := stationsAt(t, tr, tr.county)
+	t0 := time.Date(2026, 7, 14, 2, 0, 0, 0, time.UTC)
+	clockAt(host, t0)
+	svc := store.NewConsultations(host)
+	before := outboxLen(t, host)
+	past := t0.Add(-10 * time.Minute)
+	c := consult.Consultation{Title: "会商", Scheduled: &past, Invited: []app.ID{tr.township.ID}}
+	if err := svc.Schedule(ctx, &c); app.ErrorCode(err) != app.EINVALID || app.ErrorField(err) != "scheduled" {
+		t.Errorf("scheduled in the past: %v", err)
+	}
+	later := t0.Add(time.Hour)
+	c = consult.Consultation{Title: "会商", Scheduled: &later}
+	if err := svc.Schedule(ctx, &c); app.ErrorCode(err) != app.EINVALID || app.ErrorField(err) != "invited" {
+		t.Errorf("nobody invited: %v", err)
+	}
+	if all, err := svc.Records(ctx); err != nil || len(all) != 0 || outboxLen(t, host) != before {
+		t.Errorf("after refusals: %d records, %d queued, %v", len(all), outboxLen(t, host)-before, err)
+	}
+}

@@ -55,6 +55,9 @@ func (f *fakeConsults) receive(c consult.Consultation) consult.Consultation {
 func (f *fakeConsults) Schedule(ctx context.Context, c *consult.Consultation) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	if err := consult.CheckSchedule(c.Scheduled, f.now()); err != nil {
+		return err
+	}
 	c.ID, c.Host, c.CreatedAt, c.CreatedBy = app.NewID(), f.self(), f.now(), app.AuthorFrom(ctx)
 	c.State = consult.Scheduled
 	if c.Scheduled == nil {

@@ -112,6 +112,46 @@ func (c *Consultation) Validate() error {
 	return nil
 }
 
+// Scheduled consultations: each station taking part is reminded
+// RemindBefore its time, and the host's client starts it at its time by
+// itself. A host client that was not running then leaves it Missed (未按时
+// 开始) once StartWindow has passed: a consultation hours late should not
+// burst into the room unannounced; someone starts it by hand, or not.
+const (
+	RemindBefore = 10 * time.Minute
+	StartWindow  = 5 * time.Minute
+	// PastSlack is how far in the past a new schedule may lie: the
+	// minute being typed is still now.
+	PastSlack = time.Minute
+)
+
+// CheckSchedule refuses a consultation scheduled in the past.
+func CheckSchedule(at *time.Time, now time.Time) error {
+	if at != nil && at.Before(now.Add(-PastSlack)) {
+		return app.FieldErrorf("scheduled", "%s has passed; schedule the consultation for a time to come, or start it now",
+			at.Format("2006-01-02 15:04"))
+	}
+	return nil
+}
+
+// Upcoming reports whether c is scheduled to start within RemindBefore of
+// now: the stations taking part are reminded.
+func (c *Consultation) Upcoming(now time.Time) bool {
+	return c.State == Scheduled && c.Scheduled != nil && now.Before(*c.Scheduled) && !now.Before(c.Scheduled.Add(-RemindBefore))
+}
+
+// DueToStart reports whether the host's client starts c by itself now:
+// its time has come and StartWindow has not passed.
+func (c *Consultation) DueToStart(now time.Time) bool {
+	return c.State == Scheduled && c.Scheduled != nil && !now.Before(*c.Scheduled) && now.Before(c.Scheduled.Add(StartWindow))
+}
+
+// Missed reports whether c is still scheduled though StartWindow past its
+// time: the host's client did not start it.
+func (c *Consultation) Missed(now time.Time) bool {
+	return c.State == Scheduled && c.Scheduled != nil && !now.Before(c.Scheduled.Add(StartWindow))
+}
+
 // Stations returns the host then the invited stations: everyone who may
 // join the room.
 func (c *Consultation) Stations() []app.ID {
