@@ -16,13 +16,13 @@ import (
 // read of every consultation each alert poll would be wasted.
 const scheduleInterval = 10 * time.Second
 
-// consultSchedule watches the scheduled consultations this station takes
+// consultPlan watches the scheduled consultations this station takes
 // part in: in the ten minutes before one, a notice on 会商 (and its badge,
 // and one desktop notification); at its time, in the host's window, it
 // starts the consultation and opens its room, so the invitations ring at
 // the invited stations. A host window that was not running then leaves it
 // 未按时开始 on the screen, with the start button.
-type consultSchedule struct {
+type consultPlan struct {
 	u        *UI
 	seq      int
 	last     time.Time // wall clock of the last look
@@ -31,12 +31,12 @@ type consultSchedule struct {
 	upcoming []consult.Consultation
 }
 
-func newConsultSchedule(u *UI) *consultSchedule {
-	return &consultSchedule{u: u, started: map[app.ID]bool{}, notified: map[app.ID]bool{}}
+func newConsultPlan(u *UI) *consultPlan {
+	return &consultPlan{u: u, started: map[app.ID]bool{}, notified: map[app.ID]bool{}}
 }
 
 // poll looks at the schedule unless it did a moment ago.
-func (s *consultSchedule) poll() {
+func (s *consultPlan) poll() {
 	if time.Since(s.last) < scheduleInterval {
 		return
 	}
@@ -44,7 +44,7 @@ func (s *consultSchedule) poll() {
 }
 
 // check reads the consultations and acts on those scheduled.
-func (s *consultSchedule) check() {
+func (s *consultPlan) check() {
 	s.last = time.Now()
 	s.seq++
 	seq := s.seq
@@ -64,7 +64,7 @@ func (s *consultSchedule) check() {
 	})
 }
 
-func (s *consultSchedule) update(d consultData) {
+func (s *consultPlan) update(d consultData) {
 	now, self := s.u.now(), d.base.homeID()
 	var upcoming []consult.Consultation
 	for _, r := range d.records {
@@ -101,7 +101,7 @@ func (s *consultSchedule) update(d consultData) {
 
 // start puts a consultation hosted here live at its time and opens its
 // room, unless the window is in another one already.
-func (s *consultSchedule) start(id app.ID, base alertBase) {
+func (s *consultPlan) start(id app.ID, base alertBase) {
 	ctx, svc := s.u.ctx, s.u.svc.Consultations
 	runAsync(func() (*consult.Record, error) {
 		if err := svc.Start(ctx, id); err != nil {

@@ -137,10 +137,10 @@ type UI struct {
 	spotChecks *spotCheckScreen // nil without a spot-check service
 	spotPrompt *spotPrompt      // nil without a spot-check service
 
-	consults    *consultScreen   // nil without a consultation service
-	consultRing *consultRing     // nil without a consultation service
-	consultPlan *consultSchedule // nil without a consultation service
-	room        *consultRoom     // the consultation window while open
+	consults    *consultScreen // nil without a consultation service
+	consultRing *consultRing   // nil without a consultation service
+	consultPlan *consultPlan   // nil without a consultation service
+	room        *consultRoom   // the consultation window while open
 }
 
 // New builds the main window. Call it after assets.ChooseLanguage and
@@ -175,7 +175,7 @@ func New(a fyne.App, svc Services) *UI {
 	if svc.Consultations != nil {
 		u.consults = newConsultScreen(u)
 		u.consultRing = newConsultRing(u)
-		u.consultPlan = newConsultSchedule(u)
+		u.consultPlan = newConsultPlan(u)
 	}
 	if svc.Incidents != nil {
 		u.incidents = newIncidentScreen(u)
