@@ -173,3 +173,33 @@ func errorBeside(t *testing.T, root fyne.CanvasObject, text string) *widget.Labe
 	})
 	return found
 }
+
+// The host's window writes the roll call of a consultation about an
+// incident to its timeline once the grace has passed for every station
+// called, and not again while the figures stay the same.
+func TestHostRoomSavesSettledRollCall(t *testing.T) {
+	d := newConsultDemo(t)
+	d.consults.incidentStations = []app.ID{d.xiangxi.ID, d.luxi.ID}
+	c, err := d.consults.FromIncident(t.Context(), app.NewID(), "事故会商")
+	if err != nil {
+		t.Fatal(err)
+	}
+	u := d.open(t, "consultation")
+	r := roomOf(t, u)
+	r.callRoll(nil)
+	d.consults.answerAs(c.ID, d.xiangxi.ID, "张科长", d.now.Add(5*time.Second))
+	r.pollRoll()
+	if d.consults.rollSaves != 0 {
+		t.Fatal("saved while 泸溪县 is still within its grace")
+	}
+	d.now = d.now.Add(consult.DefaultGrace + time.Second)
+	r.pollRoll()
+	r.pollRoll()
+	if d.consults.rollSaves != 1 {
+		t.Fatalf("saved %d times", d.consults.rollSaves)
+	}
+	rec, _ := d.consults.Record(t.Context(), c.ID)
+	if rec.RollSaved == nil || *rec.RollSaved != (consult.RollCount{Present: 1, Absent: 1}) {
+		t.Errorf("saved figures: %+v", rec.RollSaved)
+	}
+}
