@@ -278,12 +278,13 @@ func (s *Consultations) SaveRollCall(ctx context.Context, id app.ID) error {
 
 // saveRoll writes r's roll call to its incident's timeline when it has
 // calls and its figures differ from those written last; the caller
-// stores r.
+// stores r. At the end (r ended) a station still within its grace counts
+// absent.
 func saveRoll(tx *txn, r *consult.Record) error {
 	if r.Consultation.Incident == nil || len(r.Calls) == 0 {
 		return nil
 	}
-	n := r.Count(tx.now)
+	n := rollCount(tx, r)
 	if r.RollSaved != nil && *r.RollSaved == n {
 		return nil
 	}
@@ -292,6 +293,13 @@ func saveRoll(tx *txn, r *consult.Record) error {
 	}
 	r.RollSaved = &n
 	return nil
+}
+
+func rollCount(tx *txn, r *consult.Record) consult.RollCount {
+	if r.Consultation.State == consult.Ended {
+		return r.FinalCount(tx.now)
+	}
+	return r.Count(tx.now)
 }
 
 // consultEvent records an event of the consultation r on the timeline of
@@ -334,7 +342,7 @@ func consultEvent(tx *txn, r *consult.Record, kind incident.EventKind) error {
 		}
 		detail = fmt.Sprintf("video consultation %q ended after %s; took part: %s", c.Title, f.Duration, names(f.Participants))
 	case incident.EventConsultRoll:
-		n := r.Count(tx.now)
+		n := rollCount(tx, r)
 		f.Present, f.Late, f.Absent = n.Present, n.Late, n.Absent
 		detail = fmt.Sprintf("roll call of video consultation %q: %d present, %d late, %d absent", c.Title, n.Present, n.Late, n.Absent)
 	}

@@ -316,3 +316,40 @@ func TestScheduleRefusesPastAndNobody(t *testing.T) {
 		t.Errorf("after refusals: %d records, %d queued, %v", len(all), outboxLen(t, host)-before, err)
 	}
 }
+
+// Ending a consultation before the roll call's grace has passed counts
+// the stations that did not answer as absent.
+func TestEndCountsUnansweredRollAsAbsent(t *testing.T) {
+	e := newIncidentEnv(t)
+	if err := store.NewIdentity(e.db).SetIdentity(ctx, e.township.ID); err != nil {
+		t.Fatal(err)
+	}
+	inc := e.sample()
+	e.create(t, inc)
+	svc := store.NewConsultations(e.db)
+	id := inc.ID
+	c := consult.Consultation{Title: "短会", Incident: &id, Invited: []app.ID{e.county.ID}}
+	if err := svc.Schedule(ctx, &c); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.CallRoll(ctx, c.ID, nil); err != nil {
+		t.Fatal(err)
+	}
+	e.at(e.now.Add(5 * time.Second))
+	if err := svc.End(ctx, c.ID); err != nil {
+		t.Fatal(err)
+	}
+	all, err := e.svc.Timeline(ctx, inc.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, ev := range all {
+		if ev.Kind == incident.EventConsultRoll {
+			if ev.Consult.Absent != 1 || ev.Consult.Present != 0 {
+				t.Errorf("roll call at the end: %+v", ev.Consult)
+			}
+			return
+		}
+	}
+	t.Error("no roll-call event at the end")
+}

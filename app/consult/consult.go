@@ -313,14 +313,24 @@ type RollCount struct {
 
 // Count is the roll call of r as of now in figures.
 func (r *Record) Count(now time.Time) RollCount {
+	return r.count(now, false)
+}
+
+// FinalCount is the roll call of a consultation ending now: a station
+// still within its grace never answered, so it counts absent.
+func (r *Record) FinalCount(now time.Time) RollCount {
+	return r.count(now, true)
+}
+
+func (r *Record) count(now time.Time, final bool) RollCount {
 	var n RollCount
 	for _, res := range r.Results(now) {
-		switch res.Status {
-		case Present:
+		switch {
+		case res.Status == Present:
 			n.Present++
-		case Late:
+		case res.Status == Late:
 			n.Late++
-		case Absent:
+		case res.Status == Absent, final && res.Status == Pending:
 			n.Absent++
 		}
 	}
