@@ -206,6 +206,9 @@ func (s *consultScreen) load() {
 			return
 		}
 		s.base, s.records, s.incidents = d.base, d.records, d.incidents
+		if s.u.consultPlan != nil {
+			s.u.consultPlan.update(d) // the notice follows a start made here at once
+		}
 		s.empty.SetText(lang.L("consult.empty"))
 		s.empty.Hidden = len(s.records) > 0
 		s.list.Refresh()

@@ -193,12 +193,14 @@ func (d *linkDialog) onAsk() {
 	if !ok {
 		d.personErr.SetText(lang.L("consult.link_person_unknown"))
 		d.personErr.Show()
+		d.fit()
 		return
 	}
 	user := strings.TrimSpace(d.account.Text)
 	if user == "" {
 		d.accountErr.SetText(lang.L("consult.link_account_missing"))
 		d.accountErr.Show()
+		d.fit()
 		return
 	}
 	r := d.r
@@ -213,6 +215,7 @@ func (d *linkDialog) onAsk() {
 			}
 			label.SetText(linkErrorText(err))
 			label.Show()
+			d.fit()
 			return
 		}
 		d.link = &l
@@ -228,7 +231,7 @@ func (d *linkDialog) onAsk() {
 			"At": l.Expires.In(r.base.loc).Format("15:04")}))
 		d.sent.Hide()
 		d.result.Show()
-		d.dlg.Resize(fyne.NewSize(560, 0))
+		d.fit()
 	})
 }
 
@@ -237,6 +240,7 @@ func (d *linkDialog) onCopy() {
 		d.r.u.app.Clipboard().SetContent(d.link.URL)
 		d.sent.SetText(lang.L("consult.link_copied"))
 		d.sent.Show()
+		d.fit()
 	}
 }
 
@@ -246,6 +250,7 @@ func (d *linkDialog) onSend() {
 	if d.link == nil || i < 0 || i >= len(d.toIDs) {
 		d.sendErr.SetText(lang.L("consult.link_to_missing"))
 		d.sendErr.Show()
+		d.fit()
 		return
 	}
 	r := d.r
@@ -265,12 +270,21 @@ func (d *linkDialog) onSend() {
 		if err != nil {
 			d.sendErr.SetText(errorText(err))
 			d.sendErr.Show()
+			d.fit()
 			return
 		}
 		r.u.kickHub()
 		d.sent.SetText(lang.L("consult.link_sent", map[string]any{"Station": stationName(r.base.tree, to)}))
 		d.sent.Show()
+		d.fit()
 	})
+}
+
+// fit grows the dialog to what it now shows: a dialog keeps the size it
+// opened with.
+func (d *linkDialog) fit() {
+	d.dlg.Refresh()
+	d.dlg.Resize(fyne.NewSize(560, 0))
 }
 
 // linkErrorText says why no link was given, in the window's language.
