@@ -501,6 +501,7 @@ func (s *consultScreen) onNew() {
 	}
 	// Each message goes under the field it is about.
 	titleErr, inviteErr, whenErr := errorLabel(), errorLabel(), errorLabel()
+	var refresh func() // lays the form out again round a message shown or hidden
 	fieldErr := map[string]*widget.Label{"title": titleErr, "invited": inviteErr, "scheduled": whenErr}
 	showErr := func(field, text string) {
 		l, ok := fieldErr[field]
@@ -509,6 +510,7 @@ func (s *consultScreen) onNew() {
 		}
 		l.SetText(text)
 		l.Show()
+		refresh()
 	}
 	form := widget.NewForm(
 		widget.NewFormItem(lang.L("consult.title"), container.NewVBox(title, titleErr)),
@@ -518,11 +520,13 @@ func (s *consultScreen) onNew() {
 		widget.NewFormItem("", recording),
 	)
 	form.Items[2].HintText = lang.L("consult.invite_hint")
+	refresh = form.Refresh
 	var d dialog.Dialog
 	submit := func() {
 		for _, l := range []*widget.Label{errLabel, titleErr, inviteErr, whenErr} {
 			l.Hide()
 		}
+		refresh()
 		c := consult.Consultation{Title: title.Text, Recording: recording.Checked}
 		for _, n := range stations.Selected {
 			c.Invited = append(c.Invited, byName[n])
