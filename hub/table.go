@@ -51,12 +51,18 @@ func (t *table) run(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case c := <-t.s.register:
-			if old := t.byStation[c.station]; old != nil {
+			// A browser on a join link is a person in one room, not the
+			// station's duty room: it neither replaces the station's
+			// client (a leader of the host station would put the host
+			// out of its own consultation) nor is replaced by it.
+			if old := t.byStation[c.station]; old != nil && !c.browser {
 				old.close(websocketPolicy, "replaced by a newer connection of the same station")
 				t.remove(old)
 			}
 			t.conns[c] = struct{}{}
-			t.byStation[c.station] = c
+			if !c.browser {
+				t.byStation[c.station] = c
+			}
 			for _, a := range c.feeds {
 				k := a.key()
 				if t.byAudience[k] == nil {

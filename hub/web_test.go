@@ -280,3 +280,48 @@ func TestJoinCodeExpiresAndDiesWithItsAccount(t *testing.T) {
 		}
 	}
 }
+
+// A leader of the host's own station who opens a join link is a person in
+// the room, not the station's duty room: the host's client stays
+// connected (it used to be put out as "replaced by a newer connection of
+// the same station", and with it out of its own consultation).
+func TestJoinPageDoesNotReplaceItsStationsClient(t *testing.T) {
+	router, err := sfu.New(sfu.Config{Network: rtcconf.Network{Loopback: true}, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(router.Shutdown)
+	h := startHub(t, hub.Config{Signalling: router})
+	room := app.NewID()
+	if err := router.Open(room, sfu.Invitation{Stations: []app.ID{h.tree.P.ID, h.tree.C1.ID}}); err != nil {
+		t.Fatal(err)
+	}
+	host := dialRaw(t, h.addr)
+	host.login("p")
+	host.send(hub.TypeRoomLink, "rtc.link.1", hub.RoomLink{Room: room, User: "p"})
+	var linked hub.RoomLinked
+	if err := json.Unmarshal(host.expect(hub.TypeRoomLinked).Data, &linked); err != nil {
+		t.Fatal(err)
+	}
+	page, _, err := dialWeb(t, h, "http"+strings.TrimPrefix(h.addr, "ws"), "/join/sync")
+	if err != nil {
+		t.Fatal(err)
+	}
+	page.send(wire.TypeHello, "hello", map[string]string{"version": wire.Version, "code": linked.Code})
+	if env := page.next(); env.Type != wire.TypeWelcome {
+		t.Fatalf("the page's hello: %s %s", env.Type, env.Data)
+	}
+	// The host's connection still answers.
+	host.send(hub.TypeRoomLink, "rtc.link.2", hub.RoomLink{Room: room, User: "c1"})
+	if env := host.expect(hub.TypeRoomLinked); env.ID != "rtc.link.2" {
+		t.Fatalf("the host after the page came: %s %s", env.Type, env.Data)
+	}
+	// And a client of the station coming back later does not put the page
+	// out either: the page still speaks.
+	again := dialRaw(t, h.addr)
+	again.login("p")
+	page.send(wire.TypeRoomJoin, "rtc.join.1", wire.RoomJoin{Room: room, Publish: []string{wire.MediaVideo}})
+	if env := page.next(); env.Type != wire.TypeRoomJoined {
+		t.Fatalf("the page joining after its station's client reconnected: %s %s", env.Type, env.Data)
+	}
+}

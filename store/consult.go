@@ -109,6 +109,9 @@ func newConsultation(tx *txn, self app.ID, tree *app.Tree, c consult.Consultatio
 	if c.Scheduled == nil {
 		c.State, c.StartedAt, kind = consult.Live, tx.now, consult.OpStart
 	} else {
+		if err := consult.CheckSchedule(c.Scheduled, tx.now); err != nil {
+			return c, err
+		}
 		at := c.Scheduled.UTC()
 		c.Scheduled, c.State = &at, consult.Scheduled
 	}
@@ -118,6 +121,11 @@ func newConsultation(tx *txn, self app.ID, tree *app.Tree, c consult.Consultatio
 	r := &consult.Record{Consultation: c}
 	if err := putConsultation(tx, r); err != nil {
 		return c, err
+	}
+	if c.State == consult.Live {
+		if err := consultEvent(tx, r, incident.EventConsultStarted); err != nil {
+			return c, err
+		}
 	}
 	return c, sendConsult(tx, self, r, kind, c.ID, c)
 }
@@ -211,6 +219,9 @@ func (s *Consultations) Start(ctx context.Context, id app.ID) error {
 			return app.Errorf(app.ECONFLICT, "consultation %q has ended; schedule a new one", r.Consultation.Title)
 		case consult.Scheduled:
 			r.Consultation.State, r.Consultation.StartedAt = consult.Live, tx.now
+			if err := consultEvent(tx, r, incident.EventConsultStarted); err != nil {
+				return err
+			}
 		}
 		if err := putConsultation(tx, r); err != nil {
 			return err
@@ -231,12 +242,113 @@ func (s *Consultations) End(ctx context.Context, id app.ID) error {
 		if r.Consultation.State == consult.Ended {
 			return nil
 		}
+		wasLive := r.Consultation.State == consult.Live
 		r.Consultation.State, r.Consultation.EndedAt = consult.Ended, tx.now
+		if wasLive {
+			// The roll call's final result goes on the timeline before
+			// the end, as it happened.
+			if err := saveRoll(tx, r); err != nil {
+				return err
+			}
+			if err := consultEvent(tx, r, incident.EventConsultEnded); err != nil {
+				return err
+			}
+		}
 		if err := putConsultation(tx, r); err != nil {
 			return err
 		}
 		return sendConsult(tx, self, r, consult.OpEnd, id, r.Consultation)
 	})
+}
+
+// SaveRollCall implements consult.Service.
+func (s *Consultations) SaveRollCall(ctx context.Context, id app.ID) error {
+	return s.db.update(ctx, func(tx *txn) error {
+		_, r, err := hosted(tx, id)
+		if err != nil {
+			return err
+		}
+		before := r.RollSaved
+		if err := saveRoll(tx, r); err != nil || r.RollSaved == before {
+			return err
+		}
+		return putConsultation(tx, r)
+	})
+}
+
+// saveRoll writes r's roll call to its incident's timeline when it has
+// calls and its figures differ from those written last; the caller
+// stores r. At the end (r ended) a station still within its grace counts
+// absent.
+func saveRoll(tx *txn, r *consult.Record) error {
+	if r.Consultation.Incident == nil || len(r.Calls) == 0 {
+		return nil
+	}
+	n := rollCount(tx, r)
+	if r.RollSaved != nil && *r.RollSaved == n {
+		return nil
+	}
+	if err := consultEvent(tx, r, incident.EventConsultRoll); err != nil {
+		return err
+	}
+	r.RollSaved = &n
+	return nil
+}
+
+func rollCount(tx *txn, r *consult.Record) consult.RollCount {
+	if r.Consultation.State == consult.Ended {
+		return r.FinalCount(tx.now)
+	}
+	return r.Count(tx.now)
+}
+
+// consultEvent records an event of the consultation r on the timeline of
+// the incident it is about, through the incident's own write path, so it
+// travels to the stations holding the incident as an incident.event in
+// the same transaction as the consultation's change. A consultation about
+// an incident this station does not hold (any more) records nothing.
+func consultEvent(tx *txn, r *consult.Record, kind incident.EventKind) error {
+	c := &r.Consultation
+	if c.Incident == nil {
+		return nil
+	}
+	e, err := editIncident(tx, *c.Incident)
+	if app.ErrorCode(err) == app.ENOTFOUND {
+		return nil
+	} else if err != nil {
+		return err
+	}
+	names := func(ids []app.ID) string {
+		var out []string
+		for _, id := range ids {
+			if st, err := findStationByID(tx, id); err == nil {
+				out = append(out, st.Name)
+			} else {
+				out = append(out, id.String())
+			}
+		}
+		return strings.Join(out, ", ")
+	}
+	f := &incident.ConsultFacts{Consultation: c.ID, Title: c.Title}
+	var detail string
+	switch kind {
+	case incident.EventConsultStarted:
+		f.Invited = slices.Clone(c.Invited)
+		detail = fmt.Sprintf("video consultation %q started, inviting %s", c.Title, names(c.Invited))
+	case incident.EventConsultEnded:
+		f.Participants = r.Participants()
+		if !c.StartedAt.IsZero() && c.EndedAt.After(c.StartedAt) {
+			f.Duration = c.EndedAt.Sub(c.StartedAt).Truncate(time.Second)
+		}
+		detail = fmt.Sprintf("video consultation %q ended after %s; took part: %s", c.Title, f.Duration, names(f.Participants))
+	case incident.EventConsultRoll:
+		n := rollCount(tx, r)
+		f.Present, f.Late, f.Absent = n.Present, n.Late, n.Absent
+		detail = fmt.Sprintf("roll call of video consultation %q: %d present, %d late, %d absent", c.Title, n.Present, n.Late, n.Absent)
+	}
+	ev := e.event(kind, detail)
+	ev.Consult = f
+	return e.save(incident.OpIncidentEvent, change{Events: []incident.Event{ev}})
 }
 
 // Reply implements consult.Service.

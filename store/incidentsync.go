@@ -34,6 +34,7 @@ const (
 	opIncidentShare    = incident.OpIncidentShare
 	opIncidentTasks    = incident.OpIncidentTasks
 	opIncidentSettings = incident.OpSettingsUpdate
+	opIncidentEvent    = incident.OpIncidentEvent
 )
 
 var (

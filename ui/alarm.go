@@ -95,6 +95,9 @@ func (u *UI) pollAlerts() {
 	if u.consultRing != nil {
 		u.consultRing.poll()
 	}
+	if u.consultPlan != nil {
+		u.consultPlan.poll()
+	}
 	if u.consults != nil && u.consults.visible {
 		u.consults.refresh()
 	}

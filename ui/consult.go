@@ -49,6 +49,7 @@ type consultScreen struct {
 	openInc *widget.Button // the incident the consultation was started from
 	detail  *fyne.Container
 	tests   *testCallPanel // 例行测试, nil without the service
+	notice  *widget.Label  // the scheduled consultations about to start
 	content fyne.CanvasObject
 }
 
@@ -66,7 +67,7 @@ func newConsultScreen(u *UI) *consultScreen {
 		t.TextStyle.Bold = true
 		t.SetText(c.Title)
 		box.Objects[1].(*widget.Label).SetText(lang.L("consult.list_line", map[string]any{
-			"State": stateLabel(c.State), "Host": stationName(s.base.tree, c.Host), "At": dateTime(consultTime(c), s.base.loc)}))
+			"State": consultStateLabel(c, s.u.now()), "Host": stationName(s.base.tree, c.Host), "At": dateTime(consultTime(c), s.base.loc)}))
 	})
 	s.list.OnSelected = func(i widget.ListItemID) {
 		if i < len(s.records) {
@@ -108,11 +109,17 @@ func newConsultScreen(u *UI) *consultScreen {
 	left := container.NewBorder(container.NewPadded(newBtn), nil, nil, nil, container.NewStack(s.list, container.NewVBox(container.NewPadded(s.empty))))
 	split := container.NewHSplit(left, container.NewVScroll(container.NewPadded(s.detail)))
 	split.Offset = 0.35
-	s.content = split
+	s.notice = widget.NewLabel("")
+	s.notice.Importance = widget.WarningImportance
+	s.notice.TextStyle.Bold = true
+	s.notice.Wrapping = fyne.TextWrapWord
+	s.notice.Hide()
+	records := container.NewBorder(s.notice, nil, nil, nil, split)
+	s.content = records
 	if u.svc.TestCalls != nil {
 		s.tests = newTestCallPanel(u)
 		tabs := container.NewAppTabs(
-			container.NewTabItemWithIcon(lang.L("testcall.records_tab"), theme.MediaVideoIcon(), split),
+			container.NewTabItemWithIcon(lang.L("testcall.records_tab"), theme.MediaVideoIcon(), records),
 			container.NewTabItemWithIcon(lang.L("testcall.tab"), theme.HistoryIcon(), s.tests.content))
 		tabs.OnSelected = func(*container.TabItem) { s.tests.load("") }
 		s.content = tabs
@@ -199,11 +206,27 @@ func (s *consultScreen) load() {
 			return
 		}
 		s.base, s.records, s.incidents = d.base, d.records, d.incidents
+		if s.u.consultPlan != nil {
+			s.u.consultPlan.update(d) // the notice follows a start made here at once
+		}
 		s.empty.SetText(lang.L("consult.empty"))
 		s.empty.Hidden = len(s.records) > 0
 		s.list.Refresh()
 		s.show()
 	})
+}
+
+// showUpcoming puts the consultations about to start above the list.
+func (s *consultScreen) showUpcoming(list []consult.Consultation, b alertBase, now time.Time) {
+	if len(list) == 0 {
+		if s.notice.Visible() {
+			s.notice.Hide()
+			s.notice.Refresh()
+		}
+		return
+	}
+	s.notice.SetText(upcomingText(list, b, now))
+	s.notice.Show()
 }
 
 func (s *consultScreen) selected() *consult.Record {
@@ -230,7 +253,7 @@ func (s *consultScreen) show() {
 		invited = append(invited, stationName(b.tree, st))
 	}
 	info := lang.L("consult.detail_info", map[string]any{
-		"State": stateLabel(c.State), "Host": stationName(b.tree, c.Host), "Invited": strings.Join(invited, "、"),
+		"State": consultStateLabel(c, s.u.now()), "Host": stationName(b.tree, c.Host), "Invited": strings.Join(invited, "、"),
 		"At": dateTime(consultTime(c), b.loc)})
 	if c.Incident != nil {
 		title, known := s.incidents[*c.Incident]
@@ -241,6 +264,9 @@ func (s *consultScreen) show() {
 	}
 	if c.Recording {
 		info += "\n" + lang.L("consult.recording_notice")
+	}
+	if c.Missed(s.u.now()) {
+		info += "\n" + lang.L("consult.missed_notice")
 	}
 	s.info.SetText(info)
 	s.openInc.Hidden = c.Incident == nil || s.u.incidents == nil
@@ -473,16 +499,34 @@ func (s *consultScreen) onNew() {
 			incidents.SetOptions(opts)
 		})
 	}
+	// Each message goes under the field it is about.
+	titleErr, inviteErr, whenErr := errorLabel(), errorLabel(), errorLabel()
+	var refresh func() // lays the form out again round a message shown or hidden
+	fieldErr := map[string]*widget.Label{"title": titleErr, "invited": inviteErr, "scheduled": whenErr}
+	showErr := func(field, text string) {
+		l, ok := fieldErr[field]
+		if !ok {
+			l = errLabel
+		}
+		l.SetText(text)
+		l.Show()
+		refresh()
+	}
 	form := widget.NewForm(
-		widget.NewFormItem(lang.L("consult.title"), title),
+		widget.NewFormItem(lang.L("consult.title"), container.NewVBox(title, titleErr)),
 		widget.NewFormItem(lang.L("consult.incident"), incidents),
-		widget.NewFormItem(lang.L("consult.invite"), container.NewStack(minHeight(200), container.NewVScroll(stations))),
-		widget.NewFormItem(lang.L("consult.when"), when),
+		widget.NewFormItem(lang.L("consult.invite"), container.NewVBox(container.NewStack(minHeight(200), container.NewVScroll(stations)), inviteErr)),
+		widget.NewFormItem(lang.L("consult.when"), container.NewVBox(when, whenErr)),
 		widget.NewFormItem("", recording),
 	)
 	form.Items[2].HintText = lang.L("consult.invite_hint")
+	refresh = form.Refresh
 	var d dialog.Dialog
 	submit := func() {
+		for _, l := range []*widget.Label{errLabel, titleErr, inviteErr, whenErr} {
+			l.Hide()
+		}
+		refresh()
 		c := consult.Consultation{Title: title.Text, Recording: recording.Checked}
 		for _, n := range stations.Selected {
 			c.Invited = append(c.Invited, byName[n])
@@ -494,8 +538,7 @@ func (s *consultScreen) onNew() {
 		if t := strings.TrimSpace(when.Text); t != "" {
 			at, err := time.ParseInLocation("2006-01-02 15:04", t, b.loc)
 			if err != nil {
-				errLabel.SetText(lang.L("consult.error_when"))
-				errLabel.Show()
+				showErr("scheduled", lang.L("consult.error_when"))
 				return
 			}
 			at = at.UTC()
@@ -513,8 +556,7 @@ func (s *consultScreen) onNew() {
 			return &c, err
 		}, func(n *consult.Consultation, err error) {
 			if err != nil {
-				errLabel.SetText(errorText(err))
-				errLabel.Show()
+				showErr(app.ErrorField(err), consultErrorText(err, c))
 				return
 			}
 			d.Hide()
@@ -529,6 +571,22 @@ func (s *consultScreen) onNew() {
 			widget.NewButtonWithIcon(lang.L("consult.create"), theme.ConfirmIcon(), submit)), nil, nil, body), s.u.win)
 	d.Resize(fyne.NewSize(560, 560))
 	d.Show()
+}
+
+// consultErrorText says what is wrong with the consultation c as entered.
+// The domain names the field; what was entered tells which rule it broke.
+func consultErrorText(err error, c consult.Consultation) string {
+	if app.ErrorCode(err) == app.EINVALID {
+		switch field := app.ErrorField(err); {
+		case field == "scheduled":
+			return lang.L("consult.error_past")
+		case field == "invited" && len(c.Invited) == 0:
+			return lang.L("consult.error_nobody")
+		case field == "title" && strings.TrimSpace(c.Title) == "":
+			return lang.L("consult.error_title")
+		}
+	}
+	return errorText(err)
 }
 
 // minHeight is an empty object that holds a container open to a height.

@@ -21,6 +21,7 @@ type fakeConsults struct {
 	replies []consult.Reply
 	// incidentStations are whom FromIncident invites.
 	incidentStations []app.ID
+	rollSaves        int // roll-call results written to an incident's timeline
 }
 
 var _ consult.Service = (*fakeConsults)(nil)
@@ -54,6 +55,9 @@ func (f *fakeConsults) receive(c consult.Consultation) consult.Consultation {
 func (f *fakeConsults) Schedule(ctx context.Context, c *consult.Consultation) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	if err := consult.CheckSchedule(c.Scheduled, f.now()); err != nil {
+		return err
+	}
 	c.ID, c.Host, c.CreatedAt, c.CreatedBy = app.NewID(), f.self(), f.now(), app.AuthorFrom(ctx)
 	c.State = consult.Scheduled
 	if c.Scheduled == nil {
@@ -157,6 +161,21 @@ func (f *fakeConsults) CallRoll(ctx context.Context, id app.ID, stations []app.I
 	c := consult.Call{ID: app.NewID(), Consultation: id, Stations: stations, At: f.now(), Grace: consult.DefaultGrace}
 	r.Calls = append(r.Calls, c)
 	return &c, nil
+}
+
+func (f *fakeConsults) SaveRollCall(ctx context.Context, id app.ID) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	r, err := f.hosted(id)
+	if err != nil || r.Consultation.Incident == nil || len(r.Calls) == 0 {
+		return err
+	}
+	n := r.Count(f.now())
+	if r.RollSaved == nil || *r.RollSaved != n {
+		r.RollSaved = &n
+		f.rollSaves++
+	}
+	return nil
 }
 
 // answerAs records another station's answer, as if it had arrived.

@@ -88,6 +88,7 @@ type consultRoom struct {
 	camera   *widget.Button
 	rollCall *widget.Button // host: call the roll
 	answer   *widget.Button // invited: answer the roll
+	link     *widget.Button // host: a browser join link for a leader
 	muted    bool
 	camOff   bool
 	members  int // in the room, this station included, by the last room state
@@ -112,6 +113,10 @@ func (u *UI) openRoom(rec consult.Record, base alertBase) *consultRoom {
 	leave := widget.NewButtonWithIcon(lang.L("consult.leave"), theme.LogoutIcon(), r.onLeave)
 	leave.Importance = widget.DangerImportance
 	r.rollCall = widget.NewButtonWithIcon(lang.L("consult.roll_call"), theme.ListIcon(), r.onRollCall)
+	r.link = widget.NewButtonWithIcon(lang.L("consult.browser_link"), theme.MailForwardIcon(), r.onBrowserLink)
+	if rec.Consultation.Host != base.homeID() || u.svc.JoinLinks == nil {
+		r.link.Hide()
+	}
 	r.answer = widget.NewButtonWithIcon(lang.L("consult.answer_roll"), theme.ConfirmIcon(), r.onAnswer)
 	r.answer.Importance = widget.HighImportance
 	r.answer.Hide()
@@ -126,7 +131,7 @@ func (u *UI) openRoom(rec consult.Record, base alertBase) *consultRoom {
 		rec.Importance = widget.DangerImportance
 		top = container.NewVBox(top, rec)
 	}
-	controls := container.NewHBox(r.mute, r.camera, r.rollCall, r.answer, layout.NewSpacer(), leave)
+	controls := container.NewHBox(r.mute, r.camera, r.rollCall, r.answer, r.link, layout.NewSpacer(), leave)
 	bg := canvas.NewRectangle(color.NRGBA{R: 0x10, G: 0x10, B: 0x14, A: 0xff})
 	r.win.SetContent(container.NewBorder(top, controls, nil, nil, container.NewStack(bg, r.grid)))
 	r.win.Resize(fyne.NewSize(1024, 700))
@@ -451,6 +456,7 @@ func (r *consultRoom) pollRoll() {
 			return
 		}
 		r.rec = *rec
+		r.saveRoll()
 		open := rec.OpenCall(self) != nil
 		if open != r.answer.Visible() {
 			r.answer.Hidden = !open
@@ -458,6 +464,24 @@ func (r *consultRoom) pollRoll() {
 			if open {
 				r.status.SetText(lang.L("consult.roll_called"))
 			}
+		}
+	})
+}
+
+// saveRoll writes the host's settled roll call to the incident's timeline
+// once its figures are final and not yet written.
+func (r *consultRoom) saveRoll() {
+	rec, now := &r.rec, r.u.now()
+	if rec.Consultation.Host != r.base.homeID() || rec.Consultation.Incident == nil || !rec.RollSettled(now) {
+		return
+	}
+	if n := rec.Count(now); rec.RollSaved != nil && *rec.RollSaved == n {
+		return
+	}
+	ctx, svc, id := r.u.ctx, r.u.svc.Consultations, rec.Consultation.ID
+	runAsync(func() (struct{}, error) { return struct{}{}, svc.SaveRollCall(ctx, id) }, func(_ struct{}, err error) {
+		if err == nil {
+			r.u.kickHub()
 		}
 	})
 }

@@ -214,6 +214,12 @@ func eventKindLabel(k incident.EventKind) string {
 		return lang.L("incident.event_acknowledged")
 	case incident.EventClosed:
 		return lang.L("incident.event_closed")
+	case incident.EventConsultStarted:
+		return lang.L("incident.event_consult_started")
+	case incident.EventConsultEnded:
+		return lang.L("incident.event_consult_ended")
+	case incident.EventConsultRoll:
+		return lang.L("incident.event_consult_roll")
 	}
 	return string(k)
 }

@@ -5,6 +5,7 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
@@ -397,5 +398,45 @@ func TestFollowUpWithMoreDeadRaisesTheGradeAndAddsReports(t *testing.T) {
 	}
 	if phone == 0 {
 		t.Error("a major incident adds phone reports; none were created")
+	}
+}
+
+// The events a consultation about the incident writes show on its
+// timeline under their own names, with the figures worded in the
+// window's language.
+func TestTimelineShowsConsultationEvents(t *testing.T) {
+	d := newIncidentDemo(t, "2026-10-03 03:00")
+	u := openIncidents(t, d)
+	v := intake(t, u, "3")
+	id := v.data.inc.ID
+	cid := app.NewID()
+	at := d.now
+	add := func(min int, kind incident.EventKind, f incident.ConsultFacts) {
+		f.Consultation, f.Title = cid, "追尾会商"
+		ev := incident.NewEvent(id, d.jishou.ID, at.Add(time.Duration(min)*time.Minute), "值班员甲", kind, "english detail")
+		ev.Consult = &f
+		d.svc.mu.Lock()
+		d.svc.events = append(d.svc.events, ev)
+		d.svc.mu.Unlock()
+	}
+	add(1, incident.EventConsultStarted, incident.ConsultFacts{Invited: []app.ID{d.xiangxi.ID}})
+	add(2, incident.EventConsultRoll, incident.ConsultFacts{Present: 1, Late: 2, Absent: 3})
+	add(3, incident.EventConsultEnded, incident.ConsultFacts{Participants: []app.ID{d.xiangxi.ID}, Duration: 75 * time.Minute})
+	v.load()
+	v.tabs.SelectIndex(2)
+	var got []string
+	for _, r := range listRows(v.timeline) {
+		left := r.Objects[1].(*fyne.Container)
+		if k := left.Objects[1].(*widget.Label).Text; strings.Contains(k, "会商") || strings.Contains(k, "点名") {
+			got = append(got, k+"｜"+r.Objects[0].(*widget.Label).Text)
+		}
+	}
+	want := []string{
+		"会商开始｜视频会商「追尾会商」开始，邀请：湘西州",
+		"点名结果｜视频会商「追尾会商」点名：到会 1，迟到 2，缺席 3",
+		"会商结束｜视频会商「追尾会商」结束，历时1小时15分钟，参会：湘西州",
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("timeline:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 }

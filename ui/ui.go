@@ -83,6 +83,9 @@ type Services struct {
 	// TestCalls keeps the routine test-call schedule and results; with
 	// it 会商 has a 例行测试 tab.
 	TestCalls consult.TestCalls
+	// JoinLinks asks the hub for one-time browser join links; with it the
+	// host's consultation window offers 浏览器入会链接.
+	JoinLinks consult.Links
 	// Alarm sounds while incidents from stations below wait to be
 	// acknowledged, an orange or red warning waits for its
 	// acknowledgement, or a spot check of this station for its answer;
@@ -136,6 +139,7 @@ type UI struct {
 
 	consults    *consultScreen // nil without a consultation service
 	consultRing *consultRing   // nil without a consultation service
+	consultPlan *consultPlan   // nil without a consultation service
 	room        *consultRoom   // the consultation window while open
 }
 
@@ -171,6 +175,7 @@ func New(a fyne.App, svc Services) *UI {
 	if svc.Consultations != nil {
 		u.consults = newConsultScreen(u)
 		u.consultRing = newConsultRing(u)
+		u.consultPlan = newConsultPlan(u)
 	}
 	if svc.Incidents != nil {
 		u.incidents = newIncidentScreen(u)

@@ -112,6 +112,46 @@ func (c *Consultation) Validate() error {
 	return nil
 }
 
+// Scheduled consultations: each station taking part is reminded
+// RemindBefore its time, and the host's client starts it at its time by
+// itself. A host client that was not running then leaves it Missed (未按时
+// 开始) once StartWindow has passed: a consultation hours late should not
+// burst into the room unannounced; someone starts it by hand, or not.
+const (
+	RemindBefore = 10 * time.Minute
+	StartWindow  = 5 * time.Minute
+	// PastSlack is how far in the past a new schedule may lie: the
+	// minute being typed is still now.
+	PastSlack = time.Minute
+)
+
+// CheckSchedule refuses a consultation scheduled in the past.
+func CheckSchedule(at *time.Time, now time.Time) error {
+	if at != nil && at.Before(now.Add(-PastSlack)) {
+		return app.FieldErrorf("scheduled", "%s has passed; schedule the consultation for a time to come, or start it now",
+			at.Format("2006-01-02 15:04"))
+	}
+	return nil
+}
+
+// Upcoming reports whether c is scheduled to start within RemindBefore of
+// now: the stations taking part are reminded.
+func (c *Consultation) Upcoming(now time.Time) bool {
+	return c.State == Scheduled && c.Scheduled != nil && now.Before(*c.Scheduled) && !now.Before(c.Scheduled.Add(-RemindBefore))
+}
+
+// DueToStart reports whether the host's client starts c by itself now:
+// its time has come and StartWindow has not passed.
+func (c *Consultation) DueToStart(now time.Time) bool {
+	return c.State == Scheduled && c.Scheduled != nil && !now.Before(*c.Scheduled) && now.Before(c.Scheduled.Add(StartWindow))
+}
+
+// Missed reports whether c is still scheduled though StartWindow past its
+// time: the host's client did not start it.
+func (c *Consultation) Missed(now time.Time) bool {
+	return c.State == Scheduled && c.Scheduled != nil && !now.Before(c.Scheduled.Add(StartWindow))
+}
+
 // Stations returns the host then the invited stations: everyone who may
 // join the room.
 func (c *Consultation) Stations() []app.ID {
@@ -256,6 +296,72 @@ type Record struct {
 	Participations []Participation `json:"participations,omitempty"`
 	Calls          []Call          `json:"calls,omitempty"`
 	Answers        []Answer        `json:"answers,omitempty"`
+	// RollSaved is the roll call as last written to the incident's
+	// timeline, kept at the host only, so the same result is not written
+	// twice.
+	RollSaved *RollCount `json:"roll_saved,omitempty"`
+}
+
+// RollCount is a roll call in figures: of the latest call of each
+// station, how many answered in time, late, and not at all. Stations
+// still within the grace, or never called, are not counted.
+type RollCount struct {
+	Present int `json:"present"`
+	Late    int `json:"late"`
+	Absent  int `json:"absent"`
+}
+
+// Count is the roll call of r as of now in figures.
+func (r *Record) Count(now time.Time) RollCount {
+	return r.count(now, false)
+}
+
+// FinalCount is the roll call of a consultation ending now: a station
+// still within its grace never answered, so it counts absent.
+func (r *Record) FinalCount(now time.Time) RollCount {
+	return r.count(now, true)
+}
+
+func (r *Record) count(now time.Time, final bool) RollCount {
+	var n RollCount
+	for _, res := range r.Results(now) {
+		switch {
+		case res.Status == Present:
+			n.Present++
+		case res.Status == Late:
+			n.Late++
+		case res.Status == Absent, final && res.Status == Pending:
+			n.Absent++
+		}
+	}
+	return n
+}
+
+// RollSettled reports whether every station called has a final result:
+// none is still within its grace. A roll call with no calls is not
+// settled.
+func (r *Record) RollSettled(now time.Time) bool {
+	if len(r.Calls) == 0 {
+		return false
+	}
+	for _, res := range r.Results(now) {
+		if res.Status == Pending {
+			return false
+		}
+	}
+	return true
+}
+
+// Participants returns the stations that were in the room, each once, in
+// the order they first joined.
+func (r *Record) Participants() []app.ID {
+	var out []app.ID
+	for _, p := range r.Participations {
+		if !slices.Contains(out, p.Station) {
+			out = append(out, p.Station)
+		}
+	}
+	return out
 }
 
 // Results is the record's roll call as of now.
@@ -311,6 +417,12 @@ type Service interface {
 	CallRoll(ctx context.Context, id app.ID, stations []app.ID) (*Call, error)
 	// AnswerRoll answers the open call of this station.
 	AnswerRoll(ctx context.Context, id app.ID) (Status, error)
+	// SaveRollCall writes the roll call's result to the timeline of the
+	// incident a consultation hosted here is about, unless that result is
+	// written already; End does it too. Nothing for a consultation
+	// without an incident or a roll call. EFORBIDDEN for another
+	// station's.
+	SaveRollCall(ctx context.Context, id app.ID) error
 
 	// Record returns one consultation with its history. ENOTFOUND.
 	Record(ctx context.Context, id app.ID) (*Record, error)

@@ -65,3 +65,37 @@ func TestResults(t *testing.T) {
 		t.Error("open calls: c is waiting, a answered, d was never called")
 	}
 }
+
+// A scheduled consultation is upcoming in the ten minutes before its
+// time, due to start from its time for StartWindow, and missed after.
+func TestScheduledTimes(t *testing.T) {
+	at := time.Date(2026, 7, 14, 2, 30, 0, 0, time.UTC)
+	c := Consultation{State: Scheduled, Scheduled: &at}
+	for _, tc := range []struct {
+		now                   time.Time
+		upcoming, due, missed bool
+	}{
+		{at.Add(-11 * time.Minute), false, false, false},
+		{at.Add(-10 * time.Minute), true, false, false},
+		{at.Add(-time.Second), true, false, false},
+		{at, false, true, false},
+		{at.Add(StartWindow - time.Second), false, true, false},
+		{at.Add(StartWindow), false, false, true},
+		{at.Add(5 * time.Hour), false, false, true},
+	} {
+		if c.Upcoming(tc.now) != tc.upcoming || c.DueToStart(tc.now) != tc.due || c.Missed(tc.now) != tc.missed {
+			t.Errorf("at %s: upcoming %v due %v missed %v", tc.now.Sub(at), c.Upcoming(tc.now), c.DueToStart(tc.now), c.Missed(tc.now))
+		}
+	}
+	live := c
+	live.State = Live
+	if live.Upcoming(at.Add(-time.Minute)) || live.DueToStart(at) || live.Missed(at.Add(time.Hour)) {
+		t.Error("a live consultation counts as scheduled")
+	}
+	if err := CheckSchedule(&at, at.Add(PastSlack)); err != nil {
+		t.Errorf("the minute being typed: %v", err)
+	}
+	if err := CheckSchedule(&at, at.Add(PastSlack+time.Second)); app.ErrorField(err) != "scheduled" {
+		t.Errorf("a time past: %v", err)
+	}
+}

@@ -28,6 +28,13 @@ const (
 	EventSent            EventKind = "sent"
 	EventAcknowledged    EventKind = "acknowledged"
 	EventClosed          EventKind = "closed"
+	// A video consultation about the incident: its start (the invited
+	// stations), its end (who took part, how long) and its roll call
+	// (how many answered in time, late, not at all). Event.Consult holds
+	// the figures, so every station words them in its own language.
+	EventConsultStarted EventKind = "consult_started"
+	EventConsultEnded   EventKind = "consult_ended"
+	EventConsultRoll    EventKind = "consult_roll"
 )
 
 // EventKinds lists every kind.
@@ -35,6 +42,7 @@ var EventKinds = []EventKind{
 	EventReceived, EventGraded, EventCountsChanged, EventGradeConfirmed, EventGradeOverridden,
 	EventTasksCreated, EventReported, EventFollowedUp, EventSupplemented, EventFinalReported,
 	EventSigned, EventSent, EventAcknowledged, EventClosed,
+	EventConsultStarted, EventConsultEnded, EventConsultRoll,
 }
 
 // Valid reports whether k is a known kind.
@@ -64,6 +72,22 @@ type Event struct {
 	Station  app.ID    `json:"station,omitzero"` // where the actor sat
 	Kind     EventKind `json:"kind"`
 	Detail   string    `json:"detail,omitempty"`
+	// Consult is set on the consultation events.
+	Consult *ConsultFacts `json:"consult,omitempty"`
+}
+
+// ConsultFacts are what a consultation event records: which consultation,
+// and for its kind the invited stations, the stations that took part and
+// how long it lasted, or the roll call's counts.
+type ConsultFacts struct {
+	Consultation app.ID        `json:"consultation"`
+	Title        string        `json:"title"`
+	Invited      []app.ID      `json:"invited,omitempty"`
+	Participants []app.ID      `json:"participants,omitempty"`
+	Duration     time.Duration `json:"duration,omitempty"`
+	Present      int           `json:"present,omitempty"`
+	Late         int           `json:"late,omitempty"`
+	Absent       int           `json:"absent,omitempty"`
 }
 
 // NewEvent returns an event with a fresh id.
@@ -85,6 +109,18 @@ func (e *Event) Validate() error {
 		return app.FieldErrorf("kind", "unknown event kind %q", e.Kind)
 	case utf8.RuneCountInString(e.Detail) > 2000:
 		return app.FieldErrorf("detail", "event detail is longer than 2,000 characters")
+	}
+	if f := e.Consult; f != nil {
+		switch {
+		case f.Consultation == app.NilID:
+			return app.FieldErrorf("consult", "a consultation event names no consultation")
+		case utf8.RuneCountInString(f.Title) > 200:
+			return app.FieldErrorf("consult", "the consultation title is longer than 200 characters")
+		case len(f.Invited) > 64 || len(f.Participants) > 64:
+			return app.FieldErrorf("consult", "a consultation event names more than 64 stations")
+		case f.Duration < 0 || f.Present < 0 || f.Late < 0 || f.Absent < 0:
+			return app.FieldErrorf("consult", "a consultation event has a negative figure")
+		}
 	}
 	return nil
 }

@@ -13,9 +13,11 @@ import (
 	fyneapp "fyne.io/fyne/v2/app"
 
 	"dutyroom/app"
+	"dutyroom/app/consult"
 	"dutyroom/app/incident"
 	"dutyroom/app/spotcheck"
 	"dutyroom/app/syncer"
+	"dutyroom/app/wire"
 	"dutyroom/assets"
 	"dutyroom/store"
 	"dutyroom/ui"
@@ -63,7 +65,12 @@ func (m *Main) runWindow() error {
 	// Consultation signalling arrives on the hub connection; the media
 	// engine starts once that connection's client exists.
 	media := &roomMedia{log: slog.Default()}
-	m.engine.OnSignal = media.handleSignal
+	links := &linkIssuer{consult: store.NewConsultations(db), identity: store.NewIdentity(db)}
+	m.engine.OnSignal = func(env wire.Envelope) {
+		if !links.route(env) {
+			media.handleSignal(env)
+		}
+	}
 	hubc, err := m.hubClient(db, slog.Default())
 	if app.ErrorCode(err) == app.ECORRUPT {
 		// The duty room must open all the same; the hub is set again in
@@ -78,6 +85,7 @@ func (m *Main) runWindow() error {
 	if err != nil {
 		return err
 	}
+	links.signal, links.addr = hubc, func() string { return hubc.Config().Addr }
 	self := app.NilID
 	if me, err := store.NewIdentity(db).Identity(ctx); err == nil {
 		self = me.ID
@@ -131,10 +139,10 @@ func (m *Main) runWindow() error {
 	tested := make(chan struct{})
 	go func() {
 		defer close(tested)
-		(&testCaller{
-			calls: store.NewTestCalls(db), consult: store.NewConsultations(db),
-			media: media, kick: hubc.Kick, now: time.Now,
-		}).run(testCtx)
+		(&consult.TestCaller{
+			Calls: store.NewTestCalls(db), Consult: store.NewConsultations(db),
+			Media: media, Kick: hubc.Kick, Now: time.Now,
+		}).Run(testCtx)
 	}()
 	stopTests := func() {
 		cancelTests()
@@ -151,6 +159,7 @@ func (m *Main) runWindow() error {
 	svc := windowServices(db, hubc)
 	svc.Consultations, svc.Media = store.NewConsultations(db), media
 	svc.TestCalls = store.NewTestCalls(db)
+	svc.JoinLinks = links
 	u := ui.New(a, svc)
 
 	sig := make(chan os.Signal, 1)
