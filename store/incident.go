@@ -120,6 +120,12 @@ func (s *Incidents) CreateIncidentWithFiles(ctx context.Context, inc *incident.I
 		return incident.Assessment{}, nil, err
 	}
 	*inc = p.inc
+	if len(p.inc.Attachments) > 0 && len(p.to) > 0 {
+		// The incident is on disk and its operation queued; the parts of
+		// its files go after it, in a transaction of their own. Should
+		// this fail, they stay owed and go with the next SendContents.
+		_, _ = s.SendContents(ctx)
+	}
 	return p.a, p.tasks, nil
 }
 
@@ -205,7 +211,9 @@ func putBlobs(tx *txn, atts []incident.Attachment, blobs map[string][]byte) erro
 }
 
 // Attachment returns the content of an attachment by its SHA-256 digest
-// (lowercase hex). ENOTFOUND when it is not stored here.
+// (lowercase hex): filed here, or received from another station and
+// complete. ENOTFOUND when no incident here names it, ECONFLICT while it
+// is still arriving or when the parts received did not make the file.
 func (s *Incidents) Attachment(ctx context.Context, sha string) ([]byte, error) {
 	key, err := hex.DecodeString(sha)
 	if err != nil || len(key) != sha256.Size {
@@ -217,12 +225,17 @@ func (s *Incidents) Attachment(ctx context.Context, sha string) ([]byte, error) 
 		if err != nil {
 			return err
 		}
-		v := b.Get(key)
-		if v == nil {
+		if v := b.Get(key); v != nil {
+			out = bytes.Clone(v)
+			return nil
+		}
+		if rec, _, err := getBlob(tx, key); err != nil {
+			return err
+		} else if rec == nil {
 			return app.Errorf(app.ENOTFOUND, "no attachment with digest %s is stored here", sha)
 		}
-		out = bytes.Clone(v)
-		return nil
+		out, err = readBlob(tx, sha)
+		return err
 	})
 	return out, err
 }
@@ -315,7 +328,50 @@ func (s *Incidents) OverrideGrade(ctx context.Context, id app.ID, o incident.Ove
 // for a filing station that is neither the receiving station nor above
 // it), ENOTFOUND, ECONFLICT when closed, EFORBIDDEN.
 func (s *Incidents) AddReport(ctx context.Context, r *incident.Report) ([]incident.ReportTask, error) {
+	return s.AddReportWithFiles(ctx, r, nil)
+}
+
+// AddReportWithFiles files a report with the contents of its attachments,
+// all in one transaction, as AddReport does; the files' contents follow
+// the report to every station holding the incident. EINVALID (Field
+// "attachments" for a file over the station's limit), and as AddReport.
+func (s *Incidents) AddReportWithFiles(ctx context.Context, r *incident.Report, files []File) ([]incident.ReportTask, error) {
 	n := *r
+	n.Attachments = slices.Clone(r.Attachments)
+	if len(files) > 0 {
+		inc, err := s.FindIncidentByID(ctx, n.Incident)
+		if err != nil {
+			return nil, err
+		}
+		atts, blobs, err := s.readFiles(ctx, inc.Station, files)
+		if err != nil {
+			return nil, err
+		}
+		limit, err := s.attachmentLimit(ctx, inc.Station)
+		if err != nil {
+			return nil, err
+		}
+		if err := incident.ValidateAttachments(atts, limit); err != nil {
+			return nil, err
+		}
+		n.Attachments = append(n.Attachments, atts...)
+		return s.addReport(ctx, r, n, blobs)
+	}
+	return s.addReport(ctx, r, n, nil)
+}
+
+func (s *Incidents) attachmentLimit(ctx context.Context, station app.ID) (int64, error) {
+	st, err := s.Settings(ctx, station)
+	if err != nil {
+		return 0, err
+	}
+	if st.Limits.MaxAttachment <= 0 {
+		return incident.DefaultMaxAttachment, nil
+	}
+	return st.Limits.MaxAttachment, nil
+}
+
+func (s *Incidents) addReport(ctx context.Context, r *incident.Report, n incident.Report, blobs map[string][]byte) ([]incident.ReportTask, error) {
 	if err := n.Validate(); err != nil {
 		return nil, err
 	}
@@ -323,6 +379,9 @@ func (s *Incidents) AddReport(ctx context.Context, r *incident.Report) ([]incide
 	err := s.db.update(ctx, func(tx *txn) error {
 		e, err := editIncident(tx, n.Incident)
 		if err != nil {
+			return err
+		}
+		if err := putBlobs(tx, n.Attachments, blobs); err != nil {
 			return err
 		}
 		tree, err := lineage(tx, e.inc.Station, n.Station)

@@ -35,6 +35,7 @@ type preparedIntake struct {
 
 	inputs readSet
 	op     preparedOp
+	to     []app.ID // the stations the operation goes to, which the contents follow
 }
 
 // prepareIntake runs the rules on a new incident n at now and encodes what
@@ -117,6 +118,7 @@ func prepareIntake(tx *txn, stations *stationCache, n *incident.Incident, now ti
 		return nil, err
 	}
 	to := slices.DeleteFunc(incident.Audience(n, tasks, tree), func(id app.ID) bool { return id == self })
+	p.to = to
 	p.op, err = prepareOp(app.Operation{
 		ID: app.NewID(), Origin: self, Author: author, At: now, Kind: incident.OpIncidentCreate,
 		Entity: n.ID, Payload: payload, To: to, Scope: app.ScopeNone,
@@ -143,7 +145,11 @@ func (p *preparedIntake) log(tx *txn, blobs map[string][]byte) error {
 	if err != nil {
 		return err
 	}
-	return meta.Put(intakeKey(seq), nil)
+	if err := meta.Put(intakeKey(seq), nil); err != nil {
+		return err
+	}
+	// The files' contents follow the record, queued after the commit.
+	return oweContents(tx, p.inc.ID, p.inc.Attachments, p.to)
 }
 
 // createIncident files n in tx: prepared, logged and filed in one

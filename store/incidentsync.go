@@ -35,6 +35,7 @@ const (
 	opIncidentTasks    = incident.OpIncidentTasks
 	opIncidentSettings = incident.OpSettingsUpdate
 	opIncidentEvent    = incident.OpIncidentEvent
+	opIncidentChunk    = incident.OpChunk
 )
 
 var (
@@ -90,7 +91,20 @@ func appendChange(tx *txn, kind string, tasks []incident.ReportTask, before []ap
 	if err != nil {
 		return err
 	}
-	return appendAddressedOp(tx, kind, inc.ID, payload, to)
+	if err := appendAddressedOp(tx, kind, inc.ID, payload, to); err != nil {
+		return err
+	}
+	// The contents of a new report's files follow it; those of a share
+	// were owed by appendShare. Both go after the records they belong to.
+	if ch.Report != nil {
+		if err := oweContents(tx, inc.ID, ch.Report.Attachments, to); err != nil {
+			return err
+		}
+	}
+	if _, err := sendOwed(tx); err != nil {
+		return err
+	}
+	return nil
 }
 
 // shareBudget is what one share carries at most besides the record and
@@ -147,7 +161,16 @@ func appendShare(tx *txn, inc *incident.Incident, to []app.ID) error {
 			return err
 		}
 	}
-	return flush()
+	if err := flush(); err != nil {
+		return err
+	}
+	// The files go with the whole incident, once this duty room holds
+	// them (see sendOwed, which the caller runs after its own operation).
+	atts, err := incidentAttachments(tx, inc)
+	if err != nil {
+		return err
+	}
+	return oweContents(tx, inc.ID, atts, to)
 }
 
 // applyIncidentOp takes in an incident operation from another station.
@@ -155,8 +178,11 @@ func appendShare(tx *txn, inc *incident.Incident, to []app.ID) error {
 // breaks a rule is kept with the reason and changes nothing here; err is
 // only for the file.
 func applyIncidentOp(tx *txn, op *app.Operation) (string, error) {
-	if op.Kind == incident.OpSettingsUpdate {
+	switch op.Kind {
+	case incident.OpSettingsUpdate:
 		return applyIncidentSettings(tx, op)
+	case incident.OpChunk:
+		return applyIncidentChunk(tx, op)
 	}
 	var ch change
 	if err := unmarshalRecord(op.Payload, &ch); err != nil {
@@ -469,14 +495,14 @@ func mergeReport(tx *txn, r *incident.Report) error {
 	} else if err != nil {
 		return err
 	}
-	was := old
+	changed := false
 	if old.SignedBy == "" && r.SignedBy != "" {
-		old.SignedBy, old.SignedAt = r.SignedBy, r.SignedAt
+		old.SignedBy, old.SignedAt, changed = r.SignedBy, r.SignedAt, true
 	}
 	if old.SentAt.IsZero() && !r.SentAt.IsZero() {
-		old.SentAt = r.SentAt
+		old.SentAt, changed = r.SentAt, true
 	}
-	if old == was {
+	if !changed {
 		return nil
 	}
 	return putReport(tx, &old)

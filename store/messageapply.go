@@ -40,7 +40,7 @@ func applyMessageOp(tx *txn, op *app.Operation) (string, error) {
 		}
 		for _, a := range m.Attachments {
 			if a.SHA256 == c.SHA256 {
-				return applyChunk(tx, &c)
+				return applyChunk(tx, op.Kind, &c)
 			}
 		}
 		return fmt.Sprintf("message.chunk: message %s has no attachment %s", m.ID, c.SHA256), nil

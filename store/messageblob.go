@@ -195,19 +195,19 @@ func forwardedContent(tx *txn, a message.Attachment) ([]byte, error) {
 }
 
 // applyChunk stores one arriving part. A part that does not fit what the
-// message announced is refused with the reason; the content stays
-// incomplete.
-func applyChunk(tx *txn, c *message.Chunk) (string, error) {
+// message (or incident) announced is refused with the reason, which
+// starts with kind, the operation's; the content stays incomplete.
+func applyChunk(tx *txn, kind string, c *message.Chunk) (string, error) {
 	digest, err := digestKey(c.SHA256)
 	if err != nil {
-		return "message.chunk: " + app.ErrorMessage(err), nil
+		return kind + ": " + app.ErrorMessage(err), nil
 	}
 	rec, blobs, err := getBlob(tx, digest)
 	if err != nil {
 		return "", err
 	}
 	if rec == nil {
-		return fmt.Sprintf("message.chunk: attachment %s was announced by no message here", c.SHA256), nil
+		return fmt.Sprintf("%s: attachment %s was announced by nothing here", kind, c.SHA256), nil
 	}
 	if rec.Complete {
 		return "", nil
@@ -215,11 +215,11 @@ func applyChunk(tx *txn, c *message.Chunk) (string, error) {
 	parts := message.Parts(rec.Size, rec.ChunkSize)
 	switch {
 	case c.ChunkSize != rec.ChunkSize:
-		return fmt.Sprintf("message.chunk: attachment %s travels in parts of %d bytes; this part says %d", c.SHA256, rec.ChunkSize, c.ChunkSize), nil
+		return fmt.Sprintf("%s: attachment %s travels in parts of %d bytes; this part says %d", kind, c.SHA256, rec.ChunkSize, c.ChunkSize), nil
 	case c.Index < 0 || c.Index >= parts:
-		return fmt.Sprintf("message.chunk: attachment %s has parts 0 to %d; this is part %d", c.SHA256, parts-1, c.Index), nil
+		return fmt.Sprintf("%s: attachment %s has parts 0 to %d; this is part %d", kind, c.SHA256, parts-1, c.Index), nil
 	case len(c.Data) != message.PartLen(rec.Size, rec.ChunkSize, c.Index):
-		return fmt.Sprintf("message.chunk: part %d of attachment %s has %d bytes, not %d", c.Index, c.SHA256, len(c.Data), message.PartLen(rec.Size, rec.ChunkSize, c.Index)), nil
+		return fmt.Sprintf("%s: part %d of attachment %s has %d bytes, not %d", kind, c.Index, c.SHA256, len(c.Data), message.PartLen(rec.Size, rec.ChunkSize, c.Index)), nil
 	}
 	chunks, err := mustBucket(tx.Tx, bucketMessageBlobChunks)
 	if err != nil {

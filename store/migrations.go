@@ -31,11 +31,12 @@ var migrations = []migration{
 	{version: 9, name: "keep report tasks beside their incidents, their headers in the register; drop the incident index by station", migrate: foldIncidentTasksV9},
 	{version: 10, name: "create the routine test-call bucket", migrate: createTestCallsV10},
 	{version: 11, name: "intakes are logged before they are filed (meta intake:<seq> marks)", migrate: logIntakesV11},
+	{version: 12, name: "create the bucket of attachment contents owed to other stations", migrate: createIncidentContentsV12},
 }
 
 // SchemaVersion is the schema this program writes: the version of the last
 // migration (a test holds the two together).
-const SchemaVersion = 11
+const SchemaVersion = 12
 
 func createDirectoryV1(tx *bolt.Tx) error {
 	root, err := tx.CreateBucketIfNotExists(bucketV1)

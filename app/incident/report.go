@@ -39,6 +39,9 @@ type Report struct {
 	Text     string     `json:"text"`
 	Counts   *Counts    `json:"counts,omitempty"`
 	Loss     *int64     `json:"loss,omitempty"`
+	// Attachments are the photos and documents filed with the report;
+	// their contents travel like the incident's own.
+	Attachments []Attachment `json:"attachments,omitempty"`
 
 	CreatedBy string    `json:"created_by,omitempty"`
 	CreatedAt time.Time `json:"created_at,omitzero"`
@@ -73,7 +76,9 @@ func (r *Report) Validate() error {
 			return err
 		}
 	}
-	return nil
+	// The station's own limit is applied where the files are read; here
+	// only what no station accepts.
+	return validateAttachments(r.Attachments, MaxIncomingAttachment)
 }
 
 // Sign records the leader on duty signing the report off. ECONFLICT when
