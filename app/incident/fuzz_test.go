@@ -12,6 +12,7 @@ import (
 
 	"dutyroom/app"
 	"dutyroom/app/incident"
+	"dutyroom/app/message"
 )
 
 // Incidents arrive as JSON from other stations, imports and the command
@@ -112,4 +113,40 @@ func TestFuzzSeedsIncludeAcceptedRecords(t *testing.T) {
 			t.Errorf("seed %s refused: %v", name, err)
 		}
 	}
+}
+
+// Parts of attachments arrive from other stations. Whatever the bytes,
+// DecodeChunk must not panic, every refusal must be EINVALID, and an
+// accepted part must fit an operation and the bounds the store relies on.
+func FuzzDecodeChunk(f *testing.F) {
+	good, _ := json.Marshal(incident.Chunk{Incident: app.NewID(), SHA256: strings.Repeat("ab", 32), ChunkSize: 131072, Index: 2, Data: []byte("\xff\xd8\xff")})
+	f.Add(good)
+	f.Add([]byte(`{"incident":"00000000-0000-0000-0000-000000000000","sha256":"","chunk_size":0,"index":-1,"data":""}`))
+	f.Add([]byte(`{"incident":"0190d1a2-0000-7000-8000-000000000001","sha256":"` + strings.Repeat("AB", 32) + `","chunk_size":131072,"index":0,"data":"AAAA"}`))
+	f.Add([]byte(`{"incident":"0190d1a2-0000-7000-8000-000000000001","sha256":"` + strings.Repeat("ab", 32) + `","chunk_size":4,"index":268435456,"data":"AAAA"} {}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		c, err := incident.DecodeChunk(data)
+		if err != nil {
+			if app.ErrorCode(err) != app.EINVALID {
+				t.Fatalf("refusal is %s: %v", app.ErrorCode(err), err)
+			}
+			return
+		}
+		switch {
+		case c.Incident == app.NilID, len(c.SHA256) != 64, strings.ToLower(c.SHA256) != c.SHA256:
+			t.Fatalf("accepted a part naming %s, %q", c.Incident, c.SHA256)
+		case c.ChunkSize < 1 || c.ChunkSize > message.MaxChunkSize, len(c.Data) < 1, len(c.Data) > c.ChunkSize:
+			t.Fatalf("accepted %d bytes in parts of %d", len(c.Data), c.ChunkSize)
+		case int64(c.Index)*int64(c.ChunkSize) >= incident.MaxIncomingAttachment, c.Index < 0:
+			t.Fatalf("accepted part %d of %d bytes", c.Index, c.ChunkSize)
+		}
+		again, err := json.Marshal(c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		back, err := incident.DecodeChunk(again)
+		if err != nil || back.Index != c.Index || !bytes.Equal(back.Data, c.Data) {
+			t.Fatalf("an accepted part does not survive a round trip: %v", err)
+		}
+	})
 }
