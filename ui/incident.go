@@ -37,6 +37,11 @@ type incidentScreen struct {
 
 	visible  bool
 	stopTick chan struct{}
+
+	// chooseSave asks where an attachment goes; openFile hands one to the
+	// desktop's viewer. Tests put their own in place.
+	chooseSave chooseSaveFunc
+	openFile   func(name string, data []byte) error
 }
 
 // incidentBase is what every part of the screen needs: the station tree,
@@ -108,7 +113,7 @@ func (b incidentBase) location() *time.Location {
 }
 
 func newIncidentScreen(u *UI) *incidentScreen {
-	s := &incidentScreen{u: u}
+	s := &incidentScreen{u: u, chooseSave: fileSaveDialog(u.win), openFile: openWithSystem}
 	s.pending = newPendingTasks(u)
 	s.strip = s.pending.newStrip(s.openIncident)
 	s.form = newIntakeForm(s)

@@ -28,12 +28,15 @@ type fakeIncidents struct {
 	events    []incident.Event
 	settings  map[app.ID]incident.Settings
 	files     map[string][]byte // attachment contents by digest
+	// arriving are contents still on their way, or refused, by digest.
+	arriving map[string]incident.ContentState
 	failNext  error
 }
 
 func newFakeIncidents(f *fakeStore) *fakeIncidents {
 	return &fakeIncidents{f: f, incidents: map[app.ID]*incident.Incident{},
-		settings: map[app.ID]incident.Settings{}, files: map[string][]byte{}}
+		settings: map[app.ID]incident.Settings{}, files: map[string][]byte{},
+		arriving: map[string]incident.ContentState{}}
 }
 
 func (s *fakeIncidents) now() time.Time {
@@ -601,4 +604,24 @@ func (s *fakeArrivals) acked() []arrivalAck {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return slices.Clone(s.acks)
+}
+
+// AttachmentState and Attachment are incident.Contents: what was filed
+// here is complete, what a test put in arriving is as it says.
+func (s *fakeIncidents) AttachmentState(_ context.Context, sha string) (incident.ContentState, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if data, ok := s.files[sha]; ok {
+		return incident.ContentState{SHA256: sha, Size: int64(len(data)), Complete: true}, nil
+	}
+	return s.arriving[sha], nil
+}
+
+func (s *fakeIncidents) Attachment(_ context.Context, sha string) ([]byte, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if data, ok := s.files[sha]; ok {
+		return slices.Clone(data), nil
+	}
+	return nil, app.Errorf(app.ECONFLICT, "the attachment is incomplete")
 }

@@ -8,6 +8,7 @@ import (
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/lang"
+	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
 	"dutyroom/app"
@@ -212,10 +213,15 @@ type reportDialog struct {
 	errs    map[string]*widget.Label
 	ok      *widget.Button
 	dlg     *dialog.CustomDialog
+	// files are the photos and documents filed with the report; their
+	// contents follow it to the stations holding the incident.
+	files    []chosenFile
+	fileList *fyne.Container
 }
 
 func newReportDialog(v *incidentView, kind incident.ReportKind) *reportDialog {
-	d := &reportDialog{v: v, kind: kind, counts: map[string]*formEntry{}, errs: map[string]*widget.Label{"": errorLabel(), "text": errorLabel()}}
+	d := &reportDialog{v: v, kind: kind, counts: map[string]*formEntry{},
+		errs: map[string]*widget.Label{"": errorLabel(), "text": errorLabel(), "attachments": errorLabel()}}
 	inc := v.data.inc
 	d.text = newFormTextArea(d.onOK)
 	d.text.SetMinRowsVisible(6)
@@ -258,9 +264,13 @@ func newReportDialog(v *incidentView, kind incident.ReportKind) *reportDialog {
 	if kind == incident.KindFinal {
 		head = append(head, hintLabel(lang.L("incident.final_closes")))
 	}
+	d.fileList = container.NewVBox()
+	attach := widget.NewButtonWithIcon(lang.L("incident.attach"), theme.ContentAddIcon(), d.onAddFile)
+	files := container.NewVBox(container.NewHBox(attach), d.fileList, d.errs["attachments"])
+	files.Hidden = v.s.u.svc.ReportFiles == nil
 	body := container.NewVBox(append(head,
 		widget.NewLabel(lang.L("incident.report_text")), d.text, d.errs["text"],
-		d.figures, figures, d.missing, d.errs[""])...)
+		d.figures, figures, files, d.missing, d.errs[""])...)
 	d.dlg = dialog.NewCustomWithoutButtons(lang.L("incident.report_dialog_title", map[string]any{"Kind": reportKindLabel(kind)}),
 		body, v.s.u.win)
 	d.dlg.SetButtons([]fyne.CanvasObject{cancel, d.ok})
@@ -321,9 +331,19 @@ func (d *reportDialog) onOK() {
 		d.showError(bad, text)
 		return
 	}
-	ctx, svc := d.v.s.u.ctx, d.v.s.u.svc.Incidents
+	ctx, svc, withFiles, chosen := d.v.s.u.ctx, d.v.s.u.svc.Incidents, d.v.s.u.svc.ReportFiles, append([]chosenFile(nil), d.files...)
 	d.ok.Disable()
-	runAsync(func() ([]incident.ReportTask, error) { return svc.AddReport(ctx, &r) },
+	runAsync(func() ([]incident.ReportTask, error) {
+		if len(chosen) == 0 || withFiles == nil {
+			return svc.AddReport(ctx, &r)
+		}
+		files, closeAll, err := openChosen(chosen)
+		if err != nil {
+			return nil, err
+		}
+		defer closeAll()
+		return withFiles(ctx, &r, files)
+	},
 		func(_ []incident.ReportTask, err error) {
 			d.ok.Enable()
 			if err != nil {

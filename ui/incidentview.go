@@ -22,9 +22,10 @@ type viewData struct {
 	tasks   []incident.ReportTask
 	reports []incident.Report
 	events  []incident.Event
+	files   []fileRow
 }
 
-func loadView(ctx context.Context, svc incident.Service, id app.ID) (viewData, error) {
+func loadView(ctx context.Context, svc incident.Service, contents incident.Contents, id app.ID) (viewData, error) {
 	var d viewData
 	inc, err := svc.FindIncidentByID(ctx, id)
 	if err != nil {
@@ -38,7 +39,10 @@ func loadView(ctx context.Context, svc incident.Service, id app.ID) (viewData, e
 	if d.reports, err = svc.Reports(ctx, id); err != nil {
 		return d, err
 	}
-	d.events, err = svc.Timeline(ctx, id)
+	if d.events, err = svc.Timeline(ctx, id); err != nil {
+		return d, err
+	}
+	d.files, err = loadFiles(ctx, contents, &d)
 	return d, err
 }
 
@@ -76,6 +80,8 @@ type incidentView struct {
 	newFinal         *widget.Button
 	window           *widget.Label
 	timeline         *widget.List
+	files            *widget.List
+	filesEmpty       *widget.Label
 	content          fyne.CanvasObject
 }
 
@@ -121,6 +127,9 @@ func newIncidentView(s *incidentScreen) *incidentView {
 	v.window.Truncation = fyne.TextTruncateEllipsis
 	v.timeline = widget.NewList(v.timelineLength, v.timelineCreate, v.timelineUpdate)
 	v.timeline.OnSelected = v.onEventSelected
+	v.files = widget.NewList(v.filesLength, v.filesCreate, v.filesUpdate)
+	v.files.OnSelected = v.onFileSelected
+	v.filesEmpty = hintLabel(lang.L("incident.files_none"))
 
 	badge := container.NewStack(v.gradeBox, container.NewPadded(v.gradeName))
 	header := container.NewBorder(nil, nil, container.NewHBox(v.back, badge), container.NewHBox(v.notice.label, v.status), v.title)
@@ -135,6 +144,7 @@ func newIncidentView(s *incidentScreen) *incidentView {
 		container.NewTabItem(lang.L("incident.tab_reports"),
 			container.NewBorder(reportButtons, nil, nil, nil, container.NewStack(v.reports, v.reportsEmpty))),
 		container.NewTabItem(lang.L("incident.tab_timeline"), v.timeline),
+		container.NewTabItem(lang.L("incident.tab_files"), container.NewStack(v.files, v.filesEmpty)),
 	)
 	v.content = container.NewBorder(top, nil, nil, nil, v.tabs)
 	return v
@@ -152,8 +162,8 @@ func (v *incidentView) open(id app.ID) {
 func (v *incidentView) load() {
 	v.seq++
 	seq, id := v.seq, v.id
-	ctx, svc := v.s.u.ctx, v.s.u.svc.Incidents
-	runAsync(func() (viewData, error) { return loadView(ctx, svc, id) }, func(d viewData, err error) {
+	ctx, svc, contents := v.s.u.ctx, v.s.u.svc.Incidents, v.s.u.svc.IncidentContents
+	runAsync(func() (viewData, error) { return loadView(ctx, svc, contents, id) }, func(d viewData, err error) {
 		if seq != v.seq || id != v.id {
 			return
 		}
@@ -196,6 +206,7 @@ func (v *incidentView) show() {
 		v.tasks.Refresh()
 		v.reports.Refresh()
 		v.timeline.Refresh()
+		v.files.Refresh()
 		return
 	}
 	loc := b.location()
@@ -252,9 +263,11 @@ func (v *incidentView) show() {
 
 	showIf(v.tasksEmpty, len(v.data.tasks) == 0)
 	showIf(v.reportsEmpty, len(v.data.reports) == 0)
+	showIf(v.filesEmpty, len(v.data.files) == 0)
 	v.tasks.Refresh()
 	v.reports.Refresh()
 	v.timeline.Refresh()
+	v.files.Refresh()
 	v.content.Refresh()
 }
 

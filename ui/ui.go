@@ -64,6 +64,14 @@ type Services struct {
 	// attachments in one step, all or nothing. Without it the intake form
 	// saves incidents without attachments only.
 	IncidentFiles func(ctx context.Context, inc *incident.Incident, files []IncidentFile) (incident.Assessment, []incident.ReportTask, error)
+	// IncidentContents reads the contents of incidents' attachments and
+	// how much of each has arrived. Without it the 附件 tab lists the
+	// files without their state and cannot open them.
+	IncidentContents incident.Contents
+	// ReportFiles files a report with the contents of its attachments, as
+	// IncidentFiles does for an incident. Without it the report dialog
+	// offers no attachments.
+	ReportFiles func(ctx context.Context, r *incident.Report, files []IncidentFile) ([]incident.ReportTask, error)
 	// IncidentAlarms keeps the incidents from stations below that rang
 	// here and who acknowledged them. The window rings at start and after
 	// every sync for those nobody has acknowledged, and keeps each

@@ -157,6 +157,11 @@ func (m *Main) runWindow() error {
 	}
 	ui.Version = Version
 	svc := windowServices(db, hubc)
+	// Attachment contents a crash left owed to other duty rooms go out
+	// now; those that fail stay owed for the next start.
+	if _, err := store.NewIncidents(db).SendContents(context.Background()); err != nil {
+		log.Printf("attachment contents for other duty rooms stay queued: %v", err)
+	}
 	svc.Consultations, svc.Media = store.NewConsultations(db), media
 	svc.TestCalls = store.NewTestCalls(db)
 	svc.JoinLinks = links
@@ -188,23 +193,36 @@ func windowServices(db *store.DB, hubc *syncer.Client) ui.Services {
 	incidents := store.NewIncidents(db)
 	messages := store.NewMessages(db)
 	return ui.Services{
-		Stations:       dir,
-		Persons:        dir,
-		Identity:       store.NewIdentity(db),
-		Backup:         db,
-		Outbox:         db,
-		Rosters:        rosters,
-		RosterImporter: rosters,
-		Notices:        rosters,
-		Incidents:      incidents,
-		IncidentFiles:  incidentFiles(incidents),
-		IncidentAlarms: incidents,
-		Warnings:       store.NewWarnings(db),
-		SpotChecks:     store.NewSpotChecks(db),
-		Messages:       messages,
-		MessageLimits:  messages.Limits,
-		Author:         authorName(),
-		Hub:            hubc,
+		Stations:         dir,
+		Persons:          dir,
+		Identity:         store.NewIdentity(db),
+		Backup:           db,
+		Outbox:           db,
+		Rosters:          rosters,
+		RosterImporter:   rosters,
+		Notices:          rosters,
+		Incidents:        incidents,
+		IncidentFiles:    incidentFiles(incidents),
+		IncidentAlarms:   incidents,
+		IncidentContents: incidents,
+		ReportFiles:      reportFiles(incidents),
+		Warnings:         store.NewWarnings(db),
+		SpotChecks:       store.NewSpotChecks(db),
+		Messages:         messages,
+		MessageLimits:    messages.Limits,
+		Author:           authorName(),
+		Hub:              hubc,
+	}
+}
+
+// reportFiles does the same for a report.
+func reportFiles(s *store.Incidents) func(context.Context, *incident.Report, []ui.IncidentFile) ([]incident.ReportTask, error) {
+	return func(ctx context.Context, r *incident.Report, files []ui.IncidentFile) ([]incident.ReportTask, error) {
+		out := make([]store.File, len(files))
+		for i, f := range files {
+			out[i] = store.File(f)
+		}
+		return s.AddReportWithFiles(ctx, r, out)
 	}
 }
 

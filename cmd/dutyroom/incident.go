@@ -272,20 +272,11 @@ func (m *Main) incidentAdd(ctx context.Context, env incidentEnv, args []string) 
 		}
 		inc.Place.Station = s.ID
 	}
-	var files []store.File
-	for _, path := range attach {
-		f, err := os.Open(path)
-		if err != nil {
-			return app.FieldErrorf("attachments", "cannot read %s: %v", path, errors.Unwrap(err))
-		}
-		defer f.Close()
-		info, err := f.Stat()
-		if err != nil || !info.Mode().IsRegular() {
-			return app.FieldErrorf("attachments", "%s is not a file", path)
-		}
-		files = append(files, store.File{Name: filepath.Base(path), MIME: mime.TypeByExtension(filepath.Ext(path)),
-			Size: info.Size(), Content: f})
+	files, closeFiles, err := openAttachments(attach)
+	if err != nil {
+		return err
 	}
+	defer closeFiles()
 	a, tasks, err := env.svc.CreateIncidentWithFiles(ctx, inc, files)
 	if err != nil {
 		return err
@@ -541,7 +532,7 @@ func (m *Main) incidentShow(ctx context.Context, env incidentEnv, args []string)
 		fmt.Fprintf(w, "\n%s\n", inc.Description)
 	}
 	for _, a := range inc.Attachments {
-		fmt.Fprintf(w, "attached  %s (%d bytes, sha256 %s)\n", a.Name, a.Size, a.SHA256)
+		fmt.Fprintf(w, "attached  %s (%d bytes, sha256 %s) %s\n", a.Name, a.Size, a.SHA256, contentStateText(env.svc, ctx, a.SHA256))
 	}
 	fmt.Fprintln(w, "\ntasks")
 	if err := m.printTasks(tasks, tree, loc, time.Now()); err != nil {
@@ -554,12 +545,56 @@ func (m *Main) incidentShow(ctx context.Context, env incidentEnv, args []string)
 			signed = "signed by " + r.SignedBy
 		}
 		fmt.Fprintf(w, "  report %s  %s  %s  %s: %s\n", r.ID, r.Kind, at(r.CreatedAt), signed, r.Text)
+		for _, a := range r.Attachments {
+			fmt.Fprintf(w, "    attached  %s (%d bytes, sha256 %s) %s\n", a.Name, a.Size, a.SHA256, contentStateText(env.svc, ctx, a.SHA256))
+		}
 	}
 	fmt.Fprintln(w, "\ntimeline")
 	for _, ev := range timeline {
 		fmt.Fprintf(w, "  %s  %-16s %s  %s\n", at(ev.At), ev.Kind, ev.Actor, ev.Detail)
 	}
 	return nil
+}
+
+// openAttachments opens the files given with --attach; closeAll closes
+// them once the store has read them.
+func openAttachments(paths []string) (files []store.File, closeAll func(), err error) {
+	var open []*os.File
+	closeAll = func() {
+		for _, f := range open {
+			f.Close()
+		}
+	}
+	for _, path := range paths {
+		f, err := os.Open(path)
+		if err != nil {
+			closeAll()
+			return nil, nil, app.FieldErrorf("attachments", "cannot read %s: %v", path, errors.Unwrap(err))
+		}
+		open = append(open, f)
+		info, err := f.Stat()
+		if err != nil || !info.Mode().IsRegular() {
+			closeAll()
+			return nil, nil, app.FieldErrorf("attachments", "%s is not a file", path)
+		}
+		files = append(files, store.File{Name: filepath.Base(path), MIME: mime.TypeByExtension(filepath.Ext(path)),
+			Size: info.Size(), Content: f})
+	}
+	return files, closeAll, nil
+}
+
+// contentStateText says how much of an attachment's content is here.
+func contentStateText(svc *store.Incidents, ctx context.Context, sha string) string {
+	st, err := svc.AttachmentState(ctx, sha)
+	switch {
+	case err != nil:
+		return "state unknown: " + app.ErrorMessage(err)
+	case st.Complete:
+		return "received"
+	case st.Damaged != "":
+		return "check failed: " + st.Damaged
+	}
+	return fmt.Sprintf("receiving %d%% (%d of %d parts)", st.Percent(), st.Have, st.Parts)
 }
 
 func nonNil[T any](s []T) []T {
@@ -575,6 +610,8 @@ func (m *Main) incidentReport(ctx context.Context, env incidentEnv, args []strin
 	text := fs.String("text", "", "the report")
 	station := fs.String("station", "", "filing station code (default: this duty room's, else the receiving station)")
 	fig := addFigures(fs)
+	var attach stringList
+	fs.Var(&attach, "attach", "file to attach (repeat for more)")
 	id, err := parseWithID(fs, args, "incident")
 	if err != nil {
 		return err
@@ -583,6 +620,11 @@ func (m *Main) incidentReport(ctx context.Context, env incidentEnv, args []strin
 	if err != nil {
 		return err
 	}
+	files, closeFiles, err := openAttachments(attach)
+	if err != nil {
+		return err
+	}
+	defer closeFiles()
 	r := &incident.Report{Incident: id, Kind: incident.ReportKind(*kind), Text: *text, Station: inc.Station}
 	if *station != "" {
 		s, err := env.station(ctx, "station", *station)
@@ -597,7 +639,7 @@ func (m *Main) incidentReport(ctx context.Context, env incidentEnv, args []strin
 	// incident's.
 	c, loss := fig.over(inc.Counts, inc.Loss)
 	r.Counts, r.Loss = &c, &loss
-	tasks, err := env.svc.AddReport(ctx, r)
+	tasks, err := env.svc.AddReportWithFiles(ctx, r, files)
 	if err != nil {
 		return err
 	}
