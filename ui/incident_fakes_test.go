@@ -30,7 +30,7 @@ type fakeIncidents struct {
 	files     map[string][]byte // attachment contents by digest
 	// arriving are contents still on their way, or refused, by digest.
 	arriving map[string]incident.ContentState
-	failNext  error
+	failNext error
 }
 
 func newFakeIncidents(f *fakeStore) *fakeIncidents {
