@@ -6,10 +6,8 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"fmt"
 	"io"
 	"slices"
-	"strings"
 	"sync"
 	"time"
 
@@ -286,7 +284,7 @@ func (s *Incidents) ConfirmGrade(ctx context.Context, id app.ID, leader string) 
 		if err := e.inc.Confirm(leader, tx.now); err != nil {
 			return err
 		}
-		ev := e.event(incident.EventGradeConfirmed, fmt.Sprintf("%s, confirmed by %s", e.inc.Grade, e.inc.GradedBy))
+		ev := e.noted(incident.EventGradeConfirmed, confirmedNote(&e.inc))
 		return e.save(incident.OpIncidentGrade, change{Events: []incident.Event{ev}})
 	})
 }
@@ -304,15 +302,14 @@ func (s *Incidents) OverrideGrade(ctx context.Context, id app.ID, o incident.Ove
 		if err := e.inc.ApplyOverride(o, tx.now); err != nil {
 			return err
 		}
-		events := []incident.Event{e.event(incident.EventGradeOverridden,
-			fmt.Sprintf("%s (provisional %s), set by %s: %s", e.inc.Grade, e.inc.Provisional, e.inc.GradedBy, e.inc.GradeReason))}
+		events := []incident.Event{e.noted(incident.EventGradeOverridden, overriddenNote(&e.inc))}
 		a := incident.Assess(&e.inc, e.settings.Thresholds)
 		tasks, err = e.escalate(a)
 		if err != nil {
 			return err
 		}
 		if len(tasks) > 0 {
-			events = append(events, e.event(incident.EventTasksCreated, tasksDetail(tasks, e.tree, stationZone(e.tree, e.inc.Station))))
+			events = append(events, e.noted(incident.EventTasksCreated, tasksNote(tasks, e.tree, stationZone(e.tree, e.inc.Station))))
 		}
 		return e.save(incident.OpIncidentGrade, change{Tasks: tasks, Events: events})
 	})
@@ -421,11 +418,7 @@ func (s *Incidents) addReport(ctx context.Context, r *incident.Report, n inciden
 			}
 			tasks, events = append(tasks, changed...), append(events, evs...)
 		}
-		detail := string(n.Kind)
-		if missing := incident.MissingFields(&e.inc, &n); len(missing) > 0 {
-			detail += "; leaves out " + strings.Join(missing, ", ")
-		}
-		events = append(events, e.event(incident.ReportEvent(n.Kind), detail))
+		events = append(events, e.noted(incident.ReportEvent(n.Kind), reportNote(n.Kind, incident.MissingFields(&e.inc, &n))))
 
 		var delivering []incident.ReportTask
 		if n.Kind == incident.KindInitial {
@@ -445,14 +438,14 @@ func (s *Incidents) addReport(ctx context.Context, r *incident.Report, n inciden
 				}
 			}
 			if len(delivering) > 0 {
-				events = append(events, e.event(incident.EventTasksCreated, tasksDetail(delivering, tree, stationZone(tree, e.inc.Station))))
+				events = append(events, e.noted(incident.EventTasksCreated, tasksNote(delivering, tree, stationZone(tree, e.inc.Station))))
 			}
 		}
 		if n.Kind == incident.KindFinal {
 			if err := e.inc.Close("final report", tx.now); err != nil {
 				return err
 			}
-			events = append(events, e.event(incident.EventClosed, "final report"))
+			events = append(events, e.noted(incident.EventClosed, closedByFinalNote()))
 		}
 		if err := putReport(tx, &n); err != nil {
 			return err
@@ -596,8 +589,7 @@ func signReport(tx *txn, r incident.Report, station app.ID, leader string) ([]in
 	} else if len(signed) == 0 {
 		return nil, app.Errorf(app.ECONFLICT, "no delivery of this report from %s waits for a signature", e.tree.Path(station))
 	}
-	ch.Events = []incident.Event{e.event(incident.EventSigned,
-		fmt.Sprintf("%s report signed at %s by %s for %d deliveries", r.Kind, e.tree.Path(station), strings.TrimSpace(leader), len(signed)))}
+	ch.Events = []incident.Event{e.noted(incident.EventSigned, signedNote(r.Kind, station, e.tree, leader, len(signed)))}
 	return signed, e.save(incident.OpIncidentSign, ch)
 }
 
@@ -648,11 +640,7 @@ func (s *Incidents) SendTask(ctx context.Context, id app.ID) error {
 				rep = &r
 			}
 		}
-		detail := fmt.Sprintf("%s %s report to %s", t.Mode, t.Kind, recipientName(t.To, e.tree))
-		if t.Late {
-			detail += fmt.Sprintf(", late: due %s", t.Due.In(stationZone(e.tree, e.inc.Station)).Format(detailTime))
-		}
-		ev := e.event(incident.EventSent, detail)
+		ev := e.noted(incident.EventSent, sentNote(&t, e.tree, stationZone(e.tree, e.inc.Station)))
 		return e.save(incident.OpIncidentSend, change{Report: rep, Tasks: []incident.ReportTask{t}, Events: []incident.Event{ev}})
 	})
 }
@@ -682,7 +670,7 @@ func (s *Incidents) AcknowledgeTask(ctx context.Context, id app.ID, by string) e
 		if err := e.putTask(&t); err != nil {
 			return err
 		}
-		ev := e.event(incident.EventAcknowledged, fmt.Sprintf("%s report received by %s (%s)", t.Kind, recipientName(t.To, e.tree), t.AckedBy))
+		ev := e.noted(incident.EventAcknowledged, ackedNote(&t, e.tree))
 		return e.save(incident.OpIncidentAck, change{Tasks: []incident.ReportTask{t}, Events: []incident.Event{ev}})
 	})
 }
@@ -698,7 +686,7 @@ func (s *Incidents) CloseIncident(ctx context.Context, id app.ID, reason string)
 		if err := e.inc.Close(reason, tx.now); err != nil {
 			return err
 		}
-		ev := e.event(incident.EventClosed, e.inc.CloseReason)
+		ev := e.noted(incident.EventClosed, closedNote(e.inc.CloseReason))
 		return e.save(incident.OpIncidentClose, change{Events: []incident.Event{ev}})
 	})
 }
@@ -736,8 +724,8 @@ func (s *Incidents) Settings(ctx context.Context, station app.ID) (incident.Sett
 }
 
 // SetSettings gives a station its own rules, which its stations below
-// inherit unless they have their own. Incidents already graded keep their
-// grade and tasks. EINVALID, ENOTFOUND, EFORBIDDEN.
+// inherit unless they have their own, and grades the open incidents they
+// govern anew (regradeOpen). EINVALID, ENOTFOUND, EFORBIDDEN.
 func (s *Incidents) SetSettings(ctx context.Context, station app.ID, st incident.Settings) error {
 	if err := st.Validate(); err != nil {
 		return err
@@ -769,8 +757,72 @@ func (s *Incidents) SetSettings(ctx context.Context, station app.ID, st incident
 			return err
 		}
 		// Stations below inherit the rules and those above see them.
-		return appendAlertOp(tx, incident.OpSettingsUpdate, station, payload, app.ScopeLineage, nil)
+		if err := appendAlertOp(tx, incident.OpSettingsUpdate, station, payload, app.ScopeLineage, nil); err != nil {
+			return err
+		}
+		return regradeOpen(tx, station)
 	})
+}
+
+// regradeOpen grades anew, under the rules now in force, every open
+// incident held here that a station at or below station received. One
+// whose provisional grade changes gets a 重新定级 event; when it rose, the
+// escalation rules run again and add the reports the higher grade
+// requires, as a follow-up raising the grade does. A grade the leader on
+// duty confirmed or set stands: the new thresholds change the rule, not
+// the leader's decision on the facts, and the event says it stood.
+// Incidents whose station has rules of its own are not affected.
+func regradeOpen(tx *txn, station app.ID) error {
+	open := incident.StatusOpen
+	var ids []app.ID
+	err := scanRegister(tx, incident.Filter{Status: &open}, nil, tx.now, func(r *registerReader) error {
+		ids = append(ids, r.inc.ID)
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	for _, id := range ids {
+		if err := regradeOne(tx, id, station); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func regradeOne(tx *txn, id, station app.ID) error {
+	inc, err := findIncident(tx, id)
+	if err != nil {
+		return err
+	}
+	tree, err := lineage(tx, inc.Station)
+	if err != nil {
+		return err
+	}
+	if tree.Station(station) == nil || !tree.IsWithin(inc.Station, station) {
+		return nil // received outside the stations these rules govern
+	}
+	e, err := editIncident(tx, id)
+	if err != nil {
+		return err
+	}
+	a := incident.Assess(&e.inc, e.settings.Thresholds)
+	from := e.inc.Provisional
+	if a.Grade == from {
+		return nil
+	}
+	e.inc.Provisional = a.Grade
+	events := []incident.Event{e.noted(incident.EventRegraded, regradedNote(from, a.Grade, e.inc.Grade, station, e.tree))}
+	var tasks []incident.ReportTask
+	if a.Grade > from {
+		if tasks, err = e.escalate(a); err != nil {
+			return err
+		}
+		if len(tasks) > 0 {
+			events = append(events, e.noted(incident.EventTasksCreated, tasksNote(tasks, e.tree, stationZone(e.tree, e.inc.Station))))
+		}
+	}
+	return e.save(incident.OpIncidentGrade, change{Tasks: tasks, Events: events})
 }
 
 // edit is one change to a stored incident: the record, its tasks, the part
@@ -862,16 +914,16 @@ func (e *edit) setFigures(c incident.Counts, loss int64) (incident.Assessment, [
 	if err != nil || (c == before && loss == beforeLoss) {
 		return a, nil, nil, err
 	}
-	events := []incident.Event{e.event(incident.EventCountsChanged, figuresDetail(before, beforeLoss, c, loss))}
+	events := []incident.Event{e.noted(incident.EventCountsChanged, figuresNote(before, beforeLoss, c, loss))}
 	if e.inc.Provisional != beforeGrade {
-		events = append(events, e.event(incident.EventGraded, a.String()))
+		events = append(events, e.noted(incident.EventGraded, gradedNote(a)))
 	}
 	tasks, err := e.escalate(a)
 	if err != nil {
 		return a, nil, nil, err
 	}
 	if len(tasks) > 0 {
-		events = append(events, e.event(incident.EventTasksCreated, tasksDetail(tasks, e.tree, stationZone(e.tree, e.inc.Station))))
+		events = append(events, e.noted(incident.EventTasksCreated, tasksNote(tasks, e.tree, stationZone(e.tree, e.inc.Station))))
 	}
 	return a, tasks, events, nil
 }

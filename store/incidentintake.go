@@ -80,11 +80,11 @@ func prepareIntake(tx *txn, stations *stationCache, n *incident.Incident, now ti
 		at = n.Station // see actorStation
 	}
 	events := []incident.Event{
-		incident.NewEvent(n.ID, at, n.ReceivedAt, author, incident.EventReceived, receivedDetail(n, tree)),
-		incident.NewEvent(n.ID, at, now, author, incident.EventGraded, a.String()),
+		notedEvent(n.ID, at, n.ReceivedAt, author, incident.EventReceived, receivedNote(n, tree)),
+		notedEvent(n.ID, at, now, author, incident.EventGraded, gradedNote(a)),
 	}
 	if len(tasks) > 0 {
-		events = append(events, incident.NewEvent(n.ID, at, now, author, incident.EventTasksCreated, tasksDetail(tasks, tree, stationZone(tree, n.Station))))
+		events = append(events, notedEvent(n.ID, at, now, author, incident.EventTasksCreated, tasksNote(tasks, tree, stationZone(tree, n.Station))))
 	}
 
 	p := &preparedIntake{inc: *n, a: a, tasks: tasks}

@@ -560,8 +560,8 @@ func ownObligations(tx *txn, self app.ID, inc *incident.Incident, tasks []incide
 	if len(own) == 0 {
 		return nil, nil, nil
 	}
-	ev := incident.NewEvent(inc.ID, self, tx.now, app.AuthorFrom(tx.ctx), incident.EventTasksCreated,
-		tasksDetail(own, tree, stationZone(tree, inc.Station)))
+	ev := notedEvent(inc.ID, self, tx.now, app.AuthorFrom(tx.ctx), incident.EventTasksCreated,
+		tasksNote(own, tree, stationZone(tree, inc.Station)))
 	return own, []incident.Event{ev}, nil
 }
 

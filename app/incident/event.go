@@ -35,6 +35,9 @@ const (
 	EventConsultStarted EventKind = "consult_started"
 	EventConsultEnded   EventKind = "consult_ended"
 	EventConsultRoll    EventKind = "consult_roll"
+	// EventRegraded: the station's thresholds changed and gave the
+	// figures another provisional grade (重新定级).
+	EventRegraded EventKind = "regraded"
 )
 
 // EventKinds lists every kind.
@@ -42,7 +45,7 @@ var EventKinds = []EventKind{
 	EventReceived, EventGraded, EventCountsChanged, EventGradeConfirmed, EventGradeOverridden,
 	EventTasksCreated, EventReported, EventFollowedUp, EventSupplemented, EventFinalReported,
 	EventSigned, EventSent, EventAcknowledged, EventClosed,
-	EventConsultStarted, EventConsultEnded, EventConsultRoll,
+	EventConsultStarted, EventConsultEnded, EventConsultRoll, EventRegraded,
 }
 
 // Valid reports whether k is a known kind.
@@ -71,7 +74,8 @@ type Event struct {
 	Actor    string    `json:"actor"`
 	Station  app.ID    `json:"station,omitzero"` // where the actor sat
 	Kind     EventKind `json:"kind"`
-	Detail   string    `json:"detail,omitempty"`
+	Detail   string    `json:"detail,omitempty"` // in English; what older events have only
+	Note     *Note     `json:"note,omitempty"`   // the detail as data, for each screen's language
 	// Consult is set on the consultation events.
 	Consult *ConsultFacts `json:"consult,omitempty"`
 }
@@ -121,6 +125,9 @@ func (e *Event) Validate() error {
 		case f.Duration < 0 || f.Present < 0 || f.Late < 0 || f.Absent < 0:
 			return app.FieldErrorf("consult", "a consultation event has a negative figure")
 		}
+	}
+	if e.Note != nil {
+		return e.Note.Validate()
 	}
 	return nil
 }

@@ -1,0 +1,155 @@
+package store_test
+
+import (
+	"testing"
+	"time"
+
+	"dutyroom/app"
+	"dutyroom/app/incident"
+)
+
+// When a station's thresholds change, the open incidents they govern are
+// graded anew: a changed provisional grade is a 重新定级 event; a rise runs
+// the escalation rules again from the moment of the change; the leader's
+// grade stands and the event says so; closed incidents, unchanged grades
+// and stations with rules of their own are left alone. The clock is
+// fixed: the new deadlines are counted from the change.
+func TestSetSettingsRegradesOpenIncidents(t *testing.T) {
+	type setup struct {
+		dead      int
+		confirm   bool   // the leader confirms the provisional grade first
+		override  bool   // the leader sets the grade to large by hand first
+		close     bool   // the incident is closed first
+		ownRules  bool   // the township has rules of its own
+		deadLarge int64  // the county's new lowest deaths for a large accident
+		by        string // "county" or "prefecture" changes the rules
+	}
+	cases := []struct {
+		name  string
+		setup setup
+		// what follows
+		provisional incident.Grade
+		effective   incident.Grade
+		regraded    bool
+		from, to    incident.Grade
+		kept        incident.Grade // the leader's grade the event says stood
+		newTasks    bool
+	}{
+		{name: "two dead become large", setup: setup{dead: 2, deadLarge: 2, by: "county"},
+			provisional: incident.GradeLarge, effective: incident.GradeLarge, regraded: true, from: incident.GradeGeneral, to: incident.GradeLarge, newTasks: true},
+		{name: "the prefecture's change reaches the township's incidents", setup: setup{dead: 2, deadLarge: 2, by: "prefecture"},
+			provisional: incident.GradeLarge, effective: incident.GradeLarge, regraded: true, from: incident.GradeGeneral, to: incident.GradeLarge, newTasks: true},
+		{name: "three dead fall to general", setup: setup{dead: 3, deadLarge: 5, by: "county"},
+			provisional: incident.GradeGeneral, effective: incident.GradeGeneral, regraded: true, from: incident.GradeLarge, to: incident.GradeGeneral},
+		{name: "a confirmed grade stands", setup: setup{dead: 2, confirm: true, deadLarge: 2, by: "county"},
+			provisional: incident.GradeLarge, effective: incident.GradeGeneral, regraded: true, from: incident.GradeGeneral, to: incident.GradeLarge, kept: incident.GradeGeneral},
+		{name: "an overridden grade stands", setup: setup{dead: 3, override: true, deadLarge: 5, by: "county"},
+			provisional: incident.GradeGeneral, effective: incident.GradeLarge, regraded: true, from: incident.GradeLarge, to: incident.GradeGeneral, kept: incident.GradeLarge},
+		{name: "the same grade under new figures", setup: setup{dead: 1, deadLarge: 2, by: "county"},
+			provisional: incident.GradeGeneral, effective: incident.GradeGeneral},
+		{name: "a closed incident keeps its grade", setup: setup{dead: 2, close: true, deadLarge: 2, by: "county"},
+			provisional: incident.GradeGeneral, effective: incident.GradeGeneral},
+		{name: "a township with rules of its own", setup: setup{dead: 2, ownRules: true, deadLarge: 2, by: "county"},
+			provisional: incident.GradeGeneral, effective: incident.GradeGeneral},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			e := newIncidentEnv(t)
+			if c.setup.ownRules {
+				if err := e.svc.SetSettings(ctx, e.township.ID, incident.DefaultSettings()); err != nil {
+					t.Fatal(err)
+				}
+			}
+			inc := e.sample()
+			inc.Counts = incident.Counts{Dead: c.setup.dead}
+			e.create(t, inc)
+			switch {
+			case c.setup.confirm:
+				if err := e.svc.ConfirmGrade(ctx, inc.ID, "田局长"); err != nil {
+					t.Fatal(err)
+				}
+			case c.setup.override:
+				if _, err := e.svc.OverrideGrade(ctx, inc.ID, incident.Override{Grade: incident.GradeLarge, By: "田局长", Reason: "危化品车辆，从重"}); err != nil {
+					t.Fatal(err)
+				}
+			case c.setup.close:
+				if err := e.svc.CloseIncident(ctx, inc.ID, "重复接报"); err != nil {
+					t.Fatal(err)
+				}
+			}
+			before := e.tasks(t, inc.ID)
+			eventsBefore := len(e.kinds(t, inc.ID))
+
+			e.at(e.now.Add(20 * time.Minute))
+			rules := incident.DefaultSettings()
+			rules.Thresholds.Accident.Dead.Large = c.setup.deadLarge
+			station := e.county.ID
+			if c.setup.by == "prefecture" {
+				station = e.prefecture.ID
+			}
+			if err := e.svc.SetSettings(ctx, station, rules); err != nil {
+				t.Fatal(err)
+			}
+
+			got, err := e.svc.FindIncidentByID(ctx, inc.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got.Provisional != c.provisional || got.EffectiveGrade() != c.effective {
+				t.Errorf("provisional %s, effective %s; want %s, %s", got.Provisional, got.EffectiveGrade(), c.provisional, c.effective)
+			}
+			events, _ := e.svc.Timeline(ctx, inc.ID)
+			added := events[eventsBefore:]
+			if !c.regraded {
+				if len(added) != 0 {
+					t.Fatalf("events added: %+v", added)
+				}
+				return
+			}
+			ev := added[0]
+			if ev.Kind != incident.EventRegraded || ev.Note == nil || ev.Note.Kind != incident.NoteRegraded || !ev.At.Equal(e.now) {
+				t.Fatalf("the first event is %+v", ev)
+			}
+			args := map[string]string{}
+			for _, a := range ev.Note.Args {
+				args[a.Name] = a.Value
+			}
+			if args["from"] != gradeNum(c.from) || args["to"] != gradeNum(c.to) || args["station"] != station.String() {
+				t.Errorf("the note says %v", args)
+			}
+			if (c.kept != 0) != (args["kept"] != "") || c.kept != 0 && args["kept"] != gradeNum(c.kept) {
+				t.Errorf("the note keeps %q, want %s", args["kept"], c.kept)
+			}
+			after := e.tasks(t, inc.ID)
+			fresh := len(after) - len(before)
+			if c.newTasks != (fresh > 0) {
+				t.Fatalf("%d tasks added; want some: %v", fresh, c.newTasks)
+			}
+			if c.newTasks {
+				if len(added) != 2 || added[1].Kind != incident.EventTasksCreated {
+					t.Errorf("events after the regrade: %+v", added)
+				}
+				for _, tk := range after {
+					if !containsTask(before, tk.ID) && !tk.Due.After(e.now) {
+						t.Errorf("a new task is due %s, not after the change at %s", tk.Due, e.now)
+					}
+				}
+			} else if len(added) != 1 {
+				t.Errorf("events after the regrade: %+v", added)
+			}
+		})
+	}
+}
+
+func gradeNum(g incident.Grade) string {
+	return incident.GradeArg("", g).Value
+}
+
+func containsTask(tasks []incident.ReportTask, id app.ID) bool {
+	for _, t := range tasks {
+		if t.ID == id {
+			return true
+		}
+	}
+	return false
+}
