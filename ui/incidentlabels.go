@@ -220,6 +220,8 @@ func eventKindLabel(k incident.EventKind) string {
 		return lang.L("incident.event_consult_ended")
 	case incident.EventConsultRoll:
 		return lang.L("incident.event_consult_roll")
+	case incident.EventRegraded:
+		return lang.L("incident.event_regraded")
 	}
 	return string(k)
 }

@@ -597,7 +597,7 @@ func (v *incidentView) timelineUpdate(id widget.ListItemID, o fyne.CanvasObject)
 	setText(left.Objects[0].(*widget.Label), dateTime(e.At, v.base().location()))
 	setText(left.Objects[1].(*widget.Label), eventKindLabel(e.Kind))
 	setText(left.Objects[2].(*widget.Label), eventActor(e, v.base().tree))
-	setText(detail, eventDetail(e, v.base().tree))
+	setText(detail, timelineDetail(e, v.base().tree, v.base().location()))
 	row.Refresh()
 }
 
@@ -618,7 +618,7 @@ func (v *incidentView) onEventSelected(id widget.ListItemID) {
 	e := v.data.events[id]
 	v.s.u.showMessage(lang.L("incident.event_title", map[string]any{
 		"Kind": eventKindLabel(e.Kind), "At": dateTime(e.At, v.base().location()), "Who": eventActor(e, v.base().tree)}),
-		orDash(eventDetail(e, v.base().tree)))
+		orDash(timelineDetail(e, v.base().tree, v.base().location())))
 }
 
 // Grade and close.
