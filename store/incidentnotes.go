@@ -39,9 +39,13 @@ func receivedNote(inc *incident.Incident, tree *app.Tree) detail {
 }
 
 func gradedNote(a incident.Assessment) detail {
-	return detail{incident.Note{Kind: incident.NoteGraded, Args: []incident.Arg{
-		incident.GradeArg("grade", a.Grade), incident.FieldArg("field", a.Decided.Field), incident.NumberArg("value", a.Decided.Value)}},
-		a.String()}
+	n := incident.Note{Kind: incident.NoteGraded, Args: []incident.Arg{
+		incident.GradeArg("grade", a.Grade), incident.FieldArg("field", a.Decided.Field), incident.NumberArg("value", a.Decided.Value),
+		incident.NumberArg("min", a.Decided.Min), incident.NumberArg("next", a.Decided.Next)}}
+	if a.MissingCounted {
+		n.Args = append(n.Args, incident.TextArg("missing_counted", "yes"))
+	}
+	return detail{n, a.String()}
 }
 
 func tasksNote(tasks []incident.ReportTask, tree *app.Tree, loc *time.Location) detail {

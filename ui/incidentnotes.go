@@ -89,6 +89,13 @@ func optional(args map[string]any, n incident.Note) {
 		}
 	}
 	switch n.Kind {
+	case incident.NoteGraded:
+		// The deciding figure as the grade panel says it: "死亡 3 人（≥3）".
+		f := incident.Figure{Field: noteArg(n, "field")}
+		f.Value, _ = strconv.ParseInt(noteArg(n, "value"), 10, 64)
+		f.Min, _ = strconv.ParseInt(noteArg(n, "min"), 10, 64)
+		f.Next, _ = strconv.ParseInt(noteArg(n, "next"), 10, 64)
+		args["figure"] = figureText(f, noteArg(n, "missing_counted") != "")
 	case incident.NoteReceived:
 		phrase("reporter", func(v any) string { return lang.L("incident.note_part_reporter", map[string]any{"Who": v}) })
 		phrase("place", func(v any) string { return lang.L("incident.note_part_place", map[string]any{"Place": v}) })
@@ -153,4 +160,10 @@ func figureFieldLabel(field string) string {
 		return countFieldLabel(field)
 	}
 	return field
+}
+
+// noteArg is the raw value of a note's argument, "" without one.
+func noteArg(n incident.Note, name string) string {
+	a, _ := n.Arg(name)
+	return a.Value
 }

@@ -49,6 +49,9 @@ func TestTimelineDetailsInChinese(t *testing.T) {
 	ev(1, incident.EventReceived, &incident.Note{Kind: incident.NoteReceived, Args: []incident.Arg{
 		incident.CategoryArg("category", incident.RoadTraffic), incident.ChannelArg("channel", incident.ChannelPhone),
 		incident.TextArg("reporter", "龙建国"), incident.StationArg("place", d.village.ID)}}, "road_traffic by phone from 龙建国")
+	ev(1, incident.EventGraded, &incident.Note{Kind: incident.NoteGraded, Args: []incident.Arg{
+		incident.GradeArg("grade", incident.GradeGeneral), incident.FieldArg("field", "counts.dead"), incident.NumberArg("value", 2),
+		incident.NumberArg("min", 0), incident.NumberArg("next", 3)}}, "general: counts.dead 2 (< 3)")
 	ev(2, incident.EventCountsChanged, &incident.Note{Kind: incident.NoteFigures, Items: []incident.Note{
 		{Kind: incident.NoteFigure, Args: []incident.Arg{incident.FieldArg("field", "counts.dead"), incident.NumberArg("from", 1), incident.NumberArg("to", 2)}},
 		{Kind: incident.NoteFigure, Args: []incident.Arg{incident.FieldArg("field", "loss"), incident.NumberArg("from", 0), incident.NumberArg("to", 1500000)}},
@@ -73,11 +76,12 @@ func TestTimelineDetailsInChinese(t *testing.T) {
 	v.tabs.SelectIndex(2)
 	u.win.Resize(fyne.NewSize(1600, 900))
 	rows := listRows(v.timeline)
-	if len(rows) != 7 {
+	if len(rows) != 8 {
 		t.Fatalf("%d timeline rows: %v", len(rows), texts(v.timeline))
 	}
 	want := []string{
 		"电话接报：道路交通，报告人 龙建国，地点 乾元村",
+		"一般：死亡 2 人（<3）",
 		"死亡 1 → 2；直接经济损失 0 万元 → 150 万元",
 		"吉首市定级标准调整，暂定等级由一般改为较大；带班领导确定的一般不变",
 		"10-03 12:00 前书面报湘西州；10-03 12:00 前电话报省级",
@@ -91,12 +95,12 @@ func TestTimelineDetailsInChinese(t *testing.T) {
 			t.Errorf("row %d reads %q, want %q", i, got, w)
 		}
 	}
-	if got := strings.Join(texts(rows[2]), " | "); !strings.Contains(got, "重新定级") {
+	if got := strings.Join(texts(rows[3]), " | "); !strings.Contains(got, "重新定级") {
 		t.Errorf("the re-grading row is labelled %q", got)
 	}
 
 	// The whole detail opens in a dialog, in Chinese too.
-	v.timeline.Select(2)
+	v.timeline.Select(3)
 	if !hasText(overlay(t, u), "吉首市定级标准调整，暂定等级由一般改为较大；带班领导确定的一般不变") {
 		t.Errorf("the dialog reads %v", texts(overlay(t, u)))
 	}

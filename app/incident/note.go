@@ -28,7 +28,7 @@ type NoteKind string
 
 const (
 	NoteReceived   NoteKind = "received"   // category, channel, reporter?, place?
-	NoteGraded     NoteKind = "graded"     // grade, field, value
+	NoteGraded     NoteKind = "graded"     // grade, field, value, min, next (the band's bounds), missing_counted?
 	NoteRegraded   NoteKind = "regraded"   // from, to, station (whose thresholds), kept? (the leader's grade that stands)
 	NoteFigures    NoteKind = "figures"    // items: NoteFigure
 	NoteFigure     NoteKind = "figure"     // field, from, to
