@@ -153,3 +153,50 @@ func containsTask(tasks []incident.ReportTask, id app.ID) bool {
 	}
 	return false
 }
+
+// A county's new thresholds re-grade the township's incident held at the
+// county; the re-grading and the reports it adds reach the township and
+// the prefecture as one change, with the note, and nothing is kept.
+func TestRegradeTravelsToTheStationsHoldingTheIncident(t *testing.T) {
+	n := newSyncNet(t)
+	inc := n.accident(incident.Counts{Dead: 2})
+	n.file(t, inc)
+	n.flush(t, n.t1)
+	if !n.c.has(inc.ID) || !n.p.has(inc.ID) {
+		t.Fatal("the incident did not reach the county and the prefecture")
+	}
+	n.now = n.now.Add(15 * time.Minute)
+	rules := incident.DefaultSettings()
+	rules.Thresholds.Accident.Dead.Large = 2
+	if err := n.c.svc.SetSettings(ctx, n.c.st.ID, rules); err != nil {
+		t.Fatal(err)
+	}
+	n.flush(t, n.c)
+	for _, p := range []*syncPeer{n.t1, n.c, n.p} {
+		got, err := p.svc.FindIncidentByID(ctx, inc.ID)
+		if err != nil || got.Provisional != incident.GradeLarge {
+			t.Fatalf("%s holds %+v, %v", p.name, got, err)
+		}
+		events, _ := p.svc.Timeline(ctx, inc.ID)
+		var regraded *incident.Event
+		for i := range events {
+			if events[i].Kind == incident.EventRegraded {
+				regraded = &events[i]
+			}
+		}
+		if regraded == nil || regraded.Note == nil || regraded.Station != n.c.st.ID {
+			t.Fatalf("%s: no re-grading by the county on the timeline: %+v", p.name, events)
+		}
+		if k := kept(t, p.db); len(k) != 0 {
+			t.Errorf("%s kept %+v", p.name, k)
+		}
+	}
+	// The township's own thresholds did not change: it took the grade
+	// from the county's change, not from rules of its own.
+	if st, _ := n.t1.svc.Settings(ctx, n.t1.st.ID); st.Thresholds.Accident.Dead.Large != 2 {
+		t.Errorf("the township's rules in force: %+v", st.Thresholds.Accident.Dead)
+	}
+	if list := pending(t, n.p); len(list) != 1 || list[0].Grade != incident.GradeLarge {
+		t.Errorf("the prefecture rings with %+v", list)
+	}
+}

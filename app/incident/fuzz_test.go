@@ -150,3 +150,53 @@ func FuzzDecodeChunk(f *testing.F) {
 		}
 	})
 }
+
+// Events, with their notes, arrive from other stations inside incident
+// operations. Whatever the bytes, validation must not panic, every
+// refusal must name a field, and an accepted note stays within its bounds
+// and survives a round trip.
+func FuzzEventJSON(f *testing.F) {
+	ev := incident.NewNotedEvent(app.NewID(), app.NewID(), received, "值班员", incident.EventRegraded,
+		incident.Note{Kind: incident.NoteRegraded, Args: []incident.Arg{incident.GradeArg("from", incident.GradeGeneral), incident.GradeArg("to", incident.GradeLarge)}},
+		"provisional general → large")
+	good, _ := json.Marshal(ev)
+	f.Add(good)
+	tasks, _ := json.Marshal(incident.NewNotedEvent(app.NewID(), app.NewID(), received, "", incident.EventTasksCreated,
+		incident.Note{Kind: incident.NoteTasks, Items: []incident.Note{{Kind: incident.NoteTask, Args: []incident.Arg{incident.ModeArg("mode", incident.ModePhone)}}}}, ""))
+	f.Add(tasks)
+	f.Add([]byte(`{"id":"0190d1a2-0000-7000-8000-000000000001","incident":"0190d1a2-0000-7000-8000-000000000002","at":"2026-07-14T02:00:00Z","kind":"closed","note":{"kind":"x","items":[{"kind":"y","items":[{"kind":"z"}]}]}}`))
+	f.Add([]byte(`{"id":"0190d1a2-0000-7000-8000-000000000001","incident":"0190d1a2-0000-7000-8000-000000000002","at":"2026-07-14T02:00:00Z","kind":"closed","note":{"kind":"","args":[{"name":"","type":"","value":""}]}}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		var e incident.Event
+		if json.Unmarshal(data, &e) != nil {
+			return
+		}
+		if err := e.Validate(); err != nil {
+			if app.ErrorCode(err) != app.EINVALID || app.ErrorField(err) == "" {
+				t.Fatalf("refusal without a field: %v", err)
+			}
+			return
+		}
+		if n := e.Note; n != nil {
+			if n.Kind == "" || len(n.Args) > 16 || len(n.Items) > 64 {
+				t.Fatalf("accepted a note of kind %q with %d arguments and %d items", n.Kind, len(n.Args), len(n.Items))
+			}
+			for _, it := range n.Items {
+				if len(it.Items) > 0 {
+					t.Fatal("accepted a note nested twice")
+				}
+			}
+		}
+		b1, err := json.Marshal(&e)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var back incident.Event
+		if err := json.Unmarshal(b1, &back); err != nil {
+			t.Fatal(err)
+		}
+		if err := back.Validate(); err != nil {
+			t.Fatalf("an accepted event is refused after a round trip: %v", err)
+		}
+	})
+}
