@@ -139,8 +139,12 @@ import (
 //	│   incident alarms (migration 7, incidentsync.go); local to this client, not synced
 //	├── incident_arrivals
 //	│   └── <incident id> → JSON                         arrivalRecord: when and at what grade an incident from below rang, who silenced it
-//	└── incident_arrivals_pending
-//	    └── <incident id> → nil                          arrivals nobody has acknowledged: what the alarm rings for after a restart
+//	├── incident_arrivals_pending
+//	│   └── <incident id> → nil                          arrivals nobody has acknowledged: what the alarm rings for after a restart
+//	│
+//	│   incident attachment contents (migration 11, incidentcontent.go); received ones live in message_blobs
+//	└── incident_contents_owed
+//	    └── <sha256 digest><station id> → incident id    a content to send that station, once held here in full
 //
 // Ids are uuid v7 in their 16 raw bytes, so keys sort by creation time, and
 // a composite key is two ids back to back (32 bytes). Integers are
