@@ -111,7 +111,22 @@ func TestIncidentContentsFollowTheIncident(t *testing.T) {
 	if st := contentState(t, n.c, sha(photo)); !st.Complete || st.Percent() != 100 {
 		t.Fatalf("complete: %+v", st)
 	}
-	n.deliver(t, n.p, ops...)
+	// Parts of the right sizes that do not make the photo fail the check
+	// as a whole; the photo never opens, and the real parts fill it again.
+	n.deliver(t, n.p, ops[0])
+	for _, op := range ops[1:] {
+		var c incident.Chunk
+		json.Unmarshal(op.Payload, &c)
+		c.Data = bytes.Repeat([]byte{'z'}, len(c.Data))
+		op.ID, op.Payload = app.NewID(), mustJSON(t, c)
+		n.deliver(t, n.p, op)
+	}
+	st := contentState(t, n.p, sha(photo))
+	_, err = n.p.svc.Attachment(ctx, sha(photo))
+	if st.Complete || !strings.Contains(st.Damaged, "do not make the file sent") || app.ErrorCode(err) != app.ECONFLICT {
+		t.Fatalf("forged parts: %+v, %v", st, err)
+	}
+	n.deliver(t, n.p, ops[1:]...)
 	if data, err := n.p.svc.Attachment(ctx, sha(photo)); err != nil || !bytes.Equal(data, photo) {
 		t.Fatalf("the prefecture's photo: %v", err)
 	}
@@ -223,4 +238,13 @@ func kinds(ops []app.Operation) []string {
 func sameStations(a, b []app.ID) bool {
 	less := func(x, y app.ID) int { return bytes.Compare(x[:], y[:]) }
 	return slices.Equal(slices.SortedFunc(slices.Values(a), less), slices.SortedFunc(slices.Values(b), less))
+}
+
+func mustJSON(t *testing.T, v any) []byte {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }

@@ -136,7 +136,10 @@ type Service interface {
 	// Settings returns the rules in force at a station. ENOTFOUND.
 	Settings(ctx context.Context, station app.ID) (Settings, error)
 
-	// SetSettings gives a station its own rules. EINVALID, ENOTFOUND,
+	// SetSettings gives a station its own rules and grades the open
+	// incidents they govern anew: a changed provisional grade is an
+	// EventRegraded, a rise adds the reports it requires, a grade the
+	// leader on duty confirmed or set stands. EINVALID, ENOTFOUND,
 	// EFORBIDDEN when this station may not change them.
 	SetSettings(ctx context.Context, station app.ID, s Settings) error
 }
