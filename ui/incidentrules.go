@@ -339,12 +339,15 @@ func rulesErrorText(err error) (field, text string) {
 }
 
 // settingsSaved puts the station's new rules to work: the intake form
-// grades what is typed under them from now on.
+// grades what is typed under them from now on, and the open incidents the
+// service re-graded, with any reports a higher grade added, are shown
+// and sent.
 func (s *incidentScreen) settingsSaved(st incident.Settings) {
 	s.base.settings = st
 	s.form.setBase(s.base)
 	s.form.status.Importance = widget.SuccessImportance
 	s.form.status.SetText(lang.L("incident.rules_saved"))
+	s.u.changed()
 }
 
 func (f *intakeForm) onRules() {
