@@ -208,6 +208,10 @@ func (m *Main) runSync(args []string) error {
 	case conf.Off:
 		return app.Errorf(app.EFORBIDDEN, "sync is switched off for %s (disconnected by hand); connect again with dutyroom hub connect or in 设置 → 联网", m.DataDir)
 	}
+	// Attachment contents an interrupted intake left owed go in this round.
+	if _, err := store.NewIncidents(db).SendContents(context.Background()); err != nil {
+		return err
+	}
 	before, err := db.OutboxLen(context.Background())
 	if err != nil {
 		return err
