@@ -269,3 +269,45 @@ func TestIncidentGradeAndOverride(t *testing.T) {
 		t.Errorf("show not-an-id: exit %d, %q", code, stderr)
 	}
 }
+
+// A follow-up report takes files with --attach; show lists them under the
+// report with where their contents stand here, and a file over the limit
+// is refused by name with nothing filed.
+func TestIncidentReportWithAttachments(t *testing.T) {
+	dir := demoFolder(t)
+	id := addIncident(t, dir, "--dead", "1")
+	if code, _, stderr := run(t, dir, "incident", "report", id, "--kind", "initial", "--text", "初报：货车侧翻，1人死亡。"); code != 0 {
+		t.Fatalf("initial report: exit %d: %s", code, stderr)
+	}
+	doc := filepath.Join(t.TempDir(), "勘查记录.pdf")
+	if err := os.WriteFile(doc, []byte("%PDF-1.4 survey"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	code, stdout, stderr := run(t, dir, "incident", "report", id, "--kind", "followup", "--text", "续报：附勘查记录。", "--attach", doc)
+	if code != 0 || !strings.Contains(stdout, "filed followup report") {
+		t.Fatalf("follow-up with a file: exit %d: %s %s", code, stdout, stderr)
+	}
+	s := showIncident(t, dir, id)
+	if len(s.Reports) != 2 || len(s.Reports[1].Attachments) != 1 || s.Reports[1].Attachments[0].Name != "勘查记录.pdf" {
+		t.Fatalf("reports: %+v", s.Reports)
+	}
+	code, stdout, _ = run(t, dir, "incident", "show", id)
+	if code != 0 || !strings.Contains(stdout, "    attached  勘查记录.pdf (15 bytes, sha256 ") || !strings.Contains(stdout, ") received") {
+		t.Errorf("show in text: exit %d\n%s", code, stdout)
+	}
+
+	big := filepath.Join(t.TempDir(), "录像.mp4")
+	if err := os.WriteFile(big, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Truncate(big, 21<<20); err != nil {
+		t.Fatal(err)
+	}
+	code, _, stderr = run(t, dir, "incident", "report", id, "--kind", "followup", "--text", "续报：录像。", "--attach", big)
+	if code != 1 || !strings.Contains(stderr, "attachments (--attach): 录像.mp4 is 21.0 MB; the limit is 20.0 MB") {
+		t.Errorf("an oversized file: exit %d, %q", code, stderr)
+	}
+	if s := showIncident(t, dir, id); len(s.Reports) != 2 {
+		t.Errorf("a refused report was filed: %d reports", len(s.Reports))
+	}
+}
