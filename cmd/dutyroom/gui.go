@@ -192,27 +192,27 @@ func windowServices(db *store.DB, hubc *syncer.Client) ui.Services {
 	rosters := store.NewRosters(db)
 	incidents := store.NewIncidents(db)
 	messages := store.NewMessages(db)
-	return ui.Services{
-		Stations:         dir,
-		Persons:          dir,
-		Identity:         store.NewIdentity(db),
-		Backup:           db,
-		Outbox:           db,
-		Rosters:          rosters,
-		RosterImporter:   rosters,
-		Notices:          rosters,
-		Incidents:        incidents,
-		IncidentFiles:    incidentFiles(incidents),
-		IncidentAlarms:   incidents,
-		IncidentContents: incidents,
-		ReportFiles:      reportFiles(incidents),
-		Warnings:         store.NewWarnings(db),
-		SpotChecks:       store.NewSpotChecks(db),
-		Messages:         messages,
-		MessageLimits:    messages.Limits,
-		Author:           authorName(),
-		Hub:              hubc,
+	svc := ui.Services{
+		Stations:       dir,
+		Persons:        dir,
+		Identity:       store.NewIdentity(db),
+		Backup:         db,
+		Outbox:         db,
+		Rosters:        rosters,
+		RosterImporter: rosters,
+		Notices:        rosters,
+		Incidents:      incidents,
+		IncidentFiles:  incidentFiles(incidents),
+		IncidentAlarms: incidents,
+		Warnings:       store.NewWarnings(db),
+		SpotChecks:     store.NewSpotChecks(db),
+		Messages:       messages,
+		MessageLimits:  messages.Limits,
+		Author:         authorName(),
+		Hub:            hubc,
 	}
+	svc.IncidentContents, svc.ReportFiles = incidents, reportFiles(incidents)
+	return svc
 }
 
 // reportFiles does the same for a report.
