@@ -299,7 +299,9 @@ func (s *Incidents) AttachmentState(ctx context.Context, sha string) (incident.C
 			return err
 		}
 		if rec == nil {
-			return nil // no part has arrived yet
+			// No part has arrived yet; an empty file needs none.
+			st.Complete = st.SHA256 == message.EmptySHA256
+			return nil
 		}
 		st.Size, st.Parts, st.Have = rec.Size, message.Parts(rec.Size, rec.ChunkSize), rec.Have
 		st.Complete, st.Damaged = rec.Complete, rec.Damaged

@@ -51,10 +51,10 @@ func TestIncidentContentsFollowTheIncident(t *testing.T) {
 	n := newSyncNet(t)
 	photo := randomBytes(2*message.ChunkSize+1000, 7)
 	inc := n.accident(incident.Counts{Injured: 1})
-	if _, _, err := n.t1.svc.CreateIncidentWithFiles(ctx, inc, []store.File{photoFile("现场.jpg", photo)}); err != nil {
+	if _, _, err := n.t1.svc.CreateIncidentWithFiles(ctx, inc, []store.File{photoFile("现场.jpg", photo), photoFile("空白.jpg", nil)}); err != nil {
 		t.Fatal(err)
 	}
-	if len(inc.Attachments) != 1 || inc.Attachments[0].SHA256 != sha(photo) {
+	if len(inc.Attachments) != 2 || inc.Attachments[0].SHA256 != sha(photo) {
 		t.Fatalf("attachments: %+v", inc.Attachments)
 	}
 	if st := contentState(t, n.t1, sha(photo)); !st.Complete || st.Size != int64(len(photo)) {
@@ -78,6 +78,13 @@ func TestIncidentContentsFollowTheIncident(t *testing.T) {
 	n.deliver(t, n.c, ops[0], ops[1])
 	if !n.c.has(inc.ID) {
 		t.Fatal("the county does not hold the incident")
+	}
+	// An empty file needs no parts: it is there with the record.
+	if st := contentState(t, n.c, sha(nil)); !st.Complete {
+		t.Fatalf("an empty file at the county: %+v", st)
+	}
+	if data, err := n.c.svc.Attachment(ctx, sha(nil)); err != nil || len(data) != 0 {
+		t.Fatalf("opening an empty file: %v", err)
 	}
 	if st := contentState(t, n.c, sha(photo)); st.Complete || st.Have != 1 || st.Parts != 3 || st.Percent() != 33 {
 		t.Fatalf("after one part: %+v", st)
