@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -23,15 +24,16 @@ import (
 	"dutyroom/wsdial"
 )
 
-// garbling is a line to the hub that, once, hands the client a cut-short
-// copy of the first attachment part it carries, as a faulty relay would,
-// and then drops: the client must refuse the part and take the real one
-// when it reconnects.
+// garbling is a line to the hub that spoils the first part of each of the
+// first two files it carries, as a faulty relay would, each time dropping
+// right after: the first part comes cut short, which the client refuses
+// at once; the second comes with its bytes changed, which only the check
+// of the whole file finds. The real parts are read again after the drop.
 type garbling struct {
 	syncer.Transport
 	mu      sync.Mutex
 	dials   int
-	garbled bool
+	garbled []string // the files spoiled, by SHA-256
 }
 
 func (g *garbling) Dial(ctx context.Context) (syncer.Conn, error) {
@@ -76,16 +78,23 @@ func (c *garbledConn) ReadFrame() ([]byte, error) {
 		return frame, nil
 	}
 	c.g.mu.Lock()
-	done := c.g.garbled
+	spoiled := slices.Clone(c.g.garbled)
 	c.g.mu.Unlock()
 	first := -1
+	var part incident.Chunk
 	for i, d := range o.Ops {
-		if d.Op.Kind == incident.OpChunk {
+		if d.Op.Kind != incident.OpChunk || len(spoiled) >= 2 {
+			continue
+		}
+		if err := json.Unmarshal(d.Op.Payload, &part); err != nil {
+			return nil, err
+		}
+		if !slices.Contains(spoiled, part.SHA256) {
 			first = i
 			break
 		}
 	}
-	if done || first < 0 {
+	if first < 0 {
 		c.lastPos = o.Ops[len(o.Ops)-1].Pos
 		return frame, nil
 	}
@@ -98,11 +107,11 @@ func (c *garbledConn) ReadFrame() ([]byte, error) {
 		c.queue = append(c.queue, f)
 		c.lastPos = o.Ops[first-1].Pos
 	}
-	var part incident.Chunk
-	if err := json.Unmarshal(o.Ops[first].Op.Payload, &part); err != nil {
-		return nil, err
+	if len(spoiled) == 0 {
+		part.Data = part.Data[:100]
+	} else {
+		part.Data = bytes.Repeat([]byte{'z'}, len(part.Data))
 	}
-	part.Data = part.Data[:100]
 	short := o.Ops[first].Op
 	short.ID = app.NewID()
 	short.Payload, _ = json.Marshal(part)
@@ -110,7 +119,7 @@ func (c *garbledConn) ReadFrame() ([]byte, error) {
 	c.queue = append(c.queue, f)
 	c.dropped = true
 	c.g.mu.Lock()
-	c.g.garbled = true
+	c.g.garbled = append(c.g.garbled, part.SHA256)
 	c.g.mu.Unlock()
 	return c.ReadFrame()
 }
@@ -142,8 +151,9 @@ func (c *incClient) content(sha string) ([]byte, incident.ContentState) {
 // Through a real hub over loopback: a township files an incident with a
 // photo and a follow-up with a document; the prefecture, online, gets the
 // exact bytes; the county, offline meanwhile, catches up on a line that
-// garbles a part and drops, refuses the short part with the reason, and
-// completes both files when it reconnects.
+// spoils a part of each file and drops: it refuses the short part with
+// the reason, finds the changed one when the document fails its check and
+// asks the township for it again, and ends with both files exact.
 func TestIncidentContentsThroughTheHub(t *testing.T) {
 	h := startHub(t, hub.Config{})
 	tr := h.tree
@@ -181,6 +191,11 @@ func TestIncidentContentsThroughTheHub(t *testing.T) {
 	line := &garbling{Transport: &wsdial.Dialer{Addr: h.addr}}
 	c1.startWith(line, syncer.Config{Login: &wire.Login{User: "c1", Password: password}})
 	c1.caughtUp()
+	waitFor(t, "the photo and the document at the county", func() bool {
+		_, a := c1.content(hexSHA(photo))
+		_, b := c1.content(hexSHA(doc))
+		return a.Complete && b.Complete
+	})
 	got, st := c1.content(hexSHA(photo))
 	if !st.Complete || !bytes.Equal(got, photo) {
 		t.Fatalf("the county's photo after catching up: %+v", st)
@@ -189,14 +204,25 @@ func TestIncidentContentsThroughTheHub(t *testing.T) {
 		t.Fatal("the county's document differs")
 	}
 	line.mu.Lock()
-	garbled, dials := line.garbled, line.dials
+	garbled, dials := slices.Clone(line.garbled), line.dials
 	line.mu.Unlock()
-	if !garbled || dials < 2 {
-		t.Fatalf("the line garbled %v and was dialled %d times", garbled, dials)
+	if !slices.Equal(garbled, []string{hexSHA(photo), hexSHA(doc)}) || dials < 3 {
+		t.Fatalf("the line spoiled %v and was dialled %d times", garbled, dials)
 	}
 	k := c1.kept()
 	if len(k) != 1 || !strings.Contains(k[0].Reason, "incident.chunk: part 0 of attachment "+hexSHA(photo)+" has 100 bytes, not 131072") {
 		t.Fatalf("the county kept %+v", k)
+	}
+	// The changed bytes failed the check of the whole document: the county
+	// asked the township for it again, once, and has it now.
+	resent := 0
+	for _, d := range h.logOps() {
+		if d.Op.Kind == incident.OpResend && d.Op.Origin == tr.C1.ID {
+			resent++
+		}
+	}
+	if resent != 1 {
+		t.Errorf("the county asked %d times for the document again", resent)
 	}
 	for _, c := range []*incClient{p, t1} {
 		if k := c.kept(); len(k) != 0 {

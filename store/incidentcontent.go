@@ -266,11 +266,84 @@ func applyIncidentChunk(tx *txn, op *app.Operation) (string, error) {
 	if err := expectBlob(tx, message.Attachment{SHA256: c.SHA256, Size: atts[i].Size}, c.ChunkSize); err != nil {
 		return "", err
 	}
+	before, _, err := getBlob(tx, digest)
+	if err != nil || before.Complete {
+		return "", err
+	}
 	reason, err := applyChunk(tx, op.Kind, &message.Chunk{SHA256: c.SHA256, ChunkSize: c.ChunkSize, Index: c.Index, Data: c.Data})
 	if err != nil || reason != "" {
 		return reason, err
 	}
-	if data, err := contentHere(tx, c.SHA256); err != nil || data == nil {
+	after, blobs, err := getBlob(tx, digest)
+	if err != nil {
+		return "", err
+	}
+	if !after.Complete {
+		last := before.Have+1 == message.Parts(before.Size, before.ChunkSize)
+		if last && after.Have == 0 && after.Damaged != "" {
+			// This part completed a file that failed the check, and its
+			// parts were dropped: ask the station that sent them again.
+			return "", askAgain(tx, blobs, digest, after, inc.ID, c.SHA256, op.Origin)
+		}
+		return "", nil
+	}
+	_, err = sendOwed(tx)
+	return "", err
+}
+
+// askAgain asks station to send a content's parts again, at most
+// incident.MaxResends times for one content.
+func askAgain(tx *txn, blobs *bolt.Bucket, digest []byte, rec *blobRecord, inc app.ID, sha string, station app.ID) error {
+	if rec.Asked >= incident.MaxResends {
+		return nil
+	}
+	rec.Asked++
+	if err := putBlobRecord(blobs, digest, rec); err != nil {
+		return err
+	}
+	payload, err := json.Marshal(incident.Resend{Incident: inc, SHA256: sha})
+	if err != nil {
+		return err
+	}
+	return appendAddressedOp(tx, incident.OpResend, inc, payload, []app.ID{station})
+}
+
+// applyIncidentResend takes in another station's request for the parts of
+// a content again: it is owed to that station and goes once held here in
+// full.
+func applyIncidentResend(tx *txn, op *app.Operation) (string, error) {
+	var r incident.Resend
+	if err := unmarshalRecord(op.Payload, &r); err != nil {
+		return op.Kind + ": " + app.ErrorMessage(err), nil
+	}
+	if r.Incident != op.Entity {
+		return fmt.Sprintf("%s: the request is about incident %s but the operation names %s", op.Kind, r.Incident, op.Entity), nil
+	}
+	if _, err := digestKey(r.SHA256); err != nil {
+		return op.Kind + ": " + app.ErrorMessage(err), nil
+	}
+	inc, err := findIncident(tx, r.Incident)
+	if app.ErrorCode(err) == app.ENOTFOUND {
+		return fmt.Sprintf("%s: incident %s is not here", op.Kind, r.Incident), nil
+	} else if err != nil {
+		return "", err
+	}
+	tree, err := lineage(tx, inc.Station, op.Origin)
+	if err != nil {
+		return "", err
+	}
+	if tree.Station(op.Origin) == nil || !tree.IsWithin(inc.Station, op.Origin) {
+		return fmt.Sprintf("%s: station %s does not hold incident %s of %s", op.Kind, op.Origin, inc.ID, tree.Path(inc.Station)), nil
+	}
+	atts, err := incidentAttachments(tx, &inc)
+	if err != nil {
+		return "", err
+	}
+	i := slices.IndexFunc(atts, func(a incident.Attachment) bool { return a.SHA256 == r.SHA256 })
+	if i < 0 {
+		return fmt.Sprintf("%s: incident %s has no attachment %s", op.Kind, inc.ID, r.SHA256), nil
+	}
+	if err := oweContents(tx, inc.ID, atts[i:i+1], []app.ID{op.Origin}); err != nil {
 		return "", err
 	}
 	_, err = sendOwed(tx)

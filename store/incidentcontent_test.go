@@ -133,7 +133,26 @@ func TestIncidentContentsFollowTheIncident(t *testing.T) {
 	if st.Complete || !strings.Contains(st.Damaged, "do not make the file sent") || app.ErrorCode(err) != app.ECONFLICT {
 		t.Fatalf("forged parts: %+v, %v", st, err)
 	}
-	n.deliver(t, n.p, ops[1:]...)
+	// The prefecture asks the township, which sent the parts, for them
+	// again; the township sends them, and the photo is whole.
+	asked, err := n.p.db.Outbox(ctx, 0, 1000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var resend []app.Operation
+	for _, op := range asked {
+		if op.Kind == incident.OpResend {
+			resend = append(resend, op)
+		}
+	}
+	if len(resend) != 1 || !slices.Equal(resend[0].To, []app.ID{n.t1.st.ID}) {
+		t.Fatalf("the prefecture asked %d times: %+v", len(resend), resend)
+	}
+	n.deliver(t, n.t1, resend[0])
+	again := chunkOps(n.flush(t, n.t1))
+	if len(again) != 3 || !slices.Equal(again[0].To, []app.ID{n.p.st.ID}) {
+		t.Fatalf("the township sent again %d parts", len(again))
+	}
 	if data, err := n.p.svc.Attachment(ctx, sha(photo)); err != nil || !bytes.Equal(data, photo) {
 		t.Fatalf("the prefecture's photo: %v", err)
 	}

@@ -36,6 +36,7 @@ const (
 	opIncidentSettings = incident.OpSettingsUpdate
 	opIncidentEvent    = incident.OpIncidentEvent
 	opIncidentChunk    = incident.OpChunk
+	opIncidentResend   = incident.OpResend
 )
 
 var (
@@ -183,6 +184,8 @@ func applyIncidentOp(tx *txn, op *app.Operation) (string, error) {
 		return applyIncidentSettings(tx, op)
 	case incident.OpChunk:
 		return applyIncidentChunk(tx, op)
+	case incident.OpResend:
+		return applyIncidentResend(tx, op)
 	}
 	var ch change
 	if err := unmarshalRecord(op.Payload, &ch); err != nil {

@@ -30,6 +30,9 @@ type blobRecord struct {
 	Have      int    `json:"have"`
 	Complete  bool   `json:"complete,omitempty"`
 	Damaged   string `json:"damaged,omitempty"`
+	// Asked counts the times this duty room asked for the parts again
+	// after they failed the check (incident.OpResend).
+	Asked int `json:"asked,omitempty"`
 }
 
 // maxIncomingAttachment bounds what another station may send, whatever its

@@ -22,6 +22,23 @@ import (
 // or of one of its reports; the entity is the incident.
 const OpChunk = "incident.chunk"
 
+// OpResend asks the station that sent an attachment's parts to send them
+// again: every part arrived and the whole did not match its SHA-256, so
+// the parts were dropped. The payload is a Resend; the entity is the
+// incident; it goes to that station only.
+const OpResend = "incident.resend"
+
+// Resend is the payload of OpResend.
+type Resend struct {
+	Incident app.ID `json:"incident"`
+	SHA256   string `json:"sha256"`
+}
+
+// MaxResends is how often a duty room asks for one content again: enough
+// for a fault on the way, not an endless exchange with a station whose
+// copy is bad.
+const MaxResends = 3
+
 // Chunk is the payload of OpChunk. Parts are numbered from 0; all but the
 // last are ChunkSize bytes long.
 type Chunk struct {
