@@ -13,6 +13,7 @@ import (
 	"dutyroom/app/incident"
 	"dutyroom/app/message"
 	"dutyroom/store"
+	"dutyroom/store/storetest"
 )
 
 // randomBytes returns n bytes that do not compress, the same for a seed.
@@ -266,11 +267,91 @@ func sameStations(a, b []app.ID) bool {
 	return slices.Equal(slices.SortedFunc(slices.Values(a), less), slices.SortedFunc(slices.Values(b), less))
 }
 
-func mustJSON(t *testing.T, v any) []byte {
+func mustJSON(t testing.TB, v any) []byte {
 	t.Helper()
 	b, err := json.Marshal(v)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return b
+}
+
+// Parts and requests for parts arrive from other stations. Whatever their
+// payload, taking one in must not fail (a fault is only for the file), and
+// a file this duty room calls complete must be the exact file announced.
+func FuzzApplyIncidentParts(f *testing.F) {
+	src := storetest.Open(f)
+	dir := store.NewDirectory(src)
+	p := app.Station{Code: "433100", Name: "湘西州", Tier: app.TierPrefecture}
+	c := app.Station{Code: "433101", Name: "吉首市", Tier: app.TierCounty}
+	t1 := app.Station{Code: "433101001", Name: "乾州街道", Tier: app.TierTownship}
+	for _, s := range []*app.Station{&p, &c, &t1} {
+		switch s {
+		case &c:
+			s.Parent = p.ID
+		case &t1:
+			s.Parent = c.ID
+		}
+		if err := dir.CreateStation(ctx, s); err != nil {
+			f.Fatal(err)
+		}
+	}
+	directory, err := src.Outbox(ctx, 0, 100)
+	if err != nil {
+		f.Fatal(err)
+	}
+	peer := func(st app.Station) (*store.DB, *store.Incidents) {
+		db := storetest.Open(f)
+		if _, err := db.ApplyIncoming(ctx, "e", 1, directory); err != nil {
+			f.Fatal(err)
+		}
+		if err := store.NewIdentity(db).SetIdentity(ctx, st.ID); err != nil {
+			f.Fatal(err)
+		}
+		return db, store.NewIncidents(db)
+	}
+	tdb, town := peer(t1)
+	cdb, county := peer(c)
+	photo := randomBytes(message.ChunkSize+500, 11)
+	inc := &incident.Incident{Station: t1.ID, ReceivedAt: time.Now().Add(-time.Minute), Channel: incident.ChannelPhone,
+		Place: incident.Place{Station: t1.ID, Text: "G209"}, Category: incident.RoadTraffic, Counts: incident.Counts{Injured: 1}}
+	if _, _, err := town.CreateIncidentWithFiles(ctx, inc, []store.File{photoFile("现场.jpg", photo)}); err != nil {
+		f.Fatal(err)
+	}
+	ops, err := tdb.Outbox(ctx, 0, 100)
+	if err != nil {
+		f.Fatal(err)
+	}
+	if _, err := cdb.ApplyIncoming(ctx, "e", 2, ops[:1]); err != nil {
+		f.Fatal(err)
+	}
+	for _, op := range ops[1:] {
+		f.Add(op.Kind, []byte(op.Payload))
+	}
+	f.Add(incident.OpResend, mustJSON(f, incident.Resend{Incident: inc.ID, SHA256: sha(photo)}))
+	f.Add(incident.OpChunk, []byte(`{"incident":"`+inc.ID.String()+`","sha256":"`+sha(photo)+`","chunk_size":131072,"index":1,"data":"AAAA"}`))
+	pos := uint64(2)
+	f.Fuzz(func(t *testing.T, kind string, payload []byte) {
+		if kind != incident.OpChunk && kind != incident.OpResend {
+			kind = incident.OpChunk
+		}
+		if !json.Valid(payload) {
+			return // the hub passes on only operations whose payload is JSON
+		}
+		op := ops[1]
+		op.ID, op.Kind, op.Payload = app.NewID(), kind, payload
+		pos++
+		if _, err := cdb.ApplyIncoming(ctx, "e", pos, []app.Operation{op}); err != nil {
+			t.Fatalf("a part made the file fail: %v", err)
+		}
+		st, err := county.AttachmentState(ctx, sha(photo))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st.Complete {
+			if data, err := county.Attachment(ctx, sha(photo)); err != nil || !bytes.Equal(data, photo) {
+				t.Fatalf("complete, but not the photo sent: %v", err)
+			}
+		}
+	})
 }
