@@ -57,6 +57,9 @@ func TestIncidentFilesShowTheirState(t *testing.T) {
 	if v.tabs.Selected().Text != "附件" {
 		t.Fatalf("the fourth tab is %q", v.tabs.Selected().Text)
 	}
+	if dir := os.Getenv("DUTYROOM_SCREENSHOTS"); dir != "" {
+		captureLaidOut(t, u, filepath.Join(dir, "incident-files.png"))
+	}
 	rows := listRows(v.files)
 	if len(rows) != 3 {
 		t.Fatalf("%d rows: %v", len(rows), texts(v.files))

@@ -1,6 +1,8 @@
 package ui
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -75,6 +77,9 @@ func TestTimelineDetailsInChinese(t *testing.T) {
 	v := u.incidents.view
 	v.tabs.SelectIndex(2)
 	u.win.Resize(fyne.NewSize(1600, 900))
+	if dir := os.Getenv("DUTYROOM_SCREENSHOTS"); dir != "" {
+		captureLaidOut(t, u, filepath.Join(dir, "incident-timeline.png"))
+	}
 	rows := listRows(v.timeline)
 	if len(rows) != 8 {
 		t.Fatalf("%d timeline rows: %v", len(rows), texts(v.timeline))
