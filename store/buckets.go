@@ -142,7 +142,7 @@ import (
 //	├── incident_arrivals_pending
 //	│   └── <incident id> → nil                          arrivals nobody has acknowledged: what the alarm rings for after a restart
 //	│
-//	│   incident attachment contents (migration 11, incidentcontent.go); received ones live in message_blobs
+//	│   incident attachment contents (migration 12, incidentcontent.go); received ones live in message_blobs
 //	└── incident_contents_owed
 //	    └── <sha256 digest><station id> → incident id    a content to send that station, once held here in full
 //
