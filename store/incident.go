@@ -764,37 +764,49 @@ func (s *Incidents) SetSettings(ctx context.Context, station app.ID, st incident
 		if err := appendAlertOp(tx, incident.OpSettingsUpdate, station, payload, app.ScopeLineage, nil); err != nil {
 			return err
 		}
-		return regradeOpen(tx, station)
+		return regradeOpen(tx, station, app.NilID)
 	})
 }
 
-// regradeOpen grades anew, under the rules now in force, every open
-// incident held here that a station at or below station received. One
+// regradeOpen grades anew, under the rules now in force, the open
+// incidents held here that a station at or below station received. One
 // whose provisional grade changes gets a 重新定级 event; when it rose, the
 // escalation rules run again and add the reports the higher grade
 // requires, as a follow-up raising the grade does. A grade the leader on
 // duty confirmed or set stands: the new thresholds change the rule, not
 // the leader's decision on the facts, and the event says it stood.
 // Incidents whose station has rules of its own are not affected.
-func regradeOpen(tx *txn, station app.ID) error {
+//
+// setBy is NilID when the rules were set here: every such incident held
+// here is graded anew. For rules set at station setBy and arriving here,
+// setBy has graded anew those it holds; this duty room grades only the
+// incidents it received itself that setBy does not hold, so each incident
+// is graded anew once, by one station.
+func regradeOpen(tx *txn, station, setBy app.ID) error {
+	self, err := identityID(tx.Tx)
+	if err != nil || setBy != app.NilID && self == app.NilID {
+		return err
+	}
 	open := incident.StatusOpen
 	var ids []app.ID
-	err := scanRegister(tx, incident.Filter{Status: &open}, nil, tx.now, func(r *registerReader) error {
-		ids = append(ids, r.inc.ID)
+	err = scanRegister(tx, incident.Filter{Status: &open}, nil, tx.now, func(r *registerReader) error {
+		if setBy == app.NilID || r.inc.Station == self {
+			ids = append(ids, r.inc.ID)
+		}
 		return nil
 	})
 	if err != nil {
 		return err
 	}
 	for _, id := range ids {
-		if err := regradeOne(tx, id, station); err != nil {
+		if err := regradeOne(tx, id, station, setBy); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-func regradeOne(tx *txn, id, station app.ID) error {
+func regradeOne(tx *txn, id, station, setBy app.ID) error {
 	inc, err := findIncident(tx, id)
 	if err != nil {
 		return err
@@ -809,6 +821,9 @@ func regradeOne(tx *txn, id, station app.ID) error {
 	e, err := editIncident(tx, id)
 	if err != nil {
 		return err
+	}
+	if setBy != app.NilID && slices.Contains(e.named, setBy) {
+		return nil // graded anew where the rules were set
 	}
 	a := incident.Assess(&e.inc, e.settings.Thresholds)
 	from := e.inc.Provisional

@@ -200,3 +200,58 @@ func TestRegradeTravelsToTheStationsHoldingTheIncident(t *testing.T) {
 		t.Errorf("the prefecture rings with %+v", list)
 	}
 }
+
+// Rules set above and arriving by sync: the prefecture does not hold a
+// county matter of the township, so the township, which received it,
+// grades it anew when the prefecture's thresholds reach it; the county,
+// which holds it too, leaves it to the township; the rise brings the
+// prefecture in. Each station's timeline has the re-grading once.
+func TestRegradeOfAnIncidentTheSetterDoesNotHold(t *testing.T) {
+	n := newSyncNet(t)
+	rules := incident.DefaultSettings()
+	rules.Rules.Reach[incident.GradeGeneral] = incident.LevelCounty
+	if err := n.p.svc.SetSettings(ctx, n.p.st.ID, rules); err != nil {
+		t.Fatal(err)
+	}
+	n.flush(t, n.p)
+	inc := n.accident(incident.Counts{Dead: 2})
+	n.file(t, inc)
+	n.flush(t, n.t1)
+	if n.p.has(inc.ID) || !n.c.has(inc.ID) {
+		t.Fatalf("a county matter: at the prefecture %v, at the county %v", n.p.has(inc.ID), n.c.has(inc.ID))
+	}
+
+	n.now = n.now.Add(time.Hour)
+	rules.Thresholds.Accident.Dead.Large = 2
+	if err := n.p.svc.SetSettings(ctx, n.p.st.ID, rules); err != nil {
+		t.Fatal(err)
+	}
+	n.flush(t, n.p)
+	if ops := n.flush(t, n.c); len(ops) != 0 {
+		t.Fatalf("the county re-graded the township's incident itself: %v", kinds(ops))
+	}
+	n.flush(t, n.t1)
+	n.flush(t, n.c)
+	for _, p := range []*syncPeer{n.t1, n.c, n.p} {
+		got, err := p.svc.FindIncidentByID(ctx, inc.ID)
+		if err != nil || got.Provisional != incident.GradeLarge {
+			t.Fatalf("%s holds %+v, %v", p.name, got, err)
+		}
+		events, _ := p.svc.Timeline(ctx, inc.ID)
+		regraded := 0
+		for _, ev := range events {
+			if ev.Kind == incident.EventRegraded {
+				regraded++
+				if ev.Station != n.t1.st.ID {
+					t.Errorf("%s: re-graded at %s", p.name, ev.Station)
+				}
+			}
+		}
+		if regraded != 1 {
+			t.Errorf("%s has the re-grading %d times", p.name, regraded)
+		}
+		if k := kept(t, p.db); len(k) != 0 {
+			t.Errorf("%s kept %+v", p.name, k)
+		}
+	}
+}

@@ -761,5 +761,10 @@ func applyIncidentSettings(tx *txn, op *app.Operation) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	return "", b.Put(idKey(sc.Station), buf)
+	if err := b.Put(idKey(sc.Station), buf); err != nil {
+		return "", err
+	}
+	// The incidents received here that the setting station does not hold
+	// are graded anew here (regradeOpen).
+	return "", regradeOpen(tx, sc.Station, op.Origin)
 }
