@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"image"
 	"io"
 	"log/slog"
 	"net"
@@ -45,6 +46,9 @@ type testHub struct {
 	// clientNet is the network of each station's media; loopback when
 	// nil.
 	clientNet func(name string) rtcconf.Network
+	// sources gives a station's picture and sound; its test pattern and
+	// tone when nil, or for what it leaves nil.
+	sources func(name string) (rtc.VideoSource, rtc.AudioSource)
 }
 
 // syncBuffer is the hub's log, for reading after a failure.
@@ -163,6 +167,7 @@ type received struct {
 	station   app.ID
 	lastPitch float64
 	audio     []int16
+	image     *image.YCbCr // the latest picture
 }
 
 // station is one duty room: a store, the sync engine on its socket, and
@@ -215,11 +220,22 @@ func newStation(t testing.TB, h *testHub, name string, pattern uint8, patterns m
 			media.HandleSignal(env)
 		},
 	})
+	var video rtc.VideoSource = rtc.TestPattern{ID: pattern, Width: 640, Height: 480}
+	var audio rtc.AudioSource = testsrc.ToneFor(pattern, 48000, 1)
+	if h.sources != nil {
+		v, a := h.sources(name)
+		if v != nil {
+			video = v
+		}
+		if a != nil {
+			audio = a
+		}
+	}
 	media, err = rtc.New(rtc.Config{
 		Signal:  s.sync,
 		Network: network,
-		Video:   rtc.TestPattern{ID: pattern, Width: 640, Height: 480},
-		Audio:   testsrc.ToneFor(pattern, 48000, 1),
+		Video:   video,
+		Audio:   audio,
 		OnVideo: s.onVideo,
 		OnAudio: s.onAudio,
 		OnRoom: func(ev rtc.RoomEvent) {
@@ -273,6 +289,7 @@ func (s *station) onVideo(f rtc.VideoFrame) {
 		r.first = f.Decoded
 	}
 	r.frames++
+	r.image = f.Image
 	if f.Station != app.NilID {
 		r.station = f.Station
 	}
