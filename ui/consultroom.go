@@ -89,9 +89,14 @@ type consultRoom struct {
 	rollCall *widget.Button // host: call the roll
 	answer   *widget.Button // invited: answer the roll
 	link     *widget.Button // host: a browser join link for a leader
+	devices  *widget.Button // choose camera, microphone, loudspeaker
+	notice   *widget.Label  // what stands in for a missing device
 	muted    bool
 	camOff   bool
 	members  int // in the room, this station included, by the last room state
+
+	deviceStates  map[consult.DeviceKind]consult.DeviceState
+	deviceChoices []*deviceChoice // of the devices dialog last opened
 }
 
 // openRoom opens the consultation window and joins the room.
@@ -102,7 +107,7 @@ func (u *UI) openRoom(rec consult.Record, base alertBase) *consultRoom {
 	}
 	r := &consultRoom{u: u, rec: rec, base: base,
 		pending: map[string]consult.Frame{}, levels: map[string]float64{}, talked: map[string]time.Time{},
-		tiles: map[string]*roomTile{}, stop: make(chan struct{})}
+		tiles: map[string]*roomTile{}, stop: make(chan struct{}), deviceStates: map[consult.DeviceKind]consult.DeviceState{}}
 	u.room = r
 	r.win = u.app.NewWindow(lang.L("consult.window_title", map[string]any{"Title": rec.Consultation.Title}))
 	r.grid = container.New(&speakerLayout{})
@@ -120,6 +125,14 @@ func (u *UI) openRoom(rec consult.Record, base alertBase) *consultRoom {
 	r.answer = widget.NewButtonWithIcon(lang.L("consult.answer_roll"), theme.ConfirmIcon(), r.onAnswer)
 	r.answer.Importance = widget.HighImportance
 	r.answer.Hide()
+	r.devices = widget.NewButtonWithIcon(lang.L("consult.devices"), theme.SettingsIcon(), r.onDevices)
+	if u.svc.Devices == nil {
+		r.devices.Hide()
+	}
+	r.notice = widget.NewLabel("")
+	r.notice.Importance = widget.WarningImportance
+	r.notice.Wrapping = fyne.TextWrapWord
+	r.notice.Hide()
 	if rec.Consultation.Host != base.homeID() {
 		r.rollCall.Hide()
 	}
@@ -131,18 +144,22 @@ func (u *UI) openRoom(rec consult.Record, base alertBase) *consultRoom {
 		rec.Importance = widget.DangerImportance
 		top = container.NewVBox(top, rec)
 	}
-	controls := container.NewHBox(r.mute, r.camera, r.rollCall, r.answer, r.link, layout.NewSpacer(), leave)
+	controls := container.NewHBox(r.mute, r.camera, r.devices, r.rollCall, r.answer, r.link, layout.NewSpacer(), leave)
 	bg := canvas.NewRectangle(color.NRGBA{R: 0x10, G: 0x10, B: 0x14, A: 0xff})
-	r.win.SetContent(container.NewBorder(top, controls, nil, nil, container.NewStack(bg, r.grid)))
+	r.win.SetContent(container.NewBorder(top, container.NewVBox(r.notice, controls), nil, nil, container.NewStack(bg, r.grid)))
 	r.win.Resize(fyne.NewSize(1024, 700))
 	r.win.SetOnClosed(func() { r.leave(false) })
 	r.win.Show()
 
-	ctx, media, id := u.ctx, u.svc.Media, rec.Consultation.ID
-	sink := consult.Sink{Video: r.onVideo, Level: r.onLevel, Room: func(s consult.RoomState) { fyne.Do(func() { r.onRoom(s) }) }}
+	ctx, media, devices, prefs, id := u.ctx, u.svc.Media, u.svc.Devices, u.app.Preferences(), rec.Consultation.ID
+	sink := consult.Sink{Video: r.onVideo, Level: r.onLevel, Room: func(s consult.RoomState) { fyne.Do(func() { r.onRoom(s) }) },
+		Device: func(s consult.DeviceState) { fyne.Do(func() { r.onDevice(s) }) }}
 	runAsync(func() (struct{}, error) {
 		if media == nil {
 			return struct{}{}, app.Errorf(app.EINTERNAL, "this program has no video")
+		}
+		if devices != nil {
+			applyDevicePreferences(devices, prefs)
 		}
 		return struct{}{}, media.Join(ctx, id, sink)
 	}, func(_ struct{}, err error) {
@@ -435,6 +452,7 @@ func (r *consultRoom) finish() {
 	close(r.stop)
 	enable(r.mute, false)
 	enable(r.camera, false)
+	enable(r.devices, false)
 	enable(r.rollCall, false)
 	r.answer.Hide()
 	if r.u.room == r {

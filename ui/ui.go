@@ -88,6 +88,9 @@ type Services struct {
 	// Without Consultations the 会商 screen says it is not available.
 	Consultations consult.Service
 	Media         consult.Media
+	// Devices chooses the camera, microphone and loudspeaker; without it
+	// the consultation window offers no choice.
+	Devices consult.Devices
 	// TestCalls keeps the routine test-call schedule and results; with
 	// it 会商 has a 例行测试 tab.
 	TestCalls consult.TestCalls

@@ -36,6 +36,10 @@ type Sink struct {
 	// 1 (RMS of full scale).
 	Level func(participant string, station app.ID, level float64)
 	Room  func(RoomState)
+	// Device is told what a camera, microphone or loudspeaker does once
+	// the room is joined, and again whenever that changes: in particular
+	// when a device fails and the test pattern or tone takes its place.
+	Device func(DeviceState)
 }
 
 // Self is the participant id of this station's own picture, which a Media
@@ -64,4 +68,52 @@ type RoomState struct {
 	Reason  string // why this station is out, for people
 	You     string // this station's participant id
 	Members []Member
+}
+
+// Devices chooses the camera, microphone and loudspeaker of this station's
+// consultations. The program wires the capture drivers behind it; the
+// devices are open only while the window is in a room.
+type Devices interface {
+	// Devices lists what can be chosen: for cameras and microphones
+	// TestDevice first, then what the drivers found; for loudspeakers the
+	// machine's outputs (none where it has no sound).
+	Devices(kind DeviceKind) []Device
+	// UseDevice chooses id for kind ("" for the system's default). In a
+	// room it switches at once and returns what is in use then: the test
+	// pattern or tone, with the reason, when the device is missing or
+	// does not open. Out of a room it is kept for the next join.
+	UseDevice(kind DeviceKind, id string) DeviceState
+	// SetVolume sets how loud the others are played, 0 to 1.
+	SetVolume(v float64)
+}
+
+// DeviceKind is what a device is for.
+type DeviceKind string
+
+const (
+	Camera     DeviceKind = "camera"
+	Microphone DeviceKind = "microphone"
+	Speaker    DeviceKind = "speaker"
+)
+
+// TestDevice is the id of the synthetic camera (the test pattern) and
+// microphone (the test tone).
+const TestDevice = "test"
+
+// Device is a camera, microphone or loudspeaker.
+type Device struct {
+	ID   string // stays the same from one start to the next, to be remembered
+	Name string
+}
+
+// DeviceState is what a kind of device does now.
+type DeviceState struct {
+	Kind DeviceKind
+	ID   string // TestDevice while the test pattern or tone is sent
+	Name string
+	// Fallback is set when the test pattern or tone stands in for a
+	// device that was asked for, or a loudspeaker is missing; Reason says
+	// why, for the log and for people who ask.
+	Fallback bool
+	Reason   string
 }

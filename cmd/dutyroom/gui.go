@@ -163,6 +163,9 @@ func (m *Main) runWindow() error {
 		log.Printf("attachment contents for other duty rooms stay queued: %v", err)
 	}
 	svc.Consultations, svc.Media = store.NewConsultations(db), media
+	if media.devices != nil {
+		svc.Devices = media.devices
+	}
 	svc.TestCalls = store.NewTestCalls(db)
 	svc.JoinLinks = links
 	u := ui.New(a, svc)

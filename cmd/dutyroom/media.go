@@ -19,10 +19,11 @@ import (
 )
 
 // roomMedia is the window's seat in a consultation's video room: the media
-// engine on the hub connection, behind consult.Media. With no camera or
-// microphone drivers in this build, every station sends the test pattern
-// of its own colours and a tone that speaks in the station's turn, so a
-// room shows who is who and whose turn it is to be the speaker.
+// engine on the hub connection, behind consult.Media, with the camera,
+// microphone and loudspeaker chosen through consult.Devices (devices.go).
+// Without a camera or microphone a station sends the test pattern of its
+// own colours and a tone that speaks in the station's turn, so a room
+// shows who is who and whose turn it is to be the speaker.
 type roomMedia struct {
 	log *slog.Logger
 
@@ -35,6 +36,8 @@ type roomMedia struct {
 
 	muted  atomic.Bool
 	camOff atomic.Bool
+
+	devices *roomDevices // set by start
 }
 
 var _ consult.Media = (*roomMedia)(nil)
@@ -54,11 +57,12 @@ func (m *roomMedia) handleSignal(env wire.Envelope) {
 // station.
 func (m *roomMedia) start(signal rtc.Signaller, station app.ID) error {
 	id := patternFor(station)
+	m.devices = newRoomDevices(m.log, rtc.TestPattern{ID: id, Width: 640, Height: 480}, &turnTone{tone: testsrc.ToneFor(id, 48000, 1), slot: int(id % turnSlots)})
 	eng, err := rtc.New(rtc.Config{
 		Signal:  signal,
 		Network: rtcconf.Network{},
-		Video:   &switchedVideo{src: rtc.TestPattern{ID: id, Width: 640, Height: 480}, off: &m.camOff, preview: m.preview},
-		Audio:   &turnTone{tone: testsrc.ToneFor(id, 48000, 1), slot: int(id % turnSlots), muted: &m.muted},
+		Video:   &switchedVideo{src: m.devices.video, off: &m.camOff, preview: m.preview},
+		Audio:   &mutedAudio{src: m.devices.audio, muted: &m.muted},
 		OnVideo: m.onVideo,
 		OnAudio: m.onAudio,
 		OnRoom:  m.onRoom,
@@ -80,6 +84,9 @@ func (m *roomMedia) close() {
 	m.mu.Unlock()
 	if eng != nil {
 		eng.Close()
+	}
+	if m.devices != nil {
+		m.devices.close()
 	}
 }
 
@@ -103,10 +110,14 @@ func (m *roomMedia) Join(ctx context.Context, id app.ID, sink consult.Sink) erro
 		m.release()
 		return app.Errorf(app.EINTERNAL, "video is not available in this window")
 	}
+	// The chosen camera and microphone open before joining, so the
+	// first picture the others see is the camera's.
+	m.devices.openAll(sink.Device)
 	ctx, cancel := context.WithTimeout(ctx, 15*time.Second)
 	defer cancel()
 	err := eng.Join(ctx, id)
 	if err != nil {
+		m.devices.closeAll()
 		m.release()
 	}
 	return err
@@ -140,6 +151,7 @@ func (m *roomMedia) Leave() error {
 		return nil // the window is not in a room; the test call leaves its own
 	}
 	defer m.release()
+	defer m.devices.closeAll()
 	err := eng.Leave()
 	if err == rtc.ErrNotInRoom {
 		return nil
@@ -172,6 +184,7 @@ func (m *roomMedia) preview(img *image.YCbCr) {
 }
 
 func (m *roomMedia) onAudio(f rtc.AudioFrame) {
+	m.devices.push(f)
 	_, s := m.current()
 	if s.Level == nil || len(f.PCM) == 0 {
 		return
@@ -205,8 +218,8 @@ func patternFor(station app.ID) uint8 {
 	return h%8 + 1
 }
 
-// switchedVideo is the test pattern, or a dark picture while the camera
-// is off.
+// switchedVideo is the camera (or test pattern), or a dark picture while
+// the camera is off.
 type switchedVideo struct {
 	src     rtc.VideoSource
 	off     *atomic.Bool
@@ -240,15 +253,27 @@ const (
 )
 
 type turnTone struct {
-	tone  *testsrc.Tone
-	slot  int
-	muted *atomic.Bool
+	tone *testsrc.Tone
+	slot int
 }
 
 func (t *turnTone) Fill(pcm []int16) {
 	t.tone.Fill(pcm) // keeps the phase running
 	turn := int(time.Now().UnixNano()/int64(turnLength)) % turnSlots
-	if t.muted.Load() || turn != t.slot {
+	if turn != t.slot {
+		clear(pcm)
+	}
+}
+
+// mutedAudio is the microphone (or tone), or silence while muted.
+type mutedAudio struct {
+	src   rtc.AudioSource
+	muted *atomic.Bool
+}
+
+func (a *mutedAudio) Fill(pcm []int16) {
+	a.src.Fill(pcm) // a microphone's queue keeps moving while muted
+	if a.muted.Load() {
 		clear(pcm)
 	}
 }

@@ -3,7 +3,6 @@ package playback
 import (
 	"errors"
 	"fmt"
-	"log/slog"
 	"sync"
 	"sync/atomic"
 	"unsafe"
@@ -166,24 +165,4 @@ func (p *Player) Close() {
 func (p *Player) free() {
 	_ = p.ctx.Uninit()
 	p.ctx.Free()
-}
-
-// logNoOutput says once per program that sound is not played.
-var logNoOutput sync.Once
-
-// OpenOrNowhere opens a Player as Open does; where there is no output it
-// says so in log, once per program, and returns nil: the caller carries
-// on without playing sound (the others still hear this station).
-func OpenOrNowhere(mixer *Mixer, opt Options, log *slog.Logger) *Player {
-	if log == nil {
-		log = slog.Default()
-	}
-	p, err := Open(mixer, opt)
-	if err != nil {
-		logNoOutput.Do(func() {
-			log.Warn("the others in a consultation are not played: no sound output", "err", err)
-		})
-		return nil
-	}
-	return p
 }
