@@ -1,6 +1,9 @@
 package ui
 
 import (
+	"image/png"
+	"os"
+	"path/filepath"
 	"slices"
 	"sync"
 	"testing"
@@ -91,6 +94,10 @@ func TestConsultRoomChoosesDevices(t *testing.T) {
 		t.Fatalf("%d selectors, want camera, microphone and speaker", len(r.deviceChoices))
 	}
 	cam, mic, spk := r.deviceChoices[0], r.deviceChoices[1], r.deviceChoices[2]
+	if dir := os.Getenv("DUTYROOM_SCREENSHOTS"); dir != "" {
+		r.win.Resize(fyne.NewSize(1024, 700))
+		saveCapture(t, r.win, filepath.Join(dir, "consultation-devices.png"))
+	}
 	wantCams := []string{lang.L("consult.device_default"), lang.L("consult.test_pattern"), "USB 摄像头", "USB 摄像头 (2)"}
 	if !slices.Equal(cam.sel.Options, wantCams) || cam.sel.Selected != "USB 摄像头" {
 		t.Errorf("cameras %q, selected %q", cam.sel.Options, cam.sel.Selected)
@@ -181,4 +188,17 @@ func (n noSpeaker) Devices(kind consult.DeviceKind) []consult.Device {
 		return nil
 	}
 	return n.fakeDevices.Devices(kind)
+}
+
+func saveCapture(t *testing.T, w fyne.Window, path string) {
+	t.Helper()
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if err := png.Encode(f, w.Canvas().Capture()); err != nil {
+		t.Fatal(err)
+	}
+	t.Log(path)
 }
