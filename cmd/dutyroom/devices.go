@@ -65,6 +65,7 @@ func (d *roomDevices) closeAll() {
 	if p != nil {
 		p.Close()
 	}
+	d.mixer.Reset()
 }
 
 // close releases everything for good.

@@ -135,6 +135,13 @@ func (m *roomMedia) claimForTest(sink consult.Sink) (*rtc.Engine, bool) {
 	return m.eng, true
 }
 
+// isTesting says whether a routine test call holds the engine.
+func (m *roomMedia) isTesting() bool {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.testing
+}
+
 // release marks the engine out of any room.
 func (m *roomMedia) release() {
 	m.mu.Lock()
@@ -199,6 +206,11 @@ func (m *roomMedia) onAudio(f rtc.AudioFrame) {
 
 func (m *roomMedia) onRoom(ev rtc.RoomEvent) {
 	_, s := m.current()
+	if !ev.In && !m.isTesting() {
+		// Put out of the room (ended, or the connection failed): the
+		// camera's light goes off now, not when the window closes.
+		m.devices.closeAll()
+	}
 	if s.Room == nil {
 		return
 	}

@@ -135,6 +135,14 @@ func clip(v int32) int16 {
 	return int16(v)
 }
 
+// Reset forgets everything waiting, so the next call starts fresh.
+func (m *Mixer) Reset() {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.parts = map[string]*stream{}
+	m.out = nil
+}
+
 // Stats says how many buffers were mixed and how many were dropped late.
 func (m *Mixer) Stats() (mixed, dropped int64) {
 	m.mu.Lock()

@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gen2brain/malgo"
+
 	"dutyroom/rtc/testsrc"
 )
 
@@ -193,6 +195,29 @@ func TestPlayerOnNullDevice(t *testing.T) {
 			t.Fatalf("the null device read %d times and mixed %d buffers in 10 s", p.Reads(), mixed)
 		}
 		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// An output is chosen by the id Speakers gives; one that is gone is
+// ErrNoOutput.
+func TestPlayerChoosesDevice(t *testing.T) {
+	ctx, err := malgo.InitContext([]malgo.Backend{backendNull}, malgo.ContextConfig{}, nil)
+	if err != nil {
+		t.Skipf("miniaudio's null backend is not available here: %v", err)
+	}
+	infos, err := ctx.Devices(malgo.Playback)
+	_ = ctx.Uninit()
+	ctx.Free()
+	if err != nil || len(infos) == 0 {
+		t.Fatalf("the null backend lists %d outputs: %v", len(infos), err)
+	}
+	p, err := Open(NewMixer(), Options{Null: true, Device: infos[0].ID.String()})
+	if err != nil {
+		t.Fatalf("opening the null output by its id: %v", err)
+	}
+	p.Close()
+	if _, err := Open(NewMixer(), Options{Null: true, Device: "ffff"}); !errors.Is(err, ErrNoOutput) {
+		t.Fatalf("opening an output that is not there: %v", err)
 	}
 }
 
