@@ -1,6 +1,7 @@
 package capture
 
 import (
+	"fmt"
 	"image"
 	"image/color"
 	"strings"
@@ -205,5 +206,18 @@ func TestNoDeviceFallsBack(t *testing.T) {
 		}
 	} else {
 		t.Log("this machine has a microphone; the microphone half is not tested")
+	}
+}
+
+// The cost of fitting a camera's frame to the engine's picture, a frame.
+func BenchmarkFit(b *testing.B) {
+	for _, size := range []image.Point{{640, 480}, {1280, 720}} {
+		b.Run(fmt.Sprintf("%dx%d", size.X, size.Y), func(b *testing.B) {
+			src := image.NewYCbCr(image.Rect(0, 0, size.X, size.Y), image.YCbCrSubsampleRatio422)
+			dst := image.NewYCbCr(image.Rect(0, 0, 640, 480), image.YCbCrSubsampleRatio420)
+			for b.Loop() {
+				fit(dst, src)
+			}
+		})
 	}
 }

@@ -40,6 +40,10 @@ func fit(dst *image.YCbCr, src image.Image) {
 		row := dst.Y[(fy+y)*dst.YStride+fx:]
 		if isYCbCr {
 			base := ycc.YOffset(sr.Min.X, sy) - sr.Min.X
+			if fw == sw { // a camera of the engine's width: the row as it is
+				copy(row[:fw], ycc.Y[base+sr.Min.X:])
+				continue
+			}
 			for x, sx := range xs {
 				row[x] = ycc.Y[base+sx]
 			}
@@ -49,18 +53,36 @@ func fit(dst *image.YCbCr, src image.Image) {
 			row[x], _, _ = toYCbCr(src.At(sx, sy))
 		}
 	}
+	// Where in a source row of chroma each destination chroma column
+	// reads: the same for every row, whatever the subsampling.
+	var ccol []int
+	straight := true // each chroma column from the one at its place
+	if isYCbCr {
+		ccol = make([]int, fw/2)
+		first := ycc.COffset(sr.Min.X, sr.Min.Y)
+		for cx := range ccol {
+			ccol[cx] = ycc.COffset(xs[2*cx], sr.Min.Y) - first
+			straight = straight && ccol[cx] == cx
+		}
+	}
 	for cy := 0; cy < fh/2; cy++ {
 		sy := sr.Min.Y + 2*cy*sh/fh
 		cb := dst.Cb[(fy/2+cy)*dst.CStride+fx/2:]
 		cr := dst.Cr[(fy/2+cy)*dst.CStride+fx/2:]
-		for cx := 0; cx < fw/2; cx++ {
-			sx := xs[2*cx]
-			if isYCbCr {
-				o := ycc.COffset(sx, sy)
-				cb[cx], cr[cx] = ycc.Cb[o], ycc.Cr[o]
+		if isYCbCr {
+			base := ycc.COffset(sr.Min.X, sy)
+			if straight {
+				copy(cb[:fw/2], ycc.Cb[base:])
+				copy(cr[:fw/2], ycc.Cr[base:])
 				continue
 			}
-			_, cb[cx], cr[cx] = toYCbCr(src.At(sx, sy))
+			for cx, o := range ccol {
+				cb[cx], cr[cx] = ycc.Cb[base+o], ycc.Cr[base+o]
+			}
+			continue
+		}
+		for cx := 0; cx < fw/2; cx++ {
+			_, cb[cx], cr[cx] = toYCbCr(src.At(xs[2*cx], sy))
 		}
 	}
 }

@@ -232,3 +232,18 @@ func TestPlayerWithoutOutput(t *testing.T) {
 		t.Fatalf("opening without outputs: %v, want ErrNoOutput", err)
 	}
 }
+
+// The cost of mixing 20 ms of four participants.
+func BenchmarkMixFour(b *testing.B) {
+	m := NewMixer()
+	pcm := make([]int16, Frame)
+	out := make([]int16, Frame)
+	for b.Loop() {
+		for _, p := range []string{"a", "b", "c", "d"} {
+			m.Push(p, pcm)
+			m.Push(p, pcm)
+		}
+		m.Read(out)
+		m.Read(out)
+	}
+}
