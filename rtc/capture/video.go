@@ -208,18 +208,24 @@ func (v *Video) failed(c *camera, err error) {
 	}
 }
 
-// Frame implements rtc.VideoSource: the camera's latest picture, or the
-// fallback's picture n.
+// Frame implements rtc.VideoSource: the camera's latest picture, a dark
+// one until its first frame (not a flash of the test pattern), or the
+// fallback's picture n without a camera.
 func (v *Video) Frame(n uint32, dst *image.YCbCr) (*image.YCbCr, error) {
 	v.mu.Lock()
 	c := v.cam
 	v.mu.Unlock()
-	if c != nil {
-		if img, ok := c.latest(dst, v.width, v.height); ok {
-			return img, nil
-		}
+	if c == nil {
+		return v.fallback.Frame(n, dst)
 	}
-	return v.fallback.Frame(n, dst)
+	if img, ok := c.latest(dst, v.width, v.height); ok {
+		return img, nil
+	}
+	if dst == nil || dst.Rect != image.Rect(0, 0, v.width, v.height) || dst.SubsampleRatio != image.YCbCrSubsampleRatio420 {
+		dst = image.NewYCbCr(image.Rect(0, 0, v.width, v.height), image.YCbCrSubsampleRatio420)
+	}
+	blank(dst)
+	return dst, nil
 }
 
 // camera is one opened camera and its latest converted frame.
