@@ -165,13 +165,14 @@ func (r *consultRoom) onDevice(st consult.DeviceState) {
 	}
 	r.deviceStates[st.Kind] = st
 	var notes []string
-	for _, k := range []struct {
-		kind consult.DeviceKind
-		key  string
-	}{{consult.Camera, "consult.no_camera_notice"}, {consult.Microphone, "consult.no_microphone_notice"}, {consult.Speaker, "consult.no_speaker_notice"}} {
-		if s, ok := r.deviceStates[k.kind]; ok && s.Fallback {
-			notes = append(notes, lang.L(k.key))
-		}
+	if r.deviceStates[consult.Camera].Fallback {
+		notes = append(notes, lang.L("consult.no_camera_notice"))
+	}
+	if r.deviceStates[consult.Microphone].Fallback {
+		notes = append(notes, lang.L("consult.no_microphone_notice"))
+	}
+	if r.deviceStates[consult.Speaker].Fallback {
+		notes = append(notes, lang.L("consult.no_speaker_notice"))
 	}
 	r.notice.SetText(strings.Join(notes, lang.L("consult.notice_separator")))
 	r.notice.Hidden = len(notes) == 0
