@@ -26,6 +26,7 @@ type roomDevices struct {
 	player                      *playback.Player
 	report                      func(consult.DeviceState) // the room's, while open
 	noSpeaker                   sync.Once                 // the log says it once a run
+	playerMu                    sync.Mutex                // serialises opening the output
 }
 
 var _ consult.Devices = (*roomDevices)(nil)
@@ -74,6 +75,8 @@ func (d *roomDevices) close() { d.closeAll() }
 // startPlayer (re)opens the loudspeaker. Without one the others are
 // not heard here, which the log says once; they still hear this station.
 func (d *roomDevices) startPlayer(id string) consult.DeviceState {
+	d.playerMu.Lock() // one output open at a time, however fast the choices come
+	defer d.playerMu.Unlock()
 	d.mu.Lock()
 	old := d.player
 	d.player = nil

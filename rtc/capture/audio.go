@@ -31,6 +31,10 @@ type Audio struct {
 	fallback rtc.AudioSource
 	log      *slog.Logger
 
+	// use serialises Use: two quick choices must not both open a
+	// device and leave one of them running unseen.
+	use sync.Mutex
+
 	mu     sync.Mutex
 	state  State
 	mic    *microphone
@@ -69,6 +73,8 @@ var ErrNoMicrophone = errors.New("no microphone found")
 // system's default microphone. One that is missing or does not open
 // leaves the fallback in its place, and the state says why.
 func (a *Audio) Use(id string) State {
+	a.use.Lock()
+	defer a.use.Unlock()
 	a.mu.Lock()
 	if a.mic != nil && a.mic.id == id {
 		st := a.state

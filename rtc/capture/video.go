@@ -24,6 +24,10 @@ type Video struct {
 	fallback      rtc.VideoSource
 	log           *slog.Logger
 
+	// use serialises Use: two quick choices must not both open a
+	// device and leave one of them running unseen.
+	use sync.Mutex
+
 	mu     sync.Mutex
 	state  State
 	cam    *camera
@@ -59,6 +63,8 @@ func (v *Video) State() State {
 // leaves the fallback in its place; the state says why, and so does the
 // log.
 func (v *Video) Use(id string) State {
+	v.use.Lock()
+	defer v.use.Unlock()
 	v.mu.Lock()
 	if v.cam != nil && v.cam.id == id {
 		st := v.state
