@@ -22,11 +22,15 @@ type roomDevices struct {
 
 	mu                          sync.Mutex
 	camera, microphone, speaker string // chosen; "" is the system's default
+	cameraOff                   bool   // switched off in the window: the camera is closed
 	open                        bool   // in a room: the chosen devices are open
 	player                      *playback.Player
 	report                      func(consult.DeviceState) // the room's, while open
 	noSpeaker                   sync.Once                 // the log says it once a run
 	playerMu                    sync.Mutex                // serialises opening the output
+	// applyMu serialises applying the camera's on/off, so the last
+	// switch wins however fast they come.
+	applyMu sync.Mutex
 	// nullOutput plays into miniaudio's null device, which takes sound as
 	// a card would and discards it: tests on machines without sound.
 	nullOutput bool
@@ -45,11 +49,14 @@ func newRoomDevices(log *slog.Logger, pattern rtc.VideoSource, tone rtc.AudioSou
 	return d
 }
 
-// openAll opens the chosen devices on joining a room and tells report
-// what each does.
+// openAll opens the chosen devices on joining a room, the camera
+// switched on as the window's button starts, and tells report what each
+// does.
 func (d *roomDevices) openAll(report func(consult.DeviceState)) {
+	d.applyMu.Lock()
+	defer d.applyMu.Unlock()
 	d.mu.Lock()
-	d.open, d.report = true, report
+	d.open, d.report, d.cameraOff = true, report, false
 	cam, mic, spk := d.camera, d.microphone, d.speaker
 	d.mu.Unlock()
 	d.tell(stateOf(consult.Camera, d.video.Use(cam)))
@@ -59,6 +66,8 @@ func (d *roomDevices) openAll(report func(consult.DeviceState)) {
 
 // closeAll closes them on leaving: the test pattern and tone again.
 func (d *roomDevices) closeAll() {
+	d.applyMu.Lock()
+	defer d.applyMu.Unlock()
 	d.mu.Lock()
 	d.open, d.report = false, nil
 	p := d.player
@@ -166,17 +175,50 @@ func (d *roomDevices) UseDevice(kind consult.DeviceKind, id string) consult.Devi
 	}
 	open := d.open
 	d.mu.Unlock()
+	if kind == consult.Camera {
+		return d.applyCamera()
+	}
 	if !open {
-		return consult.DeviceState{Kind: kind, ID: id}
+		return consult.DeviceState{Kind: kind, ID: id} // opened on joining
 	}
 	var st consult.DeviceState
 	switch kind {
-	case consult.Camera:
-		st = stateOf(kind, d.video.Use(id))
 	case consult.Microphone:
 		st = stateOf(kind, d.audio.Use(id))
 	default:
 		st = d.startPlayer(id)
+	}
+	d.tell(st)
+	return st
+}
+
+// setCameraOn opens or closes the chosen camera while in a room: a camera
+// switched off in the window is closed, so its light goes out too. It
+// returns at once; opening a camera can take a moment.
+func (d *roomDevices) setCameraOn(on bool) {
+	d.mu.Lock()
+	d.cameraOff = !on
+	d.mu.Unlock()
+	go d.applyCamera()
+}
+
+// applyCamera opens the chosen camera, or closes it while switched off,
+// and says what the camera does; out of a room it only says what was
+// chosen, to be opened on joining.
+func (d *roomDevices) applyCamera() consult.DeviceState {
+	d.applyMu.Lock()
+	defer d.applyMu.Unlock()
+	d.mu.Lock()
+	open, off, id := d.open, d.cameraOff, d.camera
+	d.mu.Unlock()
+	if !open {
+		return consult.DeviceState{Kind: consult.Camera, ID: id}
+	}
+	st := consult.DeviceState{Kind: consult.Camera, ID: consult.TestDevice} // off, not missing
+	if off {
+		d.video.Use(capture.Test)
+	} else {
+		st = stateOf(consult.Camera, d.video.Use(id))
 	}
 	d.tell(st)
 	return st

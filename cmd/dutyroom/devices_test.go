@@ -1,11 +1,17 @@
 package main
 
 import (
+	"image"
 	"io"
 	"log/slog"
 	"slices"
 	"sync"
 	"testing"
+
+	"github.com/pion/mediadevices/pkg/driver"
+	"github.com/pion/mediadevices/pkg/frame"
+	"github.com/pion/mediadevices/pkg/io/video"
+	"github.com/pion/mediadevices/pkg/prop"
 
 	"dutyroom/app/consult"
 	"dutyroom/rtc"
@@ -78,5 +84,67 @@ func TestRoomDevices(t *testing.T) {
 	}
 	if !slices.ContainsFunc(d.Devices(consult.Microphone), func(dev consult.Device) bool { return dev.ID == consult.TestDevice }) {
 		t.Error("the test tone is not offered after leaving")
+	}
+}
+
+// stillCamera is a camera driver that opens and sends nothing: enough to
+// see it opened and closed.
+type stillCamera struct{ done chan struct{} }
+
+func (c *stillCamera) Open() error  { c.done = make(chan struct{}); return nil }
+func (c *stillCamera) Close() error { close(c.done); return nil }
+func (c *stillCamera) Properties() []prop.Media {
+	return []prop.Media{{Video: prop.Video{Width: 640, Height: 480, FrameFormat: frame.FormatI420, FrameRate: 15}}}
+}
+func (c *stillCamera) VideoRecord(prop.Media) (video.Reader, error) {
+	done := c.done // this opening's: a reader may outlive it
+	return video.ReaderFunc(func() (image.Image, func(), error) {
+		<-done
+		return nil, func() {}, io.EOF
+	}), nil
+}
+
+// Switching the camera off in the window closes it (its light goes out),
+// switching it on opens it again, and the next room starts with it on.
+func TestCameraOffClosesIt(t *testing.T) {
+	m := driver.GetManager()
+	if err := m.Register(&stillCamera{}, driver.Info{Label: "stillcam", Name: "Still", DeviceType: driver.Camera}); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		for _, d := range m.Query(driver.FilterDeviceType(driver.Camera)) {
+			if d.Info().Label == "stillcam" {
+				m.Delete(d.ID())
+			}
+		}
+	})
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	d := newRoomDevices(log, rtc.TestPattern{ID: 2, Width: 640, Height: 480}, testsrc.ToneFor(2, 48000, 1))
+	defer d.close()
+	d.UseDevice(consult.Camera, "stillcam")
+	d.openAll(nil)
+	if st := d.video.State(); st.ID != "stillcam" {
+		t.Fatalf("on joining the camera is %+v", st)
+	}
+	d.setCameraOn(false)
+	waitUntil(t, "the camera to close", func() bool { return d.video.State().ID == capture.Test })
+	if st := d.video.State(); st.Fallback {
+		t.Errorf("a camera switched off is reported missing: %+v", st)
+	}
+	// Choosing it again while off does not open it.
+	if st := d.UseDevice(consult.Camera, "stillcam"); st.ID != consult.TestDevice || d.video.State().ID != capture.Test {
+		t.Errorf("chosen while off: %+v, in use %+v", st, d.video.State())
+	}
+	d.setCameraOn(true)
+	waitUntil(t, "the camera to open again", func() bool { return d.video.State().ID == "stillcam" })
+	d.setCameraOn(false)
+	d.closeAll()
+	d.openAll(nil)
+	if st := d.video.State(); st.ID != "stillcam" {
+		t.Errorf("the next room starts with the camera %+v", st)
+	}
+	d.closeAll()
+	if st := d.video.State(); st.ID != capture.Test {
+		t.Errorf("after leaving the camera is %+v", st)
 	}
 }

@@ -110,6 +110,9 @@ func (m *roomMedia) Join(ctx context.Context, id app.ID, sink consult.Sink) erro
 		m.release()
 		return app.Errorf(app.EINTERNAL, "video is not available in this window")
 	}
+	// Each room starts as the window's buttons do: sound and picture on.
+	m.muted.Store(false)
+	m.camOff.Store(false)
 	// The chosen camera and microphone open before joining, so the
 	// first picture the others see is the camera's.
 	m.devices.openAll(sink.Device)
@@ -170,7 +173,12 @@ func (m *roomMedia) Leave() error {
 func (m *roomMedia) SetMuted(muted bool) { m.muted.Store(muted) }
 
 // SetCamera implements consult.Media.
-func (m *roomMedia) SetCamera(on bool) { m.camOff.Store(!on) }
+func (m *roomMedia) SetCamera(on bool) {
+	m.camOff.Store(!on)
+	if m.devices != nil {
+		m.devices.setCameraOn(on)
+	}
+}
 
 func (m *roomMedia) onVideo(f rtc.VideoFrame) {
 	if _, s := m.current(); s.Video != nil {
