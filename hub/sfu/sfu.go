@@ -85,7 +85,7 @@ type SFU struct {
 
 	// mu guards the rooms, their participants and their tracks. It is
 	// never held while taking a participant's lock or calling into pion.
-	mu      sync.Mutex
+	mu       sync.Mutex
 	invites  map[app.ID]Invitation
 	rooms    map[app.ID]*room
 	recs     map[app.ID]*roomRec // by open room
@@ -499,7 +499,7 @@ type forward struct {
 	ssrc    webrtc.SSRC
 	codec   webrtc.RTPCodecParameters
 	local   *webrtc.TrackLocalStaticRTP
-	lastKey atomic.Int64 // unix nanoseconds of the last key-frame request relayed
+	lastKey atomic.Int64              // unix nanoseconds of the last key-frame request relayed
 	rec     atomic.Pointer[trackFile] // the file being recorded, if any
 }
 
