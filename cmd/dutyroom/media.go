@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"image"
 	"log/slog"
 	"math"
@@ -210,8 +211,13 @@ func (m *roomMedia) SetRecording(ctx context.Context, on bool) error {
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	err := eng.SetRecording(ctx, on)
-	if err == rtc.ErrNotInRoom {
+	var refused *wire.Error
+	switch {
+	case err == rtc.ErrNotInRoom:
 		return app.Errorf(app.ECONFLICT, "not in the consultation's room")
+	case errors.As(err, &refused):
+		// The hub's reason, as it gave it, is what the window shows.
+		return app.Errorf(app.ECONFLICT, "%s", refused.Message)
 	}
 	return err
 }
