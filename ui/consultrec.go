@@ -31,8 +31,13 @@ func (r *consultRoom) recordingControls() (*widget.Button, *widget.Label) {
 // showRecording shows whether the room is being recorded.
 func (r *consultRoom) showRecording(on bool) {
 	r.recOn = on
-	r.recLabel.Hidden = !on
-	r.recLabel.Refresh()
+	if on {
+		r.recLabel.Show()
+	} else {
+		r.recLabel.Hide()
+	}
+	// The bar lays the label out again: it was not there, or is gone.
+	r.top.Refresh()
 	if on {
 		r.record.SetText(lang.L("consult.record_stop"))
 		r.record.SetIcon(theme.MediaStopIcon())

@@ -1,6 +1,9 @@
 package ui
 
 import (
+	"image/png"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -35,6 +38,10 @@ func TestConsultRoomRecordingIndicatorForHost(t *testing.T) {
 	d.media.sink.Room(consult.RoomState{In: true, You: "me", Members: members, Recording: true})
 	if !r.recLabel.Visible() || r.recLabel.Text != "● 录制中" || r.recLabel.Importance != widget.DangerImportance {
 		t.Fatalf("recording: label visible %v, %q, importance %v", r.recLabel.Visible(), r.recLabel.Text, r.recLabel.Importance)
+	}
+	// At the right of the bar, clear of the title and the status.
+	if lx, sx := r.recLabel.Position().X, r.status.Position().X+r.status.Size().Width; lx < sx || r.recLabel.Size().Width == 0 {
+		t.Fatalf("录制中 laid out at x %.0f, width %.0f; the status ends at %.0f", lx, r.recLabel.Size().Width, sx)
 	}
 	if r.record.Text != "停止录制" {
 		t.Fatalf("the button says %q while recording", r.record.Text)
@@ -131,4 +138,36 @@ func TestConsultRecordListsRecordedFiles(t *testing.T) {
 			t.Errorf("the list lacks %q:\n%s", want, got)
 		}
 	}
+}
+
+// TestConsultRecordScreenshot renders 会商记录 with recorded files, in the
+// folder named by DUTYROOM_SCREENSHOTS.
+func TestConsultRecordScreenshot(t *testing.T) {
+	dir := os.Getenv("DUTYROOM_SCREENSHOTS")
+	if dir == "" {
+		t.Skip("set DUTYROOM_SCREENSHOTS to a folder to render the screens")
+	}
+	d := newConsultDemo(t)
+	c := consult.Consultation{Title: "防汛调度", Invited: []app.ID{d.luxi.ID}, Recording: true}
+	if err := d.consults.Schedule(t.Context(), &c); err != nil {
+		t.Fatal(err)
+	}
+	start := time.Date(2026, 7, 14, 2, 0, 0, 0, time.UTC)
+	_ = d.consults.SaveRecordings(t.Context(), consult.Recordings{Consultation: c.ID, Folder: "recordings/" + c.ID.String(), Files: []consult.RecordedFile{
+		{Name: "jishou-video-1.ivf", Station: d.jishou.ID, Kind: consult.KindVideo, Size: 3 << 20, Start: start, End: start.Add(5 * time.Minute)},
+		{Name: "jishou-audio-1.ogg", Station: d.jishou.ID, Kind: consult.KindAudio, Size: 300 << 10, Start: start, End: start.Add(5 * time.Minute)},
+		{Name: "luxi-video-1.ivf", Station: d.luxi.ID, Kind: consult.KindVideo, Size: 2 << 20, Start: start, End: start.Add(4 * time.Minute), Dropped: 12},
+	}})
+	u := d.open(t, "consultation")
+	u.consults.list.Select(0)
+	path := filepath.Join(dir, "consultation-record.png")
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if err := png.Encode(f, u.win.Canvas().Capture()); err != nil {
+		t.Fatal(err)
+	}
+	t.Log(path)
 }

@@ -91,6 +91,7 @@ type consultRoom struct {
 	link     *widget.Button // host: a browser join link for a leader
 	record   *widget.Button // host: start or stop recording
 	recLabel *widget.Label  // the red 录制中 while the hub records
+	top      *fyne.Container
 	recOn    bool           // as the hub last said
 	muted    bool
 	camOff   bool
@@ -131,6 +132,7 @@ func (u *UI) openRoom(rec consult.Record, base alertBase) *consultRoom {
 	heading := widget.NewLabel(rec.Consultation.Title)
 	heading.TextStyle.Bold = true
 	top := container.NewBorder(nil, nil, heading, r.recLabel, r.status)
+	r.top = top
 	controls := container.NewHBox(r.mute, r.camera, r.rollCall, r.answer, r.record, r.link, layout.NewSpacer(), leave)
 	bg := canvas.NewRectangle(color.NRGBA{R: 0x10, G: 0x10, B: 0x14, A: 0xff})
 	r.win.SetContent(container.NewBorder(top, controls, nil, nil, container.NewStack(bg, r.grid)))
