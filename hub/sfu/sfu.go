@@ -451,7 +451,12 @@ func (c *session) join(reqID string, j wire.RoomJoin) error {
 	broadcastState(j.Room, others, infos, recording, p)
 	if rr != nil && c.peer.Station == rr.host {
 		// A host that comes back hears what was recorded meanwhile.
-		s.sendRecordings(rr)
+		s.mu.Lock()
+		recorded := len(rr.files) > 0
+		s.mu.Unlock()
+		if recorded {
+			s.sendRecordings(rr)
+		}
 	}
 	p.negotiate()
 	return nil
