@@ -53,6 +53,8 @@ type roomRec struct {
 type trackFile struct {
 	rr   *roomRec
 	kind webrtc.RTPCodecType
+	// user and media name the file in log lines written without SFU.mu.
+	user, media string
 	// info is guarded by SFU.mu once the file is listed.
 	info wire.RecordedFile
 
@@ -141,7 +143,7 @@ func (s *SFU) startFileLocked(rr *roomRec, f *forward) {
 			n++
 		}
 	}
-	tf := &trackFile{rr: rr, kind: f.kind, packets: make(chan *rtp.Packet, s.cfg.RecordBuffer), done: make(chan struct{})}
+	tf := &trackFile{rr: rr, kind: f.kind, user: f.owner.info.User, media: kind, packets: make(chan *rtp.Packet, s.cfg.RecordBuffer), done: make(chan struct{})}
 	tf.info = wire.RecordedFile{
 		Name: fmt.Sprintf("%s-%s-%d%s", base, kind, n, ext), Participant: f.owner.info.ID,
 		Station: f.owner.info.Station, User: f.owner.info.User, Kind: kind, Start: time.Now().UTC(),
@@ -176,7 +178,7 @@ func (tf *trackFile) offer(s *SFU, pkt *rtp.Packet) {
 		// The first drop, then one line per 500: a stalled disk must not
 		// flood the log as well.
 		if n == 1 || n%500 == 0 {
-			s.log.Warn("recording: the disk is behind; packets not recorded", "room", tf.rr.room, "file", tf.info.Name, "dropped", n)
+			s.log.Warn("recording: the disk is behind; packets not recorded", "room", tf.rr.room, "user", tf.user, "kind", tf.media, "dropped", n)
 		}
 	}
 }

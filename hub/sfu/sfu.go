@@ -445,18 +445,14 @@ func (c *session) join(reqID string, j wire.RoomJoin) error {
 	others := r.list()
 	rr := s.recs[j.Room]
 	recording := rr != nil && rr.on
+	// A host that comes back hears what was recorded meanwhile.
+	tellFiles := rr != nil && c.peer.Station == rr.host && len(rr.files) > 0
 	s.mu.Unlock()
 	s.log.Info("joined a consultation", "room", j.Room, "participant", p.info.ID, "station", c.peer.Station, "user", c.peer.User, "addr", c.peer.Addr, "publish", strings.Join(j.Publish, ","), "participants", len(infos))
 	c.send(wire.TypeRoomJoined, reqID, wire.RoomJoined{Room: j.Room, You: p.info.ID, Limit: limit, ICEServers: s.cfg.Network.ICEServers, Participants: infos, Recording: recording})
 	broadcastState(j.Room, others, infos, recording, p)
-	if rr != nil && c.peer.Station == rr.host {
-		// A host that comes back hears what was recorded meanwhile.
-		s.mu.Lock()
-		recorded := len(rr.files) > 0
-		s.mu.Unlock()
-		if recorded {
-			s.sendRecordings(rr)
-		}
+	if tellFiles {
+		s.sendRecordings(rr)
 	}
 	p.negotiate()
 	return nil
