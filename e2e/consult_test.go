@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -43,7 +44,9 @@ func (l *syncLog) String() string {
 // prefecture against one hub (the prefecture's window serves it): the
 // prefecture starts a consultation with two counties from its 会商 screen,
 // the invitation rings at both and each accepts, the prefecture joins, and
-// every window shows the others' test pictures. The screenshot of the
+// every window shows the others' test pictures. The prefecture ticks 录制
+// when starting it: its window shows the red 录制中, and its hub writes
+// each station's picture and sound to files. The screenshot of the
 // prefecture's consultation window is kept for a person to look at.
 func TestConsultationWindowWithThreeStations(t *testing.T) {
 	bin := buildClient(t)
@@ -146,6 +149,7 @@ func TestConsultationWindowWithThreeStations(t *testing.T) {
 	}
 	time.Sleep(300 * time.Millisecond)
 	click(winA, 471, 293)
+	click(winA, 471, 544) // 录制本次会商
 	shot("new")
 	click(winA, 866, 639)
 	waitLog(a, regexp.MustCompile(`consultation started: room open`), "the hub to open the room")
@@ -162,7 +166,7 @@ func TestConsultationWindowWithThreeStations(t *testing.T) {
 	// The prefecture opens its consultation and joins.
 	time.Sleep(4 * time.Second)
 	click(winA, 316, 120)
-	click(winA, 578, 177)
+	click(winA, 578, 197) // 进入会商, under the three lines of a recorded consultation
 	waitLog(a, regexp.MustCompile(`(?s)(joined a consultation.*){3}`), "the prefecture to join")
 	room := waitWindow(t, display, "视频会商：Typhoon briefing", 20*time.Second)
 	for _, id := range windowsNamed(t, display, "视频会商：Typhoon briefing") {
@@ -181,6 +185,23 @@ func TestConsultationWindowWithThreeStations(t *testing.T) {
 		if n := barPixels(img, r); n < 2000 {
 			t.Errorf("the window shows %d pixels of test-pattern colour in %v: a picture is missing (see %s)", n, r, path)
 		}
+	}
+	// 录制中, red, at the right of the window's top bar.
+	if n := redPixels(img, image.Rect(824, 0, 1024, 45)); n < 20 {
+		t.Errorf("no red 录制中 at the top right of the window (%d red pixels; see %s)", n, path)
+	}
+	// The hub writes a picture and a sound file per station.
+	files, _ := filepath.Glob(filepath.Join(dirA, "hub", "recordings", "*", "*-*-1.*"))
+	var names []string
+	for _, f := range files {
+		if st, err := os.Stat(f); err == nil && st.Size() > 1000 {
+			names = append(names, filepath.Base(f))
+		}
+	}
+	slices.Sort(names)
+	want := []string{"jishou-audio-1.ogg", "jishou-video-1.ivf", "local-433100-audio-1.ogg", "local-433100-video-1.ivf", "luxi-audio-1.ogg", "luxi-video-1.ivf"}
+	if !slices.Equal(names, want) {
+		t.Errorf("recorded files being written: %v, want %v", names, want)
 	}
 	for _, w := range []*window{a, b, c} {
 		if strings.Contains(w.log.String(), "Error in Fyne call thread") {
@@ -255,6 +276,21 @@ func pidOf(t *testing.T, display, id string) int {
 // barPixels counts, within r, pixels of the test pattern's saturated bars (yellow,
 // cyan, green, magenta, red, blue at 75%), which nothing else in the
 // window draws.
+// redPixels counts the pixels of the danger colour (red text) in r.
+func redPixels(img image.Image, r image.Rectangle) int {
+	n := 0
+	b := img.Bounds().Intersect(r)
+	for y := b.Min.Y; y < b.Max.Y; y++ {
+		for x := b.Min.X; x < b.Max.X; x++ {
+			r, g, bl, _ := img.At(x, y).RGBA()
+			if r>>8 > 180 && g>>8 < 100 && bl>>8 < 100 {
+				n++
+			}
+		}
+	}
+	return n
+}
+
 func barPixels(img image.Image, r image.Rectangle) int {
 	n := 0
 	b := img.Bounds().Intersect(r)
