@@ -203,6 +203,18 @@ func TestConsultationWindowWithThreeStations(t *testing.T) {
 	if !slices.Equal(names, want) {
 		t.Errorf("recorded files being written: %v, want %v", names, want)
 	}
+	// 停止录制: the six files close, and 录制中 goes.
+	click(room, 310, 679)
+	waitLog(a, regexp.MustCompile(`(?s)(recording: file closed.*){6}`), "the hub to close the six files")
+	time.Sleep(time.Second)
+	path = filepath.Join(shotDir(t), "consultation-window-stopped.png")
+	if n := redPixels(screenshot(t, display, path), image.Rect(824, 0, 1024, 45)); n > 0 {
+		t.Errorf("录制中 still shows after 停止录制 (%d red pixels; see %s)", n, path)
+	}
+	// Out of the room, 会商记录 lists the files, for a person to look at.
+	click(room, 985, 679)
+	time.Sleep(2 * time.Second)
+	shot("record")
 	for _, w := range []*window{a, b, c} {
 		if strings.Contains(w.log.String(), "Error in Fyne call thread") {
 			t.Errorf("a window updated widgets off the UI goroutine:\n%s", w.log.String())
