@@ -21,7 +21,7 @@
   function status(text) { $("status").textContent = text; }
   // The hub says in room.joined, room.state and room.recording whether
   // the consultation is being recorded; everyone in it is shown.
-  function recording(on) { $("rec").hidden = !on; state.recording = !!on; }
+  function recording(on) { $("rec").hidden = !on; }
   function fail(text) {
     state.errors.push(text);
     const e = $("error");
@@ -249,7 +249,7 @@
   // hub's tests: per remote participant, frames decoded and the mean
   // colour of eight vertical bands of the upper part of the picture.
   window.dutyroomStats = async function () {
-    const out = { room: state.room, you: state.you, errors: state.errors.slice(), participants: [], remote: [], recording: !!state.recording,
+    const out = { room: state.room, you: state.you, errors: state.errors.slice(), participants: [], remote: [], recording: !$("rec").hidden,
       joinMs: state.firstFrameAt && state.joinedAt ? Math.round(state.firstFrameAt - state.joinedAt) : 0 };
     out.participants = state.participants.map((p) => ({ id: p.id, station: p.station, name: state.stations[p.station] || "", user: p.user }));
     const inbound = new Map();
