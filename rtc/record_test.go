@@ -155,12 +155,17 @@ func TestRecordingThroughHub(t *testing.T) {
 	checkOgg(t, filepath.Join(folder, "p-audio-1.ogg"), 1)
 	checkOgg(t, filepath.Join(folder, "c1-audio-1.ogg"), 2)
 
-	// On again, with a key frame asked for at once; t1 joins and hears at
-	// its join that the room is recorded.
+	// On again: the hub asks each publisher for a key frame at once, so
+	// the files begin with a picture; t1 joins and hears at its join that
+	// the room is recorded.
+	keysP, keysC1 := p.media.Stats().KeyRequestsIn, c1.media.Stats().KeyRequestsIn
 	if err := p.media.SetRecording(ctx, true); err != nil {
 		t.Fatalf("the host starting the recording again: %v", err)
 	}
 	waitFor(t, "c1 to hear the recording started", c1.recording)
+	waitFor(t, "both publishers to be asked for a key frame", func() bool {
+		return p.media.Stats().KeyRequestsIn > keysP && c1.media.Stats().KeyRequestsIn > keysC1
+	})
 	t1 := newStation(t, h, "t1", 3, patterns)
 	t1.join(t, room)
 	t1.mu.Lock()
@@ -347,4 +352,36 @@ func checkOgg(t *testing.T, path string, pattern uint8) {
 	if math.Abs(hz-want) > want*0.03 || rms < 0.05 {
 		t.Fatalf("%s: a %.0f Hz sound at %.2f of full scale; want the %.0f Hz tone", path, hz, rms, want)
 	}
+}
+
+// A hub that stops closes every file being recorded before Shutdown
+// returns: the files are whole on disk and listed as ended.
+func TestRecordingClosedAtHubShutdown(t *testing.T) {
+	dir := t.TempDir()
+	h := startHub(t, sfu.Config{Recordings: dir})
+	p := newStation(t, h, "p", 1, nil)
+	c1 := newStation(t, h, "c1", 2, nil)
+	room := startRecorded(t, h, "p", true, "c1")
+	p.join(t, room)
+	c1.join(t, room)
+	c1.sees(t, 15, p)
+	h.sfu.Shutdown()
+	buf, err := os.ReadFile(filepath.Join(dir, room.String(), "index.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var idx wire.RoomRecordings
+	if err := json.Unmarshal(buf, &idx); err != nil {
+		t.Fatal(err)
+	}
+	if len(idx.Files) != 4 {
+		t.Fatalf("index.json lists %d files, want 4: %s", len(idx.Files), buf)
+	}
+	for _, f := range idx.Files {
+		if f.End.IsZero() || f.Error != "" || f.Size < 1000 {
+			t.Errorf("after the hub stopped: %+v", f)
+		}
+	}
+	checkIVF(t, filepath.Join(dir, room.String(), "p-video-1.ivf"), 1, 10)
+	checkOgg(t, filepath.Join(dir, room.String(), "c1-audio-1.ogg"), 2)
 }
