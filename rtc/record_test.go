@@ -250,8 +250,8 @@ func checkIVF(t *testing.T, path string, pattern uint8, least int) {
 	if err != nil {
 		t.Fatalf("%s: %v", path, err)
 	}
-	if hdr.FourCC != "VP80" {
-		t.Fatalf("%s: codec %q", path, hdr.FourCC)
+	if hdr.FourCC != "VP80" || hdr.TimebaseNumerator != 1 || hdr.TimebaseDenominator != 90000 {
+		t.Fatalf("%s: codec %q, time base %d/%d; want VP8 on the RTP clock", path, hdr.FourCC, hdr.TimebaseNumerator, hdr.TimebaseDenominator)
 	}
 	dec, err := vpx.NewDecoder()
 	if err != nil {
@@ -261,8 +261,9 @@ func checkIVF(t *testing.T, path string, pattern uint8, least int) {
 	var img *image.YCbCr
 	frames, stamped := 0, 0
 	last := int64(-1)
+	var firstPTS, lastPTS uint64
 	for {
-		data, _, err := r.ParseNextFrame()
+		data, fh, err := r.ParseNextFrame()
 		if err == io.EOF {
 			break
 		}
@@ -272,6 +273,14 @@ func checkIVF(t *testing.T, path string, pattern uint8, least int) {
 		if frames == 0 && data[0]&1 != 0 {
 			t.Fatalf("%s begins with a frame that is not a key frame", path)
 		}
+		// pion's reader scales the stored time by the time base again.
+		pts := fh.Timestamp / 90000
+		if frames == 0 {
+			firstPTS = pts
+		} else if pts <= lastPTS {
+			t.Fatalf("%s frame %d at %d after %d", path, frames, pts, lastPTS)
+		}
+		lastPTS = pts
 		img, err = dec.Decode(data, img)
 		if err != nil {
 			t.Fatalf("%s frame %d does not decode: %v", path, frames, err)
@@ -295,7 +304,13 @@ func checkIVF(t *testing.T, path string, pattern uint8, least int) {
 		}
 		stamped++
 	}
-	t.Logf("%s: %d frames, %d stamped, pattern %d", filepath.Base(path), frames, stamped, pattern)
+	t.Logf("%s: %d frames, %d stamped, pattern %d, %.2f s", filepath.Base(path), frames, stamped, pattern, float64(lastPTS-firstPTS)/90000)
+	// The sender stamps 15 frames a second of the RTP clock: a file's
+	// times span its frames (to a tick a frame of rounding), more only
+	// where frames were lost.
+	if span, least := lastPTS-firstPTS, uint64(frames-1)*6000; span+uint64(frames) < least || span > 2*least {
+		t.Fatalf("%s: %d frames over %d ticks of 90 kHz; want about %d", path, frames, span, least)
+	}
 	if stamped < least || stamped*10 < frames*9 {
 		t.Fatalf("%s: %d frames, %d with a readable stamp; want at least %d, nearly all", path, frames, stamped, least)
 	}

@@ -35,7 +35,8 @@ import (
 // folder, that cmd/dutyhub gives as Config.Recordings.
 const RecordingsFolder = "recordings"
 
-// roomRec is the recording state of one open room. It outlives the
+// roomRec is the recording state of one open room, guarded by SFU.mu
+// but for room and folder, which never change. It outlives the
 // participants (a room is dropped when its last participant leaves) and
 // ends when the room is closed.
 type roomRec struct {
@@ -51,8 +52,7 @@ type roomRec struct {
 
 // trackFile is one track's file over one span of recording.
 type trackFile struct {
-	rr   *roomRec
-	kind webrtc.RTPCodecType
+	rr *roomRec
 	// user and media name the file in log lines written without SFU.mu.
 	user, media string
 	// info is guarded by SFU.mu once the file is listed.
@@ -90,7 +90,9 @@ var openSink = func(path string, codec webrtc.RTPCodecParameters) (recordSink, e
 		}
 		w, err = oggwriter.NewWith(f, codec.ClockRate, channels)
 	} else {
-		w, err = ivfwriter.NewWith(f, ivfwriter.WithCodec(codec.MimeType))
+		// Frame times as the RTP clock gives them (1/90,000 s), not
+		// pion's default of a frame rate guessed at 30.
+		w, err = ivfwriter.NewWith(f, ivfwriter.WithCodec(codec.MimeType), ivfwriter.WithFrameRate(1, codec.ClockRate), ivfwriter.WithDirectPTS())
 	}
 	if err != nil {
 		f.Close()
@@ -143,7 +145,7 @@ func (s *SFU) startFileLocked(rr *roomRec, f *forward) {
 			n++
 		}
 	}
-	tf := &trackFile{rr: rr, kind: f.kind, user: f.owner.info.User, media: kind, packets: make(chan *rtp.Packet, s.cfg.RecordBuffer), done: make(chan struct{})}
+	tf := &trackFile{rr: rr, user: f.owner.info.User, media: kind, packets: make(chan *rtp.Packet, s.cfg.RecordBuffer), done: make(chan struct{})}
 	tf.info = wire.RecordedFile{
 		Name: fmt.Sprintf("%s-%s-%d%s", base, kind, n, ext), Participant: f.owner.info.ID,
 		Station: f.owner.info.Station, User: f.owner.info.User, Kind: kind, Start: time.Now().UTC(),
