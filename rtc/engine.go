@@ -367,11 +367,7 @@ func (c *call) answer(id string, err error) bool {
 	if done == nil {
 		return false
 	}
-	if err != nil {
-		done <- err
-	} else {
-		done <- nil
-	}
+	done <- err
 	return true
 }
 

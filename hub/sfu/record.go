@@ -12,6 +12,7 @@ import (
 	"sync/atomic"
 	"time"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/pion/rtcp"
 	"github.com/pion/rtp"
@@ -255,8 +256,10 @@ func (s *SFU) writeFile(tf *trackFile, codec webrtc.RTPCodecParameters, base, ki
 func (s *SFU) fileFailed(tf *trackFile, what string, err error) {
 	s.recordErrors.Add(1)
 	msg := fmt.Sprintf("%s: %v", what, err)
-	if len(msg) > wire.MaxRecordedError {
-		msg = msg[:wire.MaxRecordedError]
+	for len(msg) > wire.MaxRecordedError {
+		// Cut whole characters: a path may be Chinese.
+		_, size := utf8.DecodeLastRuneInString(msg)
+		msg = msg[:len(msg)-size]
 	}
 	s.mu.Lock()
 	tf.info.Error = msg
