@@ -61,7 +61,7 @@ func (r *Recordings) Validate() error {
 	}
 	for _, f := range r.Files {
 		switch {
-		case f.Name == "" || len(f.Name) > MaxRecordedName || strings.ContainsAny(f.Name, `/\`):
+		case f.Name == "" || f.Name == "." || f.Name == ".." || len(f.Name) > MaxRecordedName || strings.ContainsAny(f.Name, `/\`):
 			return app.FieldErrorf("files", "recorded file %q: not a plain file name of at most %d bytes", f.Name, MaxRecordedName)
 		case f.Kind != KindVideo && f.Kind != KindAudio:
 			return app.FieldErrorf("files", "recorded file %q of kind %q", f.Name, f.Kind)
