@@ -15,6 +15,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"dutyroom/store"
 )
 
 // window is one running dutyroom window and its log.
@@ -215,6 +217,27 @@ func TestConsultationWindowWithThreeStations(t *testing.T) {
 	click(room, 985, 679)
 	time.Sleep(2 * time.Second)
 	shot("record")
+	// The prefecture's data file holds the six files on the record.
+	a.stop()
+	db, err := store.Open(dirA)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	recs, err := store.NewConsultations(db).Records(t.Context())
+	if err != nil || len(recs) != 1 {
+		t.Fatalf("the prefecture's consultations: %d, %v", len(recs), err)
+	}
+	var kept []string
+	for _, f := range recs[0].Recordings {
+		if !f.End.IsZero() && f.Size > 1000 && f.Error == "" {
+			kept = append(kept, f.Name)
+		}
+	}
+	slices.Sort(kept)
+	if !slices.Equal(kept, want) {
+		t.Errorf("the record lists %v, want %v closed and written", kept, want)
+	}
 	for _, w := range []*window{a, b, c} {
 		if strings.Contains(w.log.String(), "Error in Fyne call thread") {
 			t.Errorf("a window updated widgets off the UI goroutine:\n%s", w.log.String())
