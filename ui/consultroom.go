@@ -92,7 +92,7 @@ type consultRoom struct {
 	record   *widget.Button // host: start or stop recording
 	recLabel *widget.Label  // the red 录制中 while the hub records
 	top      *fyne.Container
-	recOn    bool           // as the hub last said
+	recOn    bool // as the hub last said
 	muted    bool
 	camOff   bool
 	members  int // in the room, this station included, by the last room state
