@@ -467,8 +467,9 @@ func (s *Consultations) AnswerRoll(ctx context.Context, id app.ID) (consult.Stat
 }
 
 // SaveRecordings implements consult.Service. The hub sends the whole list
-// at every file it opens or closes; an unchanged list is neither stored
-// nor sent again.
+// at every file it opens or closes; files the record holds and the list
+// no longer names (the hub restarted) stay. An unchanged list is neither
+// stored nor sent again.
 func (s *Consultations) SaveRecordings(ctx context.Context, list consult.Recordings) error {
 	if err := list.Validate(); err != nil {
 		return err
@@ -478,6 +479,7 @@ func (s *Consultations) SaveRecordings(ctx context.Context, list consult.Recordi
 		if err != nil {
 			return err
 		}
+		list.Files = consult.MergeFiles(r.Recordings, list.Files)
 		if consult.SameFiles(r.Recordings, list.Files) && r.RecordingFolder == list.Folder {
 			return nil
 		}

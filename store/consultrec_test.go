@@ -46,11 +46,21 @@ func TestConsultationRecordingsKeptAndShared(t *testing.T) {
 	if err != nil || len(r.Recordings) != 1 || r.Recordings[0].Size != 123456 || r.RecordingFolder != list.Folder {
 		t.Fatalf("the host's record: %+v, %v", r, err)
 	}
+	// The hub restarted: its list names only what it recorded since.
+	after := consult.Recordings{Consultation: c.ID, Folder: list.Folder, Files: []consult.RecordedFile{
+		{Name: "jishou-video-2.ivf", Station: tr.county.ID, User: "jishou", Kind: consult.KindVideo, Start: t0.Add(time.Hour)},
+	}}
+	if err := hs.SaveRecordings(ctx, after); err != nil {
+		t.Fatal(err)
+	}
+	if r, _ := hs.Record(ctx, c.ID); len(r.Recordings) != 2 || r.Recordings[0].Name != "jishou-video-1.ivf" || r.Recordings[0].Size != 123456 {
+		t.Fatalf("after the hub's restart the record holds %+v", r.Recordings)
+	}
 
 	ship(t, host, town, consult.OpRecordings)
 	r, err = store.NewConsultations(town).Record(ctx, c.ID)
-	if err != nil || len(r.Recordings) != 1 || !r.Recordings[0].End.Equal(t0.Add(time.Minute)) {
-		t.Fatalf("the invited station's record: %+v, %v", r, err)
+	if err != nil || len(r.Recordings) != 2 || !r.Recordings[0].End.Equal(t0.Add(time.Minute)) || r.Recordings[1].Name != "jishou-video-2.ivf" {
+		t.Fatalf("the invited station's record: %+v, %v", r.Recordings, err)
 	}
 	if err := store.NewConsultations(town).SaveRecordings(ctx, list); app.ErrorCode(err) != app.EFORBIDDEN {
 		t.Fatalf("an invited station set the list: %v", err)
@@ -69,7 +79,7 @@ func TestConsultationRecordingsKeptAndShared(t *testing.T) {
 	if keptReasons(t, host)[op.ID] == "" {
 		t.Fatal("a list of files from a station that does not host was applied")
 	}
-	if r, _ := hs.Record(ctx, c.ID); len(r.Recordings) != 1 {
+	if r, _ := hs.Record(ctx, c.ID); len(r.Recordings) != 2 {
 		t.Fatalf("the forged list changed the host's record: %+v", r.Recordings)
 	}
 }

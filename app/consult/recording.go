@@ -74,6 +74,24 @@ func (r *Recordings) Validate() error {
 	return nil
 }
 
+// MergeFiles is the list held after the hub's latest: the latest's
+// files, and before them the files held that it no longer names. A hub
+// that restarted lists only what it recorded since, so the files of
+// before stay on the record. The newest MaxRecordedFiles are kept.
+func MergeFiles(held, latest []RecordedFile) []RecordedFile {
+	var out []RecordedFile
+	for _, f := range held {
+		if !slices.ContainsFunc(latest, func(l RecordedFile) bool { return l.Name == f.Name }) {
+			out = append(out, f)
+		}
+	}
+	out = append(out, latest...)
+	if len(out) > MaxRecordedFiles {
+		out = out[len(out)-MaxRecordedFiles:]
+	}
+	return out
+}
+
 // SameFiles reports whether two lists say the same, so that an unchanged
 // list from the hub is not stored and sent again.
 func SameFiles(a, b []RecordedFile) bool {

@@ -2,6 +2,7 @@ package consult
 
 import (
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -32,6 +33,29 @@ func TestRecordingsValidate(t *testing.T) {
 		if app.ErrorCode(r.Validate()) != app.EINVALID {
 			t.Errorf("accepted %+v", r)
 		}
+	}
+}
+
+// A hub that restarted lists only the files of its new run: the record
+// keeps the files of before, and takes the new state of a file it names.
+func TestMergeFiles(t *testing.T) {
+	at := time.Date(2026, 7, 14, 2, 0, 0, 0, time.UTC)
+	held := []RecordedFile{{Name: "a-video-1.ivf", Kind: KindVideo, Start: at, End: at.Add(time.Minute)}, {Name: "a-video-2.ivf", Kind: KindVideo, Start: at}}
+	latest := []RecordedFile{{Name: "a-video-2.ivf", Kind: KindVideo, Start: at, End: at.Add(2 * time.Minute)}, {Name: "a-video-3.ivf", Kind: KindVideo, Start: at}}
+	got := MergeFiles(held, latest)
+	var names []string
+	for _, f := range got {
+		names = append(names, f.Name)
+	}
+	if strings.Join(names, " ") != "a-video-1.ivf a-video-2.ivf a-video-3.ivf" || got[1].End.IsZero() {
+		t.Fatalf("merged: %+v", got)
+	}
+	many := make([]RecordedFile, MaxRecordedFiles)
+	for i := range many {
+		many[i] = RecordedFile{Name: fmt.Sprintf("b-audio-%d.ogg", i+1), Kind: KindAudio}
+	}
+	if got := MergeFiles(held, many); len(got) != MaxRecordedFiles || got[0].Name != "b-audio-1.ogg" {
+		t.Fatalf("over the limit: %d files, first %s", len(got), got[0].Name)
 	}
 }
 
