@@ -42,7 +42,9 @@ import (
 // with a fake camera opening the hub's page through a one-time link the
 // duty room asked its hub for. The
 // duty room decodes the browser's picture; the page reports the duty
-// room's picture decoded, with the pattern's bar colours.
+// room's picture decoded, with the pattern's bar colours. The duty room
+// hosts the consultation and records it: the page shows 录制中 while it
+// does, and the hub writes the browser's picture and sound to files.
 func TestBrowserJoinsThroughTheHubPage(t *testing.T) {
 	chromium := findChromium(t)
 	start := time.Now()
@@ -67,7 +69,8 @@ func TestBrowserJoinsThroughTheHubPage(t *testing.T) {
 	}
 	hubLog := &lockedBuffer{}
 	logger := slog.New(slog.NewTextHandler(hubLog, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	router, err := sfu.New(sfu.Config{Logger: logger, Network: rtcconf.Network{Loopback: true}})
+	recordings := t.TempDir()
+	router, err := sfu.New(sfu.Config{Logger: logger, Network: rtcconf.Network{Loopback: true}, Recordings: recordings})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -92,7 +95,7 @@ func TestBrowserJoinsThroughTheHubPage(t *testing.T) {
 		}
 	})
 	room := app.NewID()
-	if err := router.Open(room, sfu.Invitation{Title: "browser join", Stations: []app.ID{pref.ID}, Users: []string{"leader"}}); err != nil {
+	if err := router.Open(room, sfu.Invitation{Title: "browser join", Stations: []app.ID{pref.ID}, Users: []string{"leader"}, Host: pref.ID}); err != nil {
 		t.Fatal(err)
 	}
 
@@ -155,6 +158,16 @@ func TestBrowserJoinsThroughTheHubPage(t *testing.T) {
 		time.Sleep(200 * time.Millisecond)
 	}
 	browserSees := time.Since(browserAt)
+	// The host starts recording: the page shows 录制中.
+	if err := duty.media.SetRecording(joinCtx, true); err != nil {
+		t.Fatalf("the host starting the recording: %v", err)
+	}
+	for !b.stats(t).Recording {
+		if time.Now().After(deadline) {
+			t.Fatal("the page does not show that the consultation is recorded")
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
 	if len(stats.Errors) > 0 {
 		t.Errorf("the page shows errors: %q", stats.Errors)
 	}
@@ -225,6 +238,26 @@ func TestBrowserJoinsThroughTheHubPage(t *testing.T) {
 	b.eval(t, "location.href", &url)
 	if strings.Contains(url, "code") {
 		t.Errorf("the address bar still holds the code: %s", url)
+	}
+
+	// The host stops recording: 录制中 goes, and the browser's picture and
+	// sound were written, from before and after the reload.
+	stopCtx, stopCancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer stopCancel()
+	if err := duty.media.SetRecording(stopCtx, false); err != nil {
+		t.Fatalf("the host stopping the recording: %v", err)
+	}
+	for b.stats(t).Recording {
+		if time.Since(reloadAt) > 45*time.Second {
+			t.Fatal("the page still shows 录制中 after the host stopped recording")
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	for _, name := range []string{"leader-video-1.ivf", "leader-audio-1.ogg", "leader-video-2.ivf", "xiangxi-video-1.ivf"} {
+		st, err := os.Stat(filepath.Join(recordings, room.String(), name))
+		if err != nil || st.Size() < 1000 {
+			t.Errorf("recorded file %s: %v", name, err)
+		}
 	}
 
 	t.Logf("timing: browser started to duty room's picture shown %s; join to first remote frame in the page %d ms; duty room online to the browser's first picture %s; reload to picture again %s; whole test %s",
@@ -440,6 +473,7 @@ type pageStats struct {
 	JoinMs       int           `json:"joinMs"`
 	Participants []any         `json:"participants"`
 	Remote       []remoteStats `json:"remote"`
+	Recording    bool          `json:"recording"` // 录制中 is shown
 }
 
 type remoteStats struct {

@@ -9,11 +9,14 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
 	"testing"
 	"time"
+
+	"dutyroom/store"
 )
 
 // window is one running dutyroom window and its log.
@@ -43,7 +46,9 @@ func (l *syncLog) String() string {
 // prefecture against one hub (the prefecture's window serves it): the
 // prefecture starts a consultation with two counties from its 会商 screen,
 // the invitation rings at both and each accepts, the prefecture joins, and
-// every window shows the others' test pictures. The screenshot of the
+// every window shows the others' test pictures. The prefecture ticks 录制
+// when starting it: its window shows the red 录制中, and its hub writes
+// each station's picture and sound to files. The screenshot of the
 // prefecture's consultation window is kept for a person to look at.
 func TestConsultationWindowWithThreeStations(t *testing.T) {
 	bin := buildClient(t)
@@ -146,6 +151,7 @@ func TestConsultationWindowWithThreeStations(t *testing.T) {
 	}
 	time.Sleep(300 * time.Millisecond)
 	click(winA, 471, 293)
+	click(winA, 471, 544) // 录制本次会商
 	shot("new")
 	click(winA, 866, 639)
 	waitLog(a, regexp.MustCompile(`consultation started: room open`), "the hub to open the room")
@@ -162,7 +168,7 @@ func TestConsultationWindowWithThreeStations(t *testing.T) {
 	// The prefecture opens its consultation and joins.
 	time.Sleep(4 * time.Second)
 	click(winA, 316, 120)
-	click(winA, 578, 177)
+	click(winA, 578, 197) // 进入会商, under the three lines of a recorded consultation
 	waitLog(a, regexp.MustCompile(`(?s)(joined a consultation.*){3}`), "the prefecture to join")
 	room := waitWindow(t, display, "视频会商：Typhoon briefing", 20*time.Second)
 	for _, id := range windowsNamed(t, display, "视频会商：Typhoon briefing") {
@@ -181,6 +187,56 @@ func TestConsultationWindowWithThreeStations(t *testing.T) {
 		if n := barPixels(img, r); n < 2000 {
 			t.Errorf("the window shows %d pixels of test-pattern colour in %v: a picture is missing (see %s)", n, r, path)
 		}
+	}
+	// 录制中, red, at the right of the window's top bar.
+	if n := redPixels(img, image.Rect(824, 0, 1024, 45)); n < 20 {
+		t.Errorf("no red 录制中 at the top right of the window (%d red pixels; see %s)", n, path)
+	}
+	// The hub writes a picture and a sound file per station.
+	files, _ := filepath.Glob(filepath.Join(dirA, "hub", "recordings", "*", "*-*-1.*"))
+	var names []string
+	for _, f := range files {
+		if st, err := os.Stat(f); err == nil && st.Size() > 1000 {
+			names = append(names, filepath.Base(f))
+		}
+	}
+	slices.Sort(names)
+	want := []string{"jishou-audio-1.ogg", "jishou-video-1.ivf", "local-433100-audio-1.ogg", "local-433100-video-1.ivf", "luxi-audio-1.ogg", "luxi-video-1.ivf"}
+	if !slices.Equal(names, want) {
+		t.Errorf("recorded files being written: %v, want %v", names, want)
+	}
+	// 停止录制: the six files close, and 录制中 goes.
+	click(room, 310, 679)
+	waitLog(a, regexp.MustCompile(`(?s)(recording: file closed.*){6}`), "the hub to close the six files")
+	time.Sleep(time.Second)
+	path = filepath.Join(shotDir(t), "consultation-window-stopped.png")
+	if n := redPixels(screenshot(t, display, path), image.Rect(824, 0, 1024, 45)); n > 0 {
+		t.Errorf("录制中 still shows after 停止录制 (%d red pixels; see %s)", n, path)
+	}
+	// Out of the room, 会商记录 lists the files, for a person to look at.
+	click(room, 985, 679)
+	time.Sleep(2 * time.Second)
+	shot("record")
+	// The prefecture's data file holds the six files on the record.
+	a.stop()
+	db, err := store.Open(dirA)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	recs, err := store.NewConsultations(db).Records(t.Context())
+	if err != nil || len(recs) != 1 {
+		t.Fatalf("the prefecture's consultations: %d, %v", len(recs), err)
+	}
+	var kept []string
+	for _, f := range recs[0].Recordings {
+		if !f.End.IsZero() && f.Size > 1000 && f.Error == "" {
+			kept = append(kept, f.Name)
+		}
+	}
+	slices.Sort(kept)
+	if !slices.Equal(kept, want) {
+		t.Errorf("the record lists %v, want %v closed and written", kept, want)
 	}
 	for _, w := range []*window{a, b, c} {
 		if strings.Contains(w.log.String(), "Error in Fyne call thread") {
@@ -255,6 +311,21 @@ func pidOf(t *testing.T, display, id string) int {
 // barPixels counts, within r, pixels of the test pattern's saturated bars (yellow,
 // cyan, green, magenta, red, blue at 75%), which nothing else in the
 // window draws.
+// redPixels counts the pixels of the danger colour (red text) in r.
+func redPixels(img image.Image, r image.Rectangle) int {
+	n := 0
+	b := img.Bounds().Intersect(r)
+	for y := b.Min.Y; y < b.Max.Y; y++ {
+		for x := b.Min.X; x < b.Max.X; x++ {
+			r, g, bl, _ := img.At(x, y).RGBA()
+			if r>>8 > 180 && g>>8 < 100 && bl>>8 < 100 {
+				n++
+			}
+		}
+	}
+	return n
+}
+
 func barPixels(img image.Image, r image.Rectangle) int {
 	n := 0
 	b := img.Bounds().Intersect(r)

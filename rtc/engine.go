@@ -85,7 +85,11 @@ type Config struct {
 	// OnRoom is told of every change of the room: who is in it, and
 	// whether this station still is.
 	OnRoom func(RoomEvent)
-	Logger *slog.Logger
+	// OnRecordings receives the hub's list of a room's recorded files,
+	// sent to the host station's connections whether in the room or not
+	// (the room may have ended).
+	OnRecordings func(wire.RoomRecordings)
+	Logger       *slog.Logger
 }
 
 // VideoFrame is one decoded picture of a participant.
@@ -111,6 +115,7 @@ type RoomEvent struct {
 	Reason       string // why it is out, for people
 	You          string // this station's participant id
 	Participants []wire.Participant
+	Recording    bool // the hub is recording the room
 }
 
 // Stats counts what the engine did since it started.
@@ -225,6 +230,9 @@ type call struct {
 	pending []webrtc.ICECandidateInit // candidates before the offer
 	ended   bool
 	keyReq  atomic.Bool // a key frame was asked for
+
+	recording bool                  // as the hub last said
+	asks      map[string]chan error // room.record requests waiting for their answer
 }
 
 func (c *call) station(participant string) app.ID {
@@ -313,6 +321,56 @@ func (e *Engine) Leave() error {
 	return err
 }
 
+// SetRecording asks the hub to start or stop recording the room, and
+// returns once it has: the hub's refusal is a *wire.Error (forbidden for a
+// station that does not host the consultation).
+func (e *Engine) SetRecording(ctx context.Context, on bool) error {
+	c := e.current()
+	if c == nil {
+		return ErrNotInRoom
+	}
+	id := e.nextID("record")
+	done := make(chan error, 1)
+	c.mu.Lock()
+	if c.asks == nil {
+		c.asks = map[string]chan error{}
+	}
+	c.asks[id] = done
+	c.mu.Unlock()
+	defer func() {
+		c.mu.Lock()
+		delete(c.asks, id)
+		c.mu.Unlock()
+	}()
+	if err := e.send(wire.TypeRoomRecord, id, wire.RoomRecord{Room: c.room, On: on}); err != nil {
+		return err
+	}
+	select {
+	case err := <-done:
+		return err
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-c.ctx.Done():
+		return ErrNotInRoom
+	}
+}
+
+// answer hands the hub's answer to a waiting request, reporting whether
+// one was waiting.
+func (c *call) answer(id string, err error) bool {
+	if id == "" {
+		return false
+	}
+	c.mu.Lock()
+	done := c.asks[id]
+	c.mu.Unlock()
+	if done == nil {
+		return false
+	}
+	done <- err
+	return true
+}
+
 // Close leaves any room and stops the engine.
 func (e *Engine) Close() {
 	e.mu.Lock()
@@ -370,6 +428,19 @@ func (e *Engine) run() {
 }
 
 func (e *Engine) handle(env wire.Envelope) {
+	if env.Type == wire.TypeRoomRecordings {
+		// Also after the call: the last files of a room close when it
+		// ends.
+		r, err := wire.DecodeRoomRecordings(env)
+		if err != nil {
+			e.log.Warn("an unreadable list of recorded files from the hub", "err", err)
+			return
+		}
+		if e.cfg.OnRecordings != nil {
+			e.cfg.OnRecordings(r)
+		}
+		return
+	}
 	c := e.current()
 	if c == nil {
 		return // a late message for a call already over
@@ -379,6 +450,9 @@ func (e *Engine) handle(env wire.Envelope) {
 		we := wire.DecodeError(env)
 		if env.ID == c.joinID {
 			c.result <- we
+			return
+		}
+		if c.answer(env.ID, we) {
 			return
 		}
 		e.log.Warn("the hub refused a consultation message", "id", env.ID, "code", we.Code, "reason", we.Message)
@@ -399,8 +473,18 @@ func (e *Engine) handle(env wire.Envelope) {
 			return
 		}
 		c.mu.Lock()
-		c.parts = s.Participants
+		c.parts, c.recording = s.Participants, s.Recording
 		c.mu.Unlock()
+		e.notify(c)
+	case wire.TypeRoomRecording:
+		r, err := wire.DecodeRoomRecording(env)
+		if err != nil || r.Room != c.room {
+			return
+		}
+		c.mu.Lock()
+		c.recording = r.On
+		c.mu.Unlock()
+		c.answer(env.ID, nil)
 		e.notify(c)
 	case wire.TypeRoomLeft:
 		l, err := wire.DecodeRoomLeft(env)
@@ -442,7 +526,7 @@ func (e *Engine) notify(c *call) {
 		return
 	}
 	c.mu.Lock()
-	ev := RoomEvent{Room: c.room, In: !c.ended, You: c.you, Participants: append([]wire.Participant(nil), c.parts...)}
+	ev := RoomEvent{Room: c.room, In: !c.ended, You: c.you, Participants: append([]wire.Participant(nil), c.parts...), Recording: c.recording && !c.ended}
 	c.mu.Unlock()
 	e.cfg.OnRoom(ev)
 }
@@ -463,7 +547,7 @@ func (e *Engine) setUp(c *call, j wire.RoomJoined) error {
 		_ = pc.Close()
 		return errors.New("the call ended while joining")
 	}
-	c.pc, c.you, c.parts = pc, j.You, j.Participants
+	c.pc, c.you, c.parts, c.recording = pc, j.You, j.Participants, j.Recording
 	c.mu.Unlock()
 
 	pc.OnICECandidate(func(ic *webrtc.ICECandidate) {

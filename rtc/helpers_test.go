@@ -192,6 +192,7 @@ type station struct {
 	patterns map[app.ID]uint8     // which pattern each station sends
 	events   []rtc.RoomEvent
 	joinAt   time.Time
+	recs     []wire.RoomRecordings // lists of recorded files from the hub
 }
 
 // newStation logs in as name and starts both engines. patterns tells the
@@ -241,6 +242,11 @@ func newStation(t testing.TB, h *testHub, name string, pattern uint8, patterns m
 		OnRoom: func(ev rtc.RoomEvent) {
 			s.mu.Lock()
 			s.events = append(s.events, ev)
+			s.mu.Unlock()
+		},
+		OnRecordings: func(r wire.RoomRecordings) {
+			s.mu.Lock()
+			s.recs = append(s.recs, r)
 			s.mu.Unlock()
 		},
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),

@@ -466,6 +466,31 @@ func (s *Consultations) AnswerRoll(ctx context.Context, id app.ID) (consult.Stat
 	return status, err
 }
 
+// SaveRecordings implements consult.Service. The hub sends the whole list
+// at every file it opens or closes; files the record holds and the list
+// no longer names (the hub restarted) stay. An unchanged list is neither
+// stored nor sent again.
+func (s *Consultations) SaveRecordings(ctx context.Context, list consult.Recordings) error {
+	if err := list.Validate(); err != nil {
+		return err
+	}
+	return s.db.update(ctx, func(tx *txn) error {
+		self, r, err := hosted(tx, list.Consultation)
+		if err != nil {
+			return err
+		}
+		list.Files = consult.MergeFiles(r.Recordings, list.Files)
+		if consult.SameFiles(r.Recordings, list.Files) && r.RecordingFolder == list.Folder {
+			return nil
+		}
+		r.Recordings, r.RecordingFolder = list.Files, list.Folder
+		if err := putConsultation(tx, r); err != nil {
+			return err
+		}
+		return sendConsult(tx, self, r, consult.OpRecordings, r.Consultation.ID, list)
+	})
+}
+
 // Record implements consult.Service.
 func (s *Consultations) Record(ctx context.Context, id app.ID) (*consult.Record, error) {
 	var out *consult.Record
@@ -610,6 +635,18 @@ func applyConsultOp(tx *txn, op *app.Operation) (string, error) {
 			return "a roll call from a station that does not host the consultation", nil
 		}
 		r.Calls = append(r.Calls, x)
+	case consult.OpRecordings:
+		var x consult.Recordings
+		if err := unmarshalRecord(op.Payload, &x); err != nil {
+			return "unreadable list of recorded files: " + app.ErrorMessage(err), nil
+		}
+		if err := x.Validate(); err != nil {
+			return app.ErrorMessage(err), nil
+		}
+		if op.Origin != c.Host || x.Consultation != c.ID {
+			return "a list of recorded files from a station that does not host the consultation", nil
+		}
+		r.Recordings, r.RecordingFolder = x.Files, x.Folder
 	case consult.OpAnswer:
 		var x consult.Answer
 		if err := unmarshalRecord(op.Payload, &x); err != nil {

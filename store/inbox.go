@@ -169,7 +169,7 @@ func applyOne(tx *txn, op *app.Operation) (reason string, known bool, err error)
 		reason, fault = applyWarningOp(tx, op)
 	case opSpotCheckStart, opSpotCheckAns, opSpotCheckRes:
 		reason, fault = applySpotCheckOp(tx, op)
-	case consult.OpSchedule, consult.OpStart, consult.OpEnd, consult.OpReply, consult.OpPresence, consult.OpRollCall, consult.OpAnswer:
+	case consult.OpSchedule, consult.OpStart, consult.OpEnd, consult.OpReply, consult.OpPresence, consult.OpRollCall, consult.OpAnswer, consult.OpRecordings:
 		reason, fault = applyConsultOp(tx, op)
 	case opMessageSend, opMessageChunk, opMessageReceipt:
 		reason, fault = applyMessageOp(tx, op)

@@ -47,6 +47,8 @@ type consultScreen struct {
 	end     *widget.Button
 	export  *widget.Button
 	openInc *widget.Button // the incident the consultation was started from
+	recBox  *fyne.Container
+	recs    *widget.Label // the recorded files
 	detail  *fyne.Container
 	tests   *testCallPanel // 例行测试, nil without the service
 	notice  *widget.Label  // the scheduled consultations about to start
@@ -101,9 +103,10 @@ func newConsultScreen(u *UI) *consultScreen {
 	rollHead.TextStyle.Bold = true
 	peopleHead := widget.NewLabel(lang.L("consult.people_heading"))
 	peopleHead.TextStyle.Bold = true
+	s.recBox, s.recs = newRecordingsBox()
 	s.detail = container.NewVBox(s.title, s.info,
 		container.NewHBox(s.join, s.start, s.end, s.export, s.openInc),
-		widget.NewSeparator(), peopleHead, s.people, widget.NewSeparator(), rollHead, s.roll)
+		widget.NewSeparator(), peopleHead, s.people, widget.NewSeparator(), rollHead, s.roll, s.recBox)
 	s.detail.Hide()
 
 	left := container.NewBorder(container.NewPadded(newBtn), nil, nil, nil, container.NewStack(s.list, container.NewVBox(container.NewPadded(s.empty))))
@@ -290,6 +293,8 @@ func (s *consultScreen) show() {
 	}
 	s.people.SetText(strings.Join(lines, "\n"))
 	s.roll.SetText(rollText(r, b, s.u.now()))
+	s.recs.SetText(recordingsText(r, b))
+	s.recBox.Hidden = !c.Recording && len(r.Recordings) == 0
 	host := c.Host == b.homeID()
 	s.join.Hidden = c.State != consult.Live
 	s.start.Hidden = !host || c.State != consult.Scheduled

@@ -209,6 +209,20 @@ func (f *fakeConsults) AnswerRoll(ctx context.Context, id app.ID) (consult.Statu
 	return "", nil
 }
 
+func (f *fakeConsults) SaveRecordings(ctx context.Context, list consult.Recordings) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	r, err := f.find(list.Consultation)
+	if err != nil {
+		return err
+	}
+	if r.Consultation.Host != f.self() {
+		return app.Errorf(app.EFORBIDDEN, "not the host")
+	}
+	r.Recordings, r.RecordingFolder = list.Files, list.Folder
+	return nil
+}
+
 func (f *fakeConsults) Record(ctx context.Context, id app.ID) (*consult.Record, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -253,6 +267,10 @@ type fakeMedia struct {
 	left   int
 	muted  bool
 	camera bool
+	// records are the recording switches asked for; refuse is the hub's
+	// answer to them, nil for yes.
+	records []bool
+	refuse  error
 }
 
 var _ consult.Media = (*fakeMedia)(nil)
@@ -273,6 +291,13 @@ func (m *fakeMedia) Leave() error {
 
 func (m *fakeMedia) SetMuted(muted bool) { m.mu.Lock(); m.muted = muted; m.mu.Unlock() }
 func (m *fakeMedia) SetCamera(on bool)   { m.mu.Lock(); m.camera = on; m.mu.Unlock() }
+
+func (m *fakeMedia) SetRecording(ctx context.Context, on bool) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.records = append(m.records, on)
+	return m.refuse
+}
 
 // frame is a picture of one flat colour, so a test can tell whose it is.
 func solidFrame(participant string, station app.ID, y uint8) consult.Frame {

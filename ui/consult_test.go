@@ -304,7 +304,8 @@ func TestConsultScreenshots(t *testing.T) {
 	r := roomOf(t, u)
 	sink := d.media.sink
 	sink.Room(consult.RoomState{In: true, You: "me", Members: []consult.Member{{Participant: "me", Station: d.jishou.ID},
-		{Participant: "a", Station: d.luxi.ID}, {Participant: "b", Station: d.qianzhou.ID}, {Participant: "c", Station: d.xiangxi.ID}}})
+		{Participant: "a", Station: d.luxi.ID}, {Participant: "b", Station: d.qianzhou.ID}, {Participant: "c", Station: d.xiangxi.ID}},
+		Recording: true})
 	sink.Video(solidFrame("a", d.luxi.ID, 60))
 	sink.Video(solidFrame("b", d.qianzhou.ID, 140))
 	sink.Video(solidFrame("c", d.xiangxi.ID, 220))

@@ -91,6 +91,10 @@ type consultRoom struct {
 	link     *widget.Button // host: a browser join link for a leader
 	devices  *widget.Button // choose camera, microphone, loudspeaker
 	notice   *widget.Label  // what stands in for a missing device
+	record   *widget.Button // host: start or stop recording
+	recLabel *widget.Label  // the red 录制中 while the hub records
+	top      *fyne.Container
+	recOn    bool // as the hub last said
 	muted    bool
 	camOff   bool
 	members  int // in the room, this station included, by the last room state
@@ -133,18 +137,16 @@ func (u *UI) openRoom(rec consult.Record, base alertBase) *consultRoom {
 	r.notice.Importance = widget.WarningImportance
 	r.notice.Wrapping = fyne.TextWrapWord
 	r.notice.Hide()
+	r.record, r.recLabel = r.recordingControls()
 	if rec.Consultation.Host != base.homeID() {
 		r.rollCall.Hide()
+		r.record.Hide()
 	}
 	heading := widget.NewLabel(rec.Consultation.Title)
 	heading.TextStyle.Bold = true
-	top := container.NewBorder(nil, nil, heading, nil, r.status)
-	if rec.Consultation.Recording {
-		rec := widget.NewLabel(lang.L("consult.recording_notice"))
-		rec.Importance = widget.DangerImportance
-		top = container.NewVBox(top, rec)
-	}
-	controls := container.NewHBox(r.mute, r.camera, r.devices, r.rollCall, r.answer, r.link, layout.NewSpacer(), leave)
+	top := container.NewBorder(nil, nil, heading, r.recLabel, r.status)
+	r.top = top
+	controls := container.NewHBox(r.mute, r.camera, r.devices, r.rollCall, r.answer, r.record, r.link, layout.NewSpacer(), leave)
 	bg := canvas.NewRectangle(color.NRGBA{R: 0x10, G: 0x10, B: 0x14, A: 0xff})
 	r.win.SetContent(container.NewBorder(top, container.NewVBox(r.notice, controls), nil, nil, container.NewStack(bg, r.grid)))
 	r.win.Resize(fyne.NewSize(1024, 700))
@@ -392,6 +394,7 @@ func (r *consultRoom) onRoom(s consult.RoomState) {
 	}
 	r.members = len(s.Members)
 	r.status.SetText(lang.L("consult.in_room_count", map[string]any{"Count": r.members}))
+	r.showRecording(s.Recording)
 }
 
 func (r *consultRoom) onMute() {
@@ -454,6 +457,8 @@ func (r *consultRoom) finish() {
 	enable(r.camera, false)
 	enable(r.devices, false)
 	enable(r.rollCall, false)
+	enable(r.record, false)
+	r.showRecording(false)
 	r.answer.Hide()
 	if r.u.room == r {
 		r.u.room = nil

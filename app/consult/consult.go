@@ -36,7 +36,7 @@ const (
 )
 
 // Kinds lists every operation kind of this package.
-var Kinds = []string{OpSchedule, OpStart, OpEnd, OpReply, OpPresence, OpRollCall, OpAnswer}
+var Kinds = []string{OpSchedule, OpStart, OpEnd, OpReply, OpPresence, OpRollCall, OpAnswer, OpRecordings}
 
 // Limits.
 const (
@@ -300,6 +300,10 @@ type Record struct {
 	// timeline, kept at the host only, so the same result is not written
 	// twice.
 	RollSaved *RollCount `json:"roll_saved,omitempty"`
+	// Recordings are the files the hub recorded (recording.go); the
+	// folder is the one the hub named last.
+	Recordings      []RecordedFile `json:"recordings,omitempty"`
+	RecordingFolder string         `json:"recording_folder,omitempty"`
 }
 
 // RollCount is a roll call in figures: of the latest call of each
@@ -423,6 +427,10 @@ type Service interface {
 	// without an incident or a roll call. EFORBIDDEN for another
 	// station's.
 	SaveRollCall(ctx context.Context, id app.ID) error
+	// SaveRecordings keeps the hub's list of the files recorded of a
+	// consultation hosted here, and sends it to the invited stations when
+	// it changed. EFORBIDDEN for another station's, EINVALID.
+	SaveRecordings(ctx context.Context, list Recordings) error
 
 	// Record returns one consultation with its history. ENOTFOUND.
 	Record(ctx context.Context, id app.ID) (*Record, error)

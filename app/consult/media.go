@@ -24,6 +24,10 @@ type Media interface {
 	// SetCamera stops or restarts this station's picture; the others see
 	// a dark picture meanwhile.
 	SetCamera(on bool)
+	// SetRecording asks the hub to start or stop recording the room; it
+	// refuses unless this station hosts the consultation. Every
+	// participant hears of it through Sink.Room.
+	SetRecording(ctx context.Context, on bool) error
 }
 
 // Sink receives what happens in the room. Each function may be called
@@ -68,6 +72,8 @@ type RoomState struct {
 	Reason  string // why this station is out, for people
 	You     string // this station's participant id
 	Members []Member
+	// Recording says the hub is recording the room now.
+	Recording bool
 }
 
 // Devices chooses the camera, microphone and loudspeaker of this station's

@@ -86,12 +86,14 @@ type RoomJoined struct {
 	Limit        int           `json:"limit"`
 	ICEServers   []ICEServer   `json:"iceServers,omitempty"`
 	Participants []Participant `json:"participants"`
+	Recording    bool          `json:"recording,omitempty"` // the room is being recorded now
 }
 
 // RoomState lists who is in the room, after every join and leave.
 type RoomState struct {
 	Room         app.ID        `json:"room"`
 	Participants []Participant `json:"participants"`
+	Recording    bool          `json:"recording,omitempty"`
 }
 
 // RoomLeave leaves a room.

@@ -200,6 +200,12 @@ func decodeBody(env Envelope) error {
 		_, err = DecodeOps(env)
 	case TypeCaughtUp:
 		_, err = DecodeCaughtUp(env)
+	case TypeRoomRecord:
+		_, err = DecodeRoomRecord(env)
+	case TypeRoomRecording:
+		_, err = DecodeRoomRecording(env)
+	case TypeRoomRecordings:
+		_, err = DecodeRoomRecordings(env)
 	case TypeError:
 		err = DecodeError(env)
 	}

@@ -37,6 +37,7 @@ import (
 	"net"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"syscall"
@@ -153,7 +154,7 @@ func serve(dir, listen string, plain bool, media mediaFlags, stderr io.Writer) i
 		fmt.Fprintln(stderr, "dutyhub:", err)
 		return 2
 	}
-	router, err := sfu.New(sfu.Config{Logger: log, Network: network})
+	router, err := sfu.New(sfu.Config{Logger: log, Network: network, Recordings: filepath.Join(dir, sfu.RecordingsFolder)})
 	if err != nil {
 		fmt.Fprintln(stderr, "dutyhub:", err)
 		return 1

@@ -90,6 +90,15 @@ func (m *Main) runWindow() error {
 	if me, err := store.NewIdentity(db).Identity(ctx); err == nil {
 		self = me.ID
 	}
+	// The hub's lists of recorded files of consultations hosted here go
+	// on their records, and on to the invited stations.
+	media.saveRecordings = func(l consult.Recordings) error {
+		if err := store.NewConsultations(db).SaveRecordings(ctx, l); err != nil {
+			return err
+		}
+		hubc.Kick()
+		return nil
+	}
 	if err := media.start(hubc, self); err != nil {
 		log.Printf("video consultations are not available: %v", err)
 	}

@@ -330,7 +330,7 @@ func (m *Main) serveHub(ctx context.Context, listen string, db *store.DB, c *syn
 	// The in-process hub routes consultation video too, on every
 	// interface of this machine; it opens a consultation's room when the
 	// host's start arrives.
-	router, err := sfu.New(sfu.Config{Logger: log})
+	router, err := sfu.New(sfu.Config{Logger: log, Recordings: filepath.Join(m.DataDir, "hub", sfu.RecordingsFolder)})
 	if err != nil {
 		cancel()
 		return nil, err

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"image"
 	"log/slog"
 	"math"
@@ -38,6 +39,12 @@ type roomMedia struct {
 	camOff atomic.Bool
 
 	devices *roomDevices // set by start
+
+	// saveRecordings keeps the hub's list of a hosted consultation's
+	// recorded files on its record; lists wait in recordings for the one
+	// goroutine that saves them, in the order they came.
+	saveRecordings func(consult.Recordings) error
+	recordings     chan consult.Recordings
 }
 
 var _ consult.Media = (*roomMedia)(nil)
@@ -67,14 +74,50 @@ func (m *roomMedia) start(signal rtc.Signaller, station app.ID) error {
 		OnAudio: m.onAudio,
 		OnRoom:  m.onRoom,
 		Logger:  m.log,
+
+		OnRecordings: m.onRecordings,
 	})
 	if err != nil {
 		return err
 	}
 	m.mu.Lock()
 	m.eng = eng
+	m.recordings = make(chan consult.Recordings, 64)
+	go m.keepRecordings(m.recordings, m.saveRecordings)
 	m.mu.Unlock()
 	return nil
+}
+
+// onRecordings takes a list of recorded files from the engine's goroutine,
+// which must not wait for the disk: a list that finds the queue full is
+// dropped, since the next one holds everything it did.
+func (m *roomMedia) onRecordings(r wire.RoomRecordings) {
+	list := consult.Recordings{Consultation: r.Room, Folder: r.Folder, Files: make([]consult.RecordedFile, 0, len(r.Files))}
+	for _, f := range r.Files {
+		list.Files = append(list.Files, consult.RecordedFile{Name: f.Name, Station: f.Station, User: f.User, Kind: f.Kind,
+			Size: f.Size, Start: f.Start, End: f.End, Dropped: f.Dropped, Error: f.Error})
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.recordings == nil {
+		return
+	}
+	select {
+	case m.recordings <- list:
+	default:
+		m.log.Warn("a list of recorded files not saved: the data file is behind", "consultation", r.Room)
+	}
+}
+
+func (m *roomMedia) keepRecordings(lists <-chan consult.Recordings, save func(consult.Recordings) error) {
+	for l := range lists {
+		if save == nil {
+			continue
+		}
+		if err := save(l); err != nil {
+			m.log.Warn("cannot keep the list of recorded files", "consultation", l.Consultation, "err", app.ErrorMessage(err))
+		}
+	}
 }
 
 func (m *roomMedia) close() {
@@ -88,6 +131,12 @@ func (m *roomMedia) close() {
 	if m.devices != nil {
 		m.devices.close()
 	}
+	m.mu.Lock()
+	if m.recordings != nil {
+		close(m.recordings)
+		m.recordings = nil
+	}
+	m.mu.Unlock()
 }
 
 func (m *roomMedia) current() (*rtc.Engine, consult.Sink) {
@@ -180,6 +229,26 @@ func (m *roomMedia) SetCamera(on bool) {
 	}
 }
 
+// SetRecording implements consult.Media.
+func (m *roomMedia) SetRecording(ctx context.Context, on bool) error {
+	eng, _ := m.current()
+	if eng == nil {
+		return app.Errorf(app.EINTERNAL, "video is not available in this window")
+	}
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	err := eng.SetRecording(ctx, on)
+	var refused *wire.Error
+	switch {
+	case err == rtc.ErrNotInRoom:
+		return app.Errorf(app.ECONFLICT, "not in the consultation's room")
+	case errors.As(err, &refused):
+		// The hub's reason, as it gave it, is what the window shows.
+		return app.Errorf(app.ECONFLICT, "%s", refused.Message)
+	}
+	return err
+}
+
 func (m *roomMedia) onVideo(f rtc.VideoFrame) {
 	if _, s := m.current(); s.Video != nil {
 		s.Video(consult.Frame{Participant: f.Participant, Station: f.Station, Image: f.Image, At: f.Decoded})
@@ -222,7 +291,7 @@ func (m *roomMedia) onRoom(ev rtc.RoomEvent) {
 	if s.Room == nil {
 		return
 	}
-	st := consult.RoomState{In: ev.In, Reason: ev.Reason, You: ev.You}
+	st := consult.RoomState{In: ev.In, Reason: ev.Reason, You: ev.You, Recording: ev.Recording}
 	for _, p := range ev.Participants {
 		st.Members = append(st.Members, consult.Member{Participant: p.ID, Station: p.Station, User: p.User})
 	}

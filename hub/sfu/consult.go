@@ -40,9 +40,9 @@ func (s *SFU) Observe(op app.Operation) {
 		s.log.Info("consultation ended: closing its room", "room", c.ID)
 		return
 	}
-	if err := s.Open(c.ID, Invitation{Title: c.Title, Stations: c.Stations()}); err != nil {
+	if err := s.Open(c.ID, Invitation{Title: c.Title, Stations: c.Stations(), Host: c.Host, Record: c.Recording}); err != nil {
 		s.log.Warn("cannot open a consultation's room", "room", c.ID, "err", app.ErrorMessage(err))
 		return
 	}
-	s.log.Info("consultation started: room open", "room", c.ID, "stations", len(c.Stations()))
+	s.log.Info("consultation started: room open", "room", c.ID, "stations", len(c.Stations()), "recording", c.Recording)
 }

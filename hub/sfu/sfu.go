@@ -49,6 +49,13 @@ type Config struct {
 	// MaxPendingCandidates bounds the candidates held for a participant
 	// before its first answer; 64 by default.
 	MaxPendingCandidates int
+	// Recordings is the folder recorded consultations are written under,
+	// one folder per room (record.go); empty, the hub refuses to record.
+	Recordings string
+	// RecordBuffer is how many packets each file being recorded holds
+	// while the disk is behind before it drops them; 1024 by default
+	// (some ten seconds of a picture and its sound).
+	RecordBuffer int
 }
 
 // Invitation says who may join a room. A station is admitted when it is
@@ -58,6 +65,11 @@ type Invitation struct {
 	Stations []app.ID
 	Users    []string
 	Limit    int // participants at once; 0 takes Config.MaxParticipants
+	// Host is the station that may switch recording on and off; Record
+	// starts the room with recording on. Both are read when the room
+	// opens; opening it again leaves the recording as it is.
+	Host   app.ID
+	Record bool
 }
 
 func (inv Invitation) admits(peer hub.SignalPeer) bool {
@@ -73,13 +85,19 @@ type SFU struct {
 
 	// mu guards the rooms, their participants and their tracks. It is
 	// never held while taking a participant's lock or calling into pion.
-	mu      sync.Mutex
-	invites map[app.ID]Invitation
-	rooms   map[app.ID]*room
-	stopped bool
+	mu       sync.Mutex
+	invites  map[app.ID]Invitation
+	rooms    map[app.ID]*room
+	recs     map[app.ID]*roomRec // by open room
+	sessions map[*session]struct{}
+	stopped  bool
 
-	forwarded atomic.Int64 // RTP packets written to subscribers' tracks
-	keyFrames atomic.Int64 // key-frame requests relayed to publishers
+	writers sync.WaitGroup // one per file being recorded
+
+	forwarded    atomic.Int64 // RTP packets written to subscribers' tracks
+	keyFrames    atomic.Int64 // key-frame requests relayed to publishers
+	recordDrops  atomic.Int64 // packets not recorded: the disk was behind
+	recordErrors atomic.Int64 // files that could not be created or written
 }
 
 var _ hub.Signalling = (*SFU)(nil)
@@ -98,11 +116,15 @@ func New(cfg Config) (*SFU, error) {
 	if cfg.MaxPendingCandidates <= 0 {
 		cfg.MaxPendingCandidates = 64
 	}
+	if cfg.RecordBuffer <= 0 {
+		cfg.RecordBuffer = 1024
+	}
 	api, err := rtcconf.NewAPI(cfg.Network)
 	if err != nil {
 		return nil, err
 	}
-	return &SFU{cfg: cfg, log: cfg.Logger, api: api, invites: map[app.ID]Invitation{}, rooms: map[app.ID]*room{}}, nil
+	return &SFU{cfg: cfg, log: cfg.Logger, api: api, invites: map[app.ID]Invitation{}, rooms: map[app.ID]*room{},
+		recs: map[app.ID]*roomRec{}, sessions: map[*session]struct{}{}}, nil
 }
 
 // Open invites stations and people to a room, or changes the invitation
@@ -120,6 +142,11 @@ func (s *SFU) Open(id app.ID, inv Invitation) error {
 		return app.Errorf(app.EINTERNAL, "the video router is stopped")
 	}
 	s.invites[id] = inv
+	if rr := s.recs[id]; rr != nil {
+		rr.host = inv.Host
+	} else {
+		s.recs[id] = s.newRoomRec(id, inv)
+	}
 	return nil
 }
 
@@ -128,9 +155,13 @@ func (s *SFU) Open(id app.ID, inv Invitation) error {
 func (s *SFU) Close(id app.ID) {
 	s.mu.Lock()
 	delete(s.invites, id)
+	delete(s.recs, id)
 	var parts []*participant
 	if r := s.rooms[id]; r != nil {
 		parts = r.list()
+		for _, f := range r.tracks {
+			stopFileLocked(f)
+		}
 	}
 	s.mu.Unlock()
 	for _, p := range parts {
@@ -145,11 +176,20 @@ func (s *SFU) Shutdown() {
 	var parts []*participant
 	for _, r := range s.rooms {
 		parts = append(parts, r.list()...)
+		for _, f := range r.tracks {
+			stopFileLocked(f)
+		}
 	}
 	s.invites = map[app.ID]Invitation{}
+	s.recs = map[app.ID]*roomRec{}
 	s.mu.Unlock()
 	for _, p := range parts {
 		p.leave("the hub is stopping", true)
+	}
+	// Every file is complete on disk before the hub exits, unless the
+	// disk does not answer at all.
+	if !s.waitWriters(10 * time.Second) {
+		s.log.Error("recording: files still being written after 10 s; the hub stops without them")
 	}
 }
 
@@ -160,13 +200,16 @@ type Stats struct {
 	Tracks       int   // published tracks being forwarded
 	Forwarded    int64 // RTP packets written towards subscribers
 	KeyFrames    int64 // key-frame requests relayed to publishers
+	RecordDrops  int64 // packets not recorded because the disk was behind
+	RecordErrors int64 // recording files that could not be created or written
 }
 
 // Stats reports the current counts.
 func (s *SFU) Stats() Stats {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	st := Stats{Rooms: len(s.rooms), Forwarded: s.forwarded.Load(), KeyFrames: s.keyFrames.Load()}
+	st := Stats{Rooms: len(s.rooms), Forwarded: s.forwarded.Load(), KeyFrames: s.keyFrames.Load(),
+		RecordDrops: s.recordDrops.Load(), RecordErrors: s.recordErrors.Load()}
 	for _, r := range s.rooms {
 		st.Participants += len(r.parts)
 		st.Tracks += len(r.tracks)
@@ -204,7 +247,13 @@ func (r *room) infos() []wire.Participant {
 
 // Attach implements hub.Signalling.
 func (s *SFU) Attach(peer hub.SignalPeer) hub.SignalConn {
-	return &session{s: s, peer: peer, parts: map[app.ID]*participant{}}
+	c := &session{s: s, peer: peer, parts: map[app.ID]*participant{}}
+	// Known to the SFU so that the host's connections hear of recorded
+	// files even when not in the room.
+	s.mu.Lock()
+	s.sessions[c] = struct{}{}
+	s.mu.Unlock()
+	return c
 }
 
 // session is one hub connection. Handle runs on the connection's read
@@ -287,12 +336,24 @@ func (c *session) Handle(env wire.Envelope) error {
 			return err
 		}
 		return wire.Errorf(wire.CodeBadMessage, "rtc.offer: the hub makes the offers in a consultation; answer them with rtc.answer")
+	case wire.TypeRoomRecord:
+		r, err := wire.DecodeRoomRecord(env)
+		if err != nil {
+			return err
+		}
+		if _, err := c.participant(env.Type, r.Room); err != nil {
+			return err
+		}
+		return c.setRecording(env.ID, r)
 	}
 	return wire.Errorf(wire.CodeUnknownType, "unknown message type %q (this hub speaks protocol %s)", env.Type, wire.Version)
 }
 
 // Close implements hub.SignalConn.
 func (c *session) Close() {
+	c.s.mu.Lock()
+	delete(c.s.sessions, c)
+	c.s.mu.Unlock()
 	c.mu.Lock()
 	c.closed = true
 	parts := make([]*participant, 0, len(c.parts))
@@ -382,17 +443,24 @@ func (c *session) join(reqID string, j wire.RoomJoin) error {
 	s.mu.Lock()
 	infos := r.infos()
 	others := r.list()
+	rr := s.recs[j.Room]
+	recording := rr != nil && rr.on
+	// A host that comes back hears what was recorded meanwhile.
+	tellFiles := rr != nil && c.peer.Station == rr.host && len(rr.files) > 0
 	s.mu.Unlock()
 	s.log.Info("joined a consultation", "room", j.Room, "participant", p.info.ID, "station", c.peer.Station, "user", c.peer.User, "addr", c.peer.Addr, "publish", strings.Join(j.Publish, ","), "participants", len(infos))
-	c.send(wire.TypeRoomJoined, reqID, wire.RoomJoined{Room: j.Room, You: p.info.ID, Limit: limit, ICEServers: s.cfg.Network.ICEServers, Participants: infos})
-	broadcastState(j.Room, others, infos, p)
+	c.send(wire.TypeRoomJoined, reqID, wire.RoomJoined{Room: j.Room, You: p.info.ID, Limit: limit, ICEServers: s.cfg.Network.ICEServers, Participants: infos, Recording: recording})
+	broadcastState(j.Room, others, infos, recording, p)
+	if tellFiles {
+		s.sendRecordings(rr)
+	}
 	p.negotiate()
 	return nil
 }
 
 // broadcastState tells everyone but skip who is in the room now.
-func broadcastState(room app.ID, to []*participant, infos []wire.Participant, skip *participant) {
-	frame, err := wire.Encode(wire.TypeRoomState, "", wire.RoomState{Room: room, Participants: infos})
+func broadcastState(room app.ID, to []*participant, infos []wire.Participant, recording bool, skip *participant) {
+	frame, err := wire.Encode(wire.TypeRoomState, "", wire.RoomState{Room: room, Participants: infos, Recording: recording})
 	if err != nil {
 		return
 	}
@@ -430,8 +498,10 @@ type forward struct {
 	owner   *participant
 	kind    webrtc.RTPCodecType
 	ssrc    webrtc.SSRC
+	codec   webrtc.RTPCodecParameters
 	local   *webrtc.TrackLocalStaticRTP
-	lastKey atomic.Int64 // unix nanoseconds of the last key-frame request relayed
+	lastKey atomic.Int64              // unix nanoseconds of the last key-frame request relayed
+	rec     atomic.Pointer[trackFile] // the file being recorded, if any
 }
 
 func (p *participant) start() error {
@@ -696,7 +766,7 @@ func (p *participant) publish(remote *webrtc.TrackRemote, _ *webrtc.RTPReceiver)
 		p.s.log.Error("cannot make a track to forward", "err", err)
 		return
 	}
-	f := &forward{owner: p, kind: kind, ssrc: remote.SSRC(), local: local}
+	f := &forward{owner: p, kind: kind, ssrc: remote.SSRC(), codec: remote.Codec(), local: local}
 	s := p.s
 	s.mu.Lock()
 	if s.rooms[p.room.id] != p.room || p.room.parts[p.info.ID] != p {
@@ -705,6 +775,9 @@ func (p *participant) publish(remote *webrtc.TrackRemote, _ *webrtc.RTPReceiver)
 	}
 	p.room.tracks = append(p.room.tracks, f)
 	others := p.room.list()
+	if rr := s.recs[p.room.id]; rr != nil && rr.on {
+		s.startFileLocked(rr, f)
+	}
 	s.mu.Unlock()
 	for _, o := range others {
 		if o != p {
@@ -728,11 +801,15 @@ func (p *participant) publish(remote *webrtc.TrackRemote, _ *webrtc.RTPReceiver)
 		// still want the packet.
 		_ = local.WriteRTP(&pkt)
 		s.forwarded.Add(1)
+		if tf := f.rec.Load(); tf != nil {
+			tf.offer(s, &pkt)
+		}
 	}
 	s.mu.Lock()
 	if i := slices.Index(p.room.tracks, f); i >= 0 {
 		p.room.tracks = slices.Delete(p.room.tracks, i, i+1)
 	}
+	stopFileLocked(f)
 	others = p.room.list()
 	s.mu.Unlock()
 	for _, o := range others {
@@ -762,13 +839,21 @@ func (p *participant) leave(reason string, notify bool) {
 	if i := slices.Index(r.order, p); i >= 0 {
 		r.order = slices.Delete(r.order, i, i+1)
 	}
-	r.tracks = slices.DeleteFunc(r.tracks, func(f *forward) bool { return f.owner == p })
+	r.tracks = slices.DeleteFunc(r.tracks, func(f *forward) bool {
+		if f.owner == p {
+			stopFileLocked(f)
+			return true
+		}
+		return false
+	})
 	empty := len(r.parts) == 0
 	if empty && s.rooms[r.id] == r {
 		delete(s.rooms, r.id)
 	}
 	others := r.list()
 	infos := r.infos()
+	rr := s.recs[r.id]
+	recording := rr != nil && rr.on
 	s.mu.Unlock()
 
 	p.sess.mu.Lock()
@@ -792,7 +877,7 @@ func (p *participant) leave(reason string, notify bool) {
 	if notify {
 		p.sess.send(wire.TypeRoomLeft, "", wire.RoomLeft{Room: r.id, Reason: reason})
 	}
-	broadcastState(r.id, others, infos, nil)
+	broadcastState(r.id, others, infos, recording, nil)
 	for _, o := range others {
 		o.negotiate()
 	}

@@ -19,6 +19,9 @@
   };
 
   function status(text) { $("status").textContent = text; }
+  // The hub says in room.joined, room.state and room.recording whether
+  // the consultation is being recorded; everyone in it is shown.
+  function recording(on) { $("rec").hidden = !on; }
   function fail(text) {
     state.errors.push(text);
     const e = $("error");
@@ -87,12 +90,17 @@
         setUpPeer(d.iceServers || []);
         showSelf();
         relabel();
+        recording(d.recording);
         status("已加入会商（" + state.participants.length + " 方）");
         break;
       case "room.state":
         state.participants = d.participants || [];
         relabel(true);
+        recording(d.recording);
         status("会商中（" + state.participants.length + " 方）");
+        break;
+      case "room.recording":
+        recording(d.on);
         break;
       case "rtc.offer":
         await answer(d.sdp);
@@ -103,6 +111,7 @@
         else state.pending.push(d);
         break;
       case "room.left":
+        recording(false);
         status("已离开会商" + (d.reason && d.reason !== "left" ? "：" + d.reason : ""));
         closePeer();
         break;
@@ -240,7 +249,7 @@
   // hub's tests: per remote participant, frames decoded and the mean
   // colour of eight vertical bands of the upper part of the picture.
   window.dutyroomStats = async function () {
-    const out = { room: state.room, you: state.you, errors: state.errors.slice(), participants: [], remote: [],
+    const out = { room: state.room, you: state.you, errors: state.errors.slice(), participants: [], remote: [], recording: !$("rec").hidden,
       joinMs: state.firstFrameAt && state.joinedAt ? Math.round(state.firstFrameAt - state.joinedAt) : 0 };
     out.participants = state.participants.map((p) => ({ id: p.id, station: p.station, name: state.stations[p.station] || "", user: p.user }));
     const inbound = new Map();
