@@ -206,7 +206,7 @@ func TestConsultationWindowWithThreeStations(t *testing.T) {
 		t.Errorf("recorded files being written: %v, want %v", names, want)
 	}
 	// 停止录制: the six files close, and 录制中 goes.
-	click(room, 310, 679)
+	click(room, 382, 679)
 	waitLog(a, regexp.MustCompile(`(?s)(recording: file closed.*){6}`), "the hub to close the six files")
 	time.Sleep(time.Second)
 	path = filepath.Join(shotDir(t), "consultation-window-stopped.png")
