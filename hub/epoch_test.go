@@ -62,8 +62,22 @@ func TestRestoredHubGetsEverythingBackOnce(t *testing.T) {
 	p.caughtUp()
 	t1.caughtUp()
 
-	ops := h.logOps()
-	for _, person := range append(append(before, after...), fromP) {
+	// Caught up is about the re-pull, and the outbox is empty all along:
+	// the re-sent operations come from the journal, so neither says the
+	// hub has acknowledged them yet. Wait for the hub's log itself to hold
+	// every one, then check that it holds each exactly once.
+	everyone := append(append(before, after...), fromP)
+	var ops []wire.Delivery
+	waitFor(t, "every operation back in the restored hub's log", func() bool {
+		ops = h.logOps()
+		for _, person := range everyone {
+			if countOp(ops, person.ID) == 0 {
+				return false
+			}
+		}
+		return true
+	})
+	for _, person := range everyone {
 		if n := countOp(ops, person.ID); n != 1 {
 			t.Errorf("the restored hub holds the creation of %s %d times, want 1", person.Name, n)
 		}
