@@ -243,6 +243,10 @@ func TestRosterReachesTheStationsAbove(t *testing.T) {
 	if k < 0 {
 		t.Fatal("the change is not in the county's sent journal")
 	}
+	// The county's duty room stops first: the hub keeps one connection
+	// per station, and the engine reconnecting would put this one out
+	// before its ack arrived.
+	c1.stop()
 	again := dialRaw(t, h.addr)
 	again.login("c1")
 	again.send(wire.TypePush, "again", wire.Push{Ops: []app.Operation{sent[k]}})
