@@ -193,7 +193,14 @@ func testCallsSince(tx *txn, since time.Time) ([]consult.TestCall, error) {
 	}
 	var out []consult.TestCall
 	cur := b.Cursor()
-	from := testCallKey(since, app.NilID)
+	// A since before 1970, the zero time above all ("from the beginning",
+	// as the interface reads), reads from the first record: its
+	// nanoseconds are negative or beyond int64, and as the key's unsigned
+	// number they would seek past every record and find none.
+	from := prefixTestCallKey
+	if since.After(time.Unix(0, 0)) {
+		from = testCallKey(since, app.NilID)
+	}
 	for k, v := cur.Seek(from); k != nil && bytes.HasPrefix(k, prefixTestCallKey); k, v = cur.Next() {
 		var c consult.TestCall
 		if err := unmarshalRecord(v, &c); err != nil {

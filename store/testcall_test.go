@@ -64,3 +64,34 @@ func TestConsultTestCalls(t *testing.T) {
 		t.Errorf("records since this morning: %+v", got)
 	}
 }
+
+// A zero start time reads every record from the first, oldest first, as
+// one before 1970 does: neither is taken as a key beyond the last record.
+func TestConsultTestCallsSinceZeroReadsAll(t *testing.T) {
+	tr := newTree(t)
+	county := stationsAt(t, tr, tr.county)
+	svc := store.NewTestCalls(county)
+	t0 := time.Date(2026, 11, 30, 0, 30, 0, 0, time.UTC)
+	clockAt(county, t0)
+	var want []app.ID
+	for _, started := range []time.Time{t0.AddDate(-1, 0, 0), t0.Add(-24 * time.Hour), t0} {
+		c := consult.TestCall{Station: tr.township.ID, Started: started, Outcome: consult.Connected}
+		if err := svc.RecordTestCall(ctx, &c); err != nil {
+			t.Fatal(err)
+		}
+		want = append(want, c.ID)
+	}
+	for _, since := range []time.Time{{}, time.Date(1960, 1, 1, 0, 0, 0, 0, time.UTC), time.Unix(0, 0)} {
+		got, err := svc.TestCallsSince(ctx, since)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids := make([]app.ID, len(got))
+		for i, c := range got {
+			ids[i] = c.ID
+		}
+		if !slices.Equal(ids, want) {
+			t.Errorf("records since %v: %v, want every one oldest first %v", since, ids, want)
+		}
+	}
+}
