@@ -266,6 +266,6 @@ type TestCalls interface {
 	// RecordTestCall saves a finished call, assigning its ID. EINVALID.
 	RecordTestCall(ctx context.Context, c *TestCall) error
 	// TestCallsSince returns the calls started at or after since, oldest
-	// first.
+	// first; the zero time reads them all.
 	TestCallsSince(ctx context.Context, since time.Time) ([]TestCall, error)
 }
