@@ -114,7 +114,7 @@ func damage(t *testing.T, backup string, page int, with byte) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	const pageSize = 4096
+	const pageSize = store.PageSize
 	if len(data) < (page+1)*pageSize {
 		t.Fatalf("backup has %d bytes, no page %d", len(data), page)
 	}
@@ -139,7 +139,7 @@ func pageOfType(t *testing.T, path, kind string) int {
 	defer bdb.Close()
 	found := -1
 	bdb.View(func(tx *bolt.Tx) error {
-		for i := 2; found < 0 && int64(i)*4096 < tx.Size(); i++ {
+		for i := 2; found < 0 && int64(i)*store.PageSize < tx.Size(); i++ {
 			if p, err := tx.Page(i); err == nil && p != nil && p.Type == kind {
 				found = i
 			}
