@@ -229,26 +229,9 @@ func applyIncidentChunk(tx *txn, op *app.Operation) (string, error) {
 	if c.Incident != op.Entity {
 		return fmt.Sprintf("%s: the part is of incident %s but the operation names %s", op.Kind, c.Incident, op.Entity), nil
 	}
-	inc, err := findIncident(tx, c.Incident)
-	if app.ErrorCode(err) == app.ENOTFOUND {
-		return fmt.Sprintf("%s: incident %s is not here", op.Kind, c.Incident), nil
-	} else if err != nil {
-		return "", err
-	}
-	tree, err := lineage(tx, inc.Station, op.Origin)
-	if err != nil {
-		return "", err
-	}
-	if tree.Station(op.Origin) == nil || !tree.IsWithin(inc.Station, op.Origin) {
-		return fmt.Sprintf("%s: station %s does not hold incident %s of %s", op.Kind, op.Origin, inc.ID, tree.Path(inc.Station)), nil
-	}
-	atts, err := incidentAttachments(tx, &inc)
-	if err != nil {
-		return "", err
-	}
-	i := slices.IndexFunc(atts, func(a incident.Attachment) bool { return a.SHA256 == c.SHA256 })
-	if i < 0 {
-		return fmt.Sprintf("%s: incident %s has no attachment %s", op.Kind, inc.ID, c.SHA256), nil
+	inc, atts, i, reason, err := heldAttachment(tx, op, c.Incident, c.SHA256)
+	if reason != "" || err != nil {
+		return reason, err
 	}
 	digest, err := digestKey(c.SHA256)
 	if err != nil {
@@ -270,7 +253,7 @@ func applyIncidentChunk(tx *txn, op *app.Operation) (string, error) {
 	if err != nil || before.Complete {
 		return "", err
 	}
-	reason, err := applyChunk(tx, op.Kind, &message.Chunk{SHA256: c.SHA256, ChunkSize: c.ChunkSize, Index: c.Index, Data: c.Data})
+	reason, err = applyChunk(tx, op.Kind, &message.Chunk{SHA256: c.SHA256, ChunkSize: c.ChunkSize, Index: c.Index, Data: c.Data})
 	if err != nil || reason != "" {
 		return reason, err
 	}
@@ -322,26 +305,9 @@ func applyIncidentResend(tx *txn, op *app.Operation) (string, error) {
 	if _, err := digestKey(r.SHA256); err != nil {
 		return op.Kind + ": " + app.ErrorMessage(err), nil
 	}
-	inc, err := findIncident(tx, r.Incident)
-	if app.ErrorCode(err) == app.ENOTFOUND {
-		return fmt.Sprintf("%s: incident %s is not here", op.Kind, r.Incident), nil
-	} else if err != nil {
-		return "", err
-	}
-	tree, err := lineage(tx, inc.Station, op.Origin)
-	if err != nil {
-		return "", err
-	}
-	if tree.Station(op.Origin) == nil || !tree.IsWithin(inc.Station, op.Origin) {
-		return fmt.Sprintf("%s: station %s does not hold incident %s of %s", op.Kind, op.Origin, inc.ID, tree.Path(inc.Station)), nil
-	}
-	atts, err := incidentAttachments(tx, &inc)
-	if err != nil {
-		return "", err
-	}
-	i := slices.IndexFunc(atts, func(a incident.Attachment) bool { return a.SHA256 == r.SHA256 })
-	if i < 0 {
-		return fmt.Sprintf("%s: incident %s has no attachment %s", op.Kind, inc.ID, r.SHA256), nil
+	inc, atts, i, reason, err := heldAttachment(tx, op, r.Incident, r.SHA256)
+	if reason != "" || err != nil {
+		return reason, err
 	}
 	if err := oweContents(tx, inc.ID, atts[i:i+1], []app.ID{op.Origin}); err != nil {
 		return "", err
@@ -381,4 +347,32 @@ func (s *Incidents) AttachmentState(ctx context.Context, sha string) (incident.C
 		return nil
 	})
 	return st, err
+}
+
+// heldAttachment finds attachment sha of incident id for an operation from
+// a station that holds the incident: the incident, its attachments and the
+// index of that one, or the reason the operation is refused.
+func heldAttachment(tx *txn, op *app.Operation, id app.ID, sha string) (incident.Incident, []incident.Attachment, int, string, error) {
+	inc, err := findIncident(tx, id)
+	if app.ErrorCode(err) == app.ENOTFOUND {
+		return inc, nil, -1, fmt.Sprintf("%s: incident %s is not here", op.Kind, id), nil
+	} else if err != nil {
+		return inc, nil, -1, "", err
+	}
+	tree, err := lineage(tx, inc.Station, op.Origin)
+	if err != nil {
+		return inc, nil, -1, "", err
+	}
+	if tree.Station(op.Origin) == nil || !tree.IsWithin(inc.Station, op.Origin) {
+		return inc, nil, -1, fmt.Sprintf("%s: station %s does not hold incident %s of %s", op.Kind, op.Origin, inc.ID, tree.Path(inc.Station)), nil
+	}
+	atts, err := incidentAttachments(tx, &inc)
+	if err != nil {
+		return inc, nil, -1, "", err
+	}
+	i := slices.IndexFunc(atts, func(a incident.Attachment) bool { return a.SHA256 == sha })
+	if i < 0 {
+		return inc, nil, -1, fmt.Sprintf("%s: incident %s has no attachment %s", op.Kind, inc.ID, sha), nil
+	}
+	return inc, atts, i, "", nil
 }
