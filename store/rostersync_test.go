@@ -56,6 +56,31 @@ func (d *demoRosters) leaderOf(t *testing.T, not ...app.ID) app.ID {
 	return app.NilID
 }
 
+// offDuty returns the first of the county's people holding role, in
+// directory order, who holds no post on the day at any station, leaving out
+// the people in not. Which of them are free depends on the generated roster,
+// and that depends on the people's ids (the generator breaks ties by them),
+// which are fresh in every run: a person picked by any other rule, such as
+// another day's holder, may already hold a post that day, and the store
+// rightly refuses to book anyone twice.
+func (d *demoRosters) offDuty(t *testing.T, role app.Role, on string, not ...app.ID) app.ID {
+	t.Helper()
+	for _, p := range d.staffWith(role) {
+		if slices.Contains(not, p.ID) {
+			continue
+		}
+		duties, err := d.r.PersonDuties(ctx, p.ID, day(t, on), day(t, on))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(duties) == 0 {
+			return p.ID
+		}
+	}
+	t.Fatalf("no %s of the county is off duty on %s", role, on)
+	return app.NilID
+}
+
 // Every kind of roster change made at the county (its own duty room)
 // reads the same at the prefecture once its operations are taken in:
 // settings, special periods, posts and their history, the month's state,
@@ -92,10 +117,13 @@ func TestRosterSyncMirrorsTheCountyAbove(t *testing.T) {
 	must(county.r.DeleteSpecialPeriod(ctx, gone.ID))
 	must(county.r.CreateAbsence(ctx, &absence))
 	county.generate(t, "2026-10-01", "2026-10-31")
+	// Another officer covers 2026-10-02. Officers also stand by, and on this
+	// holiday two of them may be on standby already.
+	cleared := county.holder(t, "2026-10-02", officerPost)
 	_, err := county.r.ClearAssignment(ctx, c, day(t, "2026-10-02"), officerPost, "调整")
 	must(err)
 	_, _, err = county.r.SetAssignment(ctx, roster.Assignment{Station: c, Day: day(t, "2026-10-02"), Post: officerPost,
-		Person: county.holder(t, "2026-10-05", officerPost)}, "顶班")
+		Person: county.offDuty(t, app.RoleOfficer, "2026-10-02", cleared)}, "顶班")
 	must(err)
 	_, err = county.r.Publish(ctx, c, oct, false)
 	must(err)
