@@ -233,6 +233,16 @@ func (db *DB) view(ctx context.Context, fn func(tx *txn) error) error {
 		return err
 	}
 	db.filer.await()
+	return db.viewLogged(ctx, fn)
+}
+
+// viewLogged reads without waiting for logged intakes to be filed: for
+// reads that touch no incident bucket, such as building another intake,
+// which must not queue behind the filing of those before it.
+func (db *DB) viewLogged(ctx context.Context, fn func(tx *txn) error) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
 	return db.bolt.View(func(tx *bolt.Tx) error {
 		return fn(&txn{Tx: tx, ctx: ctx})
 	})

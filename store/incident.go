@@ -91,7 +91,7 @@ func (s *Incidents) CreateIncidentWithFiles(ctx context.Context, inc *incident.I
 	}
 	n := fresh()
 	var p *preparedIntake
-	err = s.db.view(ctx, func(tx *txn) (err error) {
+	err = s.db.viewLogged(ctx, func(tx *txn) (err error) {
 		p, err = prepareIntake(tx, &s.stations, &n, now)
 		return err
 	})
@@ -100,7 +100,7 @@ func (s *Incidents) CreateIncidentWithFiles(ctx context.Context, inc *incident.I
 	}
 	intakePrepared()
 	// The intake is logged, and filed right after (incidentfiling.go).
-	s.db.filer.logging()
+	s.db.filer.startLogging()
 	err = s.writer.run(ctx, func(tx *txn) error {
 		if !p.inputs.unchanged(tx) {
 			// The tree, the settings or this duty room's station changed
@@ -137,7 +137,7 @@ func (s *Incidents) readFiles(ctx context.Context, station app.ID, files []File)
 		return nil, nil, nil
 	}
 	var limit int64
-	err := s.db.view(ctx, func(tx *txn) error {
+	err := s.db.viewLogged(ctx, func(tx *txn) error {
 		tree, err := lineage(tx, station)
 		if err != nil {
 			return err

@@ -116,6 +116,9 @@ type intakeFiler struct {
 	// intake counts itself before its transaction commits, so a reader
 	// starting meanwhile waits for it.
 	unfiled atomic.Int64
+	// logging counts intakes whose logging commit has not returned: a
+	// pass waits for them (see run).
+	logging atomic.Int64
 
 	mu       sync.Mutex
 	asked    uint64        // passes asked for
@@ -134,6 +137,9 @@ type intakeFiler struct {
 // caller waits while holding a transaction of its own, and then reading
 // without the newest intake beats waiting forever.
 const awaitLimit = 2 * time.Second
+
+// filerYield bounds how long a pass waits for intakes being logged.
+const filerYield = 20 * time.Millisecond
 
 // startFiler files what a killed program left logged, then starts the
 // filer.
@@ -157,6 +163,24 @@ func (f *intakeFiler) run() {
 			return
 		case <-f.wake:
 		}
+		// Intakes being logged go first: a pass now would take the write
+		// lock before their commit, and the officers arriving together
+		// would wait for the filing of the first. A flood of intakes
+		// holds the pass back by filerYield at most, so readers waiting
+		// for it are not starved.
+		yield := time.NewTimer(filerYield)
+		for f.logging.Load() > 0 {
+			select {
+			case <-f.quit:
+				yield.Stop()
+				return
+			case <-f.wake:
+				continue
+			case <-yield.C:
+			}
+			break
+		}
+		yield.Stop()
 		f.mu.Lock()
 		target := f.asked
 		f.mu.Unlock()
@@ -192,10 +216,12 @@ func (f *intakeFiler) pass() (int, error) {
 	return n, nil
 }
 
-// logging counts an intake about to be logged; logged says whether it was.
-func (f *intakeFiler) logging() {
+// startLogging counts an intake about to be logged; logged says whether
+// it was.
+func (f *intakeFiler) startLogging() {
 	if f != nil {
 		f.unfiled.Add(1)
+		f.logging.Add(1)
 	}
 }
 
@@ -203,6 +229,7 @@ func (f *intakeFiler) logged(ok bool) {
 	if f == nil {
 		return // read-only: nothing was written
 	}
+	f.logging.Add(-1)
 	if !ok {
 		f.unfiled.Add(-1)
 		return
