@@ -181,3 +181,51 @@ func TestReadWaitsForTheLoggedIntake(t *testing.T) {
 		t.Fatalf("the read waited, then did not find the incident: %v", err)
 	}
 }
+
+// Officers filing at once each find their incident the moment they are
+// told it is saved, and every intake is filed exactly once.
+func TestConcurrentIntakesAreFiledOnce(t *testing.T) {
+	ctx := app.WithAuthor(context.Background(), "值班员")
+	db, err := Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkOnCleanup(t, db)
+	tree := newBenchTree(t, db)
+	svc := NewIncidents(db)
+	before, err := db.OutboxLen(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const officers, each = 8, 25
+	var wg sync.WaitGroup
+	for range officers {
+		wg.Go(func() {
+			for range each {
+				inc := tree.intake(time.Now().Add(-time.Minute))
+				if _, _, err := svc.CreateIncident(ctx, inc); err != nil {
+					t.Error(err)
+					return
+				}
+				if _, err := svc.FindIncidentByID(ctx, inc.ID); err != nil {
+					t.Errorf("saved, then not found: %v", err)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	_, n, err := svc.Incidents(ctx, incident.Filter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n != officers*each {
+		t.Errorf("the register lists %d incidents, %d were filed", n, officers*each)
+	}
+	after, err := db.OutboxLen(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if after-before != officers*each {
+		t.Errorf("%d operations queued for %d intakes", after-before, officers*each)
+	}
+}
