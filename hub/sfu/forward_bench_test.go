@@ -1,16 +1,28 @@
 package sfu_test
 
 import (
+	"bufio"
+	"bytes"
+	"context"
 	"fmt"
 	"image"
 	"io"
 	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"os/signal"
+	"slices"
+	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
 
+	"github.com/gorilla/websocket"
 	"github.com/pion/webrtc/v4"
 	"github.com/pion/webrtc/v4/pkg/media"
 
@@ -23,53 +35,112 @@ import (
 	"dutyroom/rtc/testsrc"
 )
 
+// The forwarders under test run in a child process, this test binary run
+// again with childEnv set, so that the CPU measured is the forwarder's
+// alone: the publisher and the N subscribers stay in the parent.
+const (
+	childEnv  = "DUTYROOM_FORWARD_CHILD" // "hub" or "bare"
+	dirEnv    = "DUTYROOM_FORWARD_DIR"   // the hub's data folder
+	roomEnv   = "DUTYROOM_FORWARD_ROOM"  // the room the hub opens
+	limitEnv  = "DUTYROOM_FORWARD_LIMIT" // its participant limit
+	inviteEnv = "DUTYROOM_FORWARD_INVITE"
+)
+
+func TestMain(m *testing.M) {
+	switch os.Getenv(childEnv) {
+	case "":
+		os.Exit(m.Run())
+	case "hub":
+		os.Exit(childHub())
+	case "bare":
+		os.Exit(childBare())
+	default:
+		fmt.Fprintf(os.Stderr, "%s=%q: want hub or bare\n", childEnv, os.Getenv(childEnv))
+		os.Exit(2)
+	}
+}
+
 // BenchmarkForward sends one publisher's 500 kbps 15 fps VP8 stream
 // (pre-encoded frames replayed at their rate) to N subscribers on
-// loopback, first through the SFU (rooms, signalling through its
-// SignalConn), then through a bare pion forwarder (one track read and
-// written to N peers) in the same run. cpu-ms/s is the whole process's CPU
-// over a 5 s window: the publisher and the N receiving peers are in the
-// process too, the same in both arms, so the per-stream figures are
-// upper bounds and the ratio understates the SFU's own overhead.
+// loopback, through the hub with its SFU (a real hub: websocket
+// signalling, sessions, one room) and through a bare pion forwarder (one
+// track read and written to N peers; no rooms, no signalling beyond one
+// offer and answer per peer), each in a child process. cpu-ms/s is the
+// child's user+system CPU over a window of one replay loop, after every
+// subscriber receives. Each iteration runs both arms, alternating which
+// goes first, so both see the same machine.
 func BenchmarkForward(b *testing.B) {
-	frames := encodedSecond(b, 10)
+	frames := encodedLoop(b)
 	api, err := rtcconf.NewAPI(rtcconf.Network{Loopback: true})
 	if err != nil {
 		b.Fatal(err)
 	}
 	for _, n := range []int{50, 100, 300} {
 		b.Run(fmt.Sprintf("subscribers=%d", n), func(b *testing.B) {
-			// The arms alternate which goes first, over the iterations.
-			var sfuCPU, sfuRecv, bareCPU, bareRecv float64
+			var hubs, bares []armResult
 			for i := 0; b.Loop(); i++ {
-				var sc, sr, bc, br float64
+				var h, r armResult
 				if i%2 == 0 {
-					sc, sr = forwardSFU(b, api, frames, n)
-					bc, br = forwardBare(b, api, frames, n)
+					h = forwardHub(b, api, frames, n)
+					r = forwardBare(b, api, frames, n)
 				} else {
-					bc, br = forwardBare(b, api, frames, n)
-					sc, sr = forwardSFU(b, api, frames, n)
+					r = forwardBare(b, api, frames, n)
+					h = forwardHub(b, api, frames, n)
 				}
-				sfuCPU, sfuRecv, bareCPU, bareRecv = sfuCPU+sc, sfuRecv+sr, bareCPU+bc, bareRecv+br
+				b.Logf("n=%d run %d: hub %s; bare %s; ratio %.2f", n, i, h, r, h.cpu/r.cpu)
+				hubs, bares = append(hubs, h), append(bares, r)
 			}
-			k := float64(b.N)
-			sfuCPU, sfuRecv, bareCPU, bareRecv = sfuCPU/k, sfuRecv/k, bareCPU/k, bareRecv/k
-			b.ReportMetric(sfuCPU, "sfu-cpu-ms/s")
-			b.ReportMetric(bareCPU, "bare-cpu-ms/s")
-			b.ReportMetric(1000/(sfuCPU/float64(n)), "sfu-streams/core")
-			b.ReportMetric(1000/(bareCPU/float64(n)), "bare-streams/core")
-			b.ReportMetric(sfuCPU/bareCPU, "sfu/bare")
-			b.ReportMetric(sfuRecv, "sfu-recv-kbps/sub")
-			b.ReportMetric(bareRecv, "bare-recv-kbps/sub")
+			var ratios []float64
+			for i := range hubs {
+				ratios = append(ratios, hubs[i].cpu/bares[i].cpu)
+			}
+			h, r := meanResult(hubs), meanResult(bares)
+			b.ReportMetric(h.cpu, "hub-cpu-ms/s")
+			b.ReportMetric(r.cpu, "bare-cpu-ms/s")
+			b.ReportMetric(float64(n)/(h.cpu/1000), "hub-streams/core")
+			b.ReportMetric(float64(n)/(r.cpu/1000), "bare-streams/core")
+			b.ReportMetric(h.cpu/r.cpu, "hub/bare")
+			b.ReportMetric(slices.Min(ratios), "hub/bare-min")
+			b.ReportMetric(slices.Max(ratios), "hub/bare-max")
+			b.ReportMetric(h.kbps, "hub-recv-kbps/sub")
+			b.ReportMetric(r.kbps, "bare-recv-kbps/sub")
+			b.ReportMetric(h.loss*100, "hub-loss-%")
+			b.ReportMetric(r.loss*100, "bare-loss-%")
 			b.ReportMetric(0, "ns/op")
 		})
 	}
 }
 
-const window = 5 * time.Second
+// loop is how long the replayed stream runs before it repeats, and the
+// measuring window: a window of exactly one loop holds every frame once,
+// key frame included, whatever the phase, so both arms are offered the
+// same bytes.
+const loop = 5 * time.Second
 
-// encodedSecond encodes secs seconds of the noisy test pattern.
-func encodedSecond(b *testing.B, secs int) [][]byte {
+type armResult struct {
+	cpu  float64 // the child's CPU, ms per second
+	kbps float64 // mean received per subscriber
+	loss float64 // share of packets missing at the subscribers, from RTP sequence numbers
+	pps  float64 // mean packets received per subscriber a second
+}
+
+func (r armResult) String() string {
+	return fmt.Sprintf("%.0f cpu-ms/s, %.1f kbps/sub, %.1f packets/s/sub, loss %.2f %%", r.cpu, r.kbps, r.pps, r.loss*100)
+}
+
+func meanResult(rs []armResult) armResult {
+	var m armResult
+	for _, r := range rs {
+		m.cpu += r.cpu
+		m.kbps += r.kbps
+		m.loss += r.loss
+	}
+	k := float64(len(rs))
+	return armResult{cpu: m.cpu / k, kbps: m.kbps / k, loss: m.loss / k}
+}
+
+// encodedLoop encodes one loop of the noisy test pattern.
+func encodedLoop(b *testing.B) [][]byte {
 	enc, err := vpx.NewEncoder(vpx.EncoderConfig{Width: 640, Height: 480, FPS: 15, BitrateKbps: 500})
 	if err != nil {
 		b.Fatal(err)
@@ -78,7 +149,7 @@ func encodedSecond(b *testing.B, secs int) [][]byte {
 	var out [][]byte
 	seed := uint32(1)
 	var img *image.YCbCr
-	for i := 0; i < 15*secs; i++ {
+	for i := 0; i < int(15*loop/time.Second); i++ {
 		img, _ = testsrc.Frame(img, 640, 480, 1, uint32(i))
 		for j := range img.Y {
 			seed = seed*1664525 + 1013904223
@@ -89,15 +160,16 @@ func encodedSecond(b *testing.B, secs int) [][]byte {
 		if err != nil {
 			b.Fatal(err)
 		}
-		if len(f.Data) > 0 {
-			out = append(out, f.Data)
-		}
+		// A dropped frame keeps its slot, so the loop keeps its length.
+		out = append(out, f.Data)
 	}
 	return out
 }
 
-// replay writes the frames at 15 a second until stop closes.
-func replay(track *webrtc.TrackLocalStaticSample, frames [][]byte, stop chan struct{}) {
+// replay writes the frames at 15 a second until stop closes. After the
+// frame in the middle of each loop it offers a mark on marks: a window
+// from one mark to the next holds each frame exactly once.
+func replay(track *webrtc.TrackLocalStaticSample, frames [][]byte, marks chan<- struct{}, stop chan struct{}) {
 	t := time.NewTicker(time.Second / 15)
 	defer t.Stop()
 	for i := 0; ; i++ {
@@ -105,7 +177,15 @@ func replay(track *webrtc.TrackLocalStaticSample, frames [][]byte, stop chan str
 		case <-stop:
 			return
 		case <-t.C:
-			_ = track.WriteSample(media.Sample{Data: frames[i%len(frames)], Duration: time.Second / 15})
+			if f := frames[i%len(frames)]; len(f) > 0 {
+				_ = track.WriteSample(media.Sample{Data: f, Duration: time.Second / 15})
+			}
+			if i%len(frames) == len(frames)/2 {
+				select {
+				case marks <- struct{}{}:
+				default:
+				}
+			}
 		}
 	}
 }
@@ -119,172 +199,368 @@ func drain(s *webrtc.RTPSender) {
 	}
 }
 
-// receiver counts what a peer receives.
-func countTrack(got *atomic.Int64) func(*webrtc.TrackRemote, *webrtc.RTPReceiver) {
-	return func(remote *webrtc.TrackRemote, _ *webrtc.RTPReceiver) {
-		buf := make([]byte, 1500)
-		for {
-			n, _, err := remote.Read(buf)
-			if err != nil {
-				return
-			}
-			got.Add(int64(n))
+// counter is what one subscriber has received.
+type counter struct {
+	bytes   atomic.Int64
+	packets atomic.Int64
+	highest atomic.Int64 // highest extended RTP sequence number seen
+}
+
+// onTrack counts a subscriber's packets and follows their sequence
+// numbers, so that loss shows apart from what was offered.
+func (c *counter) onTrack(remote *webrtc.TrackRemote, _ *webrtc.RTPReceiver) {
+	buf := make([]byte, 1500)
+	var cycles, last int64
+	started := false
+	for {
+		n, _, err := remote.Read(buf)
+		if err != nil {
+			return
 		}
+		if n < 4 {
+			continue
+		}
+		seq := int64(buf[2])<<8 | int64(buf[3])
+		switch {
+		case !started:
+			started = true
+		case seq < last && last-seq > 1<<15:
+			cycles += 1 << 16 // wrapped
+		}
+		last = seq
+		if ext := cycles + seq; ext > c.highest.Load() {
+			c.highest.Store(ext)
+		}
+		c.packets.Add(1)
+		c.bytes.Add(int64(n))
 	}
 }
 
-func cpuNow() time.Duration {
-	var ru syscall.Rusage
-	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+// child is a forwarder in its own process.
+type child struct {
+	cmd   *exec.Cmd
+	stdin io.Closer
+	addr  string // what it printed on its first line
 }
 
-// measure waits for every counter to move, then returns the process CPU
-// in ms per second and the mean received kbps per counter over the window.
-func measure(b *testing.B, got []*atomic.Int64) (float64, float64) {
+func startChild(b *testing.B, env ...string) *child {
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), env...)
+	cmd.Stderr = os.Stderr
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		b.Fatal(err)
+	}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		b.Fatal(err)
+	}
+	line, err := bufio.NewReader(stdout).ReadString('\n')
+	if err != nil {
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait()
+		b.Fatalf("the child %v did not start: %v", env[0], err)
+	}
+	return &child{cmd: cmd, stdin: stdin, addr: strings.TrimSpace(line)}
+}
+
+// cpu returns the child's user+system CPU time, all its threads, from
+// /proc.
+func (c *child) cpu(b *testing.B) time.Duration {
+	raw, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", c.cmd.Process.Pid))
+	if err != nil {
+		b.Fatal(err)
+	}
+	// Fields after the command name, which is in parentheses.
+	fields := strings.Fields(string(raw[bytes.LastIndexByte(raw, ')')+2:]))
+	utime, _ := strconv.ParseInt(fields[11], 10, 64)
+	stime, _ := strconv.ParseInt(fields[12], 10, 64)
+	return time.Duration(utime+stime) * 10 * time.Millisecond // USER_HZ is 100 on Linux
+}
+
+// stop ends the child: it exits when its stdin closes, so it also goes
+// when the parent dies.
+func (c *child) stop() {
+	c.stdin.Close()
+	done := make(chan struct{})
+	go func() {
+		_ = c.cmd.Wait()
+		close(done)
+	}()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		_ = c.cmd.Process.Kill()
+		<-done
+	}
+}
+
+// untilStdinCloses returns a context that ends when the parent closes the
+// child's stdin or the child is told to stop.
+func untilStdinCloses() (context.Context, context.CancelFunc) {
+	ctx, cancel := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
+	go func() {
+		_, _ = io.Copy(io.Discard, os.Stdin)
+		cancel()
+	}()
+	return ctx, cancel
+}
+
+// measure waits for every subscriber to receive, then returns the child's
+// CPU in ms per second, the mean received kbps per subscriber and the
+// share of packets lost over one loop.
+func measure(b *testing.B, c *child, got []*counter, marks <-chan struct{}) armResult {
 	deadline := time.Now().Add(60 * time.Second)
 	for _, g := range got {
-		for g.Load() == 0 {
+		for g.packets.Load() == 0 {
 			if time.Now().After(deadline) {
 				b.Fatal("a subscriber received nothing")
 			}
 			time.Sleep(20 * time.Millisecond)
 		}
 	}
+	// Let joins, key-frame requests and retransmissions settle.
 	time.Sleep(time.Second)
-	var before int64
-	for _, g := range got {
-		before += g.Load()
+	type snap struct{ bytes, packets, highest int64 }
+	take := func() []snap {
+		s := make([]snap, len(got))
+		for i, g := range got {
+			s[i] = snap{g.bytes.Load(), g.packets.Load(), g.highest.Load()}
+		}
+		return s
 	}
-	c0, t0 := cpuNow(), time.Now()
-	time.Sleep(window)
-	c1, t1 := cpuNow(), time.Now()
-	var after int64
-	for _, g := range got {
-		after += g.Load()
-	}
+	// From half a frame after one mark to half a frame after the next:
+	// the frame written at the mark has arrived, the next not yet.
+	<-marks
+	time.Sleep(time.Second / 30)
+	s0, c0, t0 := take(), c.cpu(b), time.Now()
+	<-marks
+	time.Sleep(time.Second / 30)
+	s1, c1, t1 := take(), c.cpu(b), time.Now()
 	secs := t1.Sub(t0).Seconds()
-	return float64((c1 - c0).Milliseconds()) / secs, float64(after-before) * 8 / 1000 / secs / float64(len(got))
+	var bytes, received, expected int64
+	for i := range got {
+		bytes += s1[i].bytes - s0[i].bytes
+		received += s1[i].packets - s0[i].packets
+		expected += s1[i].highest - s0[i].highest
+	}
+	loss := 0.0
+	if expected > 0 {
+		loss = 1 - float64(received)/float64(expected)
+	}
+	return armResult{
+		cpu:  float64((c1 - c0).Milliseconds()) / secs,
+		kbps: float64(bytes) * 8 / 1000 / secs / float64(len(got)),
+		loss: loss,
+		pps:  float64(received) / secs / float64(len(got)),
+	}
 }
 
-// sigClient is a peer speaking the SFU's signalling directly.
-type sigClient struct {
+// childHub serves a hub with its SFU, as dutyhub does, with one room open
+// for the stations the parent set up; it prints its address.
+func childHub() int {
+	ctx, cancel := untilStdinCloses()
+	defer cancel()
+	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
+	limit, _ := strconv.Atoi(os.Getenv(limitEnv))
+	router, err := sfu.New(sfu.Config{Logger: logger, Network: rtcconf.Network{Loopback: true}, MaxParticipants: limit})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	defer router.Shutdown()
+	room, err := app.ParseID(os.Getenv(roomEnv))
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	var inv sfu.Invitation
+	for _, s := range strings.Split(os.Getenv(inviteEnv), ",") {
+		id, err := app.ParseID(s)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			return 1
+		}
+		inv.Stations = append(inv.Stations, id)
+	}
+	if err := router.Open(room, inv); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	err = hub.Run(ctx, hub.RunConfig{
+		Dir: os.Getenv(dirEnv), Listen: "127.0.0.1:0", PlainLoopback: true,
+		Server: hub.Config{Logger: logger, Signalling: router, Observe: router.Observe, Replay: sfu.ObservedKinds},
+		Ready:  func(_ *hub.Server, addr, _ string) { fmt.Println(addr) },
+	})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	return 0
+}
+
+// wsPeer is a station in the parent speaking the hub's protocol over its
+// websocket: hello, room.join, then answers to the hub's offers.
+type wsPeer struct {
 	b    *testing.B
 	room app.ID
 	pc   *webrtc.PeerConnection
-	conn hub.SignalConn
-	mu   sync.Mutex // Handle is called from one read pump
-	in   chan wire.Envelope
+	ws   *websocket.Conn
+	wmu  sync.Mutex // one writer at a time on the socket
 	held []webrtc.ICECandidateInit
 }
 
-func (c *sigClient) send(typ string, body any) {
-	frame, err := wire.Encode(typ, "rtc.bench", body)
+func (p *wsPeer) send(typ string, body any) {
+	frame, err := wire.Encode(typ, "", body)
 	if err != nil {
-		c.b.Error(err)
+		p.b.Error(err)
 		return
 	}
-	env, _ := wire.DecodeEnvelope(frame)
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if err := c.conn.Handle(env); err != nil {
-		c.b.Errorf("%s: %v", typ, err)
-	}
+	p.wmu.Lock()
+	defer p.wmu.Unlock()
+	_ = p.ws.WriteMessage(websocket.TextMessage, frame)
 }
 
-func (c *sigClient) serve() {
-	for env := range c.in {
+func dialHub(b *testing.B, api *webrtc.API, addr, token string, room app.ID) *wsPeer {
+	ws, _, err := websocket.DefaultDialer.Dial("ws://"+addr+"/sync", nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	hello, _ := wire.Encode(wire.TypeHello, "", wire.Hello{Version: wire.Version, Client: "forward bench", Token: token})
+	if err := ws.WriteMessage(websocket.TextMessage, hello); err != nil {
+		b.Fatal(err)
+	}
+	_, raw, err := ws.ReadMessage()
+	if err != nil {
+		b.Fatal(err)
+	}
+	if env, err := wire.DecodeEnvelope(raw); err != nil || env.Type != wire.TypeWelcome {
+		b.Fatalf("hello: %s", raw)
+	}
+	pc, err := api.NewPeerConnection(webrtc.Configuration{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	p := &wsPeer{b: b, room: room, pc: pc, ws: ws}
+	pc.OnICECandidate(func(ic *webrtc.ICECandidate) {
+		if ic == nil {
+			return
+		}
+		init := ic.ToJSON()
+		p.send(wire.TypeRTCCandidate, wire.Candidate{Room: room, Candidate: init.Candidate, SDPMid: init.SDPMid, SDPMLineIndex: init.SDPMLineIndex})
+	})
+	return p
+}
+
+// serve answers the hub's offers and takes its candidates until the
+// socket closes.
+func (p *wsPeer) serve() {
+	for {
+		_, raw, err := p.ws.ReadMessage()
+		if err != nil {
+			return
+		}
+		env, err := wire.DecodeEnvelope(raw)
+		if err != nil {
+			continue
+		}
 		switch env.Type {
+		case wire.TypeError:
+			p.b.Errorf("the hub refused: %s", raw)
 		case wire.TypeRTCOffer:
 			d, err := wire.DecodeDescription(env)
 			if err != nil {
 				continue
 			}
-			if err := c.pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeOffer, SDP: d.SDP}); err != nil {
-				c.b.Error(err)
+			if err := p.pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeOffer, SDP: d.SDP}); err != nil {
+				p.b.Error(err)
 				continue
 			}
-			for _, h := range c.held {
-				_ = c.pc.AddICECandidate(h)
+			for _, h := range p.held {
+				_ = p.pc.AddICECandidate(h)
 			}
-			c.held = nil
-			ans, err := c.pc.CreateAnswer(nil)
+			p.held = nil
+			ans, err := p.pc.CreateAnswer(nil)
 			if err == nil {
-				err = c.pc.SetLocalDescription(ans)
+				err = p.pc.SetLocalDescription(ans)
 			}
 			if err != nil {
-				c.b.Error(err)
+				p.b.Error(err)
 				continue
 			}
-			c.send(wire.TypeRTCAnswer, wire.Description{Room: c.room, SDP: ans.SDP})
+			p.send(wire.TypeRTCAnswer, wire.Description{Room: p.room, SDP: ans.SDP})
 		case wire.TypeRTCCandidate:
 			cand, err := wire.DecodeCandidate(env)
 			if err != nil || cand.Candidate == "" {
 				continue
 			}
 			init := webrtc.ICECandidateInit{Candidate: cand.Candidate, SDPMid: cand.SDPMid, SDPMLineIndex: cand.SDPMLineIndex}
-			if c.pc.RemoteDescription() == nil {
-				c.held = append(c.held, init)
+			if p.pc.RemoteDescription() == nil {
+				p.held = append(p.held, init)
 				continue
 			}
-			_ = c.pc.AddICECandidate(init)
+			_ = p.pc.AddICECandidate(init)
 		}
 	}
 }
 
-func forwardSFU(b *testing.B, api *webrtc.API, frames [][]byte, n int) (float64, float64) {
-	router, err := sfu.New(sfu.Config{Network: rtcconf.Network{Loopback: true}, MaxParticipants: n + 1,
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+// forwardHub runs one arm through the hub: the parent writes the hub's
+// stations, accounts and sessions, the child serves them.
+func forwardHub(b *testing.B, api *webrtc.API, frames [][]byte, n int) armResult {
+	dir := b.TempDir()
+	db, err := hub.Open(dir)
 	if err != nil {
 		b.Fatal(err)
 	}
-	defer router.Shutdown()
-	room := app.NewID()
-	ids := make([]app.ID, n+1)
-	for i := range ids {
-		ids[i] = app.NewID()
+	pref := app.Station{ID: app.NewID(), Code: "P0", Name: "州", Tier: app.TierPrefecture}
+	county := app.Station{ID: app.NewID(), Code: "C0", Name: "县", Tier: app.TierCounty, Parent: pref.ID}
+	tree := []app.Station{pref, county}
+	for i := range n + 1 {
+		tree = append(tree, app.Station{ID: app.NewID(), Code: fmt.Sprintf("T%d", i), Name: fmt.Sprintf("镇%d", i), Tier: app.TierTownship, Parent: county.ID})
 	}
-	if err := router.Open(room, sfu.Invitation{Stations: ids}); err != nil {
+	if err := db.ImportStations(tree); err != nil {
 		b.Fatal(err)
 	}
-	var clients []*sigClient
-	defer func() {
-		for _, c := range clients {
-			c.conn.Close()
-			c.pc.Close()
+	hash, err := hub.HashPassword("forward bench")
+	if err != nil {
+		b.Fatal(err)
+	}
+	var tokens, invite []string
+	for _, st := range tree[2:] {
+		name := "bench-" + st.Code
+		if err := db.AddUserHash(name, st.ID.String(), hash); err != nil {
+			b.Fatal(err)
 		}
-	}()
-	join := func(i int, publish []string) *sigClient {
-		pc, err := api.NewPeerConnection(webrtc.Configuration{})
+		token, _, err := db.IssueSession(name, time.Hour)
 		if err != nil {
 			b.Fatal(err)
 		}
-		c := &sigClient{b: b, room: room, pc: pc, in: make(chan wire.Envelope, 256)}
-		c.conn = router.Attach(hub.SignalPeer{User: fmt.Sprintf("u%d", i), Station: ids[i], Addr: "127.0.0.1", Send: func(frame []byte) bool {
-			env, err := wire.DecodeEnvelope(frame)
-			if err == nil {
-				select {
-				case c.in <- env:
-				default:
-					return false
-				}
-			}
-			return true
-		}})
-		pc.OnICECandidate(func(ic *webrtc.ICECandidate) {
-			if ic == nil {
-				return
-			}
-			init := ic.ToJSON()
-			go c.send(wire.TypeRTCCandidate, wire.Candidate{Room: room, Candidate: init.Candidate, SDPMid: init.SDPMid, SDPMLineIndex: init.SDPMLineIndex})
-		})
-		clients = append(clients, c)
-		go c.serve()
-		return c
+		tokens = append(tokens, token)
+		invite = append(invite, st.ID.String())
 	}
+	if err := db.Close(); err != nil {
+		b.Fatal(err)
+	}
+	room := app.NewID()
+	c := startChild(b, childEnv+"=hub", dirEnv+"="+dir, roomEnv+"="+room.String(),
+		limitEnv+"="+strconv.Itoa(n+1), inviteEnv+"="+strings.Join(invite, ","))
+	defer c.stop()
+
+	var peers []*wsPeer
+	defer func() {
+		for _, p := range peers {
+			p.ws.Close()
+			p.pc.Close()
+		}
+	}()
 	stop := make(chan struct{})
 	defer close(stop)
-	pub := join(0, []string{wire.MediaVideo})
+	marks := make(chan struct{})
+	pub := dialHub(b, api, c.addr, tokens[0], room)
+	peers = append(peers, pub)
 	track, err := webrtc.NewTrackLocalStaticSample(rtcconf.VP8.RTPCodecCapability, "video", "bench")
 	if err != nil {
 		b.Fatal(err)
@@ -294,67 +570,189 @@ func forwardSFU(b *testing.B, api *webrtc.API, frames [][]byte, n int) (float64,
 		b.Fatal(err)
 	}
 	go drain(sender)
+	go pub.serve()
 	pub.send(wire.TypeRoomJoin, wire.RoomJoin{Room: room, Publish: []string{wire.MediaVideo}})
-	go replay(track, frames, stop)
-	var got []*atomic.Int64
+	go replay(track, frames, marks, stop)
+	var got []*counter
 	for i := 1; i <= n; i++ {
-		g := new(atomic.Int64)
+		g := new(counter)
 		got = append(got, g)
-		c := join(i, nil)
-		c.pc.OnTrack(countTrack(g))
-		c.send(wire.TypeRoomJoin, wire.RoomJoin{Room: room})
+		p := dialHub(b, api, c.addr, tokens[i], room)
+		peers = append(peers, p)
+		p.pc.OnTrack(g.onTrack)
+		go p.serve()
+		p.send(wire.TypeRoomJoin, wire.RoomJoin{Room: room})
 	}
-	return measure(b, got)
+	return measure(b, c, got, marks)
 }
 
-// connect joins two peers with a complete offer and answer, no trickle.
-func connect(b *testing.B, offerer, answerer *webrtc.PeerConnection) {
-	offer, err := offerer.CreateOffer(nil)
+// childBare serves the floor: one track read and written to N peers. A
+// peer is made by POST /publish (the publisher's offer in, the answer
+// out) or POST /subscribe (the forwarder's offer out) then POST
+// /answer?peer=ID; every offer and answer is complete, no trickle.
+func childBare() int {
+	ctx, cancel := untilStdinCloses()
+	defer cancel()
+	api, err := rtcconf.NewAPI(rtcconf.Network{Loopback: true})
 	if err != nil {
-		b.Fatal(err)
+		fmt.Fprintln(os.Stderr, err)
+		return 1
 	}
-	done := webrtc.GatheringCompletePromise(offerer)
-	if err := offerer.SetLocalDescription(offer); err != nil {
-		b.Fatal(err)
-	}
-	<-done
-	if err := answerer.SetRemoteDescription(*offerer.LocalDescription()); err != nil {
-		b.Fatal(err)
-	}
-	ans, err := answerer.CreateAnswer(nil)
+	out, err := webrtc.NewTrackLocalStaticRTP(rtcconf.VP8.RTPCodecCapability, "fwd", "bench")
 	if err != nil {
-		b.Fatal(err)
+		fmt.Fprintln(os.Stderr, err)
+		return 1
 	}
-	done = webrtc.GatheringCompletePromise(answerer)
-	if err := answerer.SetLocalDescription(ans); err != nil {
-		b.Fatal(err)
-	}
-	<-done
-	if err := offerer.SetRemoteDescription(*answerer.LocalDescription()); err != nil {
-		b.Fatal(err)
-	}
-}
-
-func forwardBare(b *testing.B, api *webrtc.API, frames [][]byte, n int) (float64, float64) {
-	var pcs []*webrtc.PeerConnection
-	newPC := func() *webrtc.PeerConnection {
+	var mu sync.Mutex
+	pcs := map[string]*webrtc.PeerConnection{}
+	defer func() {
+		mu.Lock()
+		defer mu.Unlock()
+		for _, pc := range pcs {
+			pc.Close()
+		}
+	}()
+	fail := func(w http.ResponseWriter, err error) { http.Error(w, err.Error(), http.StatusInternalServerError) }
+	mux := http.NewServeMux()
+	mux.HandleFunc("POST /publish", func(w http.ResponseWriter, r *http.Request) {
+		offer, _ := io.ReadAll(r.Body)
 		pc, err := api.NewPeerConnection(webrtc.Configuration{})
 		if err != nil {
-			b.Fatal(err)
+			fail(w, err)
+			return
 		}
-		pcs = append(pcs, pc)
-		return pc
+		mu.Lock()
+		pcs["publisher"] = pc
+		mu.Unlock()
+		pc.OnTrack(func(remote *webrtc.TrackRemote, _ *webrtc.RTPReceiver) {
+			for {
+				pkt, _, err := remote.ReadRTP()
+				if err != nil {
+					return
+				}
+				pkt.Extension, pkt.Extensions = false, nil
+				_ = out.WriteRTP(pkt)
+			}
+		})
+		if err := pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeOffer, SDP: string(offer)}); err != nil {
+			fail(w, err)
+			return
+		}
+		ans, err := pc.CreateAnswer(nil)
+		if err != nil {
+			fail(w, err)
+			return
+		}
+		done := webrtc.GatheringCompletePromise(pc)
+		if err := pc.SetLocalDescription(ans); err != nil {
+			fail(w, err)
+			return
+		}
+		<-done
+		io.WriteString(w, pc.LocalDescription().SDP)
+	})
+	var next atomic.Int64
+	mux.HandleFunc("POST /subscribe", func(w http.ResponseWriter, r *http.Request) {
+		pc, err := api.NewPeerConnection(webrtc.Configuration{})
+		if err != nil {
+			fail(w, err)
+			return
+		}
+		id := strconv.FormatInt(next.Add(1), 10)
+		mu.Lock()
+		pcs[id] = pc
+		mu.Unlock()
+		s, err := pc.AddTrack(out)
+		if err != nil {
+			fail(w, err)
+			return
+		}
+		go drain(s)
+		offer, err := pc.CreateOffer(nil)
+		if err != nil {
+			fail(w, err)
+			return
+		}
+		done := webrtc.GatheringCompletePromise(pc)
+		if err := pc.SetLocalDescription(offer); err != nil {
+			fail(w, err)
+			return
+		}
+		<-done
+		w.Header().Set("X-Peer", id)
+		io.WriteString(w, pc.LocalDescription().SDP)
+	})
+	mux.HandleFunc("POST /answer", func(w http.ResponseWriter, r *http.Request) {
+		ans, _ := io.ReadAll(r.Body)
+		mu.Lock()
+		pc := pcs[r.URL.Query().Get("peer")]
+		mu.Unlock()
+		if pc == nil {
+			http.Error(w, "no such peer", http.StatusNotFound)
+			return
+		}
+		if err := pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeAnswer, SDP: string(ans)}); err != nil {
+			fail(w, err)
+		}
+	})
+	srv := &http.Server{Handler: mux}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
 	}
+	fmt.Println(ln.Addr().String())
+	go func() {
+		<-ctx.Done()
+		srv.Close()
+	}()
+	if err := srv.Serve(ln); err != nil && err != http.ErrServerClosed {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	return 0
+}
+
+// post sends body and returns the answer's body and the peer it names.
+func post(b *testing.B, url, body string) (string, string) {
+	resp, err := http.Post(url, "application/sdp", strings.NewReader(body))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer resp.Body.Close()
+	out, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusOK {
+		b.Fatalf("%s: %s: %s", url, resp.Status, out)
+	}
+	return string(out), resp.Header.Get("X-Peer")
+}
+
+// gathered sets a local description and waits for its candidates, so that
+// it travels complete.
+func gathered(b *testing.B, pc *webrtc.PeerConnection, d webrtc.SessionDescription) string {
+	done := webrtc.GatheringCompletePromise(pc)
+	if err := pc.SetLocalDescription(d); err != nil {
+		b.Fatal(err)
+	}
+	<-done
+	return pc.LocalDescription().SDP
+}
+
+func forwardBare(b *testing.B, api *webrtc.API, frames [][]byte, n int) armResult {
+	c := startChild(b, childEnv+"=bare")
+	defer c.stop()
+	base := "http://" + c.addr
+	var pcs []*webrtc.PeerConnection
 	defer func() {
 		for _, pc := range pcs {
 			pc.Close()
 		}
 	}()
-	out, err := webrtc.NewTrackLocalStaticRTP(rtcconf.VP8.RTPCodecCapability, "fwd", "bench")
+	pub, err := api.NewPeerConnection(webrtc.Configuration{})
 	if err != nil {
 		b.Fatal(err)
 	}
-	pub, in := newPC(), newPC()
+	pcs = append(pcs, pub)
 	track, err := webrtc.NewTrackLocalStaticSample(rtcconf.VP8.RTPCodecCapability, "video", "bench")
 	if err != nil {
 		b.Fatal(err)
@@ -364,32 +762,37 @@ func forwardBare(b *testing.B, api *webrtc.API, frames [][]byte, n int) (float64
 		b.Fatal(err)
 	}
 	go drain(sender)
-	in.OnTrack(func(remote *webrtc.TrackRemote, _ *webrtc.RTPReceiver) {
-		for {
-			pkt, _, err := remote.ReadRTP()
-			if err != nil {
-				return
-			}
-			pkt.Extension, pkt.Extensions = false, nil
-			_ = out.WriteRTP(pkt)
-		}
-	})
-	connect(b, pub, in)
+	offer, err := pub.CreateOffer(nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	ans, _ := post(b, base+"/publish", gathered(b, pub, offer))
+	if err := pub.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeAnswer, SDP: ans}); err != nil {
+		b.Fatal(err)
+	}
 	stop := make(chan struct{})
 	defer close(stop)
-	go replay(track, frames, stop)
-	var got []*atomic.Int64
-	for i := 0; i < n; i++ {
-		fwd, sub := newPC(), newPC()
-		s, err := fwd.AddTrack(out)
+	marks := make(chan struct{})
+	go replay(track, frames, marks, stop)
+	var got []*counter
+	for range n {
+		sub, err := api.NewPeerConnection(webrtc.Configuration{})
 		if err != nil {
 			b.Fatal(err)
 		}
-		go drain(s)
-		g := new(atomic.Int64)
+		pcs = append(pcs, sub)
+		g := new(counter)
 		got = append(got, g)
-		sub.OnTrack(countTrack(g))
-		connect(b, fwd, sub)
+		sub.OnTrack(g.onTrack)
+		offer, peer := post(b, base+"/subscribe", "")
+		if err := sub.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeOffer, SDP: offer}); err != nil {
+			b.Fatal(err)
+		}
+		answer, err := sub.CreateAnswer(nil)
+		if err != nil {
+			b.Fatal(err)
+		}
+		post(b, base+"/answer?peer="+peer, gathered(b, sub, answer))
 	}
-	return measure(b, got)
+	return measure(b, c, got, marks)
 }
