@@ -14,7 +14,6 @@ import (
 	"unicode"
 	"unicode/utf8"
 
-	"github.com/pion/rtcp"
 	"github.com/pion/rtp"
 	"github.com/pion/webrtc/v4"
 	"github.com/pion/webrtc/v4/pkg/media/ivfwriter"
@@ -400,10 +399,9 @@ func (f *forward) forceKeyFrame(s *SFU) {
 	if f.kind != webrtc.RTPCodecTypeVideo {
 		return
 	}
-	f.lastKey.Store(time.Now().UnixNano())
-	if err := f.owner.pc.WriteRTCP([]rtcp.Packet{&rtcp.PictureLossIndication{MediaSSRC: uint32(f.ssrc)}}); err == nil {
-		s.keyFrames.Add(1)
-	}
+	f.keyMu.Lock()
+	defer f.keyMu.Unlock()
+	f.sendKeyRequest(s)
 }
 
 // waitWriters waits for every file to be closed, at most d.

@@ -44,8 +44,16 @@ type Config struct {
 	// KeyFrameGap is the least time between two key-frame requests the
 	// hub relays to one publisher: a newcomer's request and a lossy
 	// subscriber's must not make the publisher send nothing but key
-	// frames. 300 ms by default.
+	// frames. 300 ms by default. A request within the gap is not lost:
+	// it waits for the gap to end, and one waiting covers all that come
+	// meanwhile.
 	KeyFrameGap time.Duration
+	// FirstKeyFrameGap replaces KeyFrameGap for a subscriber's first
+	// request for a track: in a room everyone joins at once, and a
+	// newcomer whose subscription starts just after the key frame asked
+	// for another must not wait a whole KeyFrameGap for its first picture.
+	// 100 ms by default (one or two frames).
+	FirstKeyFrameGap time.Duration
 	// MaxPendingCandidates bounds the candidates held for a participant
 	// before its first answer; 64 by default.
 	MaxPendingCandidates int
@@ -112,6 +120,9 @@ func New(cfg Config) (*SFU, error) {
 	}
 	if cfg.KeyFrameGap <= 0 {
 		cfg.KeyFrameGap = 300 * time.Millisecond
+	}
+	if cfg.FirstKeyFrameGap <= 0 {
+		cfg.FirstKeyFrameGap = min(100*time.Millisecond, cfg.KeyFrameGap)
 	}
 	if cfg.MaxPendingCandidates <= 0 {
 		cfg.MaxPendingCandidates = 64
@@ -500,8 +511,11 @@ type forward struct {
 	ssrc    webrtc.SSRC
 	codec   webrtc.RTPCodecParameters
 	local   *webrtc.TrackLocalStaticRTP
-	lastKey atomic.Int64              // unix nanoseconds of the last key-frame request relayed
 	rec     atomic.Pointer[trackFile] // the file being recorded, if any
+	keyMu   sync.Mutex
+	lastKey time.Time   // when the last key-frame request went to the publisher
+	keyWait *time.Timer // a request waiting for the gap to end, or nil
+	keyDue  time.Time   // when keyWait fires
 }
 
 func (p *participant) start() error {
@@ -621,6 +635,7 @@ func (p *participant) negotiate() {
 // the track; the NACK interceptor has already answered retransmission
 // requests from its buffer.
 func (p *participant) readRTCP(sender *webrtc.RTPSender, f *forward) {
+	first := true
 	for {
 		pkts, _, err := sender.ReadRTCP()
 		if err != nil {
@@ -629,21 +644,55 @@ func (p *participant) readRTCP(sender *webrtc.RTPSender, f *forward) {
 		for _, pkt := range pkts {
 			switch pkt.(type) {
 			case *rtcp.PictureLossIndication, *rtcp.FullIntraRequest:
-				f.requestKeyFrame(p.s)
+				f.requestKeyFrame(p.s, first)
+				first = false
 			}
 		}
 	}
 }
 
-func (f *forward) requestKeyFrame(s *SFU) {
+// requestKeyFrame relays a key-frame request to the publisher, at most
+// one per KeyFrameGap (FirstKeyFrameGap since the last when first is set).
+// A request within the gap is sent when the gap ends rather than dropped:
+// dropped, it left a subscriber whose subscription began just after the
+// last key frame waiting for its own next request, itself throttled, for
+// up to twice the gap.
+func (f *forward) requestKeyFrame(s *SFU, first bool) {
 	if f.kind != webrtc.RTPCodecTypeVideo {
 		return
 	}
-	now := time.Now().UnixNano()
-	last := f.lastKey.Load()
-	if now-last < int64(s.cfg.KeyFrameGap) || !f.lastKey.CompareAndSwap(last, now) {
-		return
+	gap := s.cfg.KeyFrameGap
+	if first {
+		gap = s.cfg.FirstKeyFrameGap
 	}
+	f.keyMu.Lock()
+	defer f.keyMu.Unlock()
+	due := f.lastKey.Add(gap)
+	switch {
+	case f.keyWait != nil && !due.Before(f.keyDue):
+		// The request already waiting covers this one.
+	case f.keyWait != nil:
+		// A newcomer's shorter gap brings the waiting request forward.
+		if f.keyWait.Stop() {
+			f.keyWait.Reset(time.Until(due))
+			f.keyDue = due
+		}
+	case time.Now().Before(due):
+		f.keyWait = time.AfterFunc(time.Until(due), func() {
+			f.keyMu.Lock()
+			defer f.keyMu.Unlock()
+			f.keyWait = nil
+			f.sendKeyRequest(s)
+		})
+		f.keyDue = due
+	default:
+		f.sendKeyRequest(s)
+	}
+}
+
+// sendKeyRequest asks the publisher for a key frame now; keyMu is held.
+func (f *forward) sendKeyRequest(s *SFU) {
+	f.lastKey = time.Now()
 	if err := f.owner.pc.WriteRTCP([]rtcp.Packet{&rtcp.PictureLossIndication{MediaSSRC: uint32(f.ssrc)}}); err == nil {
 		s.keyFrames.Add(1)
 	}
@@ -683,7 +732,7 @@ func (p *participant) answer(sdpText string) error {
 	// A newcomer sees a picture at once instead of at the publisher's
 	// next periodic key frame.
 	for _, f := range fresh {
-		f.requestKeyFrame(p.s)
+		f.requestKeyFrame(p.s, true)
 	}
 	if again {
 		p.negotiate()
