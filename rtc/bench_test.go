@@ -1,8 +1,12 @@
 package rtc_test
 
 import (
+	"bytes"
 	"fmt"
+	"os"
 	"slices"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -14,7 +18,9 @@ import (
 // through a real hub on loopback, the time from the later of two stations'
 // joins to the first picture one decodes of the other, over every ordered
 // pair and every iteration (one iteration: all join, all see all, all
-// leave). Reported as p50 and p95 in milliseconds.
+// leave). Reported as p50 and p95 in milliseconds, with the CPU this
+// process and all others used meanwhile, in cores: on a shared machine a
+// slow run with others busy is a starved run, not a slow hub.
 func BenchmarkJoinToFirstFrame(b *testing.B) {
 	for _, n := range []int{2, 4, 8} {
 		b.Run(fmt.Sprintf("participants=%d", n), func(b *testing.B) {
@@ -30,6 +36,7 @@ func BenchmarkJoinToFirstFrame(b *testing.B) {
 			}
 			var firsts []time.Duration
 			b.ResetTimer()
+			cpu0 := readCPU(b)
 			for b.Loop() {
 				room := h.openRoom(b, 0, names...)
 				for _, s := range st {
@@ -51,6 +58,9 @@ func BenchmarkJoinToFirstFrame(b *testing.B) {
 				}
 				waitFor(b, "the room to close", func() bool { return h.sfu.Stats().Rooms == 0 })
 			}
+			cpu := readCPU(b).since(cpu0)
+			b.ReportMetric(cpu.self, "self-cores")
+			b.ReportMetric(cpu.others, "others-cores")
 			b.ReportMetric(float64(len(firsts)), "samples")
 			b.ReportMetric(float64(percentile(firsts, 0.5))/1e6, "p50-ms")
 			b.ReportMetric(float64(percentile(firsts, 0.95))/1e6, "p95-ms")
@@ -78,4 +88,46 @@ func (h *testHub) moreStations(t testing.TB, n int) []string {
 		names = append(names, name)
 	}
 	return names
+}
+
+// cpuSample is the machine's busy CPU time and this process's, in clock
+// ticks (USER_HZ, 100 a second on Linux), at one instant.
+type cpuSample struct {
+	at         time.Time
+	busy, self int64
+}
+
+type cpuUse struct{ self, others float64 } // cores
+
+func readCPU(t testing.TB) cpuSample {
+	t.Helper()
+	stat, err := os.ReadFile("/proc/stat")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// cpu user nice system idle iowait irq softirq steal ...: all but
+	// idle and iowait are busy.
+	line, _, _ := bytes.Cut(stat, []byte("\n"))
+	var busy int64
+	for i, f := range strings.Fields(string(line))[1:] {
+		if i == 3 || i == 4 || i > 7 {
+			continue
+		}
+		v, _ := strconv.ParseInt(f, 10, 64)
+		busy += v
+	}
+	self, err := os.ReadFile("/proc/self/stat")
+	if err != nil {
+		t.Fatal(err)
+	}
+	fields := strings.Fields(string(self[bytes.LastIndexByte(self, ')')+2:]))
+	utime, _ := strconv.ParseInt(fields[11], 10, 64)
+	stime, _ := strconv.ParseInt(fields[12], 10, 64)
+	return cpuSample{at: time.Now(), busy: busy, self: utime + stime}
+}
+
+func (s cpuSample) since(s0 cpuSample) cpuUse {
+	secs := s.at.Sub(s0.at).Seconds() * 100
+	self := float64(s.self - s0.self)
+	return cpuUse{self: self / secs, others: (float64(s.busy-s0.busy) - self) / secs}
 }
