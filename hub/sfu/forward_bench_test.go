@@ -106,6 +106,7 @@ func BenchmarkForward(b *testing.B) {
 			b.ReportMetric(r.kbps, "bare-recv-kbps/sub")
 			b.ReportMetric(h.loss*100, "hub-loss-%")
 			b.ReportMetric(r.loss*100, "bare-loss-%")
+			b.ReportMetric((h.others+r.others)/2, "rest-cores")
 			b.ReportMetric(0, "ns/op")
 		})
 	}
@@ -118,14 +119,15 @@ func BenchmarkForward(b *testing.B) {
 const loop = 5 * time.Second
 
 type armResult struct {
-	cpu  float64 // the child's CPU, ms per second
-	kbps float64 // mean received per subscriber
-	loss float64 // share of packets missing at the subscribers, from RTP sequence numbers
-	pps  float64 // mean packets received per subscriber a second
+	cpu    float64 // the child's CPU, ms per second
+	others float64 // what the rest of the machine used meanwhile (parent included), cores
+	kbps   float64 // mean received per subscriber
+	loss   float64 // share of packets missing at the subscribers, from RTP sequence numbers
+	pps    float64 // mean packets received per subscriber a second
 }
 
 func (r armResult) String() string {
-	return fmt.Sprintf("%.0f cpu-ms/s, %.1f kbps/sub, %.1f packets/s/sub, loss %.2f %%", r.cpu, r.kbps, r.pps, r.loss*100)
+	return fmt.Sprintf("%.0f cpu-ms/s, %.1f kbps/sub, %.1f packets/s/sub, loss %.2f %%, rest of the machine %.2f cores", r.cpu, r.kbps, r.pps, r.loss*100, r.others)
 }
 
 func meanResult(rs []armResult) armResult {
@@ -134,9 +136,10 @@ func meanResult(rs []armResult) armResult {
 		m.cpu += r.cpu
 		m.kbps += r.kbps
 		m.loss += r.loss
+		m.others += r.others
 	}
 	k := float64(len(rs))
-	return armResult{cpu: m.cpu / k, kbps: m.kbps / k, loss: m.loss / k}
+	return armResult{cpu: m.cpu / k, kbps: m.kbps / k, loss: m.loss / k, others: m.others / k}
 }
 
 // encodedLoop encodes one loop of the noisy test pattern.
@@ -168,11 +171,15 @@ func encodedLoop(b *testing.B) [][]byte {
 
 // replay writes the frames at 15 a second until stop closes. After the
 // frame in the middle of each loop it offers a mark on marks: a window
-// from one mark to the next holds each frame exactly once.
+// from one mark to the next holds each frame exactly once. Each frame has
+// its time from the start; one written late (the machine was busy) does
+// not delay the rest, where a ticker would drop ticks and offer less.
 func replay(track *webrtc.TrackLocalStaticSample, frames [][]byte, marks chan<- struct{}, stop chan struct{}) {
-	t := time.NewTicker(time.Second / 15)
+	start := time.Now()
+	t := time.NewTimer(0)
 	defer t.Stop()
 	for i := 0; ; i++ {
+		t.Reset(time.Until(start.Add(time.Duration(i) * time.Second / 15)))
 		select {
 		case <-stop:
 			return
@@ -281,6 +288,25 @@ func (c *child) cpu(b *testing.B) time.Duration {
 	return time.Duration(utime+stime) * 10 * time.Millisecond // USER_HZ is 100 on Linux
 }
 
+// machineBusy returns the CPU time all processes have used, from the
+// first line of /proc/stat: all but idle and iowait.
+func machineBusy(b *testing.B) time.Duration {
+	stat, err := os.ReadFile("/proc/stat")
+	if err != nil {
+		b.Fatal(err)
+	}
+	line, _, _ := bytes.Cut(stat, []byte("\n"))
+	var ticks int64
+	for i, f := range strings.Fields(string(line))[1:] {
+		if i == 3 || i == 4 || i > 7 { // idle, iowait; guest time is in user already
+			continue
+		}
+		v, _ := strconv.ParseInt(f, 10, 64)
+		ticks += v
+	}
+	return time.Duration(ticks) * 10 * time.Millisecond
+}
+
 // stop ends the child: it exits when its stdin closes, so it also goes
 // when the parent dies.
 func (c *child) stop() {
@@ -336,10 +362,10 @@ func measure(b *testing.B, c *child, got []*counter, marks <-chan struct{}) armR
 	// the frame written at the mark has arrived, the next not yet.
 	<-marks
 	time.Sleep(time.Second / 30)
-	s0, c0, t0 := take(), c.cpu(b), time.Now()
+	s0, c0, m0, t0 := take(), c.cpu(b), machineBusy(b), time.Now()
 	<-marks
 	time.Sleep(time.Second / 30)
-	s1, c1, t1 := take(), c.cpu(b), time.Now()
+	s1, c1, m1, t1 := take(), c.cpu(b), machineBusy(b), time.Now()
 	secs := t1.Sub(t0).Seconds()
 	var bytes, received, expected int64
 	for i := range got {
@@ -352,10 +378,11 @@ func measure(b *testing.B, c *child, got []*counter, marks <-chan struct{}) armR
 		loss = 1 - float64(received)/float64(expected)
 	}
 	return armResult{
-		cpu:  float64((c1 - c0).Milliseconds()) / secs,
-		kbps: float64(bytes) * 8 / 1000 / secs / float64(len(got)),
-		loss: loss,
-		pps:  float64(received) / secs / float64(len(got)),
+		cpu:    float64((c1 - c0).Milliseconds()) / secs,
+		others: ((m1 - m0) - (c1 - c0)).Seconds() / secs,
+		kbps:   float64(bytes) * 8 / 1000 / secs / float64(len(got)),
+		loss:   loss,
+		pps:    float64(received) / secs / float64(len(got)),
 	}
 }
 
