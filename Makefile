@@ -45,6 +45,7 @@ bench:
 	$(GO) test -run '^$$' -bench . ./ui/
 	$(GO) test -run '^$$' -bench Resync10000 -benchtime 1x ./hub/
 	$(GO) test -run '^$$' -bench . ./codec/... ./rtc/
+	$(GO) test -run '^$$' -bench Forward -benchtime 3x -timeout 30m ./hub/sfu/
 	$(GO) run ./cmd/dutybench
 
 # A short run of every fuzz target (go test runs one -fuzz target at a time).
