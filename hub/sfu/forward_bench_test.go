@@ -39,11 +39,11 @@ import (
 // again with childEnv set, so that the CPU measured is the forwarder's
 // alone: the publisher and the N subscribers stay in the parent.
 const (
-	childEnv  = "DUTYROOM_FORWARD_CHILD" // "hub" or "bare"
-	dirEnv    = "DUTYROOM_FORWARD_DIR"   // the hub's data folder
-	roomEnv   = "DUTYROOM_FORWARD_ROOM"  // the room the hub opens
-	limitEnv  = "DUTYROOM_FORWARD_LIMIT" // its participant limit
-	inviteEnv = "DUTYROOM_FORWARD_INVITE"
+	childEnv  = "DUTYROOM_FORWARD_CHILD"  // "hub" or "bare"
+	dirEnv    = "DUTYROOM_FORWARD_DIR"    // the hub's data folder
+	roomEnv   = "DUTYROOM_FORWARD_ROOM"   // the room the hub opens
+	limitEnv  = "DUTYROOM_FORWARD_LIMIT"  // its participant limit
+	inviteEnv = "DUTYROOM_FORWARD_INVITE" // the stations it invites, comma-separated
 )
 
 func TestMain(m *testing.M) {
@@ -69,8 +69,9 @@ func TestMain(m *testing.M) {
 // child's user+system CPU over a window of two replay loops, after every
 // subscriber receives; recv-kbps/sub is what a subscriber received in it,
 // loss-% what went missing by RTP sequence numbers, rest-cores what the
-// rest of the machine (this process included) used meanwhile. Each iteration runs both arms, alternating which
-// goes first, so both see the same machine.
+// rest of the machine (this process included) used meanwhile. Each
+// iteration runs both arms, alternating which goes first, so both see the
+// same machine; -v logs each iteration's figures, for the spread.
 func BenchmarkForward(b *testing.B) {
 	frames := encodedLoop(b)
 	api, err := rtcconf.NewAPI(rtcconf.Network{Loopback: true})
