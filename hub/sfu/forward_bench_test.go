@@ -452,6 +452,7 @@ type wsPeer struct {
 	ws   *websocket.Conn
 	wmu  sync.Mutex // one writer at a time on the socket
 	held []webrtc.ICECandidateInit
+	done chan struct{} // closed when serve returns
 }
 
 func (p *wsPeer) send(typ string, body any) {
@@ -485,7 +486,8 @@ func dialHub(b *testing.B, api *webrtc.API, addr, token string, room app.ID) *ws
 	if err != nil {
 		b.Fatal(err)
 	}
-	p := &wsPeer{b: b, room: room, pc: pc, ws: ws}
+	p := &wsPeer{b: b, room: room, pc: pc, ws: ws, done: make(chan struct{})}
+	go p.serve()
 	pc.OnICECandidate(func(ic *webrtc.ICECandidate) {
 		if ic == nil {
 			return
@@ -502,6 +504,7 @@ var roomState = []byte(`{"type":"` + wire.TypeRoomState + `"`)
 // serve answers the hub's offers and takes its candidates until the
 // socket closes.
 func (p *wsPeer) serve() {
+	defer close(p.done)
 	for {
 		_, raw, err := p.ws.ReadMessage()
 		if err != nil {
@@ -599,17 +602,20 @@ func forwardHub(b *testing.B, api *webrtc.API, frames [][]byte, n int) armResult
 		b.Fatal(err)
 	}
 	room := app.NewID()
-	c := startChild(b, childEnv+"=hub", dirEnv+"="+dir, roomEnv+"="+room.String(),
-		limitEnv+"="+strconv.Itoa(n+1), inviteEnv+"="+strings.Join(invite, ","))
-	defer c.stop()
-
+	// The hub stops first, so that it is not renegotiating with the
+	// peers as they close; each peer's reader ends before its
+	// connection closes under it.
 	var peers []*wsPeer
 	defer func() {
 		for _, p := range peers {
 			p.ws.Close()
+			<-p.done
 			p.pc.Close()
 		}
 	}()
+	c := startChild(b, childEnv+"=hub", dirEnv+"="+dir, roomEnv+"="+room.String(),
+		limitEnv+"="+strconv.Itoa(n+1), inviteEnv+"="+strings.Join(invite, ","))
+	defer c.stop()
 	stop := make(chan struct{})
 	defer close(stop)
 	marks := make(chan struct{})
@@ -624,7 +630,6 @@ func forwardHub(b *testing.B, api *webrtc.API, frames [][]byte, n int) armResult
 		b.Fatal(err)
 	}
 	go drain(sender)
-	go pub.serve()
 	pub.send(wire.TypeRoomJoin, wire.RoomJoin{Room: room, Publish: []string{wire.MediaVideo}})
 	go replay(track, frames, marks, stop)
 	var got []*counter
@@ -634,7 +639,6 @@ func forwardHub(b *testing.B, api *webrtc.API, frames [][]byte, n int) armResult
 		p := dialHub(b, api, c.addr, tokens[i], room)
 		peers = append(peers, p)
 		p.pc.OnTrack(g.onTrack)
-		go p.serve()
 		p.send(wire.TypeRoomJoin, wire.RoomJoin{Room: room})
 	}
 	return measure(b, c, got, marks)
