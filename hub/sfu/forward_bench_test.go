@@ -67,7 +67,8 @@ func TestMain(m *testing.M) {
 // track read and written to N peers; no rooms, no signalling beyond one
 // offer and answer per peer), each in a child process. cpu-ms/s is the
 // child's user+system CPU over a window of two replay loops, after every
-// subscriber receives; recv-kbps/sub is what a subscriber received in it,
+// subscriber receives; cpu-us/packet is that CPU per packet delivered to a
+// subscriber; recv-kbps/sub is what a subscriber received in the window,
 // loss-% what went missing by RTP sequence numbers, rest-cores what the
 // rest of the machine (this process included) used meanwhile. Each
 // iteration runs both arms, alternating which goes first, so both see the
@@ -90,12 +91,13 @@ func BenchmarkForward(b *testing.B) {
 					r = forwardBare(b, api, frames, n)
 					h = forwardHub(b, api, frames, n)
 				}
-				b.Logf("n=%d run %d: hub %s; bare %s; ratio %.2f", n, i, h, r, h.cpu/r.cpu)
+				b.Logf("n=%d run %d: hub %s; bare %s; ratio %.2f, per packet %.2f", n, i, h, r, h.cpu/r.cpu, h.perPacket(n)/r.perPacket(n))
 				hubs, bares = append(hubs, h), append(bares, r)
 			}
-			var ratios []float64
+			var ratios, perPacket []float64
 			for i := range hubs {
 				ratios = append(ratios, hubs[i].cpu/bares[i].cpu)
+				perPacket = append(perPacket, hubs[i].perPacket(n)/bares[i].perPacket(n))
 			}
 			h, r := meanResult(hubs), meanResult(bares)
 			b.ReportMetric(h.cpu, "hub-cpu-ms/s")
@@ -105,6 +107,11 @@ func BenchmarkForward(b *testing.B) {
 			b.ReportMetric(h.cpu/r.cpu, "hub/bare")
 			b.ReportMetric(slices.Min(ratios), "hub/bare-min")
 			b.ReportMetric(slices.Max(ratios), "hub/bare-max")
+			b.ReportMetric(h.perPacket(n), "hub-cpu-us/packet")
+			b.ReportMetric(r.perPacket(n), "bare-cpu-us/packet")
+			b.ReportMetric(h.perPacket(n)/r.perPacket(n), "hub/bare-per-packet")
+			b.ReportMetric(slices.Min(perPacket), "hub/bare-per-packet-min")
+			b.ReportMetric(slices.Max(perPacket), "hub/bare-per-packet-max")
 			b.ReportMetric(h.kbps, "hub-recv-kbps/sub")
 			b.ReportMetric(r.kbps, "bare-recv-kbps/sub")
 			b.ReportMetric(h.loss*100, "hub-loss-%")
@@ -131,6 +138,12 @@ type armResult struct {
 	loss   float64 // share of packets missing at the subscribers, from RTP sequence numbers
 	pps    float64 // mean packets received per subscriber a second
 }
+
+// perPacket is the child's CPU per packet delivered to a subscriber, in
+// µs. A window in which a busy parent reads a backlog holds more packets
+// than the stream's rate, and the child did that much more work: per
+// packet, both arms compare whatever the window held.
+func (r armResult) perPacket(n int) float64 { return r.cpu * 1000 / (r.pps * float64(n)) }
 
 func (r armResult) String() string {
 	return fmt.Sprintf("%.0f cpu-ms/s, %.1f kbps/sub, %.1f packets/s/sub, loss %.2f %%, rest of the machine %.2f cores", r.cpu, r.kbps, r.pps, r.loss*100, r.others)
