@@ -156,9 +156,10 @@ func meanResult(rs []armResult) armResult {
 		m.kbps += r.kbps
 		m.loss += r.loss
 		m.others += r.others
+		m.pps += r.pps
 	}
 	k := float64(len(rs))
-	return armResult{cpu: m.cpu / k, kbps: m.kbps / k, loss: m.loss / k, others: m.others / k}
+	return armResult{cpu: m.cpu / k, kbps: m.kbps / k, loss: m.loss / k, others: m.others / k, pps: m.pps / k}
 }
 
 // encodedLoop encodes one loop of the noisy test pattern.
