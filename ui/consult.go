@@ -370,7 +370,7 @@ func (s *consultScreen) act(do func(ctx context.Context, svc consult.Service, id
 		if err != nil {
 			s.u.showError(err)
 		}
-		s.u.kickHub()
+		s.u.changed() // the incident's timeline may have a new event
 		s.load()
 	})
 }
@@ -428,7 +428,7 @@ func (u *UI) consultFromIncident(id app.ID) {
 			u.showError(err)
 			return
 		}
-		u.kickHub()
+		u.changed() // the incident's timeline has 会商开始
 		u.consults.sel = d.rec.Consultation.ID
 		u.nav.open("consultation")
 		u.consults.load()
@@ -566,7 +566,7 @@ func (s *consultScreen) onNew() {
 			}
 			d.Hide()
 			s.sel = n.ID
-			s.u.kickHub()
+			s.u.changed()
 			s.load()
 		})
 	}

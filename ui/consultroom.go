@@ -440,7 +440,7 @@ func (r *consultRoom) leave(closeWindow bool) {
 		_ = svc.Left(ctx, id)
 	})
 	r.finish()
-	r.u.kickHub()
+	r.u.changed()
 	if closeWindow {
 		r.win.Close()
 	}
@@ -504,7 +504,7 @@ func (r *consultRoom) saveRoll() {
 	ctx, svc, id := r.u.ctx, r.u.svc.Consultations, rec.Consultation.ID
 	runAsync(func() (struct{}, error) { return struct{}{}, svc.SaveRollCall(ctx, id) }, func(_ struct{}, err error) {
 		if err == nil {
-			r.u.kickHub()
+			r.u.changed() // the incident's timeline has the roll call
 		}
 	})
 }
