@@ -38,6 +38,7 @@ type consultScreen struct {
 
 	list    *widget.List
 	empty   *widget.Label
+	pick    *widget.Label // in place of the detail while none is selected
 	title   *widget.Label
 	info    *widget.Label
 	people  *widget.Label
@@ -110,7 +111,11 @@ func newConsultScreen(u *UI) *consultScreen {
 	s.detail.Hide()
 
 	left := container.NewBorder(container.NewPadded(newBtn), nil, nil, nil, container.NewStack(s.list, container.NewVBox(container.NewPadded(s.empty))))
-	split := container.NewHSplit(left, container.NewVScroll(container.NewPadded(s.detail)))
+	s.pick = widget.NewLabel(lang.L("consult.pick"))
+	s.pick.Alignment = fyne.TextAlignCenter
+	s.pick.Importance = widget.LowImportance
+	s.pick.Hide()
+	split := container.NewHSplit(left, container.NewStack(container.NewVBox(container.NewPadded(s.pick)), container.NewVScroll(container.NewPadded(s.detail))))
 	split.Offset = 0.35
 	s.notice = widget.NewLabel("")
 	s.notice.Importance = widget.WarningImportance
@@ -244,6 +249,7 @@ func (s *consultScreen) selected() *consult.Record {
 // show fills the detail of the selected consultation.
 func (s *consultScreen) show() {
 	r := s.selected()
+	s.pick.Hidden = r != nil || len(s.records) == 0
 	if r == nil {
 		s.detail.Hide()
 		return
