@@ -49,28 +49,32 @@ func intakeKey(seq uint64) []byte {
 // costs no fsync.
 var errNothingToFile = errors.New("no intake waits to be filed")
 
-// fileIntakes files every logged intake in tx and returns how many.
-func fileIntakes(tx *txn) (int, error) {
+// fileIntakes files every logged intake in tx but those in skip and
+// returns how many. When one cannot be filed it stops and returns its seq
+// and why; what it wrote before is in tx, which the caller rolls back.
+func fileIntakes(tx *txn, skip map[uint64]error) (filed int, failed uint64, err error) {
 	bs, err := buckets(tx, bucketMeta, bucketOutbox, bucketSent)
 	if err != nil {
-		return 0, err
+		return 0, 0, err
 	}
 	meta, outbox, sent := bs[0], bs[1], bs[2]
 	var seqs []uint64
 	c := meta.Cursor()
 	for k, _ := c.Seek(intakeMark); k != nil && len(k) == len(intakeMark)+8 && string(k[:len(intakeMark)]) == string(intakeMark); k, _ = c.Next() {
 		seq, _ := u64Value(k[len(intakeMark):])
-		seqs = append(seqs, seq)
+		if _, skipped := skip[seq]; !skipped {
+			seqs = append(seqs, seq)
+		}
 	}
 	for _, seq := range seqs {
 		if err := fileIntake(tx, outbox, sent, seq); err != nil {
-			return 0, err
+			return 0, seq, err
 		}
 		if err := meta.Delete(intakeKey(seq)); err != nil {
-			return 0, err
+			return 0, seq, err
 		}
 	}
-	return len(seqs), nil
+	return len(seqs), 0, nil
 }
 
 // fileIntake writes the incident of the logged operation seq into the
@@ -126,6 +130,10 @@ type intakeFiler struct {
 	passed   chan struct{} // closed when a pass finishes, then replaced
 	lastErr  error         // of the last pass
 
+	// skipped holds the intakes that could not be filed in this run, by
+	// seq; only the filer's passes, one at a time, touch it.
+	skipped map[uint64]error
+
 	wake     chan struct{} // a pass is asked for; capacity 1
 	quit     chan struct{}
 	done     chan struct{}
@@ -145,12 +153,15 @@ const filerYield = 20 * time.Millisecond
 // filer.
 func startFiler(db *DB) (*intakeFiler, error) {
 	f := &intakeFiler{
-		db: db, passed: make(chan struct{}),
+		db: db, passed: make(chan struct{}), skipped: map[uint64]error{},
 		wake: make(chan struct{}, 1), quit: make(chan struct{}), done: make(chan struct{}),
 	}
 	if _, err := f.pass(); err != nil {
 		return nil, err
 	}
+	// What was filed or passed over was logged by an earlier run, not
+	// counted by this one.
+	f.unfiled.Store(0)
 	go f.run()
 	return f, nil
 }
@@ -196,25 +207,45 @@ func (f *intakeFiler) run() {
 	}
 }
 
-// pass files everything logged, in one transaction.
+// pass files everything logged, in one transaction. An intake that cannot
+// be filed (its operation damaged, say: a bug or a bad disk) is passed
+// over for the rest of the run, so the others are filed; its mark stays
+// and is tried again at the next start, and its operation still reaches
+// the stations above.
 func (f *intakeFiler) pass() (int, error) {
-	var n int
-	err := f.db.bolt.Update(func(btx *bolt.Tx) (err error) {
-		n, err = fileIntakes(&txn{Tx: btx, ctx: context.Background(), now: f.db.Now().UTC()})
-		if err == nil && n == 0 {
-			return errNothingToFile
+	for {
+		var n int
+		var failed uint64
+		var failure error
+		err := f.db.bolt.Update(func(btx *bolt.Tx) (err error) {
+			n, failed, failure = fileIntakes(&txn{Tx: btx, ctx: context.Background(), now: f.db.Now().UTC()}, f.skipped)
+			switch {
+			case failure != nil:
+				return errRetryPass
+			case n == 0:
+				return errNothingToFile
+			}
+			return nil
+		})
+		switch {
+		case errors.Is(err, errRetryPass):
+			slog.Error("an intake is saved and queued for the stations above but cannot be filed in this station's register; it is tried again at the next start",
+				"file", f.db.path, "operation", failed, "err", failure)
+			f.skipped[failed] = failure
+			f.unfiled.Add(-1)
+			continue
+		case errors.Is(err, errNothingToFile):
+			return 0, nil
+		case err != nil:
+			return 0, err
 		}
-		return err
-	})
-	if errors.Is(err, errNothingToFile) {
-		return 0, nil
+		f.unfiled.Add(int64(-n))
+		return n, nil
 	}
-	if err != nil {
-		return 0, err
-	}
-	f.unfiled.Add(int64(-n))
-	return n, nil
 }
+
+// errRetryPass rolls back a pass in which one intake could not be filed.
+var errRetryPass = errors.New("an intake could not be filed")
 
 // startLogging counts an intake about to be logged; logged says whether
 // it was.

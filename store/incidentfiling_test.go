@@ -2,7 +2,9 @@ package store
 
 import (
 	"context"
+	"path/filepath"
 	"reflect"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -105,6 +107,9 @@ func TestLoggedIntakeIsFiledAtNextOpen(t *testing.T) {
 		t.Fatal(err)
 	}
 	checkOnCleanup(t, db)
+	if n := db.filer.unfiled.Load(); n != 0 {
+		t.Errorf("%d intakes counted as waiting after filing at open, want 0", n)
+	}
 	svc = NewIncidents(db)
 	got := readFiled(t, svc, killed.ID)
 	if got.inc.Grade != want.inc.Grade || got.inc.Provisional != want.inc.Provisional || !got.inc.NextDue.Equal(killed.NextDue) {
@@ -131,7 +136,7 @@ func TestLoggedIntakeIsFiledAtNextOpen(t *testing.T) {
 		t.Errorf("outbox holds %d operations after reopening, %d before (%v)", after, queued, err)
 	}
 	err = db.view(ctx, func(tx *txn) error {
-		if n, err := fileIntakes(tx); n != 0 || err != nil {
+		if n, _, err := fileIntakes(tx, nil); n != 0 || err != nil {
 			t.Errorf("%d intakes still logged after open (%v)", n, err)
 		}
 		return nil
@@ -157,7 +162,7 @@ func TestReadWaitsForTheLoggedIntake(t *testing.T) {
 	// once the read is waiting.
 	haltFiler(db)
 	f := db.filer
-	db.filer = &intakeFiler{db: db, passed: make(chan struct{}), wake: make(chan struct{}, 1), quit: make(chan struct{}), done: make(chan struct{})}
+	db.filer = &intakeFiler{db: db, passed: make(chan struct{}), skipped: map[uint64]error{}, wake: make(chan struct{}, 1), quit: make(chan struct{}), done: make(chan struct{})}
 	db.filer.unfiled.Store(f.unfiled.Load())
 	var start sync.Once
 	run := func() { start.Do(func() { go db.filer.run() }) }
@@ -227,5 +232,60 @@ func TestConcurrentIntakesAreFiledOnce(t *testing.T) {
 	}
 	if after-before != officers*each {
 		t.Errorf("%d operations queued for %d intakes", after-before, officers*each)
+	}
+}
+
+// A mark that cannot be filed (here it names an operation that is no
+// intake) holds up no other intake, and stays for the next start.
+func TestUnfileableMarkHoldsUpNoIntake(t *testing.T) {
+	ctx := app.WithAuthor(context.Background(), "值班员")
+	db, err := Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Dir(db.Path())
+	tree := newBenchTree(t, db)
+	// The stations' creation is queued as operation 1; a damaged file
+	// marks it as an intake, and is opened again.
+	err = db.update(ctx, func(tx *txn) error {
+		meta, err := mustBucket(tx.Tx, bucketMeta)
+		if err != nil {
+			return err
+		}
+		return meta.Put(intakeKey(1), nil)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if db, err = Open(dir); err != nil {
+		t.Fatalf("a mark that cannot be filed stopped the file from opening: %v", err)
+	}
+	checkOnCleanup(t, db)
+	svc := NewIncidents(db)
+	inc := tree.intake(time.Now().Add(-time.Minute))
+	if _, _, err := svc.CreateIncident(ctx, inc); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.FindIncidentByID(ctx, inc.ID); err != nil {
+		t.Fatalf("an intake behind a mark that cannot be filed was not filed: %v", err)
+	}
+	if reason := db.filer.skipped[1]; reason == nil || !strings.Contains(reason.Error(), "operation 1 is marked as an intake") {
+		t.Errorf("the bad mark was passed over for %v", reason)
+	}
+	err = db.view(ctx, func(tx *txn) error {
+		meta, err := mustBucket(tx.Tx, bucketMeta)
+		if err == nil && meta.Get(intakeKey(1)) == nil {
+			t.Error("the bad mark was removed; it should stay for the next start")
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := db.filer.unfiled.Load(); n != 0 {
+		t.Errorf("%d intakes counted as waiting after the pass", n)
 	}
 }

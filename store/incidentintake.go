@@ -162,7 +162,7 @@ func createIncident(tx *txn, stations *stationCache, n *incident.Incident, blobs
 	if err := p.log(tx, blobs); err != nil {
 		return incident.Assessment{}, nil, err
 	}
-	_, err = fileIntakes(tx)
+	_, _, err = fileIntakes(tx, nil)
 	return p.a, p.tasks, err
 }
 
