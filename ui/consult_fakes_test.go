@@ -22,6 +22,9 @@ type fakeConsults struct {
 	// incidentStations are whom FromIncident invites.
 	incidentStations []app.ID
 	rollSaves        int // roll-call results written to an incident's timeline
+	// onFromIncident stands for what the store writes on the incident's
+	// timeline when a consultation starts from it.
+	onFromIncident func(id app.ID)
 }
 
 var _ consult.Service = (*fakeConsults)(nil)
@@ -76,6 +79,9 @@ func (f *fakeConsults) FromIncident(ctx context.Context, id app.ID, title string
 	}
 	if title == "" {
 		title = "事件会商"
+	}
+	if f.onFromIncident != nil {
+		f.onFromIncident(id)
 	}
 	inc := id
 	c := consult.Consultation{Title: title, Incident: &inc, Invited: f.incidentStations}

@@ -366,6 +366,39 @@ func TestConsultationFromIncidentView(t *testing.T) {
 	}
 }
 
+// Starting a consultation from an incident writes 会商开始 on its
+// timeline; the incident's view, left open behind the consultation, shows
+// it at once and on return, without being opened again.
+func TestIncidentViewShowsTheConsultationItStarted(t *testing.T) {
+	d := newIncidentDemo(t, "2026-10-03 09:00")
+	inc := seed(t, d, "2026-10-03 07:40", d.qianzhou.ID, "G65 沪昆高速吉首段 K1234 处两辆货车追尾起火", incident.RoadTraffic, 3)
+	consults := &fakeConsults{self: func() app.ID { return d.store.identity }, now: func() time.Time { return d.now },
+		incidentStations: []app.ID{d.xiangxi.ID, d.qianzhou.ID}}
+	consults.onFromIncident = func(id app.ID) {
+		d.svc.mu.Lock()
+		defer d.svc.mu.Unlock()
+		d.svc.event(&incident.Incident{ID: id}, t.Context(), incident.EventConsultStarted, "")
+	}
+	s := d.services()
+	s.Consultations, s.Media = consults, &fakeMedia{}
+	u := New(test.NewTempApp(t), s)
+	t.Cleanup(u.win.Close)
+	u.incidents.openIncident(inc.ID)
+	before := u.incidents.view.timelineLength()
+	test.Tap(u.incidents.view.consult)
+	if u.room == nil {
+		t.Fatal("the consultation did not open")
+	}
+	if got := u.incidents.view.timelineLength(); got != before+1 {
+		t.Errorf("the open incident's timeline has %d events once the consultation started, want %d", got, before+1)
+	}
+	u.room.leave(true)
+	u.nav.open("incidents")
+	if got := u.incidents.view.timelineLength(); got != before+1 {
+		t.Errorf("back on the incident, its timeline has %d events, want %d", got, before+1)
+	}
+}
+
 // Put out of the room, the window says why in the station's language:
 // the host ended the consultation, or the connection was lost.
 func TestConsultRoomPutOut(t *testing.T) {
