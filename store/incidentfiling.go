@@ -228,6 +228,10 @@ func (f *intakeFiler) pass() (int, error) {
 			return nil
 		})
 		switch {
+		case errors.Is(err, errRetryPass) && (failed == 0 || f.skipped[failed] != nil):
+			// Not one intake's fault (a bucket is missing: the file is
+			// damaged), or passing it over did not help: no retry.
+			return 0, failure
 		case errors.Is(err, errRetryPass):
 			slog.Error("an intake is saved and queued for the stations above but cannot be filed in this station's register; it is tried again at the next start",
 				"file", f.db.path, "operation", failed, "err", failure)
