@@ -128,7 +128,6 @@ type intakeFiler struct {
 	asked    uint64        // passes asked for
 	finished uint64        // the pass count of the last finished pass
 	passed   chan struct{} // closed when a pass finishes, then replaced
-	lastErr  error         // of the last pass
 
 	// skipped holds the intakes that could not be filed in this run, by
 	// seq; only the filer's passes, one at a time, touch it.
@@ -197,10 +196,10 @@ func (f *intakeFiler) run() {
 		f.mu.Unlock()
 		_, err := f.pass()
 		if err != nil {
-			slog.Error("an intake is saved but not yet filed in the register; it is filed at the next start", "file", f.db.path, "err", err)
+			slog.Error("an intake is saved but could not yet be filed in the register; filing is tried again at the next read and at the next start", "file", f.db.path, "err", err)
 		}
 		f.mu.Lock()
-		f.finished, f.lastErr = target, err
+		f.finished = target
 		close(f.passed)
 		f.passed = make(chan struct{})
 		f.mu.Unlock()
