@@ -366,7 +366,7 @@ func (s *station) sees(t testing.TB, n int, others ...*station) []time.Duration 
 		waitFor(t, fmt.Sprintf("%s to decode %d frames of %s", s.name, n, o.name), func() bool {
 			r := s.from(st)
 			return r != nil && r.stamped >= n
-		})
+		}, func() string { return s.report(st) })
 		r := s.from(st)
 		if r.wrongID > 0 {
 			t.Errorf("%s: %d frames of %s carried another station's pattern", s.name, r.wrongID, o.name)
@@ -394,15 +394,43 @@ func (s *station) sees(t testing.TB, n int, others ...*station) []time.Duration 
 
 func stationID(s *station) app.ID { return s.sync.State().Station }
 
-func waitFor(t testing.TB, what string, cond func() bool) {
+// waitFor polls cond for 20 s; on timeout it fails with what, and with
+// what each of state says then.
+func waitFor(t testing.TB, what string, cond func() bool, state ...func() string) {
 	t.Helper()
 	deadline := time.Now().Add(20 * time.Second)
 	for !cond() {
 		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
+			var said []string
+			for _, f := range state {
+				said = append(said, f())
+			}
+			t.Fatalf("timed out waiting for %s %s", what, strings.Join(said, "; "))
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
+}
+
+// report says what a station received from another and what its engine
+// counted, for a test that timed out.
+func (s *station) report(from app.ID) string {
+	s.mu.Lock()
+	var got string
+	for id, r := range s.seen {
+		if r.station == from {
+			got += fmt.Sprintf("participant %s: %d frames, %d stamped, %d audio samples; ", id, r.frames, r.stamped, len(r.audio))
+		}
+	}
+	events := len(s.events)
+	var last rtc.RoomEvent
+	if events > 0 {
+		last = s.events[events-1]
+	}
+	s.mu.Unlock()
+	if got == "" {
+		got = "nothing from that station; "
+	}
+	return fmt.Sprintf("(%s%d room events, the last with %d participants, in %v; engine %+v)", got, events, len(last.Participants), last.In, s.media.Stats())
 }
 
 // raw is a protocol-level client, for what the media engine never sends.

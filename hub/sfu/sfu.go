@@ -465,6 +465,9 @@ func (c *session) join(reqID string, j wire.RoomJoin) error {
 	if tellFiles {
 		s.sendRecordings(rr)
 	}
+	p.mu.Lock()
+	p.told = true
+	p.mu.Unlock()
 	p.negotiate()
 	return nil
 }
@@ -498,10 +501,15 @@ type participant struct {
 	offering bool
 	again    bool
 	answered bool // a remote description is set: candidates go straight in
-	pending  []webrtc.ICECandidateInit
-	sent     map[*forward]*webrtc.RTPSender
-	fresh    []*forward // subscribed in the outstanding offer
-	left     bool
+	// told is set once room.joined has gone to the participant: an offer
+	// before it would reach a client with no connection to answer it
+	// with, which drops it, and the hub would wait for its answer for
+	// ever. The join's own negotiation follows at once.
+	told    bool
+	pending []webrtc.ICECandidateInit
+	sent    map[*forward]*webrtc.RTPSender
+	fresh   []*forward // subscribed in the outstanding offer
+	left    bool
 }
 
 // forward is one published track and its copy towards subscribers.
@@ -569,7 +577,7 @@ func (p *participant) start() error {
 func (p *participant) negotiate() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if p.left || p.pc == nil {
+	if p.left || p.pc == nil || !p.told {
 		return
 	}
 	if p.offering {
