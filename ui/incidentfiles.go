@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"fmt"
 	"mime"
 	"net/url"
 	"os"
@@ -16,6 +17,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"dutyroom/app"
+	"dutyroom/app/attachment"
 	"dutyroom/app/incident"
 )
 
@@ -106,7 +108,7 @@ func (v *incidentView) filesUpdate(id widget.ListItemID, o fyne.CanvasObject) {
 	row := o.(*fyne.Container)
 	name, state, right := row.Objects[0].(*widget.Label), row.Objects[1].(*widget.Label), row.Objects[2].(*fyne.Container)
 	source, open, save := right.Objects[0].(*widget.Label), right.Objects[1].(*widget.Button), right.Objects[2].(*widget.Button)
-	setText(name, lang.L("incident.attachment_line", map[string]any{"Name": r.att.Name, "Size": formatSize(r.att.Size)}))
+	setText(name, lang.L("incident.attachment_line", map[string]any{"Name": attachment.CleanName(r.att.Name), "Size": formatSize(r.att.Size)}))
 	text, importance := fileStateText(r)
 	setText(state, text)
 	if state.Importance != importance {
@@ -150,6 +152,13 @@ func (v *incidentView) readFile(att incident.Attachment, done func([]byte)) {
 }
 
 func (v *incidentView) onOpenFile(att incident.Attachment) {
+	att.Name = attachment.CleanName(att.Name)
+	if attachment.Risky(att.Name) {
+		// A program, script or shortcut from another station would run,
+		// not open: it is only ever saved, and the officer is told why.
+		v.confirmSaveRisky(att)
+		return
+	}
 	v.readFile(att, func(data []byte) {
 		if err := v.s.openFile(att.Name, data); err != nil {
 			v.s.u.showMessage(lang.L("error.title"), lang.L("incident.error_file", map[string]any{"Name": att.Name, "Error": err.Error()}))
@@ -157,7 +166,21 @@ func (v *incidentView) onOpenFile(att incident.Attachment) {
 	})
 }
 
+// confirmSaveRisky explains why a file is not opened and offers to save it.
+func (v *incidentView) confirmSaveRisky(att incident.Attachment) {
+	msg := widget.NewLabel(lang.L("incident.file_risky_detail", map[string]any{"Name": att.Name}))
+	msg.Wrapping = fyne.TextWrapWord
+	d := dialog.NewCustomConfirm(lang.L("incident.file_risky"), lang.L("incident.file_save"), lang.L("action.cancel"), msg, func(save bool) {
+		if save {
+			v.onSaveFile(att)
+		}
+	}, v.s.u.win)
+	d.Resize(fyne.NewSize(460, 0))
+	d.Show()
+}
+
 func (v *incidentView) onSaveFile(att incident.Attachment) {
+	att.Name = attachment.CleanName(att.Name)
 	var exts []string
 	if ext := strings.ToLower(fileExt(att.Name)); ext != "" {
 		exts = []string{ext}
@@ -185,6 +208,10 @@ func (v *incidentView) onSaveFile(att incident.Attachment) {
 // system's temporary folder and hands it to the program the desktop opens
 // such files with: a photo viewer, a PDF reader.
 func openWithSystem(name string, data []byte) error {
+	name = attachment.CleanName(name)
+	if attachment.Risky(name) {
+		return fmt.Errorf("%s may be a program or a script: save it instead of opening it", name)
+	}
 	dir, err := os.MkdirTemp("", "dutyroom-")
 	if err != nil {
 		return err

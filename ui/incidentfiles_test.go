@@ -96,3 +96,58 @@ func TestIncidentFilesShowTheirState(t *testing.T) {
 		t.Errorf("a refused file is shown as %v", state.Importance)
 	}
 }
+
+// A program from another station, even one whose name a right-to-left
+// override disguises as a photo, is never handed to the system's opener:
+// 打开 explains why and offers 另存为… instead.
+func TestIncidentFileThatWouldRunIsOnlySaved(t *testing.T) {
+	d := newIncidentDemo(t, "2026-10-03 03:00")
+	body := []byte("MZ\x90\x00 not a photo")
+	inc := incident.Incident{Station: d.qianzhou.ID, ReceivedAt: d.now.Add(-10 * 60e9), Channel: incident.ChannelPhone,
+		Place: incident.Place{Station: d.qianzhou.ID, Text: "G209 K1203"}, Category: incident.RoadTraffic, Title: "货车侧翻"}
+	if _, _, err := d.svc.createWithFiles(t.Context(), &inc, []IncidentFile{{Name: "现场照片\u202egpj.exe", Size: int64(len(body)), Content: bytes.NewReader(body)}}); err != nil {
+		t.Fatal(err)
+	}
+	svc := d.services()
+	svc.IncidentContents = d.svc
+	u := New(test.NewTempApp(t), svc)
+	t.Cleanup(u.win.Close)
+	u.win.Resize(fyne.NewSize(1280, 800))
+	u.nav.open("incidents")
+	dir := t.TempDir()
+	var saved string
+	u.incidents.chooseSave = func(name string, _ []string, done func(fyne.URIWriteCloser, error)) {
+		saved = name
+		done(storage.Writer(storage.NewFileURI(filepath.Join(dir, name))))
+	}
+	opened := false
+	u.incidents.openFile = func(string, []byte) error { opened = true; return nil }
+	u.incidents.openIncident(inc.ID)
+	v := u.incidents.view
+	v.tabs.SelectIndex(3)
+	rows := listRows(v.files)
+	if len(rows) != 1 {
+		t.Fatalf("%d rows", len(rows))
+	}
+	if got := strings.Join(texts(rows[0]), " | "); strings.ContainsRune(got, '\u202e') || !strings.Contains(got, "现场照片gpj.exe") {
+		t.Errorf("the row shows %q, not the name without its override", got)
+	}
+	test.Tap(findButton(t, rows[0], "打开"))
+	if opened {
+		t.Fatal("a program was handed to the system's opener")
+	}
+	top := u.win.Canvas().Overlays().Top()
+	if top == nil || !hasText(top, "可能是程序、脚本或快捷方式") {
+		t.Fatalf("no warning shown: %v", top)
+	}
+	test.Tap(findButton(t, top, "另存为…"))
+	if saved != "现场照片gpj.exe" {
+		t.Fatalf("offered to save as %q", saved)
+	}
+	if got, err := os.ReadFile(filepath.Join(dir, saved)); err != nil || !bytes.Equal(got, body) {
+		t.Fatalf("saved: %v", err)
+	}
+	if err := openWithSystem("setup.exe", body); err == nil {
+		t.Error("the system opener was asked to open setup.exe")
+	}
+}

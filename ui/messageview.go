@@ -17,6 +17,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"dutyroom/app"
+	"dutyroom/app/attachment"
 	"dutyroom/app/message"
 )
 
@@ -457,6 +458,7 @@ func (a *ackDialog) showError(text string) {
 // Saving an attachment.
 
 func (v *conversationView) onSaveAttachment(att message.Attachment) {
+	att.Name = attachment.CleanName(att.Name)
 	ext := strings.ToLower(fileExt(att.Name))
 	var exts []string
 	if ext != "" {
@@ -734,7 +736,7 @@ func (r *messageRow) showFiles(d *messageData) {
 		state, importance := attachmentStateText(info.state, info.known)
 		stateLabel := widget.NewLabel(state)
 		stateLabel.Importance = importance
-		name := widget.NewLabelWithStyle(lang.L("message.attachment_line", map[string]any{"Name": a.Name, "Size": formatSize(a.Size)}),
+		name := widget.NewLabelWithStyle(lang.L("message.attachment_line", map[string]any{"Name": attachment.CleanName(a.Name), "Size": formatSize(a.Size)}),
 			fyne.TextAlignLeading, fyne.TextStyle{})
 		name.Truncation = fyne.TextTruncateEllipsis
 		save := widget.NewButtonWithIcon(lang.L("message.save"), theme.DownloadIcon(), func() { r.v.onSaveAttachment(a) })

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 
 	"dutyroom/app"
+	"dutyroom/app/attachment"
 	"dutyroom/app/message"
 )
 
@@ -65,7 +66,7 @@ func DecodeChunk(payload []byte) (Chunk, error) {
 	switch {
 	case c.Incident == app.NilID:
 		return Chunk{}, app.FieldErrorf("incident", "the part names no incident")
-	case !isHex(c.SHA256, 64) || c.SHA256 != string(bytes.ToLower([]byte(c.SHA256))):
+	case !attachment.IsDigest(c.SHA256):
 		return Chunk{}, app.FieldErrorf("sha256", "%q is not a SHA-256 digest in lowercase hex", c.SHA256)
 	case c.ChunkSize < 1 || c.ChunkSize > message.MaxChunkSize:
 		return Chunk{}, app.FieldErrorf("chunk_size", "parts are 1 to %d bytes; this one says %d", message.MaxChunkSize, c.ChunkSize)

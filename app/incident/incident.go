@@ -11,13 +11,13 @@
 package incident
 
 import (
-	"fmt"
 	"math"
 	"strings"
 	"time"
 	"unicode/utf8"
 
 	"dutyroom/app"
+	"dutyroom/app/attachment"
 )
 
 // Channel is how the duty room heard of the incident.
@@ -196,13 +196,7 @@ func (p Place) Empty() bool { return p.Station == app.NilID && strings.TrimSpace
 
 // Attachment is a photo or document filed with the incident. The bytes live
 // elsewhere, addressed by SHA256; the record carries what a list shows.
-type Attachment struct {
-	ID     app.ID `json:"id,omitzero"`
-	Name   string `json:"name"`
-	Size   int64  `json:"size"`
-	SHA256 string `json:"sha256,omitempty"` // lowercase hex
-	MIME   string `json:"mime,omitempty"`
-}
+type Attachment = attachment.Attachment
 
 // Status is whether the incident still takes changes.
 type Status string
@@ -418,52 +412,7 @@ func validatePlace(inc *Incident, tree *app.Tree) error {
 }
 
 func validateAttachments(as []Attachment, max int64) error {
-	if len(as) > maxAttachments {
-		return app.FieldErrorf("attachments", "%d attachments; at most %d", len(as), maxAttachments)
-	}
-	for i := range as {
-		a := &as[i]
-		a.Name = strings.TrimSpace(a.Name)
-		a.SHA256 = strings.ToLower(a.SHA256)
-		switch {
-		case a.Name == "":
-			return app.FieldErrorf("attachments", "attachment %d has no file name", i+1)
-		case utf8.RuneCountInString(a.Name) > 255 || strings.ContainsAny(a.Name, `/\`):
-			return app.FieldErrorf("attachments", "%q is not a plain file name", a.Name)
-		case a.Size < 0:
-			return app.FieldErrorf("attachments", "%s has a negative size", a.Name)
-		case a.Size > max:
-			return app.FieldErrorf("attachments", "%s is %s; the limit is %s", a.Name, formatBytes(a.Size), formatBytes(max))
-		case a.SHA256 != "" && !isHex(a.SHA256, 64):
-			return app.FieldErrorf("attachments", "%s: the SHA-256 digest must be 64 hex digits", a.Name)
-		case len(a.MIME) > 100:
-			return app.FieldErrorf("attachments", "%s: the media type is longer than 100 characters", a.Name)
-		}
-	}
-	return nil
-}
-
-func isHex(s string, n int) bool {
-	if len(s) != n {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f') {
-			return false
-		}
-	}
-	return true
-}
-
-func formatBytes(n int64) string {
-	if n >= 1<<20 {
-		return fmt.Sprintf("%.1f MB", float64(n)/(1<<20))
-	}
-	if n >= 1<<10 {
-		return fmt.Sprintf("%.1f KB", float64(n)/(1<<10))
-	}
-	return fmt.Sprintf("%d bytes", n)
+	return attachment.Validate(as, attachment.Limits{MaxCount: maxAttachments, MaxSize: max})
 }
 
 // EffectiveGrade is the grade the incident is handled under: the leader's

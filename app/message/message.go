@@ -26,6 +26,7 @@ import (
 	"github.com/google/uuid"
 
 	"dutyroom/app"
+	"dutyroom/app/attachment"
 )
 
 // Kind says what a message is for.
@@ -52,13 +53,7 @@ const (
 
 // Attachment is a file sent with a message. The bytes travel separately,
 // in chunks, and are stored once per content, addressed by SHA256.
-type Attachment struct {
-	ID     app.ID `json:"id,omitzero"`
-	Name   string `json:"name"`
-	Size   int64  `json:"size"`
-	SHA256 string `json:"sha256"` // lowercase hex
-	MIME   string `json:"mime,omitempty"`
-}
+type Attachment = attachment.Attachment
 
 // Message is one message as sender and recipients keep it.
 type Message struct {
@@ -291,53 +286,7 @@ func name(tree *app.Tree, id app.ID) string {
 }
 
 func validateAttachments(as []Attachment, max int64) error {
-	if len(as) > MaxAttachments {
-		return app.FieldErrorf("attachments", "%d attachments; at most %d per message", len(as), MaxAttachments)
-	}
-	for i := range as {
-		a := &as[i]
-		a.Name = strings.TrimSpace(a.Name)
-		a.SHA256 = strings.ToLower(a.SHA256)
-		switch {
-		case a.Name == "":
-			return app.FieldErrorf("attachments", "attachment %d has no file name", i+1)
-		case utf8.RuneCountInString(a.Name) > 255 || strings.ContainsAny(a.Name, "/\\\x00\r\n"):
-			return app.FieldErrorf("attachments", "%q is not a plain file name", a.Name)
-		case a.Size < 0:
-			return app.FieldErrorf("attachments", "%s has a negative size", a.Name)
-		case a.Size > max:
-			return app.FieldErrorf("attachments", "%s is %s; the limit is %s", a.Name, FormatBytes(a.Size), FormatBytes(max))
-		case !isHex(a.SHA256, 64):
-			return app.FieldErrorf("attachments", "%s: the SHA-256 digest must be 64 hex digits", a.Name)
-		case len(a.MIME) > 100:
-			return app.FieldErrorf("attachments", "%s: the media type is longer than 100 characters", a.Name)
-		}
-	}
-	return nil
-}
-
-func isHex(s string, n int) bool {
-	if len(s) != n {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f') {
-			return false
-		}
-	}
-	return true
-}
-
-// FormatBytes writes a size the way a file dialog does.
-func FormatBytes(n int64) string {
-	switch {
-	case n >= 1<<20:
-		return fmt.Sprintf("%.1f MB", float64(n)/(1<<20))
-	case n >= 1<<10:
-		return fmt.Sprintf("%.1f KB", float64(n)/(1<<10))
-	}
-	return fmt.Sprintf("%d bytes", n)
+	return attachment.Validate(as, attachment.Limits{MaxCount: MaxAttachments, MaxSize: max, NeedDigest: true})
 }
 
 // EmptySHA256 is the digest of an empty file, which needs no chunks.
