@@ -29,9 +29,14 @@ APT_TEST := $(APT_RUN) xvfb xdotool xclip imagemagick x11-utils \
 run: deps-run build
 	$(BIN)/dutyroom -data "$(DATA)" -demo
 
+# The packages where goroutines meet (the hub, its SFU, the store's writer
+# and filer, the sync engine, the media engine) run under the race detector.
+RACE_PKGS := dutyroom/hub dutyroom/hub/sfu dutyroom/store dutyroom/app/syncer dutyroom/rtc
+
 test: deps-test
 	$(GO) vet ./...
-	$(GO) test -timeout 30m $$($(GO) list ./... | grep -v /e2e$$)
+	$(GO) test -race -timeout 40m $(RACE_PKGS)
+	$(GO) test -timeout 30m $$($(GO) list ./... | grep -v /e2e$$ | grep -vxF $(addprefix -e ,$(RACE_PKGS)))
 	DUTYROOM_SHOTS=$(CURDIR)/bin/screenshots $(GO) test -count=1 -v -timeout 15m ./e2e/
 
 build:

@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"sync"
 	"testing"
 	"time"
 
@@ -12,9 +13,35 @@ import (
 
 var ctx = app.WithAuthor(context.Background(), "张值班")
 
-// clockAt fixes db's clock so times can be compared exactly.
+// clockAt fixes db's clock so times can be compared exactly. The clock is
+// set once per DB and moved under a lock afterwards: the store's filer
+// reads it from its own goroutine.
 func clockAt(db *store.DB, t time.Time) {
-	db.Now = func() time.Time { return t }
+	c, loaded := testClocks.LoadOrStore(db, &testClock{})
+	c.(*testClock).set(t)
+	if !loaded {
+		db.Now = c.(*testClock).Now
+	}
+}
+
+var testClocks sync.Map // *store.DB → *testClock
+
+// testClock is a clock a test moves while the store's goroutines read it.
+type testClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *testClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *testClock) set(t time.Time) {
+	c.mu.Lock()
+	c.t = t
+	c.mu.Unlock()
 }
 
 // tree is a small prefecture → county → township → village chain.

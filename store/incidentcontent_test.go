@@ -210,7 +210,7 @@ func TestIncidentContentsForwardedOnceComplete(t *testing.T) {
 	n.deliver(t, n.c, ops[0], ops[1])
 
 	// The county finds three dead: a large accident, for the prefecture.
-	n.now = n.now.Add(10 * time.Minute)
+	n.setNow(n.now.Add(10 * time.Minute))
 	if _, _, err := n.c.svc.UpdateCounts(ctx, inc.ID, incident.Counts{Dead: 3}, 0); err != nil {
 		t.Fatal(err)
 	}

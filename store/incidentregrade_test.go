@@ -165,7 +165,7 @@ func TestRegradeTravelsToTheStationsHoldingTheIncident(t *testing.T) {
 	if !n.c.has(inc.ID) || !n.p.has(inc.ID) {
 		t.Fatal("the incident did not reach the county and the prefecture")
 	}
-	n.now = n.now.Add(15 * time.Minute)
+	n.setNow(n.now.Add(15 * time.Minute))
 	rules := incident.DefaultSettings()
 	rules.Thresholds.Accident.Dead.Large = 2
 	if err := n.c.svc.SetSettings(ctx, n.c.st.ID, rules); err != nil {
@@ -221,7 +221,7 @@ func TestRegradeOfAnIncidentTheSetterDoesNotHold(t *testing.T) {
 		t.Fatalf("a county matter: at the prefecture %v, at the county %v", n.p.has(inc.ID), n.c.has(inc.ID))
 	}
 
-	n.now = n.now.Add(time.Hour)
+	n.setNow(n.now.Add(time.Hour))
 	rules.Thresholds.Accident.Dead.Large = 2
 	if err := n.p.svc.SetSettings(ctx, n.p.st.ID, rules); err != nil {
 		t.Fatal(err)

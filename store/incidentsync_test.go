@@ -36,14 +36,22 @@ type syncNet struct {
 	village      app.Station
 	p, c, t1, t2 *syncPeer
 	peers        []*syncPeer
-	now          time.Time
+	now          time.Time // the test's reading; clock is what the stores read
+	clock        testClock
 	pos          uint64
 	delivered    map[app.ID][]app.Operation // by receiving station
 }
 
+// setNow moves the clock of every store of the net.
+func (n *syncNet) setNow(t time.Time) {
+	n.now = t
+	n.clock.set(t)
+}
+
 func newSyncNet(t *testing.T) *syncNet {
 	t.Helper()
-	n := &syncNet{now: time.Date(2026, 7, 14, 2, 0, 0, 0, time.UTC), delivered: map[app.ID][]app.Operation{}}
+	n := &syncNet{delivered: map[app.ID][]app.Operation{}}
+	n.setNow(time.Date(2026, 7, 14, 2, 0, 0, 0, time.UTC))
 	src := storetest.Open(t)
 	dir := store.NewDirectory(src)
 	p := app.Station{Code: "433100", Name: "湘西州", Tier: app.TierPrefecture}
@@ -64,7 +72,7 @@ func newSyncNet(t *testing.T) *syncNet {
 		to   **syncPeer
 	}{{"州", p, &n.p}, {"县", c, &n.c}, {"乡1", t1, &n.t1}, {"乡2", t2, &n.t2}} {
 		peer := &syncPeer{name: s.name, st: s.st, db: storetest.Open(t)}
-		peer.db.Now = func() time.Time { return n.now }
+		peer.db.Now = n.clock.Now
 		if _, err := peer.db.ApplyIncoming(ctx, "e", 1, directory); err != nil {
 			t.Fatal(err)
 		}
@@ -326,7 +334,7 @@ func TestIncidentSyncAcknowledgementReachesTheSender(t *testing.T) {
 	if _, err := n.t1.svc.SignReport(ctx, r.ID, "田乡长"); err != nil {
 		t.Fatal(err)
 	}
-	n.now = n.now.Add(5 * time.Minute)
+	n.setNow(n.now.Add(5 * time.Minute))
 	if err := n.t1.svc.SendTask(ctx, toCounty.ID); err != nil {
 		t.Fatal(err)
 	}
@@ -340,7 +348,7 @@ func TestIncidentSyncAcknowledgementReachesTheSender(t *testing.T) {
 	}
 	wantCode(t, n.p.svc.AcknowledgeTask(ctx, toCounty.ID, "州值班员"), app.EFORBIDDEN)
 
-	n.now = n.now.Add(2 * time.Minute)
+	n.setNow(n.now.Add(2 * time.Minute))
 	if err := n.c.svc.AcknowledgeTask(ctx, toCounty.ID, "吉首市值班员 王五"); err != nil {
 		t.Fatal(err)
 	}
@@ -384,7 +392,7 @@ func TestIncidentSyncArrivalsRingUntilAcknowledged(t *testing.T) {
 	}
 	wantField(t, n.c.svc.AckArrival(ctx, inc.ID, " "), "by")
 	wantCode(t, n.c.svc.AckArrival(ctx, app.NewID(), "王五"), app.ENOTFOUND)
-	n.now = n.now.Add(time.Minute)
+	n.setNow(n.now.Add(time.Minute))
 	if err := n.c.svc.AckArrival(ctx, inc.ID, "王五"); err != nil {
 		t.Fatal(err)
 	}
@@ -404,7 +412,7 @@ func TestIncidentSyncArrivalsRingUntilAcknowledged(t *testing.T) {
 			t.Fatal(err)
 		}
 		peer.db = storetest.OpenDir(t, filepath.Dir(path))
-		peer.db.Now = func() time.Time { return n.now }
+		peer.db.Now = n.clock.Now
 		peer.svc = store.NewIncidents(peer.db)
 	}
 	if list := pending(t, n.c); len(list) != 0 {
@@ -414,7 +422,7 @@ func TestIncidentSyncArrivalsRingUntilAcknowledged(t *testing.T) {
 		t.Errorf("after a restart the prefecture rings for %d, want the one nobody acknowledged", len(list))
 	}
 
-	n.now = n.now.Add(time.Hour)
+	n.setNow(n.now.Add(time.Hour))
 	if _, _, err := n.t1.svc.UpdateCounts(ctx, inc.ID, incident.Counts{Dead: 3, Injured: 1}, 0); err != nil {
 		t.Fatal(err)
 	}
@@ -507,7 +515,7 @@ func TestIncidentSyncSharesWithANewRecipient(t *testing.T) {
 		t.Fatalf("the prefecture holds a county matter (%v), the county (%v)", n.p.has(inc.ID), n.c.has(inc.ID))
 	}
 
-	n.now = n.now.Add(30 * time.Minute)
+	n.setNow(n.now.Add(30 * time.Minute))
 	if _, _, err := n.t1.svc.UpdateCounts(ctx, inc.ID, incident.Counts{Dead: 3}, 0); err != nil {
 		t.Fatal(err)
 	}
