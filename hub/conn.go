@@ -33,9 +33,12 @@ const hardReadLimit = 4 * wire.MaxFrame
 const maxBadMessages = 20
 
 // outFrame is one frame for the write pump; closeCode, when set, makes it
-// the last: the pump writes it, then a close frame, then hangs up.
+// the last: the pump writes it, then a close frame, then hangs up. ping
+// asks for a ping instead (the table sends those to every connection), and
+// a frame with neither data nor ping only wakes the pump to see done.
 type outFrame struct {
 	data      []byte
+	ping      bool
 	closeCode int
 	reason    string
 }
@@ -83,6 +86,12 @@ func (c *conn) close(code int, reason string) {
 		// hold the connection for the whole write timeout; the net.Conn's
 		// deadline may be set from any goroutine and frees it now.
 		_ = c.ws.NetConn().SetWriteDeadline(time.Now())
+		// Wake a write pump waiting on an empty queue. A full queue means
+		// the pump is not waiting: it looks at done after every frame.
+		select {
+		case c.send <- outFrame{}:
+		default:
+		}
 	})
 }
 
@@ -310,18 +319,36 @@ func (c *conn) queueLast(frame []byte, code int, reason string) {
 	}
 }
 
+// writePump writes the queued frames. It waits on the queue alone, as a
+// bare fan-out does (pings and the wake-up at close come through it too),
+// and renews the write deadline at most once a second: on a broadcast to
+// thousands these two costs were most of what the hub spent beyond the
+// write itself.
 func (c *conn) writePump() {
-	ticker := time.NewTicker(c.s.cfg.PingInterval)
 	defer func() {
-		ticker.Stop()
 		_ = c.ws.SetWriteDeadline(time.Now().Add(time.Second))
 		_ = c.ws.WriteMessage(websocket.CloseMessage, websocket.FormatCloseMessage(c.closeCode, c.reason))
 		c.ws.Close()
 	}()
+	var deadline time.Time
 	for {
+		f := <-c.send
 		select {
-		case f := <-c.send:
-			_ = c.ws.SetWriteDeadline(time.Now().Add(c.s.cfg.WriteWait))
+		case <-c.done:
+			return
+		default:
+		}
+		if now := time.Now(); deadline.Sub(now) < c.s.cfg.WriteWait-time.Second {
+			deadline = now.Add(c.s.cfg.WriteWait)
+			_ = c.ws.SetWriteDeadline(deadline)
+		}
+		switch {
+		case f.ping:
+			if err := c.ws.WriteControl(websocket.PingMessage, nil, deadline); err != nil {
+				c.close(websocket.CloseAbnormalClosure, "ping failed")
+				return
+			}
+		case f.data != nil:
 			if err := c.ws.WriteMessage(websocket.TextMessage, f.data); err != nil {
 				c.close(websocket.CloseAbnormalClosure, "write failed")
 				return
@@ -330,13 +357,6 @@ func (c *conn) writePump() {
 				c.close(f.closeCode, f.reason)
 				return
 			}
-		case <-ticker.C:
-			if err := c.ws.WriteControl(websocket.PingMessage, nil, time.Now().Add(c.s.cfg.WriteWait)); err != nil {
-				c.close(websocket.CloseAbnormalClosure, "ping failed")
-				return
-			}
-		case <-c.done:
-			return
 		}
 	}
 }

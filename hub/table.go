@@ -3,6 +3,7 @@ package hub
 import (
 	"context"
 	"strconv"
+	"time"
 
 	"dutyroom/app"
 	"dutyroom/app/wire"
@@ -41,6 +42,8 @@ func newTable(s *Server, head uint64) *table {
 }
 
 func (t *table) run(ctx context.Context) {
+	ping := time.NewTicker(t.s.cfg.PingInterval)
+	defer ping.Stop()
 	defer func() {
 		for c := range t.conns {
 			c.close(websocketGoingAway, "the hub is stopping")
@@ -79,6 +82,19 @@ func (t *table) run(ctx context.Context) {
 			t.dispatch(batch)
 		case q := <-t.s.queries:
 			q(t)
+		case <-ping.C:
+			t.ping()
+		}
+	}
+}
+
+// ping asks every connection's write pump for a ping. A connection whose
+// queue is full gets none: it is busy, and is dropped as slow if it stays so.
+func (t *table) ping() {
+	for c := range t.conns {
+		select {
+		case c.send <- outFrame{ping: true}:
+		default:
 		}
 	}
 }

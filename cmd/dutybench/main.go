@@ -28,6 +28,7 @@ import (
 	"os"
 	"os/exec"
 	"os/signal"
+	"runtime/pprof"
 	"slices"
 	"strconv"
 	"strings"
@@ -65,6 +66,21 @@ func main() {
 func childHub(args []string) int {
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
 	defer stop()
+	// DUTYBENCH_CPUPROFILE=FILE writes each hub child's CPU profile to
+	// FILE.PID, to see where it spends beyond the bare fan-out.
+	if path := os.Getenv("DUTYBENCH_CPUPROFILE"); path != "" {
+		f, err := os.Create(fmt.Sprintf("%s.%d", path, os.Getpid()))
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			return 1
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			return 1
+		}
+		defer pprof.StopCPUProfile()
+	}
 	err := hub.Run(ctx, hub.RunConfig{
 		Dir: args[0], Listen: args[1], PlainLoopback: args[2] == "plain",
 		Server: hub.Config{Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), SendQueue: 1024},
