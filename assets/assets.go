@@ -9,6 +9,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/lang"
 
+	"dutyroom/assets/fonts"
 	"dutyroom/assets/locale"
 )
 
@@ -22,19 +23,13 @@ const (
 //go:embed translations
 var translations embed.FS
 
-//go:embed fonts/NotoSansSC-Regular.otf
-var fontRegular []byte
-
-//go:embed fonts/NotoSansSC-Bold.otf
-var fontBold []byte
-
 //go:embed icon.png
 var icon []byte
 
 // Resources for the theme and the window.
 var (
-	FontRegular = fyne.NewStaticResource("NotoSansSC-Regular.otf", fontRegular)
-	FontBold    = fyne.NewStaticResource("NotoSansSC-Bold.otf", fontBold)
+	FontRegular = fyne.NewStaticResource("NotoSansSC-Regular.otf", fonts.Regular)
+	FontBold    = fyne.NewStaticResource("NotoSansSC-Bold.otf", fonts.Bold)
 	Icon        = fyne.NewStaticResource("icon.png", icon)
 )
 

@@ -31,6 +31,7 @@ const maxWebSecret = 128
 func (s *Server) webRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("/join", s.servePage("web/join.html", "text/html; charset=utf-8"))
 	mux.HandleFunc("/join/join.js", s.servePage("web/join.js", "text/javascript; charset=utf-8"))
+	mux.HandleFunc("/join/font.otf", serveFont)
 	mux.HandleFunc("/join/sync", s.serveWebSync)
 }
 
@@ -49,7 +50,7 @@ func (s *Server) servePage(name, contentType string) http.HandlerFunc {
 		h.Set("Content-Type", contentType)
 		// Nothing but this hub: no other scripts, frames or places to send
 		// the code to.
-		h.Set("Content-Security-Policy", "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; connect-src 'self'; media-src 'self' blob: mediastream:; img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'")
+		h.Set("Content-Security-Policy", "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; connect-src 'self'; font-src 'self'; media-src 'self' blob: mediastream:; img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'")
 		h.Set("Referrer-Policy", "no-referrer")
 		h.Set("X-Content-Type-Options", "nosniff")
 		h.Set("Cache-Control", "no-store")

@@ -1,6 +1,7 @@
 package hub_test
 
 import (
+	"bytes"
 	"encoding/json"
 	"io"
 	"log/slog"
@@ -13,6 +14,7 @@ import (
 
 	"dutyroom/app"
 	"dutyroom/app/wire"
+	"dutyroom/assets/fonts"
 	"dutyroom/hub"
 	"dutyroom/hub/sfu"
 	"dutyroom/rtc/rtcconf"
@@ -43,6 +45,19 @@ func TestJoinPageIsServedWithItsOwnScriptOnly(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != 200 || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/javascript") || !strings.Contains(string(js), "/join/sync") {
 		t.Fatalf("/join/join.js: %s %s", resp.Status, resp.Header.Get("Content-Type"))
+	}
+	// The page brings its own Chinese font: a leader's laptop may have none.
+	if !strings.Contains(string(body), `url("/join/font.otf")`) || !strings.Contains(csp, "font-src 'self'") {
+		t.Errorf("the page does not load the hub's font (CSP %q)", csp)
+	}
+	resp, err = http.Get(base + "/join/font.otf")
+	if err != nil {
+		t.Fatal(err)
+	}
+	font, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || resp.Header.Get("Content-Type") != "font/otf" || !bytes.Equal(font, fonts.Regular) || !bytes.HasPrefix(font, []byte("OTTO")) {
+		t.Fatalf("/join/font.otf: %s %s, %d bytes", resp.Status, resp.Header.Get("Content-Type"), len(font))
 	}
 	resp, err = http.Post(base+"/join", "text/plain", strings.NewReader("x"))
 	if err != nil {
