@@ -57,6 +57,38 @@ type Config struct {
 	// MaxPendingCandidates bounds the candidates held for a participant
 	// before its first answer; 64 by default.
 	MaxPendingCandidates int
+	// MaxCandidates bounds the ICE candidates one participant sends over
+	// its stay, before the answer and after: each makes the hub send
+	// connectivity checks to an address the sender chose. 64 by default;
+	// a browser on a machine with many interfaces sends a few dozen.
+	MaxCandidates int
+	// MaxRoomsPerHost bounds the rooms one host station has open (started
+	// and not ended) at once; 4 by default. A start over it opens no room.
+	// Rooms opened with no host, by the program hosting the hub, do not
+	// count.
+	MaxRoomsPerHost int
+	// MaxPeers bounds the participants, each a peer connection with its
+	// own sockets, across every room of the hub; 256 by default. A join
+	// over it is refused, so that the hub keeps file descriptors and CPU
+	// for its sync clients.
+	MaxPeers int
+	// MaxRecordBytes bounds what is recorded of one consultation, over all
+	// its files and spans; 8 GiB by default (some two hours of a full
+	// room). Recording stops there and the room is told.
+	MaxRecordBytes int64
+	// MaxRecordLength bounds how long one consultation is recorded, over
+	// all its spans; 4 h by default.
+	MaxRecordLength time.Duration
+	// MinFreeDisk is the free space recording leaves on the file system
+	// of Recordings: below it, recording stops and the room is told, so
+	// that the hub's database still has room to grow. 2 GiB by default.
+	MinFreeDisk int64
+	// RecordCheck is how often the recording length and the free disk are
+	// looked at; 1 s by default.
+	RecordCheck time.Duration
+	// FreeDisk reports the bytes free to the hub on the file system of
+	// dir; statfs by default. Tests give a disk that fills.
+	FreeDisk func(dir string) (int64, error)
 	// Recordings is the folder recorded consultations are written under,
 	// one folder per room (record.go); empty, the hub refuses to record.
 	Recordings string
@@ -99,6 +131,20 @@ type SFU struct {
 	recs     map[app.ID]*roomRec // by open room
 	sessions map[*session]struct{}
 	stopped  bool
+	// hosts binds each room to the host of its first schedule or start,
+	// for as long as the hub runs (replay binds it again at start): a
+	// later start or end naming another host is refused, so an invited
+	// station cannot make itself the host. Ended rooms stay bound.
+	hosts   map[app.ID]app.ID
+	peers   int                     // participants across rooms
+	links   map[string]*participant // the participant of each join link in a room
+	refused []refusedRoom           // recent starts not opened, oldest first
+
+	quit    chan struct{} // closed at Shutdown: the recording monitor ends
+	monitor sync.Once
+
+	countMu  sync.Mutex
+	refusals map[string]int64
 
 	writers sync.WaitGroup // one per file being recorded
 
@@ -130,16 +176,44 @@ func New(cfg Config) (*SFU, error) {
 	if cfg.RecordBuffer <= 0 {
 		cfg.RecordBuffer = 1024
 	}
+	if cfg.MaxCandidates <= 0 {
+		cfg.MaxCandidates = DefaultMaxCandidates
+	}
+	cfg.MaxPendingCandidates = min(cfg.MaxPendingCandidates, cfg.MaxCandidates)
+	if cfg.MaxRoomsPerHost <= 0 {
+		cfg.MaxRoomsPerHost = DefaultMaxRoomsPerHost
+	}
+	if cfg.MaxPeers <= 0 {
+		cfg.MaxPeers = DefaultMaxPeers
+	}
+	if cfg.MaxRecordBytes <= 0 {
+		cfg.MaxRecordBytes = DefaultMaxRecordBytes
+	}
+	if cfg.MaxRecordLength <= 0 {
+		cfg.MaxRecordLength = DefaultMaxRecordLength
+	}
+	if cfg.MinFreeDisk <= 0 {
+		cfg.MinFreeDisk = DefaultMinFreeDisk
+	}
+	if cfg.RecordCheck <= 0 {
+		cfg.RecordCheck = time.Second
+	}
+	if cfg.FreeDisk == nil {
+		cfg.FreeDisk = freeDisk
+	}
 	api, err := rtcconf.NewAPI(cfg.Network)
 	if err != nil {
 		return nil, err
 	}
 	return &SFU{cfg: cfg, log: cfg.Logger, api: api, invites: map[app.ID]Invitation{}, rooms: map[app.ID]*room{},
-		recs: map[app.ID]*roomRec{}, sessions: map[*session]struct{}{}}, nil
+		recs: map[app.ID]*roomRec{}, sessions: map[*session]struct{}{}, hosts: map[app.ID]app.ID{},
+		links: map[string]*participant{}, quit: make(chan struct{}), refusals: map[string]int64{}}, nil
 }
 
 // Open invites stations and people to a room, or changes the invitation
-// of an open one (participants already in stay).
+// of an open one (participants already in stay). A room is bound to the
+// host it was first opened (or bound) with: EFORBIDDEN for another host.
+// EFORBIDDEN too when the host has Config.MaxRoomsPerHost rooms open.
 func (s *SFU) Open(id app.ID, inv Invitation) error {
 	if id == app.NilID {
 		return app.FieldErrorf("room", "a room needs an id")
@@ -152,11 +226,30 @@ func (s *SFU) Open(id app.ID, inv Invitation) error {
 	if s.stopped {
 		return app.Errorf(app.EINTERNAL, "the video router is stopped")
 	}
+	if bound, ok := s.hosts[id]; ok && bound != inv.Host {
+		s.count(reasonNotHost)
+		return app.Errorf(app.EFORBIDDEN, "room %s is hosted by station %s, not %s", id, bound, inv.Host)
+	}
+	if _, open := s.invites[id]; !open && inv.Host != app.NilID {
+		if n := s.hostRoomsLocked(inv.Host); n >= s.cfg.MaxRoomsPerHost {
+			s.count(reasonHostRooms)
+			reason := fmt.Sprintf("station %s already hosts %d open consultations, the most this hub allows; end one, then start this one again", inv.Host, n)
+			s.rememberRefusedLocked(id, inv, reason)
+			return app.Errorf(app.EFORBIDDEN, "room %s not opened: %s", id, reason)
+		}
+	}
+	if inv.Host != app.NilID {
+		s.hosts[id] = inv.Host
+	}
+	s.refused = slices.DeleteFunc(s.refused, func(r refusedRoom) bool { return r.id == id })
 	s.invites[id] = inv
-	if rr := s.recs[id]; rr != nil {
-		rr.host = inv.Host
-	} else {
-		s.recs[id] = s.newRoomRec(id, inv)
+	if s.recs[id] == nil {
+		rr := s.newRoomRec(id, inv)
+		s.recs[id] = rr
+		if rr.on {
+			rr.onSince = time.Now()
+			s.startMonitorLocked()
+		}
 	}
 	return nil
 }
@@ -164,7 +257,17 @@ func (s *SFU) Open(id app.ID, inv Invitation) error {
 // Close ends a room: every participant is told and dropped, and nobody
 // joins it again until it is opened anew.
 func (s *SFU) Close(id app.ID) {
+	for _, p := range s.closeRoom(id) {
+		p.leave("the consultation was closed", true)
+	}
+}
+
+// closeRoom ends a room's invitation and recording at once and returns
+// its participants, for the caller to put out: that waits for their peer
+// connections to close, and Observe does it on a goroutine of its own.
+func (s *SFU) closeRoom(id app.ID) []*participant {
 	s.mu.Lock()
+	defer s.mu.Unlock()
 	delete(s.invites, id)
 	delete(s.recs, id)
 	var parts []*participant
@@ -174,15 +277,15 @@ func (s *SFU) Close(id app.ID) {
 			stopFileLocked(f)
 		}
 	}
-	s.mu.Unlock()
-	for _, p := range parts {
-		p.leave("the consultation was closed", true)
-	}
+	return parts
 }
 
 // Shutdown ends every room; the SFU refuses joins from then on.
 func (s *SFU) Shutdown() {
 	s.mu.Lock()
+	if !s.stopped {
+		close(s.quit)
+	}
 	s.stopped = true
 	var parts []*participant
 	for _, r := range s.rooms {
@@ -207,6 +310,7 @@ func (s *SFU) Shutdown() {
 // Stats counts what the SFU holds.
 type Stats struct {
 	Rooms        int   // rooms with someone in them
+	OpenRooms    int   // rooms open: started and not ended
 	Participants int   // across rooms
 	Tracks       int   // published tracks being forwarded
 	Forwarded    int64 // RTP packets written towards subscribers
@@ -219,7 +323,7 @@ type Stats struct {
 func (s *SFU) Stats() Stats {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	st := Stats{Rooms: len(s.rooms), Forwarded: s.forwarded.Load(), KeyFrames: s.keyFrames.Load(),
+	st := Stats{Rooms: len(s.rooms), OpenRooms: len(s.invites), Forwarded: s.forwarded.Load(), KeyFrames: s.keyFrames.Load(),
 		RecordDrops: s.recordDrops.Load(), RecordErrors: s.recordErrors.Load()}
 	for _, r := range s.rooms {
 		st.Participants += len(r.parts)
@@ -407,7 +511,16 @@ func (c *session) join(reqID string, j wire.RoomJoin) error {
 	case s.stopped:
 		s.mu.Unlock()
 		return wire.Errorf(wire.CodeUnavailable, "room.join: the hub is stopping")
-	case !ok || !inv.admits(c.peer):
+	case !ok:
+		// A start refused at opening: those it invites hear why.
+		for _, rf := range s.refused {
+			if rf.id == j.Room && rf.inv.admits(c.peer) {
+				s.mu.Unlock()
+				return s.refuse(reasonHostRooms, wire.Errorf(wire.CodeUnavailable, "room.join: room %s was not opened: %s", j.Room, rf.reason))
+			}
+		}
+		fallthrough
+	case !inv.admits(c.peer):
 		// One answer for a room that does not exist and one the station
 		// is not invited to: a refusal must not tell which rooms exist.
 		s.mu.Unlock()
@@ -420,7 +533,22 @@ func (c *session) join(reqID string, j wire.RoomJoin) error {
 	r := s.rooms[j.Room]
 	if r != nil && len(r.parts) >= limit {
 		s.mu.Unlock()
-		return wire.Errorf(wire.CodeRoomFull, "room.join: room %s is full (%d participants)", j.Room, limit)
+		return s.refuse(reasonRoomFull, wire.Errorf(wire.CodeRoomFull, "room.join: room %s is full (%d participants)", j.Room, limit))
+	}
+	if s.peers >= s.cfg.MaxPeers {
+		s.mu.Unlock()
+		s.log.Warn("consultation join refused: the hub is at its participant limit", "room", j.Room, "station", c.peer.Station, "user", c.peer.User, "limit", s.cfg.MaxPeers)
+		return s.refuse(reasonHubFull, wire.Errorf(wire.CodeUnavailable, "room.join: the hub carries %d participants across its consultations, its limit; try again when someone has left", s.cfg.MaxPeers))
+	}
+	if c.peer.Link != "" {
+		// One person per join link: a second page on the same link, or a
+		// script replaying its token, is refused while the first is in.
+		// A reload or a reconnect of the same page gets in once the hub
+		// has seen the old connection end.
+		if old := s.links[c.peer.Link]; old != nil {
+			s.mu.Unlock()
+			return s.refuse(reasonLinkInUse, wire.Errorf(wire.CodeForbidden, "room.join: this join link is in room %s already, from another connection (%s); close that page first, or wait a minute for the hub to drop it", old.room.id, old.sess.peer.Addr))
+		}
 	}
 	if r == nil {
 		r = &room{id: j.Room, parts: map[string]*participant{}}
@@ -435,6 +563,10 @@ func (c *session) join(reqID string, j wire.RoomJoin) error {
 	// joins at once cannot both pass the limit.
 	r.parts[p.info.ID] = p
 	r.order = append(r.order, p)
+	s.peers++
+	if c.peer.Link != "" {
+		s.links[c.peer.Link] = p
+	}
 	s.mu.Unlock()
 
 	if err := p.start(); err != nil {
@@ -507,6 +639,7 @@ type participant struct {
 	// ever. The join's own negotiation follows at once.
 	told    bool
 	pending []webrtc.ICECandidateInit
+	cands   int // candidates taken over the stay, held or added
 	sent    map[*forward]*webrtc.RTPSender
 	fresh   []*forward // subscribed in the outstanding offer
 	left    bool
@@ -798,13 +931,21 @@ func (p *participant) candidate(c wire.Candidate) error {
 	if p.left {
 		return nil
 	}
+	// Refused before anything is done with it: a candidate over the bound
+	// is neither held nor given to the ICE agent, which would send
+	// connectivity checks to it.
+	if p.cands >= p.s.cfg.MaxCandidates {
+		return p.s.refuse(reasonCandidates, wire.Errorf(wire.CodeTooLarge, "rtc.candidate: more than %d candidates from one participant; the rest are ignored", p.s.cfg.MaxCandidates))
+	}
 	if !p.answered {
 		if len(p.pending) >= p.s.cfg.MaxPendingCandidates {
-			return wire.Errorf(wire.CodeTooLarge, "rtc.candidate: more than %d candidates before an answer", p.s.cfg.MaxPendingCandidates)
+			return p.s.refuse(reasonCandidates, wire.Errorf(wire.CodeTooLarge, "rtc.candidate: more than %d candidates before an answer", p.s.cfg.MaxPendingCandidates))
 		}
+		p.cands++
 		p.pending = append(p.pending, init)
 		return nil
 	}
+	p.cands++
 	if err := p.pc.AddICECandidate(init); err != nil {
 		return wire.Errorf(wire.CodeInvalid, "rtc.candidate: %v", err)
 	}
@@ -892,6 +1033,12 @@ func (p *participant) leave(reason string, notify bool) {
 
 	s.mu.Lock()
 	r := p.room
+	if r.parts[p.info.ID] == p {
+		s.peers--
+	}
+	if link := p.sess.peer.Link; link != "" && s.links[link] == p {
+		delete(s.links, link)
+	}
 	delete(r.parts, p.info.ID)
 	if i := slices.Index(r.order, p); i >= 0 {
 		r.order = slices.Delete(r.order, i, i+1)
