@@ -126,7 +126,7 @@ func (s *SFU) MayLink(room, by, forStation app.ID) error {
 	case inv.Host == app.NilID || by != inv.Host:
 		return s.refuse(reasonNotHost, wire.Errorf(wire.CodeForbidden, "room.link: only the host station of the consultation issues join links; station %s is not its host", by))
 	case !slices.Contains(inv.Stations, forStation):
-		return s.refuse(reasonLinkStation, wire.Errorf(wire.CodeForbidden, "room.link: the account's station %s is not invited to room %s; a link is only for an account of an invited station", forStation, room))
+		return s.refuse(reasonLinkStation, wire.Errorf(wire.CodeForbidden, "room.link: the account's station %s is not invited to room %s; a link is only for an account of an invited station: invite it first", forStation, room))
 	}
 	return nil
 }
