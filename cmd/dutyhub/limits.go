@@ -17,7 +17,7 @@ type sfuLimits struct {
 
 func (l *sfuLimits) register(fs *flag.FlagSet) {
 	fs.IntVar(&l.roomsPerHost, "rtc-max-rooms-per-host", sfu.DefaultMaxRoomsPerHost, "video consultations: rooms one host station may have open at once")
-	fs.IntVar(&l.participants, "rtc-max-participants", 16, "video consultations: participants in one room, unless its invitation sets fewer")
+	fs.IntVar(&l.participants, "rtc-max-participants", sfu.DefaultMaxParticipants, "video consultations: participants in one room, unless its invitation sets fewer")
 	fs.IntVar(&l.peers, "rtc-max-peers", sfu.DefaultMaxPeers, "video consultations: participants (peer connections) across the hub")
 	fs.IntVar(&l.candidates, "rtc-max-candidates", sfu.DefaultMaxCandidates, "video consultations: ICE candidates one participant may send")
 	fs.Int64Var(&l.recordMiB, "record-max-mib", sfu.DefaultMaxRecordBytes>>20, "recording: MiB kept of one consultation; recording stops there")

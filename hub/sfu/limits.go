@@ -26,6 +26,7 @@ import (
 //	recorded length per consultation        4 h       recording stops, room told
 //	free disk under the recordings folder   2 GiB     recording stops, room told
 const (
+	DefaultMaxParticipants = 16
 	DefaultMaxRoomsPerHost = 4
 	DefaultMaxPeers        = 256
 	DefaultMaxCandidates   = 64

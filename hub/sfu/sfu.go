@@ -162,7 +162,7 @@ func New(cfg Config) (*SFU, error) {
 		cfg.Logger = slog.Default()
 	}
 	if cfg.MaxParticipants <= 0 {
-		cfg.MaxParticipants = 16
+		cfg.MaxParticipants = DefaultMaxParticipants
 	}
 	if cfg.KeyFrameGap <= 0 {
 		cfg.KeyFrameGap = 300 * time.Millisecond
