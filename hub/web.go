@@ -255,10 +255,11 @@ type RoomAdmitter interface {
 
 // RoomLinker is implemented by a Signalling that decides who may issue a
 // browser join link (the SFU does: the room's host only, for an account of
-// a station the room invites). MayLink returns nil or a *wire.Error for
-// the asking client.
+// a station the room invites). MayLink is asked first with no user, about
+// the asker alone, then about the account of user at forStation; it
+// returns nil or a *wire.Error for the asking client.
 type RoomLinker interface {
-	MayLink(room, by, forStation app.ID) error
+	MayLink(room, by app.ID, user string, forStation app.ID) error
 }
 
 // roomLink serves a client's room.link: only the room's host station may
@@ -280,7 +281,7 @@ func (c *conn) roomLink(env wire.Envelope) error {
 	}
 	// The asker first: a station that may not ask learns nothing of the
 	// hub's accounts.
-	if err := linker.MayLink(req.Room, c.station, c.station); err != nil {
+	if err := linker.MayLink(req.Room, c.station, "", c.station); err != nil {
 		return err
 	}
 	var station app.ID
@@ -292,7 +293,7 @@ func (c *conn) roomLink(env wire.Envelope) error {
 	if err != nil {
 		return wire.Errorf(wire.CodeInvalid, "room.link: no account %s on this hub", req.User)
 	}
-	if err := linker.MayLink(req.Room, c.station, station); err != nil {
+	if err := linker.MayLink(req.Room, c.station, req.User, station); err != nil {
 		return err
 	}
 	code, g, err := c.s.db.IssueJoinCode(req.User, req.Room, ttl)

@@ -109,10 +109,12 @@ func (s *SFU) rememberRefusedLocked(id app.ID, inv Invitation, reason string) {
 }
 
 // MayLink says whether station by may issue a browser join link to room
-// for an account of station forStation: only the room's host may, and
-// only for an account of a station the room invites (the host's own
-// included). The refusal is a *wire.Error for the asking client.
-func (s *SFU) MayLink(room, by, forStation app.ID) error {
+// for the account user of station forStation: only the room's host may,
+// and only for an account of a station the room invites (the host's own
+// included) or an account the invitation names (only the program hosting
+// the hub names accounts; a consultation's operations name stations). The
+// refusal is a *wire.Error for the asking client.
+func (s *SFU) MayLink(room, by app.ID, user string, forStation app.ID) error {
 	s.mu.Lock()
 	inv, ok := s.invites[room]
 	stopped := s.stopped
@@ -126,6 +128,7 @@ func (s *SFU) MayLink(room, by, forStation app.ID) error {
 		return wire.Errorf(wire.CodeForbidden, "room.link: station %s is not invited to room %s, or it is not open", by, room)
 	case inv.Host == app.NilID || by != inv.Host:
 		return s.refuse(reasonNotHost, wire.Errorf(wire.CodeForbidden, "room.link: only the host station of the consultation issues join links; station %s is not its host", by))
+	case user != "" && slices.Contains(inv.Users, user):
 	case !slices.Contains(inv.Stations, forStation):
 		return s.refuse(reasonLinkStation, wire.Errorf(wire.CodeForbidden, "room.link: the account's station %s is not invited to room %s; a link is only for an account of an invited station: invite it first", forStation, room))
 	}
