@@ -17,7 +17,8 @@ import (
 // SFU's own otherwise) and a counter by reason in the hub's /metrics.
 //
 //	what                                    default   refused with
-//	open rooms per host station             4         unavailable (the room stays closed)
+//	open rooms per host station             4         the oldest empty one closes; with none empty,
+//	                                                  unavailable (the new room stays closed)
 //	participants per room                   16        room_full
 //	participants (peer connections), hub    256       unavailable
 //	participants per join link              1         forbidden
@@ -97,6 +98,38 @@ func (s *SFU) hostRoomsLocked(host app.ID) int {
 		}
 	}
 	return n
+}
+
+// evictEmptyRoomLocked closes the host's room opened first among those
+// nobody is in, to make way for room: a consultation whose host's client
+// never sent its end (it crashed, its disk was restored) stays open, and
+// after a restart the replay opens it again; without this, a few such
+// would lock the host out of consultations for good. Rooms with someone in
+// them are never closed for it. It reports whether one was closed; s.mu is
+// held.
+func (s *SFU) evictEmptyRoomLocked(host, room app.ID) bool {
+	var oldest app.ID
+	var seq uint64
+	for id, inv := range s.invites {
+		if inv.Host != host || s.rooms[id] != nil {
+			continue
+		}
+		if oldest == app.NilID || inv.seq < seq {
+			oldest, seq = id, inv.seq
+		}
+	}
+	if oldest == app.NilID {
+		return false
+	}
+	inv := s.invites[oldest]
+	delete(s.invites, oldest)
+	if rr := s.recs[oldest]; rr != nil {
+		// Nobody is in the room, so no file is open.
+		delete(s.recs, oldest)
+	}
+	s.rememberRefusedLocked(oldest, inv, fmt.Sprintf("it was closed, empty, when station %s started consultation %s over its limit of %d open ones; start it again", host, room, s.cfg.MaxRoomsPerHost))
+	s.log.Warn("closing a host's oldest empty consultation room to open a new one", "station", host, "closed", oldest, "room", room, "limit", s.cfg.MaxRoomsPerHost)
+	return true
 }
 
 // rememberRefusedLocked keeps why a room was not opened; s.mu is held.

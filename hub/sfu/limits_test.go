@@ -164,32 +164,47 @@ func TestOneJoinLinkAdmitsOneParticipantAtATime(t *testing.T) {
 }
 
 // A station could open rooms without end. A host has at most
-// MaxRoomsPerHost open; a start over it opens nothing, and those it
-// invites hear why when they try to join.
+// MaxRoomsPerHost open: a start over it closes the host's oldest room
+// nobody is in (one whose end never came), and with none empty it opens
+// nothing; those it invites hear why when they try to join.
 func TestRoomsBeyondTheHostsCapAreNotOpened(t *testing.T) {
 	h := startHub(t, Config{MaxRoomsPerHost: 2})
 	p, c1, c2 := h.dial("p"), h.dial("c1"), h.dial("c2")
-	a, b, over := h.consultation("p", "c1"), h.consultation("p", "c1"), h.consultation("p", "c1")
+	a, b, over := h.consultation("p", "c1", "c2", "t1"), h.consultation("p", "c1", "c2", "t1"), h.consultation("p", "c1", "c2", "t1")
 	h.startConsultation(p, "p", 1, a)
 	h.startConsultation(p, "p", 2, b)
+	c1.join(a.ID)
+	c2.join(b.ID)
 	h.pushConsult(p, "p", 3, "consult.start", over)
-	c1.send(wire.TypeRoomJoin, "rtc.join", wire.RoomJoin{Room: over.ID})
-	c1.refused(wire.CodeUnavailable, "was not opened", "already hosts 2 open consultations")
+	t1 := h.dial("t1")
+	t1.send(wire.TypeRoomJoin, "rtc.join", wire.RoomJoin{Room: over.ID})
+	t1.refused(wire.CodeUnavailable, "is not open", "already hosts 2 open consultations")
 	if n := h.sfu.Stats().OpenRooms; n != 2 {
 		t.Fatalf("%d rooms open, want 2", n)
 	}
 	h.metricAtLeast(reasonHostRooms, 2)
 
-	// Another host is not held by p's limit, and p's open rooms work.
-	other := h.consultation("c2", "c1")
-	h.startConsultation(c2, "c2", 1, other)
-	c1.join(a.ID)
+	// Another host is not held by p's limit.
+	other := h.consultation("t2", "c1")
+	h.startConsultation(h.dial("t2"), "t2", 1, other)
+	if n := h.sfu.Stats().OpenRooms; n != 3 {
+		t.Fatalf("%d rooms open, want 3", n)
+	}
 
-	// Ending one makes room for the start again.
-	h.pushConsult(p, "p", 4, "consult.end", a)
-	h.startConsultation(p, "p", 5, over)
-	c1.expect(wire.TypeRoomLeft) // put out of the room that ended
-	c1.join(over.ID)
+	// b empties: the start again closes it for the new one.
+	c2.send(wire.TypeRoomLeave, "rtc.leave", wire.RoomLeave{Room: b.ID})
+	c2.expect(wire.TypeRoomLeft)
+	h.startConsultation(p, "p", 4, over)
+	t1.join(over.ID)
+	c2.send(wire.TypeRoomJoin, "rtc.join", wire.RoomJoin{Room: b.ID})
+	c2.refused(wire.CodeUnavailable, "closed, empty")
+
+	// Ending one makes room too, and the room in use was never touched.
+	h.pushConsult(p, "p", 5, "consult.end", over)
+	h.startConsultation(p, "p", 6, b)
+	if ps := h.sfu.Room(a.ID); len(ps) != 1 || ps[0].User != "c1" {
+		t.Fatalf("the room in use: %+v", ps)
+	}
 	h.healthy()
 }
 

@@ -110,6 +110,8 @@ type Invitation struct {
 	// opens; opening it again leaves the recording as it is.
 	Host   app.ID
 	Record bool
+
+	seq uint64 // the order rooms were opened in, for evictEmptyRoomLocked
 }
 
 func (inv Invitation) admits(peer hub.SignalPeer) bool {
@@ -139,6 +141,7 @@ type SFU struct {
 	peers   int                     // participants across rooms
 	links   map[string]*participant // the participant of each join link in a room
 	refused []refusedRoom           // recent starts not opened, oldest first
+	openSeq uint64                  // rooms opened so far
 
 	quit    chan struct{} // closed at Shutdown: the recording monitor ends
 	monitor sync.Once
@@ -230,10 +233,11 @@ func (s *SFU) Open(id app.ID, inv Invitation) error {
 		s.count(reasonNotHost)
 		return app.Errorf(app.EFORBIDDEN, "room %s is hosted by station %s, not %s", id, bound, inv.Host)
 	}
-	if _, open := s.invites[id]; !open && inv.Host != app.NilID {
-		if n := s.hostRoomsLocked(inv.Host); n >= s.cfg.MaxRoomsPerHost {
+	old, open := s.invites[id]
+	if !open && inv.Host != app.NilID {
+		if n := s.hostRoomsLocked(inv.Host); n >= s.cfg.MaxRoomsPerHost && !s.evictEmptyRoomLocked(inv.Host, id) {
 			s.count(reasonHostRooms)
-			reason := fmt.Sprintf("station %s already hosts %d open consultations, the most this hub allows; end one, then start this one again", inv.Host, n)
+			reason := fmt.Sprintf("station %s already hosts %d open consultations with people in them, the most this hub allows; end one, then start this one again", inv.Host, n)
 			s.rememberRefusedLocked(id, inv, reason)
 			return app.Errorf(app.EFORBIDDEN, "room %s not opened: %s", id, reason)
 		}
@@ -242,6 +246,12 @@ func (s *SFU) Open(id app.ID, inv Invitation) error {
 		s.hosts[id] = inv.Host
 	}
 	s.refused = slices.DeleteFunc(s.refused, func(r refusedRoom) bool { return r.id == id })
+	if open {
+		inv.seq = old.seq
+	} else {
+		s.openSeq++
+		inv.seq = s.openSeq
+	}
 	s.invites[id] = inv
 	if s.recs[id] == nil {
 		rr := s.newRoomRec(id, inv)
@@ -516,7 +526,7 @@ func (c *session) join(reqID string, j wire.RoomJoin) error {
 		for _, rf := range s.refused {
 			if rf.id == j.Room && rf.inv.admits(c.peer) {
 				s.mu.Unlock()
-				return s.refuse(reasonHostRooms, wire.Errorf(wire.CodeUnavailable, "room.join: room %s was not opened: %s", j.Room, rf.reason))
+				return s.refuse(reasonHostRooms, wire.Errorf(wire.CodeUnavailable, "room.join: room %s is not open: %s", j.Room, rf.reason))
 			}
 		}
 		fallthrough
