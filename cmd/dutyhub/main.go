@@ -71,6 +71,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "usage: dutyhub [-data DIR] [-listen ADDR] [-plain-loopback] [-rtc-interfaces LIST] [-rtc-ports MIN-MAX]")
 		fmt.Fprintln(stderr, "              [-rtc-public-ip IP] [-ice-servers URLS] [-turn-user NAME]")
 		fmt.Fprintln(stderr, "              [-rtc-max-rooms-per-host N] [-rtc-max-participants N] [-rtc-max-peers N] [-rtc-max-candidates N]")
+		fmt.Fprintln(stderr, "              [-rtc-max-links-per-room N]")
 		fmt.Fprintln(stderr, "              [-record-max-mib N] [-record-max-length D] [-record-min-free-mib N]")
 		fmt.Fprintln(stderr, "       dutyhub [-data DIR] pin | user add NAME STATION | user passwd NAME | user disable NAME")
 		fmt.Fprintln(stderr, "                           | user logout NAME | user list | station import FILE | station list")

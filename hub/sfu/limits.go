@@ -22,6 +22,7 @@ import (
 //	participants per room                   16        room_full
 //	participants (peer connections), hub    256       unavailable
 //	participants per join link              1         forbidden
+//	join links issued per room              128       too_large
 //	ICE candidates per participant's stay   64        too_large
 //	recorded bytes per consultation         8 GiB     recording stops, room told
 //	recorded length per consultation        4 h       recording stops, room told
@@ -31,6 +32,7 @@ const (
 	DefaultMaxRoomsPerHost = 4
 	DefaultMaxPeers        = 256
 	DefaultMaxCandidates   = 64
+	DefaultMaxLinksPerRoom = 128
 	DefaultMaxRecordBytes  = 8 << 30
 	DefaultMaxRecordLength = 4 * time.Hour
 	DefaultMinFreeDisk     = 2 << 30
@@ -50,6 +52,7 @@ const (
 	reasonRecordLength = "record_length" // recording stopped at its length bound
 	reasonDiskFloor    = "disk_floor"    // recording stopped at the free-disk floor
 	reasonBrowserRec   = "browser_record"
+	reasonLinks        = "links" // a join link over the room's bound
 )
 
 // maxRefusedRooms bounds the rooms remembered as refused at opening, so
@@ -161,10 +164,21 @@ func (s *SFU) MayLink(room, by app.ID, user string, forStation app.ID) error {
 		return wire.Errorf(wire.CodeForbidden, "room.link: station %s is not invited to room %s, or it is not open", by, room)
 	case inv.Host == app.NilID || by != inv.Host:
 		return s.refuse(reasonNotHost, wire.Errorf(wire.CodeForbidden, "room.link: only the host station of the consultation issues join links; station %s is not its host", by))
-	case user != "" && slices.Contains(inv.Users, user):
-	case !slices.Contains(inv.Stations, forStation):
+	case user == "":
+		// The asker alone: it may ask.
+		return nil
+	case !slices.Contains(inv.Users, user) && !slices.Contains(inv.Stations, forStation):
 		return s.refuse(reasonLinkStation, wire.Errorf(wire.CodeForbidden, "room.link: the account's station %s is not invited to room %s; a link is only for an account of an invited station: invite it first", forStation, room))
 	}
+	// Each link is a stored entry until it expires: a station's account
+	// must not grow the hub's database without bound. Counted while the
+	// hub runs; a link refused after this check still counts.
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.linked[room] >= s.cfg.MaxLinksPerRoom {
+		return s.refuse(reasonLinks, wire.Errorf(wire.CodeTooLarge, "room.link: %d join links issued for room %s already, the most this hub issues for one consultation", s.linked[room], room))
+	}
+	s.linked[room]++
 	return nil
 }
 

@@ -109,6 +109,32 @@ func TestOnlyTheHostMintsJoinLinksForItsInvitedStations(t *testing.T) {
 	h.healthy()
 }
 
+// A host station's account could fill the hub's database with links. The
+// links issued for one room are bounded; those issued work.
+func TestJoinLinksPerRoomAreBounded(t *testing.T) {
+	h := startHub(t, Config{MaxLinksPerRoom: 3})
+	p := h.dial("p")
+	c := h.consultation("p", "c1", "c2")
+	h.startConsultation(p, "p", 1, c)
+	var codes []string
+	for _, user := range []string{"c1", "c1-leader", "c2"} {
+		code, err := link(p, c.ID, user)
+		if err != nil {
+			t.Fatalf("link %d: %+v", len(codes)+1, err)
+		}
+		codes = append(codes, code)
+	}
+	if _, err := link(p, c.ID, "p-leader"); err == nil || err.Code != wire.CodeTooLarge || !strings.Contains(err.Message, "3 join links") {
+		t.Fatalf("a fourth link: %+v", err)
+	}
+	h.metricAtLeast(reasonLinks, 1)
+	page, welcome := h.dialWeb("c2 page", codes[2], "")
+	if welcome.Type != wire.TypeWelcome {
+		t.Fatalf("an issued link: %s %s", welcome.Type, welcome.Data)
+	}
+	page.join(c.ID)
+}
+
 // One join token opened 3,332 peer connections. A link is one person: a
 // second participant on the same token is refused while the first is in
 // the room; a reconnect of the page gets in once the first has gone.

@@ -62,6 +62,10 @@ type Config struct {
 	// connectivity checks to an address the sender chose. 64 by default;
 	// a browser on a machine with many interfaces sends a few dozen.
 	MaxCandidates int
+	// MaxLinksPerRoom bounds the browser join links the host may have
+	// issued for one room while the hub runs; 128 by default (two for
+	// each station a consultation may invite).
+	MaxLinksPerRoom int
 	// MaxRoomsPerHost bounds the rooms one host station has open (started
 	// and not ended) at once; 4 by default. A start over it opens no room.
 	// Rooms opened with no host, by the program hosting the hub, do not
@@ -142,6 +146,7 @@ type SFU struct {
 	links   map[string]*participant // the participant of each join link in a room
 	refused []refusedRoom           // recent starts not opened, oldest first
 	openSeq uint64                  // rooms opened so far
+	linked  map[app.ID]int          // join links issued by room
 
 	quit    chan struct{} // closed at Shutdown: the recording monitor ends
 	monitor sync.Once
@@ -183,6 +188,9 @@ func New(cfg Config) (*SFU, error) {
 		cfg.MaxCandidates = DefaultMaxCandidates
 	}
 	cfg.MaxPendingCandidates = min(cfg.MaxPendingCandidates, cfg.MaxCandidates)
+	if cfg.MaxLinksPerRoom <= 0 {
+		cfg.MaxLinksPerRoom = DefaultMaxLinksPerRoom
+	}
 	if cfg.MaxRoomsPerHost <= 0 {
 		cfg.MaxRoomsPerHost = DefaultMaxRoomsPerHost
 	}
@@ -210,7 +218,7 @@ func New(cfg Config) (*SFU, error) {
 	}
 	return &SFU{cfg: cfg, log: cfg.Logger, api: api, invites: map[app.ID]Invitation{}, rooms: map[app.ID]*room{},
 		recs: map[app.ID]*roomRec{}, sessions: map[*session]struct{}{}, hosts: map[app.ID]app.ID{},
-		links: map[string]*participant{}, quit: make(chan struct{}), refusals: map[string]int64{}}, nil
+		links: map[string]*participant{}, linked: map[app.ID]int{}, quit: make(chan struct{}), refusals: map[string]int64{}}, nil
 }
 
 // Open invites stations and people to a room, or changes the invitation
@@ -280,6 +288,7 @@ func (s *SFU) closeRoom(id app.ID) []*participant {
 	defer s.mu.Unlock()
 	delete(s.invites, id)
 	delete(s.recs, id)
+	delete(s.linked, id)
 	var parts []*participant
 	if r := s.rooms[id]; r != nil {
 		parts = r.list()
