@@ -204,7 +204,19 @@ type client struct {
 
 func (h *testHub) dialPath(name, path string, header http.Header) *client {
 	h.t.Helper()
-	ws, _, err := websocket.DefaultDialer.Dial("ws://"+h.addr+path, header)
+	return h.dialFrom(name, path, header, "")
+}
+
+// dialFrom dials from a loopback address of the test's choosing
+// (127.0.0.2, say: another machine, as the hub sees it), or the default.
+func (h *testHub) dialFrom(name, path string, header http.Header, from string) *client {
+	h.t.Helper()
+	d := *websocket.DefaultDialer
+	if from != "" {
+		nd := &net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP(from)}}
+		d.NetDialContext = nd.DialContext
+	}
+	ws, _, err := d.Dial("ws://"+h.addr+path, header)
 	if err != nil {
 		h.t.Fatalf("%s: dial %s: %v", name, path, err)
 	}
@@ -227,9 +239,15 @@ func (h *testHub) dial(user string) *client {
 // and returns the page with its welcome.
 func (h *testHub) dialWeb(name, code, token string) (*client, *wire.Envelope) {
 	h.t.Helper()
+	return h.dialWebFrom(name, code, token, "")
+}
+
+// dialWebFrom is dialWeb from another loopback address.
+func (h *testHub) dialWebFrom(name, code, token, from string) (*client, *wire.Envelope) {
+	h.t.Helper()
 	header := http.Header{}
 	header.Set("Origin", "http://"+h.addr)
-	c := h.dialPath(name, "/join/sync", header)
+	c := h.dialFrom(name, "/join/sync", header, from)
 	c.send(wire.TypeHello, "hello", map[string]string{"version": wire.Version, "code": code, "token": token})
 	env := c.next()
 	if env.Type != wire.TypeWelcome {

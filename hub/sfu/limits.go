@@ -45,7 +45,8 @@ const (
 	reasonNotHost      = "not_host"      // a start, end, record or link from a station that does not host the room
 	reasonRoomFull     = "room_full"     // a join over the room's limit
 	reasonHubFull      = "hub_full"      // a join over the hub's peer connections
-	reasonLinkInUse    = "link_in_use"   // a second participant on one join link
+	reasonLinkInUse    = "link_in_use"   // a second participant on one join link, from another address
+	reasonLinkReplaced = "link_replaced" // a join link's participant put out by its page's reconnect
 	reasonCandidates   = "candidates"    // a candidate over the participant's bound
 	reasonLinkStation  = "link_station"  // a link for an account of a station not invited
 	reasonRecordBytes  = "record_bytes"  // recording stopped at its size bound

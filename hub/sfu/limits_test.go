@@ -135,9 +135,11 @@ func TestJoinLinksPerRoomAreBounded(t *testing.T) {
 	page.join(c.ID)
 }
 
-// One join token opened 3,332 peer connections. A link is one person: a
-// second participant on the same token is refused while the first is in
-// the room; a reconnect of the page gets in once the first has gone.
+// One join token opened 3,332 peer connections. A link is one person:
+// a second participant on the same token from another address is refused
+// while the first is in the room; from the same address it is the page
+// reloading or reconnecting, and it takes the first one's place. Either
+// way the link has one participant.
 func TestOneJoinLinkAdmitsOneParticipantAtATime(t *testing.T) {
 	h := startHub(t, Config{})
 	p, c1 := h.dial("p"), h.dial("c1")
@@ -159,12 +161,12 @@ func TestOneJoinLinkAdmitsOneParticipantAtATime(t *testing.T) {
 
 	const tries = 30
 	for i := range tries {
-		page, env := h.dialWeb(fmt.Sprintf("page %d", i), "", w.Token)
+		page, env := h.dialWebFrom(fmt.Sprintf("page %d", i), "", w.Token, "127.0.0.2")
 		if env.Type != wire.TypeWelcome {
-			t.Fatalf("a reconnect with the page's session: %s %s", env.Type, env.Data)
+			t.Fatalf("the page's session from another address: %s %s", env.Type, env.Data)
 		}
 		page.send(wire.TypeRoomJoin, "rtc.join", wire.RoomJoin{Room: c.ID})
-		page.refused(wire.CodeForbidden, "this join link is in room")
+		page.refused(wire.CodeForbidden, "this join link is in room", "127.0.0.1")
 		page.close()
 	}
 	if n := h.sfu.Stats().Participants; n != 1 {
@@ -175,17 +177,33 @@ func TestOneJoinLinkAdmitsOneParticipantAtATime(t *testing.T) {
 	// The honest station is not held up by it.
 	c1.join(c.ID)
 
-	// The page reloads: the old socket goes, the new one gets in.
+	// The page reloads before the hub has seen its old socket go: the new
+	// one takes its place, and the old one hears why.
+	for i := range 3 {
+		again, env := h.dialWeb(fmt.Sprintf("reloaded page %d", i), "", w.Token)
+		if env.Type != wire.TypeWelcome {
+			t.Fatalf("the reload: %s %s", env.Type, env.Data)
+		}
+		again.join(c.ID)
+		var left wire.RoomLeft
+		if err := json.Unmarshal(first.expect(wire.TypeRoomLeft).Data, &left); err != nil || !strings.Contains(left.Reason, "replaced") {
+			t.Fatalf("the replaced page: %+v %v", left, err)
+		}
+		if ps := h.sfu.Room(c.ID); len(ps) != 2 {
+			t.Fatalf("in the room after reload %d: %+v", i, ps)
+		}
+		first = again
+	}
+	h.metricAtLeast(reasonLinkReplaced, 3)
+
+	// Once the page is gone, another address may use the link.
 	first.close()
-	waitFor(t, "the first page to leave", func() bool { return len(h.sfu.Room(c.ID)) == 1 })
-	again, env := h.dialWeb("reloaded page", "", w.Token)
+	waitFor(t, "the page to leave", func() bool { return len(h.sfu.Room(c.ID)) == 1 })
+	moved, env := h.dialWebFrom("page elsewhere", "", w.Token, "127.0.0.2")
 	if env.Type != wire.TypeWelcome {
-		t.Fatalf("the reload: %s %s", env.Type, env.Data)
+		t.Fatalf("the session from another address: %s %s", env.Type, env.Data)
 	}
-	again.join(c.ID)
-	if ps := h.sfu.Room(c.ID); len(ps) != 2 {
-		t.Fatalf("in the room after the reload: %+v", ps)
-	}
+	moved.join(c.ID)
 	h.healthy()
 }
 

@@ -523,6 +523,7 @@ func (c *session) join(reqID string, j wire.RoomJoin) error {
 		}
 	}
 	c.mu.Unlock()
+	c.replaceOwnLink(j.Room)
 
 	s.mu.Lock()
 	inv, ok := s.invites[j.Room]
@@ -560,13 +561,13 @@ func (c *session) join(reqID string, j wire.RoomJoin) error {
 		return s.refuse(reasonHubFull, wire.Errorf(wire.CodeUnavailable, "room.join: the hub carries %d participants across its consultations, its limit; try again when someone has left", s.cfg.MaxPeers))
 	}
 	if c.peer.Link != "" {
-		// One person per join link: a second page on the same link, or a
-		// script replaying its token, is refused while the first is in.
-		// A reload or a reconnect of the same page gets in once the hub
-		// has seen the old connection end.
+		// One person per join link: a page on the same link from another
+		// address, or a script there replaying its token, is refused
+		// while the first is in (replaceOwnLink has put out one from the
+		// same address).
 		if old := s.links[c.peer.Link]; old != nil {
 			s.mu.Unlock()
-			return s.refuse(reasonLinkInUse, wire.Errorf(wire.CodeForbidden, "room.join: this join link is in room %s already, from another connection (%s); close that page first, or wait a minute for the hub to drop it", old.room.id, old.sess.peer.Addr))
+			return s.refuse(reasonLinkInUse, wire.Errorf(wire.CodeForbidden, "room.join: this join link is in room %s already, from another address (%s); close that page first, or wait a minute for the hub to drop it", old.room.id, old.sess.peer.Addr))
 		}
 	}
 	if r == nil {
@@ -621,6 +622,27 @@ func (c *session) join(reqID string, j wire.RoomJoin) error {
 	p.mu.Unlock()
 	p.negotiate()
 	return nil
+}
+
+// replaceOwnLink puts out the participant of the connection's join link
+// when it joined from the same address: that is the page reloaded, or
+// reconnecting after its network dropped, and the hub may not have seen
+// the old connection end yet (up to the pong wait, a minute). The link
+// still has one participant at a time: from the same address a page
+// replaces its stay, from another it is refused (join).
+func (c *session) replaceOwnLink(room app.ID) {
+	if c.peer.Link == "" {
+		return
+	}
+	s := c.s
+	s.mu.Lock()
+	old := s.links[c.peer.Link]
+	s.mu.Unlock()
+	if old == nil || old.sess == c || old.sess.peer.Addr != c.peer.Addr || old.room.id != room {
+		return
+	}
+	s.count(reasonLinkReplaced)
+	old.leave("replaced by a newer connection of the same join link", true)
 }
 
 // broadcastState tells everyone but skip who is in the room now.
