@@ -52,8 +52,9 @@ const (
 	reasonRecordBytes  = "record_bytes"  // recording stopped at its size bound
 	reasonRecordLength = "record_length" // recording stopped at its length bound
 	reasonDiskFloor    = "disk_floor"    // recording stopped at the free-disk floor
-	reasonBrowserRec   = "browser_record"
-	reasonLinks        = "links" // a join link over the room's bound
+	reasonBrowserRec   = "browser_record" // room.record from a join page
+	reasonLinks        = "links"          // a join link over the room's bound
+	reasonRoomEvicted  = "room_evicted"   // a host's empty room closed for its newer one
 )
 
 // maxRefusedRooms bounds the rooms remembered as refused at opening, so
@@ -131,6 +132,7 @@ func (s *SFU) evictEmptyRoomLocked(host, room app.ID) bool {
 		// Nobody is in the room, so no file is open.
 		delete(s.recs, oldest)
 	}
+	s.count(reasonRoomEvicted)
 	s.rememberRefusedLocked(oldest, inv, fmt.Sprintf("it was closed, empty, when station %s started consultation %s over its limit of %d open ones; start it again", host, room, s.cfg.MaxRoomsPerHost))
 	s.log.Warn("closing a host's oldest empty consultation room to open a new one", "station", host, "closed", oldest, "room", room, "limit", s.cfg.MaxRoomsPerHost)
 	return true

@@ -242,6 +242,7 @@ func TestRoomsBeyondTheHostsCapAreNotOpened(t *testing.T) {
 	t1.join(over.ID)
 	c2.send(wire.TypeRoomJoin, "rtc.join", wire.RoomJoin{Room: b.ID})
 	c2.refused(wire.CodeUnavailable, "closed, empty")
+	h.metricAtLeast(reasonRoomEvicted, 1)
 
 	// Ending one makes room too, and the room in use was never touched.
 	h.pushConsult(p, "p", 5, "consult.end", over)
