@@ -41,17 +41,17 @@ const (
 // Reasons a refusal or a drop is counted under, in
 // dutyhub_sfu_refusals_total{reason=...}.
 const (
-	reasonHostRooms    = "host_rooms"    // a start over the host's open rooms
-	reasonNotHost      = "not_host"      // a start, end, record or link from a station that does not host the room
-	reasonRoomFull     = "room_full"     // a join over the room's limit
-	reasonHubFull      = "hub_full"      // a join over the hub's peer connections
-	reasonLinkInUse    = "link_in_use"   // a second participant on one join link, from another address
-	reasonLinkReplaced = "link_replaced" // a join link's participant put out by its page's reconnect
-	reasonCandidates   = "candidates"    // a candidate over the participant's bound
-	reasonLinkStation  = "link_station"  // a link for an account of a station not invited
-	reasonRecordBytes  = "record_bytes"  // recording stopped at its size bound
-	reasonRecordLength = "record_length" // recording stopped at its length bound
-	reasonDiskFloor    = "disk_floor"    // recording stopped at the free-disk floor
+	reasonHostRooms    = "host_rooms"     // a start over the host's open rooms
+	reasonNotHost      = "not_host"       // a start, end, record or link from a station that does not host the room
+	reasonRoomFull     = "room_full"      // a join over the room's limit
+	reasonHubFull      = "hub_full"       // a join over the hub's peer connections
+	reasonLinkInUse    = "link_in_use"    // a second participant on one join link, from another address
+	reasonLinkReplaced = "link_replaced"  // a join link's participant put out by its page's reconnect
+	reasonCandidates   = "candidates"     // a candidate over the participant's bound
+	reasonLinkStation  = "link_station"   // a link for an account of a station not invited
+	reasonRecordBytes  = "record_bytes"   // recording stopped at its size bound
+	reasonRecordLength = "record_length"  // recording stopped at its length bound
+	reasonDiskFloor    = "disk_floor"     // recording stopped at the free-disk floor
 	reasonBrowserRec   = "browser_record" // room.record from a join page
 	reasonLinks        = "links"          // a join link over the room's bound
 	reasonRoomEvicted  = "room_evicted"   // a host's empty room closed for its newer one
