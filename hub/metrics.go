@@ -94,6 +94,9 @@ func (s *Server) serveMetrics(w http.ResponseWriter, r *http.Request) {
 	for _, code := range codes {
 		fmt.Fprintf(&b, "dutyhub_refusals_total{code=%q} %d\n", code, refusals[code])
 	}
+	if s.cfg.ExtraMetrics != nil {
+		s.cfg.ExtraMetrics(&b)
+	}
 	w.Header().Set("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
 	_, _ = w.Write([]byte(b.String()))
 }

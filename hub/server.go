@@ -2,6 +2,7 @@ package hub
 
 import (
 	"context"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -46,6 +47,11 @@ type Config struct {
 	// Replay lists kind prefixes ("consult.") whose stored operations
 	// Observe is given again at start, oldest first, before any push.
 	Replay []string
+
+	// ExtraMetrics, when set, writes more lines in the Prometheus text
+	// format at the end of /metrics: the SFU's counters (hub/sfu's
+	// WriteMetrics).
+	ExtraMetrics func(w io.Writer)
 }
 
 func (c *Config) fill() {

@@ -1,6 +1,8 @@
 package hub
 
 import (
+	"encoding/hex"
+
 	"dutyroom/app"
 	"dutyroom/app/wire"
 )
@@ -20,6 +22,10 @@ type SignalPeer struct {
 	User    string
 	Station app.ID
 	Addr    string
+	// Link names the join link of a browser's connection (a digest of its
+	// session, the same across the page's reconnects and never the secret
+	// itself); empty for a client. The SFU admits one participant per link.
+	Link string
 	// Send queues a frame for the connection without waiting. It returns
 	// false when the connection is gone, or was dropped because its
 	// queue was full: the SFU never waits for a slow client.
@@ -38,7 +44,11 @@ type SignalConn interface {
 
 func (c *conn) signal(env wire.Envelope) error {
 	if c.sig == nil {
-		c.sig = c.s.cfg.Signalling.Attach(SignalPeer{User: c.user, Station: c.station, Addr: c.addr, Send: c.offerFrame})
+		var link string
+		if c.browser {
+			link = hex.EncodeToString(tokenKey(c.token)[:12])
+		}
+		c.sig = c.s.cfg.Signalling.Attach(SignalPeer{User: c.user, Station: c.station, Addr: c.addr, Link: link, Send: c.offerFrame})
 	}
 	return c.sig.Handle(env)
 }

@@ -1,6 +1,7 @@
 package hub
 
 import (
+	"cmp"
 	"embed"
 	"encoding/json"
 	"errors"
@@ -176,6 +177,8 @@ func (c *conn) webHandshake() ([]byte, error) {
 		return nil, err
 	}
 	c.user, c.station, c.webRoom = g.User, g.Station, g.Room
+	// The session's token names the join link to the SFU (SignalPeer.Link).
+	c.token = cmp.Or(token, h.Token)
 	tree := c.s.writer.tree.Load()
 	if tree.Station(c.station) == nil {
 		return nil, wire.Errorf(wire.CodeForbidden, "the account %s belongs to station %s, which is no longer in the hub's tree", g.User, g.Station)
@@ -251,10 +254,19 @@ type RoomAdmitter interface {
 	Admits(room app.ID, user string, station app.ID) bool
 }
 
-// roomLink serves a client's room.link: the asking station must be
-// invited to the room, and so must the account the link logs in, by name
-// or by its station; a link never lets anyone in whom the room's
-// invitation does not.
+// RoomLinker is implemented by a Signalling that decides who may issue a
+// browser join link (the SFU does: the room's host only, for an account of
+// a station the room invites). MayLink is asked first with no user, about
+// the asker alone, then about the account of user at forStation; it
+// returns nil or a *wire.Error for the asking client.
+type RoomLinker interface {
+	MayLink(room, by app.ID, user string, forStation app.ID) error
+}
+
+// roomLink serves a client's room.link: only the room's host station may
+// ask, and only for an account of a station the room invites; a link
+// never lets anyone in whom the room's invitation does not, and never
+// lets an invited station log in as another.
 func (c *conn) roomLink(env wire.Envelope) error {
 	var req RoomLink
 	if err := json.Unmarshal(env.Data, &req); err != nil || req.Room == app.NilID || req.User == "" || len(req.User) > wire.MaxUserLen {
@@ -264,9 +276,14 @@ func (c *conn) roomLink(env wire.Envelope) error {
 	if req.TTL < 0 || ttl > MaxJoinCodeTTL {
 		return wire.Errorf(wire.CodeInvalid, "room.link: a link lasts at most %s", MaxJoinCodeTTL)
 	}
-	adm, ok := c.s.cfg.Signalling.(RoomAdmitter)
-	if !ok || !adm.Admits(req.Room, c.user, c.station) {
-		return wire.Errorf(wire.CodeForbidden, "room.link: station %s (user %s) is not invited to room %s", c.station, c.user, req.Room)
+	linker, ok := c.s.cfg.Signalling.(RoomLinker)
+	if !ok {
+		return wire.Errorf(wire.CodeForbidden, "room.link: this hub issues no join links")
+	}
+	// The asker first: a station that may not ask learns nothing of the
+	// hub's accounts.
+	if err := linker.MayLink(req.Room, c.station, "", c.station); err != nil {
+		return err
 	}
 	var station app.ID
 	err := c.s.db.bolt.View(func(tx *bolt.Tx) error {
@@ -277,8 +294,8 @@ func (c *conn) roomLink(env wire.Envelope) error {
 	if err != nil {
 		return wire.Errorf(wire.CodeInvalid, "room.link: no account %s on this hub", req.User)
 	}
-	if !adm.Admits(req.Room, req.User, station) {
-		return wire.Errorf(wire.CodeForbidden, "room.link: %s's station %s is not invited to room %s; invite it first", req.User, station, req.Room)
+	if err := linker.MayLink(req.Room, c.station, req.User, station); err != nil {
+		return err
 	}
 	code, g, err := c.s.db.IssueJoinCode(req.User, req.Room, ttl)
 	if err != nil {

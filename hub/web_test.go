@@ -143,7 +143,7 @@ func TestJoinLinkAdmitsOnceToItsRoomOnly(t *testing.T) {
 	t.Cleanup(router.Shutdown)
 	h := startHub(t, hub.Config{Signalling: router})
 	room, other := app.NewID(), app.NewID()
-	if err := router.Open(room, sfu.Invitation{Stations: []app.ID{h.tree.C1.ID, h.tree.P.ID}}); err != nil {
+	if err := router.Open(room, sfu.Invitation{Stations: []app.ID{h.tree.C1.ID, h.tree.P.ID}, Host: h.tree.P.ID}); err != nil {
 		t.Fatal(err)
 	}
 	if err := router.Open(other, sfu.Invitation{Stations: []app.ID{h.tree.C2.ID}}); err != nil {
@@ -151,14 +151,14 @@ func TestJoinLinkAdmitsOnceToItsRoomOnly(t *testing.T) {
 	}
 	origin := "http" + strings.TrimPrefix(h.addr, "ws")
 
-	// A client asks for the link: only a station invited to the room may,
-	// and only for an account the invitation admits.
+	// A client asks for the link: only the room's host station may, and
+	// only for an account of a station the invitation names.
 	host := dialRaw(t, h.addr)
 	host.login("p")
 	host.send(hub.TypeRoomLink, "rtc.link.1", hub.RoomLink{Room: other, User: "c2"})
 	refusedWith(t, host.expect(wire.TypeError), wire.CodeForbidden, "not invited")
 	host.send(hub.TypeRoomLink, "rtc.link.2", hub.RoomLink{Room: room, User: "t1"})
-	refusedWith(t, host.expect(wire.TypeError), wire.CodeForbidden, "t1", "invite it first")
+	refusedWith(t, host.expect(wire.TypeError), wire.CodeForbidden, h.tree.T1.ID.String(), "invite it first")
 	host.send(hub.TypeRoomLink, "rtc.link.3", hub.RoomLink{Room: room, User: "nobody"})
 	refusedWith(t, host.expect(wire.TypeError), wire.CodeInvalid, "no account nobody")
 	host.send(hub.TypeRoomLink, "rtc.link.4", hub.RoomLink{Room: room, User: "c1", TTL: 600})
@@ -308,7 +308,7 @@ func TestJoinPageDoesNotReplaceItsStationsClient(t *testing.T) {
 	t.Cleanup(router.Shutdown)
 	h := startHub(t, hub.Config{Signalling: router})
 	room := app.NewID()
-	if err := router.Open(room, sfu.Invitation{Stations: []app.ID{h.tree.P.ID, h.tree.C1.ID}}); err != nil {
+	if err := router.Open(room, sfu.Invitation{Stations: []app.ID{h.tree.P.ID, h.tree.C1.ID}, Host: h.tree.P.ID}); err != nil {
 		t.Fatal(err)
 	}
 	host := dialRaw(t, h.addr)

@@ -3,6 +3,7 @@ package hub
 import (
 	"crypto/rand"
 	"encoding/base64"
+	"encoding/binary"
 	"encoding/json"
 	"time"
 
@@ -19,7 +20,16 @@ import (
 // in the hello of its websocket for a session bound to the same account and
 // room. Only SHA-256 sums of codes and tokens are stored.
 
-var bucketJoinLinks = []byte("join_links")
+// Two buckets under the root: join_links holds each code or session by the
+// SHA-256 of its secret; join_links_expiry indexes them by expiry
+// (8-byte big-endian Unix nanoseconds, then the entry's key → nothing), so
+// that issuing a link prunes the expired ones from the front of the index
+// instead of reading every link. The index is made at the first link
+// issued by a hub that has none, from one read of join_links.
+var (
+	bucketJoinLinks  = []byte("join_links")
+	bucketJoinExpiry = []byte("join_links_expiry")
+)
 
 const (
 	// DefaultJoinCodeTTL is how long a join code waits to be used.
@@ -80,8 +90,9 @@ func (db *DB) IssueJoinCode(user string, room app.ID, ttl time.Duration) (string
 		if a.Disabled {
 			return app.Errorf(app.EFORBIDDEN, "the account %s is disabled", user)
 		}
-		g = JoinGrant{Kind: grantCode, User: a.Name, Station: a.Station, Room: room, Expires: db.Now().UTC().Add(ttl)}
-		return putGrant(tx, code, g)
+		now := db.Now().UTC()
+		g = JoinGrant{Kind: grantCode, User: a.Name, Station: a.Station, Room: room, Expires: now.Add(ttl)}
+		return putGrant(tx, code, g, now)
 	})
 	if err != nil {
 		return "", JoinGrant{}, err
@@ -89,7 +100,7 @@ func (db *DB) IssueJoinCode(user string, room app.ID, ttl time.Duration) (string
 	return code, g, nil
 }
 
-func putGrant(tx *bolt.Tx, secret string, g JoinGrant) error {
+func putGrant(tx *bolt.Tx, secret string, g JoinGrant, now time.Time) error {
 	root := tx.Bucket(bucketRoot)
 	if root == nil {
 		return app.Errorf(app.ECORRUPT, "the hub's database has no root bucket")
@@ -98,26 +109,72 @@ func putGrant(tx *bolt.Tx, secret string, g JoinGrant) error {
 	if err != nil {
 		return err
 	}
+	idx, err := joinExpiryIndex(root, b)
+	if err != nil {
+		return err
+	}
+	if err := pruneGrants(b, idx, now); err != nil {
+		return err
+	}
 	buf, err := json.Marshal(g)
 	if err != nil {
 		return err
 	}
-	// Expired entries go as new ones come: there are few.
-	now := time.Now()
-	var old [][]byte
-	_ = b.ForEach(func(k, v []byte) error {
-		var e JoinGrant
-		if json.Unmarshal(v, &e) != nil || !now.Before(e.Expires) {
-			old = append(old, append([]byte(nil), k...))
+	key := tokenKey(secret)
+	if err := idx.Put(expiryKey(g.Expires, key), nil); err != nil {
+		return err
+	}
+	return b.Put(key, buf)
+}
+
+// expiryKey is an entry's key in the expiry index: its expiry first, so
+// that the index sorts by it.
+func expiryKey(expires time.Time, key []byte) []byte {
+	out := make([]byte, 8, 8+len(key))
+	binary.BigEndian.PutUint64(out, uint64(max(expires.UnixNano(), 0)))
+	return append(out, key...)
+}
+
+// joinExpiryIndex returns the expiry index, making it from the links when
+// the hub has none yet (a database from before the index).
+func joinExpiryIndex(root, links *bolt.Bucket) (*bolt.Bucket, error) {
+	if idx := root.Bucket(bucketJoinExpiry); idx != nil {
+		return idx, nil
+	}
+	idx, err := root.CreateBucket(bucketJoinExpiry)
+	if err != nil {
+		return nil, err
+	}
+	err = links.ForEach(func(k, v []byte) error {
+		var g JoinGrant
+		if json.Unmarshal(v, &g) != nil {
+			// Unreadable: expired at once, so the next prune drops it.
+			g.Expires = time.Unix(0, 0)
 		}
-		return nil
+		return idx.Put(expiryKey(g.Expires, k), nil)
 	})
+	return idx, err
+}
+
+// pruneGrants drops the entries expired by now, reading only those: the
+// index's front, up to the first that is still valid. An index entry whose
+// link is already gone (used, revoked) goes too.
+func pruneGrants(links, idx *bolt.Bucket, now time.Time) error {
+	limit := uint64(max(now.UnixNano(), 0))
+	var old [][]byte
+	c := idx.Cursor()
+	for k, _ := c.First(); k != nil && len(k) >= 8 && binary.BigEndian.Uint64(k[:8]) <= limit; k, _ = c.Next() {
+		old = append(old, append([]byte(nil), k...))
+	}
 	for _, k := range old {
-		if err := b.Delete(k); err != nil {
+		if err := links.Delete(k[8:]); err != nil {
+			return err
+		}
+		if err := idx.Delete(k); err != nil {
 			return err
 		}
 	}
-	return b.Put(tokenKey(secret), buf)
+	return nil
 }
 
 // checkGrant checks an entry against its account. Refusals are
@@ -166,9 +223,10 @@ func (db *DB) RedeemJoinCode(code string) (string, JoinGrant, error) {
 		if token, err = newSecret(); err != nil {
 			return err
 		}
+		now := db.Now().UTC()
 		g.Kind = grantSession
-		g.Expires = db.Now().UTC().Add(WebSessionTTL)
-		return putGrant(tx, token, g)
+		g.Expires = now.Add(WebSessionTTL)
+		return putGrant(tx, token, g, now)
 	})
 	if err != nil {
 		return "", JoinGrant{}, err

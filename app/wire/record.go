@@ -38,11 +38,13 @@ type RoomRecord struct {
 
 // RoomRecording says whether the room is being recorded now. Station is
 // the host station that switched it; absent when the room was opened
-// with recording on.
+// with recording on, or when the hub stopped it. Reason says why the hub
+// stopped it (a bound of the recording reached, the disk nearly full).
 type RoomRecording struct {
 	Room    app.ID `json:"room"`
 	On      bool   `json:"on"`
 	Station app.ID `json:"station,omitzero"`
+	Reason  string `json:"reason,omitempty"`
 }
 
 // RecordedFile is one participant's track over one span of recording.

@@ -7,8 +7,8 @@ import (
 
 // ObservedKinds are the operation kinds Observe acts on, for the hub to
 // replay at start (hub.Config.Replay): the rooms of consultations still
-// live are open again after a restart.
-var ObservedKinds = []string{consult.OpStart, consult.OpEnd}
+// live are open again after a restart, bound to the same hosts.
+var ObservedKinds = []string{consult.OpSchedule, consult.OpStart, consult.OpEnd}
 
 // Observe opens a consultation's room when its host's start operation is
 // stored, inviting the host and the invited stations, and closes it at
@@ -16,8 +16,15 @@ var ObservedKinds = []string{consult.OpStart, consult.OpEnd}
 // has checked that the operation comes from the station it names as
 // origin; Observe checks that the origin is the consultation's host, so
 // no other station can open or close someone else's room.
+//
+// A room is bound to the host of the first schedule or start of its
+// consultation: a later start or end from another station, even one that
+// names itself host in its payload, is refused and changes nothing, live
+// and in the replay after a restart (the log holds the operations in the
+// order they were stored, so the real host's comes first: no other
+// station learns the consultation's id before the host sends it).
 func (s *SFU) Observe(op app.Operation) {
-	if op.Kind != consult.OpStart && op.Kind != consult.OpEnd {
+	if op.Kind != consult.OpSchedule && op.Kind != consult.OpStart && op.Kind != consult.OpEnd {
 		return
 	}
 	var c consult.Consultation
@@ -30,19 +37,40 @@ func (s *SFU) Observe(op app.Operation) {
 		return
 	}
 	if c.Host != op.Origin || c.ID != op.Entity {
-		s.log.Warn("a consultation operation from a station that does not host it; refused", "op", op.ID, "origin", op.Origin, "host", c.Host)
+		s.count(reasonNotHost)
+		s.log.Warn("a consultation operation from a station that does not host it; refused", "op", op.ID, "kind", op.Kind, "station", op.Origin, "host", c.Host)
 		return
 	}
-	if op.Kind == consult.OpEnd {
-		// Closing waits for every peer connection to close: not on the
-		// hub's writer, which must get on with the next commit.
-		go s.Close(c.ID)
+	s.mu.Lock()
+	bound, ok := s.hosts[c.ID]
+	if !ok {
+		s.hosts[c.ID] = c.Host
+	}
+	s.mu.Unlock()
+	if ok && bound != c.Host {
+		s.count(reasonNotHost)
+		s.log.Warn("a consultation operation naming another host than the one that started it; refused, the room is left as it was",
+			"op", op.ID, "kind", op.Kind, "room", c.ID, "station", op.Origin, "host", bound)
+		return
+	}
+	switch op.Kind {
+	case consult.OpEnd:
+		// The room is closed at once, so that the next start (in a
+		// replay, the next line of the log) sees it gone; putting the
+		// participants out waits for their peer connections to close:
+		// not on the hub's writer, which must get on with the next commit.
+		parts := s.closeRoom(c.ID)
+		go func() {
+			for _, p := range parts {
+				p.leave("the consultation was closed", true)
+			}
+		}()
 		s.log.Info("consultation ended: closing its room", "room", c.ID)
-		return
+	case consult.OpStart:
+		if err := s.Open(c.ID, Invitation{Title: c.Title, Stations: c.Stations(), Host: c.Host, Record: c.Recording}); err != nil {
+			s.log.Warn("cannot open a consultation's room", "room", c.ID, "station", c.Host, "err", app.ErrorMessage(err))
+			return
+		}
+		s.log.Info("consultation started: room open", "room", c.ID, "stations", len(c.Stations()), "recording", c.Recording)
 	}
-	if err := s.Open(c.ID, Invitation{Title: c.Title, Stations: c.Stations(), Host: c.Host, Record: c.Recording}); err != nil {
-		s.log.Warn("cannot open a consultation's room", "room", c.ID, "err", app.ErrorMessage(err))
-		return
-	}
-	s.log.Info("consultation started: room open", "room", c.ID, "stations", len(c.Stations()), "recording", c.Recording)
 }

@@ -421,7 +421,7 @@ func childHub() int {
 	// Warnings show, such as a client dropped for reading too slowly.
 	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	limit, _ := strconv.Atoi(os.Getenv(limitEnv))
-	router, err := sfu.New(sfu.Config{Logger: logger, Network: rtcconf.Network{Loopback: true}, MaxParticipants: limit})
+	router, err := sfu.New(sfu.Config{Logger: logger, Network: rtcconf.Network{Loopback: true}, MaxParticipants: limit, MaxPeers: limit})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1

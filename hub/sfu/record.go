@@ -46,6 +46,14 @@ type roomRec struct {
 	by     app.ID // who switched it last; nil when the room opened recording
 	files  []*trackFile
 	folder string
+	// onSince is when the current span of recording began, recorded the
+	// length of the spans before it: the bound on length counts both.
+	onSince  time.Time
+	recorded time.Duration
+	// bytes is what the room's files hold, over every file and span, each
+	// packet's share reserved before it is written: the bound on size is
+	// never passed, whatever the files' writers do at once.
+	bytes atomic.Int64
 
 	indexMu sync.Mutex // one index.json write at a time
 }
@@ -220,8 +228,16 @@ func (s *SFU) writeFile(tf *trackFile, codec webrtc.RTPCodecParameters, base, ki
 	}
 	s.sendRecordings(tf.rr)
 	failed := err != nil
+	over := false
 	for pkt := range tf.packets {
-		if failed {
+		if failed || over {
+			continue
+		}
+		if !tf.rr.reserve(int64(len(pkt.Payload))+packetOverhead, s.cfg.MaxRecordBytes) {
+			// The rest of the span is drained unwritten, and the file
+			// closed as usual: complete and readable.
+			over = true
+			go s.stopRecording(tf.rr, reasonRecordBytes, fmt.Sprintf("this consultation's recording reached %s, the most this hub keeps of one", byteSize(s.cfg.MaxRecordBytes)))
 			continue
 		}
 		if err := sink.WriteRTP(pkt); err != nil {
@@ -328,11 +344,172 @@ func (s *SFU) writeIndex(rr *roomRec) {
 	s.log.Warn("recording: cannot write the list of files", "room", rr.room, "folder", rr.folder, "err", err)
 }
 
+// packetOverhead is what a container adds around one packet's payload
+// at most: an IVF frame header (12 bytes), an Ogg page header with its
+// segment table (27 + up to 6 bytes for an Opus packet).
+const packetOverhead = 40
+
+// reserve takes n bytes of the room's recording bound, or reports that
+// they would pass it.
+func (rr *roomRec) reserve(n, limit int64) bool {
+	for {
+		cur := rr.bytes.Load()
+		if cur+n > limit {
+			return false
+		}
+		if rr.bytes.CompareAndSwap(cur, cur+n) {
+			return true
+		}
+	}
+}
+
+// byteSize writes a size for people.
+func byteSize(n int64) string {
+	switch {
+	case n >= 1<<30 && n%(1<<30) == 0:
+		return fmt.Sprintf("%d GiB", n>>30)
+	case n >= 1<<20:
+		return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
+	case n >= 1<<10:
+		return fmt.Sprintf("%.1f KiB", float64(n)/(1<<10))
+	}
+	return fmt.Sprintf("%d bytes", n)
+}
+
+// recordBound says which bound of the room's recording is reached, if
+// any, for a refusal to switch it on again; s.mu is held.
+func (s *SFU) recordBoundLocked(rr *roomRec) (reason, why string) {
+	switch {
+	case rr.bytes.Load()+packetOverhead >= s.cfg.MaxRecordBytes:
+		return reasonRecordBytes, fmt.Sprintf("this consultation's recording has reached %s, the most this hub keeps of one", byteSize(s.cfg.MaxRecordBytes))
+	case rr.recorded >= s.cfg.MaxRecordLength:
+		return reasonRecordLength, fmt.Sprintf("this consultation has been recorded for %s, the most this hub keeps of one", s.cfg.MaxRecordLength)
+	}
+	return "", ""
+}
+
+// lowDisk says whether the recordings' disk is under its floor, and how
+// much it has free.
+func (s *SFU) lowDisk() (bool, string) {
+	free, err := s.cfg.FreeDisk(s.cfg.Recordings)
+	if err != nil {
+		// Unknown is not full: recording goes on; the monitor logs it.
+		return false, ""
+	}
+	if free < s.cfg.MinFreeDisk {
+		return true, fmt.Sprintf("the hub's disk has %s free, under the %s it keeps free", byteSize(free), byteSize(s.cfg.MinFreeDisk))
+	}
+	return false, ""
+}
+
+// stopRecording switches a room's recording off for the hub, at one of
+// its bounds: the files close as they do when the host switches it off,
+// complete and readable, and everyone in the room and the host's
+// connections are told why.
+func (s *SFU) stopRecording(rr *roomRec, reason, why string) {
+	s.mu.Lock()
+	if s.recs[rr.room] != rr || !rr.on {
+		s.mu.Unlock()
+		return
+	}
+	rr.on = false
+	rr.by = app.NilID
+	rr.recorded += time.Since(rr.onSince)
+	to := map[*session]bool{}
+	if r := s.rooms[rr.room]; r != nil {
+		for _, p := range r.order {
+			to[p.sess] = true
+		}
+		for _, f := range r.tracks {
+			stopFileLocked(f)
+		}
+	}
+	for c := range s.sessions {
+		if c.peer.Station == rr.host {
+			to[c] = true
+		}
+	}
+	s.mu.Unlock()
+	s.count(reason)
+	s.log.Warn("recording stopped by the hub: "+why, "room", rr.room, "station", rr.host, "reason", reason)
+	frame, err := wire.Encode(wire.TypeRoomRecording, "", wire.RoomRecording{Room: rr.room, On: false, Reason: why})
+	if err != nil {
+		return
+	}
+	for c := range to {
+		c.peer.Send(frame)
+	}
+}
+
+// startMonitorLocked starts the goroutine that watches the length of
+// recordings and the free disk, at the first recording; s.mu is held.
+func (s *SFU) startMonitorLocked() {
+	s.monitor.Do(func() { go s.watchRecordings() })
+}
+
+// watchRecordings stops recordings that reach their length or find the
+// disk under its floor, every Config.RecordCheck, until Shutdown.
+func (s *SFU) watchRecordings() {
+	t := time.NewTicker(s.cfg.RecordCheck)
+	defer t.Stop()
+	warned := false
+	for {
+		select {
+		case <-s.quit:
+			return
+		case <-t.C:
+		}
+		now := time.Now()
+		var on, long []*roomRec
+		s.mu.Lock()
+		for _, rr := range s.recs {
+			if !rr.on {
+				continue
+			}
+			on = append(on, rr)
+			if rr.recorded+now.Sub(rr.onSince) >= s.cfg.MaxRecordLength {
+				long = append(long, rr)
+			}
+		}
+		s.mu.Unlock()
+		for _, rr := range long {
+			s.stopRecording(rr, reasonRecordLength, fmt.Sprintf("this consultation has been recorded for %s, the most this hub keeps of one", s.cfg.MaxRecordLength))
+		}
+		if len(on) == len(long) {
+			continue
+		}
+		free, err := s.cfg.FreeDisk(s.cfg.Recordings)
+		if err != nil {
+			if !warned {
+				s.log.Warn("recording: cannot tell the free disk; the floor is not enforced", "folder", s.cfg.Recordings, "err", err)
+				warned = true
+			}
+			continue
+		}
+		if free < s.cfg.MinFreeDisk {
+			why := fmt.Sprintf("the hub's disk has %s free, under the %s it keeps free", byteSize(free), byteSize(s.cfg.MinFreeDisk))
+			for _, rr := range on {
+				s.stopRecording(rr, reasonDiskFloor, why)
+			}
+		}
+	}
+}
+
 // setRecording switches recording of the session's room on or off: the
 // host station only. Everyone in the room hears of it; the asking
 // connection's answer carries its request id.
 func (c *session) setRecording(reqID string, req wire.RoomRecord) error {
 	s := c.s
+	if c.peer.Link != "" {
+		// A join page is a person in the room, not the host's duty room,
+		// even when its account is of the host station.
+		return s.refuse(reasonBrowserRec, wire.Errorf(wire.CodeForbidden, "room.record: recording is switched from the host station's DutyRoom client, not from a join page"))
+	}
+	// Looked at before the lock: a stalled disk must not hold the SFU.
+	low, lowWhy := false, ""
+	if req.On && s.cfg.Recordings != "" {
+		low, lowWhy = s.lowDisk()
+	}
 	s.mu.Lock()
 	rr := s.recs[req.Room]
 	switch {
@@ -341,15 +518,30 @@ func (c *session) setRecording(reqID string, req wire.RoomRecord) error {
 		return wire.Errorf(wire.CodeForbidden, "room.record: room %s is not open", req.Room)
 	case c.peer.Station != rr.host:
 		s.mu.Unlock()
-		return wire.Errorf(wire.CodeForbidden, "room.record: only the host station of the consultation may start or stop recording; station %s (user %s) is not its host", c.peer.Station, c.peer.User)
+		return s.refuse(reasonNotHost, wire.Errorf(wire.CodeForbidden, "room.record: only the host station of the consultation may start or stop recording; station %s (user %s) is not its host", c.peer.Station, c.peer.User))
 	case s.cfg.Recordings == "":
 		s.mu.Unlock()
 		return wire.Errorf(wire.CodeUnavailable, "room.record: this hub keeps no recordings")
+	case req.On && !rr.on && low:
+		s.mu.Unlock()
+		return s.refuse(reasonDiskFloor, wire.Errorf(wire.CodeUnavailable, "room.record: %s", lowWhy))
+	}
+	if req.On && !rr.on {
+		if reason, why := s.recordBoundLocked(rr); reason != "" {
+			s.mu.Unlock()
+			return s.refuse(reason, wire.Errorf(wire.CodeTooLarge, "room.record: %s", why))
+		}
 	}
 	changed := rr.on != req.On
 	rr.on = req.On
 	if changed {
 		rr.by = c.peer.Station
+		if req.On {
+			rr.onSince = time.Now()
+			s.startMonitorLocked()
+		} else {
+			rr.recorded += time.Since(rr.onSince)
+		}
 	}
 	var keys []*forward
 	var parts []*participant
