@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gorilla/websocket"
@@ -26,11 +27,33 @@ type Config struct {
 	// on from its cursor, so it loses nothing; holding a slow client would
 	// make every other station wait or the hub's memory grow.
 	SendQueue int
+	// SendQueueBytes bounds the bytes of those frames (DefaultSendQueueBytes):
+	// frames are up to wire.MaxFrame, so a count alone would let one slow
+	// reader pin 256 MiB.
+	SendQueueBytes int
 
 	PingInterval time.Duration // how often the hub pings; 20 s by default
 	PongWait     time.Duration // silence after which a connection is dead; 3 pings by default
 	WriteWait    time.Duration // how long one frame may take to write; 10 s by default
-	HelloWait    time.Duration // how long a new connection has to say hello; 10 s by default
+	HelloWait    time.Duration // how long a new connection has to say hello; DefaultHelloWait
+
+	// Connection caps (limits.go): sockets in all, sockets not yet logged
+	// in, in all and from one address, and join-page browsers per station.
+	MaxConns              int // DefaultMaxConns
+	MaxPreLogin           int // DefaultMaxPreLogin
+	MaxPreLoginPerAddr    int // DefaultMaxPreLoginPerAddr
+	MaxBrowsersPerStation int // DefaultMaxBrowsersPerStation
+
+	// Logins (throttle.go): password checks running at once, and how many
+	// may wait for one and for how long before the hub answers busy.
+	HashSlots int           // DefaultHashSlots
+	HashQueue int           // DefaultHashQueue
+	HashWait  time.Duration // DefaultHashWait
+	// ThrottleEntries bounds the throttle's table (DefaultThrottleEntries).
+	ThrottleEntries int
+
+	// Quota bounds what one station may push (quota.go).
+	Quota Quota
 
 	// Signalling serves video consultations (room.* and rtc.* messages);
 	// nil refuses them as unknown types. The SFU (package hub/sfu)
@@ -71,8 +94,36 @@ func (c *Config) fill() {
 		c.WriteWait = 10 * time.Second
 	}
 	if c.HelloWait <= 0 {
-		c.HelloWait = 10 * time.Second
+		c.HelloWait = DefaultHelloWait
 	}
+	if c.SendQueueBytes <= 0 {
+		c.SendQueueBytes = DefaultSendQueueBytes
+	}
+	if c.MaxConns <= 0 {
+		c.MaxConns = DefaultMaxConns
+	}
+	if c.MaxPreLogin <= 0 {
+		c.MaxPreLogin = DefaultMaxPreLogin
+	}
+	if c.MaxPreLoginPerAddr <= 0 {
+		c.MaxPreLoginPerAddr = DefaultMaxPreLoginPerAddr
+	}
+	if c.MaxBrowsersPerStation <= 0 {
+		c.MaxBrowsersPerStation = DefaultMaxBrowsersPerStation
+	}
+	if c.HashSlots <= 0 {
+		c.HashSlots = DefaultHashSlots
+	}
+	if c.HashQueue <= 0 {
+		c.HashQueue = DefaultHashQueue
+	}
+	if c.HashWait <= 0 {
+		c.HashWait = DefaultHashWait
+	}
+	if c.ThrottleEntries <= 0 {
+		c.ThrottleEntries = DefaultThrottleEntries
+	}
+	c.Quota.fill()
 }
 
 // Server serves the sync protocol over websockets on one DB. One goroutine
@@ -86,12 +137,17 @@ type Server struct {
 	router   Router
 	writer   *writer
 	throttle *throttle
+	gate     *gate
+	quota    *quotas
 	metrics  metrics
 	upgrader websocket.Upgrader
 
 	// hashing bounds concurrent argon2 checks: each takes 19 MiB, and a
 	// burst of logins must not take the hub's memory with it.
 	hashing chan struct{}
+	// hashWaiters counts logins waiting for a hashing slot, bounded by
+	// cfg.HashQueue.
+	hashWaiters atomic.Int64
 
 	register   chan *conn
 	unregister chan *conn
@@ -113,8 +169,10 @@ func NewServer(db *DB, cfg Config) (*Server, error) {
 		cfg:        cfg,
 		log:        cfg.Logger,
 		router:     cfg.Router,
-		throttle:   newThrottle(),
-		hashing:    make(chan struct{}, 2),
+		throttle:   newThrottle(cfg.ThrottleEntries),
+		gate:       newGate(&cfg),
+		quota:      newQuotas(cfg.Quota),
+		hashing:    make(chan struct{}, cfg.HashSlots),
 		register:   make(chan *conn),
 		unregister: make(chan *conn),
 		goLive:     make(chan goLiveReq),
@@ -124,6 +182,9 @@ func NewServer(db *DB, cfg Config) (*Server, error) {
 	s.upgrader = websocket.Upgrader{
 		ReadBufferSize:  4096,
 		WriteBufferSize: 4096,
+		// An idle connection holds no write buffer: a socket waiting for
+		// its hello or for a delivery costs the hub less.
+		WriteBufferPool: &sync.Pool{},
 		// The sync socket is for DutyRoom clients, which send no Origin.
 		// A browser page of some other site must not reach it with the
 		// user's network position.

@@ -83,9 +83,15 @@ func (s *Server) serveWebSync(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "the join socket takes no query; the code goes in the hello message", http.StatusBadRequest)
 		return
 	}
+	slot, no := s.gate.admit(clientAddr(r))
+	if no != nil {
+		s.refuseHTTP(w, r, no)
+		return
+	}
 	up := websocket.Upgrader{ReadBufferSize: 4096, WriteBufferSize: 4096, CheckOrigin: sameOrigin}
 	ws, err := up.Upgrade(w, r, nil)
 	if err != nil {
+		slot.release()
 		s.metrics.refusal(wire.CodeBadMessage)
 		s.log.Warn("browser websocket upgrade refused", "addr", clientAddr(r), "origin", r.Header.Get("Origin"), "err", err)
 		return
@@ -95,10 +101,13 @@ func (s *Server) serveWebSync(w http.ResponseWriter, r *http.Request) {
 		ws:      ws,
 		addr:    clientAddr(r),
 		browser: true,
+		slot:    slot,
 		send:    make(chan outFrame, s.cfg.SendQueue),
+		room:    make(chan struct{}, 1),
 		done:    make(chan struct{}),
 	}
-	ws.SetReadLimit(hardReadLimit)
+	// Until the hub knows who is there, it reads one small hello.
+	ws.SetReadLimit(MaxHelloFrame)
 	s.wg.Add(1)
 	go func() {
 		defer s.wg.Done()
@@ -134,6 +143,9 @@ func (c *conn) webHandshake() ([]byte, error) {
 		var we *wire.Error
 		if errors.As(err, &we) {
 			return nil, we
+		}
+		if errors.Is(err, websocket.ErrReadLimit) {
+			return nil, wire.Errorf(wire.CodeTooLarge, "a hello is at most %d bytes", MaxHelloFrame)
 		}
 		return nil, wire.Errorf(wire.CodeBadMessage, "no hello within %s: %v", c.s.cfg.HelloWait, err)
 	}

@@ -65,9 +65,14 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs.StringVar(&media.publicIP, "rtc-public-ip", "", "video consultations: the address a 1:1 NAT maps this host to")
 	fs.StringVar(&media.servers, "ice-servers", "", "video consultations: STUN/TURN URLs, comma-separated; a TURN password comes from DUTYHUB_TURN_PASSWORD")
 	fs.StringVar(&media.turnUser, "turn-user", "", "video consultations: the TURN user name")
+	var limits limitFlags
+	limits.register(fs)
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: dutyhub [-data DIR] [-listen ADDR] [-plain-loopback] [-rtc-interfaces LIST] [-rtc-ports MIN-MAX]")
 		fmt.Fprintln(stderr, "              [-rtc-public-ip IP] [-ice-servers URLS] [-turn-user NAME]")
+		fmt.Fprintln(stderr, "              [-max-conns N] [-max-prelogin N] [-max-prelogin-per-addr N] [-max-browsers-per-station N]")
+		fmt.Fprintln(stderr, "              [-hello-wait D] [-send-queue-mib N] [-login-queue N] [-login-wait D]")
+		fmt.Fprintln(stderr, "              [-quota-ops-per-second R] [-quota-ops-burst N] [-quota-mib-per-day N]")
 		fmt.Fprintln(stderr, "       dutyhub [-data DIR] pin | user add NAME STATION | user passwd NAME | user disable NAME")
 		fmt.Fprintln(stderr, "                           | user logout NAME | user list | station import FILE | station list")
 		fmt.Fprintln(stderr, "                           | backup FILE | restore FILE")
@@ -79,7 +84,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	rest := fs.Args()
 	if len(rest) == 0 {
-		return serve(*dir, *listen, *plain, media, stderr)
+		return serve(*dir, *listen, *plain, media, limits, stderr)
 	}
 	if len(rest) >= 2 && rest[0] == "room" && rest[1] == "link" {
 		return roomLink(*dir, *listen, *plain, rest[2:], stdout, stderr)
@@ -147,7 +152,7 @@ func (m mediaFlags) network(listen string) (rtcconf.Network, error) {
 	return n, nil
 }
 
-func serve(dir, listen string, plain bool, media mediaFlags, stderr io.Writer) int {
+func serve(dir, listen string, plain bool, media mediaFlags, limits limitFlags, stderr io.Writer) int {
 	log := slog.New(slog.NewTextHandler(stderr, nil))
 	network, err := media.network(listen)
 	if err != nil {
@@ -162,11 +167,13 @@ func serve(dir, listen string, plain bool, media mediaFlags, stderr io.Writer) i
 	defer router.Shutdown()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	cfg := hub.Config{Logger: log, Signalling: router, Observe: router.Observe, Replay: sfu.ObservedKinds}
+	limits.apply(&cfg)
 	err = hub.Run(ctx, hub.RunConfig{
 		Dir:           dir,
 		Listen:        listen,
 		PlainLoopback: plain,
-		Server:        hub.Config{Logger: log, Signalling: router, Observe: router.Observe, Replay: sfu.ObservedKinds},
+		Server:        cfg,
 		Ready: func(_ *hub.Server, addr, pin string) {
 			if pin != "" {
 				fmt.Fprintf(stderr, "dutyhub: serving wss://%s\ndutyhub: certificate pin (SHA-256): %s\n", addr, wire.FormatPin(pin))

@@ -1,0 +1,211 @@
+package hub
+
+import (
+	"fmt"
+	"net/http"
+	"strconv"
+	"sync"
+	"time"
+
+	"dutyroom/app"
+	"dutyroom/app/wire"
+)
+
+// Connection limits. A socket costs the hub a few tens of KiB before it
+// says who it is; these caps keep what strangers can make the hub hold
+// small and known, and refuse the excess before the websocket upgrade,
+// with a plain HTTP answer, as cheaply as the hub can.
+const (
+	// MaxHelloFrame bounds the first message of a connection (a client's
+	// hello, a browser's hello): the largest legal hello, every field at
+	// its limit and escaped, is under 3 KiB. Until the hub knows who is
+	// there it reads no more.
+	MaxHelloFrame = 4096
+
+	// DefaultHelloWait is how long a new connection has to send its
+	// hello: a client sends it at once; even a township's slow link
+	// carries 4 KiB in well under a second.
+	DefaultHelloWait = 5 * time.Second
+
+	// DefaultMaxConns caps the sockets the hub holds at once, logged in or
+	// not: a prefecture's 2,000 stations with a client each, browsers on
+	// join links, and room for reconnects overlapping their old sockets.
+	DefaultMaxConns = 6000
+
+	// DefaultMaxPreLogin caps the sockets that have not yet logged in,
+	// over all addresses. An honest client is in this state for a
+	// round trip (a token) or a password check; 256 lets a whole
+	// prefecture reconnect after a hub restart (clients spread their
+	// retries) while unfinished hellos hold at most a few MiB.
+	DefaultMaxPreLogin = 256
+
+	// DefaultMaxPreLoginPerAddr caps not-yet-logged-in sockets from one
+	// address: a county's townships may share one address behind NAT, so
+	// it is not 1, but one address cannot take the whole pre-login pool.
+	DefaultMaxPreLoginPerAddr = 16
+
+	// DefaultMaxBrowsersPerStation caps the join-page connections of one
+	// station: a consultation has a handful of leaders per station. The
+	// station's own client is always one: a newer connection replaces the
+	// older (table.go).
+	DefaultMaxBrowsersPerStation = 16
+
+	// DefaultSendQueueBytes bounds the bytes waiting for one connection.
+	// 8 MiB is eight full frames: ample to keep a fast reader's pipe
+	// full, and 2,000 connections at the bound would hold 16 GiB only if
+	// every one were slow at once, which the table drops first.
+	DefaultSendQueueBytes = 8 << 20
+)
+
+// limitRefusal is a connection refused before it was upgraded.
+type limitRefusal struct {
+	reason string // for the log and the metric: conn_limit, prelogin_limit, prelogin_addr_limit
+	status int    // 503 when the hub as a whole is full, 429 when the address is
+	msg    string // the plain answer
+}
+
+// gate counts sockets: all of them, those not yet logged in (in total and
+// per address) and the browsers of each station. Every check and update is
+// a few map operations under one mutex.
+type gate struct {
+	maxConns, maxPre, maxPreAddr, maxBrowsers int
+
+	mu        sync.Mutex
+	open      int
+	pre       int
+	preByAddr map[string]int
+	browsers  map[app.ID]int
+}
+
+func newGate(cfg *Config) *gate {
+	return &gate{
+		maxConns: cfg.MaxConns, maxPre: cfg.MaxPreLogin, maxPreAddr: cfg.MaxPreLoginPerAddr, maxBrowsers: cfg.MaxBrowsersPerStation,
+		preByAddr: make(map[string]int),
+		browsers:  make(map[app.ID]int),
+	}
+}
+
+// slot is one admitted socket's place in the gate. Its methods are
+// called from the connection's own goroutine.
+type slot struct {
+	g        *gate
+	addr     string
+	pre      bool   // still counted as not logged in
+	browser  app.ID // the station whose browser count it holds, if any
+	released bool
+}
+
+// admit takes a place for a new socket from addr, or says why not.
+func (g *gate) admit(addr string) (*slot, *limitRefusal) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	switch {
+	case g.open >= g.maxConns:
+		return nil, &limitRefusal{"conn_limit", http.StatusServiceUnavailable,
+			fmt.Sprintf("the hub holds its limit of %d connections; try again later", g.maxConns)}
+	case g.pre >= g.maxPre:
+		return nil, &limitRefusal{"prelogin_limit", http.StatusServiceUnavailable,
+			fmt.Sprintf("the hub has %d connections waiting to log in, its limit; try again shortly", g.maxPre)}
+	case g.preByAddr[addr] >= g.maxPreAddr:
+		return nil, &limitRefusal{"prelogin_addr_limit", http.StatusTooManyRequests,
+			fmt.Sprintf("%s has %d connections waiting to log in, the limit per address; try again shortly", addr, g.maxPreAddr)}
+	}
+	g.open++
+	g.pre++
+	g.preByAddr[addr]++
+	return &slot{g: g, addr: addr, pre: true}, nil
+}
+
+// enter moves a socket that has logged in out of the pre-login counts;
+// a browser also takes a place among its station's browsers, or is
+// refused with busy.
+func (s *slot) enter(browser bool, station app.ID) *wire.Error {
+	g := s.g
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.leavePre(s)
+	if !browser {
+		return nil
+	}
+	if g.browsers[station] >= g.maxBrowsers {
+		return &wire.Error{Code: wire.CodeBusy, RetryAfter: 60,
+			Message: fmt.Sprintf("station %s already has %d browser connections, its limit; close one and try again", station, g.maxBrowsers)}
+	}
+	g.browsers[station]++
+	s.browser = station
+	return nil
+}
+
+// leavePre drops a socket from the pre-login counts; g.mu is held.
+func (g *gate) leavePre(s *slot) {
+	if !s.pre {
+		return
+	}
+	s.pre = false
+	g.pre--
+	if g.preByAddr[s.addr]--; g.preByAddr[s.addr] <= 0 {
+		delete(g.preByAddr, s.addr)
+	}
+}
+
+// release gives the slot back; a second call does nothing.
+func (s *slot) release() {
+	g := s.g
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if s.released {
+		return
+	}
+	s.released = true
+	g.leavePre(s)
+	if s.browser != app.NilID {
+		if g.browsers[s.browser]--; g.browsers[s.browser] <= 0 {
+			delete(g.browsers, s.browser)
+		}
+	}
+	g.open--
+}
+
+// counts returns the open sockets and those not yet logged in, for /metrics.
+func (g *gate) counts() (open, pre int) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.open, g.pre
+}
+
+// refuseHTTP answers a request refused at a limit before the upgrade: a
+// plain message, a Retry-After, a log line and a count by reason.
+func (s *Server) refuseHTTP(w http.ResponseWriter, r *http.Request, lr *limitRefusal) {
+	s.metrics.limited(lr.reason)
+	s.log.Warn("refused a connection at a limit", "reason", lr.reason, "addr", clientAddr(r), "path", r.URL.Path, "status", lr.status)
+	w.Header().Set("Retry-After", strconv.Itoa(5))
+	http.Error(w, lr.msg, lr.status)
+}
+
+// acquireHash takes a hashing slot, waiting behind at most cfg.HashQueue
+// others for at most cfg.HashWait; otherwise busy. The caller gives the
+// slot back with <-s.hashing.
+func (s *Server) acquireHash() *wire.Error {
+	select {
+	case s.hashing <- struct{}{}:
+		return nil
+	default:
+	}
+	if n := s.hashWaiters.Add(1); n > int64(s.cfg.HashQueue) {
+		s.hashWaiters.Add(-1)
+		s.metrics.limited("login_queue_full")
+		return busy(1, "the hub is checking %d logins and %d more wait; try again in a second", s.cfg.HashSlots, s.cfg.HashQueue)
+	}
+	defer s.hashWaiters.Add(-1)
+	timer := time.NewTimer(s.cfg.HashWait)
+	defer timer.Stop()
+	select {
+	case s.hashing <- struct{}{}:
+		return nil
+	case <-timer.C:
+		s.metrics.limited("login_queue_wait")
+		return busy(1, "no password check was free within %s; try again in a second", s.cfg.HashWait)
+	case <-s.ctx.Done():
+		return wire.Errorf(wire.CodeUnavailable, "the hub is stopping")
+	}
+}
