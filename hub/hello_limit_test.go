@@ -1,0 +1,82 @@
+package hub_test
+
+import (
+	"errors"
+	"io"
+	"log/slog"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gorilla/websocket"
+
+	"dutyroom/app/wire"
+	"dutyroom/hub"
+	"dutyroom/hub/sfu"
+	"dutyroom/rtc/rtcconf"
+)
+
+// helloRefused sends a hello of more than hub.MaxHelloFrame bytes and
+// reports how the hub answered: an error code, or the close code.
+func helloRefused(t *testing.T, ws *websocket.Conn, hello any) string {
+	t.Helper()
+	frame, err := wire.Encode(wire.TypeHello, "h", hello)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(frame) <= hub.MaxHelloFrame {
+		t.Fatalf("the test's hello is only %d bytes", len(frame))
+	}
+	if err := ws.WriteMessage(websocket.TextMessage, frame); err != nil {
+		t.Fatal(err)
+	}
+	_ = ws.SetReadDeadline(time.Now().Add(10 * time.Second))
+	_, data, err := ws.ReadMessage()
+	if err != nil {
+		var ce *websocket.CloseError
+		if errors.As(err, &ce) && ce.Code == websocket.CloseMessageTooBig {
+			return "close 1009"
+		}
+		t.Fatalf("the hub answered an oversized hello with %v", err)
+	}
+	env, err := wire.DecodeEnvelope(data)
+	if err != nil || env.Type != wire.TypeError {
+		t.Fatalf("the hub answered an oversized hello with %s", data)
+	}
+	return wire.DecodeError(env).Code
+}
+
+// Before login the hub reads no more than a hello's worth: a client's
+// hello of 5 KiB is refused as too large.
+func TestSyncHelloOverTheLimitIsRefused(t *testing.T) {
+	h := startHub(t, hub.Config{})
+	r := dialRaw(t, h.addr)
+	got := helloRefused(t, r.ws, wire.Hello{Version: wire.Version, Client: strings.Repeat("x", 5000), Token: "tok"})
+	if got != wire.CodeTooLarge && got != "close 1009" {
+		t.Fatalf("an oversized hello: %s", got)
+	}
+	if !r.closed() {
+		t.Fatal("the hub kept the connection open")
+	}
+	healthy(t, h)
+}
+
+// The join page's first message has the same limit.
+func TestJoinPageHelloOverTheLimitIsRefused(t *testing.T) {
+	router, err := sfu.New(sfu.Config{Network: rtcconf.Network{Loopback: true}, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(router.Shutdown)
+	h := startHub(t, hub.Config{Signalling: router})
+	origin := "http" + strings.TrimPrefix(h.addr, "ws")
+	c, _, err := dialWeb(t, h, origin, "/join/sync")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := helloRefused(t, c.ws, map[string]string{"version": wire.Version, "code": strings.Repeat("c", 5000)})
+	if got != wire.CodeTooLarge && got != "close 1009" {
+		t.Fatalf("an oversized join hello: %s", got)
+	}
+	healthy(t, h)
+}
