@@ -282,6 +282,74 @@ func TestAttackUnfinishedHellosAreCappedAndMemoryStaysBounded(t *testing.T) {
 	h.healthy()
 }
 
+// Sockets that never send a request are capped at the listener: beyond
+// MaxConns plus its slack the hub closes them as it accepts them.
+func TestAttackIdleSocketsAreClosedAtTheListenerCap(t *testing.T) {
+	h := startHubProcess(t, "-max-conns", "4")
+	const limit = 4 + 1024 // -max-conns plus the slack for plain HTTP
+	const attack = limit + 72
+	before := h.rssKiB()
+	conns := make([]net.Conn, 0, attack)
+	defer func() {
+		for _, c := range conns {
+			c.Close()
+		}
+	}()
+	for i := range attack {
+		d := net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP(fmt.Sprintf("127.0.2.%d", 2+i/100))}}
+		c, err := d.Dial("tcp", h.addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		conns = append(conns, c)
+	}
+	// The hub closes the ones over the cap at once; the others it holds
+	// until the HTTP header deadline, longer than this wait.
+	var mu sync.Mutex
+	closed := 0
+	var wg sync.WaitGroup
+	deadline := time.Now().Add(3 * time.Second)
+	for _, c := range conns {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_ = c.SetReadDeadline(deadline)
+			_, err := c.Read(make([]byte, 1))
+			var ne net.Error
+			if err != nil && !(errors.As(err, &ne) && ne.Timeout()) {
+				mu.Lock()
+				closed++
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	after := h.rssKiB()
+	t.Logf("hub RSS %d KiB before, %d KiB holding %d idle sockets; %d closed at once", before, after, attack-closed, closed)
+	if closed != attack-limit {
+		t.Fatalf("the hub closed %d of %d idle sockets at once, want the %d over its cap of %d", closed, attack, attack-limit, limit)
+	}
+	for _, c := range conns {
+		c.Close()
+	}
+	conns = conns[:0]
+	waitFor(t, "the hub to serve again", func() bool {
+		resp, err := http.Get(h.http() + "/healthz")
+		if err != nil {
+			return false
+		}
+		resp.Body.Close()
+		return resp.StatusCode == http.StatusOK
+	})
+	if n := h.metric(`dutyhub_limit_refusals_total{reason="socket_limit"}`); n != attack-limit {
+		t.Fatalf("socket_limit refusals counted %d, want %d", n, attack-limit)
+	}
+	if !strings.Contains(h.logText(), "closed connections at the socket limit") {
+		t.Fatal("the closed sockets are not logged")
+	}
+	h.healthy()
+}
+
 // Beyond the cap on connections the hub answers 503 before the upgrade;
 // when one goes, the next gets in.
 func TestAttackConnectionsOverTheCapAreRefused(t *testing.T) {

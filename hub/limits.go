@@ -2,9 +2,11 @@ package hub
 
 import (
 	"fmt"
+	"net"
 	"net/http"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"dutyroom/app"
@@ -96,7 +98,8 @@ type slot struct {
 }
 
 // admit takes a place for a new socket from addr, or says why not.
-func (g *gate) admit(addr string) (*slot, *limitRefusal) {
+func (g *gate) admit(ip string) (*slot, *limitRefusal) {
+	addr := addrKey(ip)
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	switch {
@@ -208,4 +211,62 @@ func (s *Server) acquireHash() *wire.Error {
 	case <-s.ctx.Done():
 		return wire.Errorf(wire.CodeUnavailable, "the hub is stopping")
 	}
+}
+
+// socketSlack is how many TCP connections the hub takes beyond its
+// websocket cap: plain HTTP requests (the join page, /healthz, /metrics),
+// requests the caps refuse with 503/429, and sockets between accept and
+// upgrade.
+const socketSlack = 1024
+
+// Limit wraps the hub's listener with a cap on TCP connections,
+// cfg.MaxConns plus socketSlack: a connection accepted beyond it is closed
+// at once, before TLS or HTTP cost anything. The websocket caps refuse
+// with a message; this one guards against sockets that never send a
+// request at all.
+func (s *Server) Limit(ln net.Listener) net.Listener {
+	return &limitListener{Listener: ln, s: s, max: int64(s.cfg.MaxConns + socketSlack)}
+}
+
+type limitListener struct {
+	net.Listener
+	s       *Server
+	max     int64
+	n       atomic.Int64
+	dropped atomic.Int64 // since the last log line
+	logged  atomic.Int64 // unix seconds of the last log line
+}
+
+func (l *limitListener) Accept() (net.Conn, error) {
+	for {
+		c, err := l.Listener.Accept()
+		if err != nil {
+			return nil, err
+		}
+		if l.n.Add(1) <= l.max {
+			return &countedConn{Conn: c, l: l}, nil
+		}
+		l.n.Add(-1)
+		_ = c.Close()
+		l.s.metrics.limited("socket_limit")
+		// One line a second at most: a flood of sockets must not become a
+		// flood of log lines.
+		l.dropped.Add(1)
+		if now := time.Now().Unix(); l.logged.Load() != now {
+			l.logged.Store(now)
+			l.s.log.Warn("closed connections at the socket limit", "reason", "socket_limit", "limit", l.max, "closed", l.dropped.Swap(0), "last", c.RemoteAddr().String())
+		}
+	}
+}
+
+// countedConn gives its place back when closed, once.
+type countedConn struct {
+	net.Conn
+	l    *limitListener
+	once sync.Once
+}
+
+func (c *countedConn) Close() error {
+	c.once.Do(func() { c.l.n.Add(-1) })
+	return c.Conn.Close()
 }
