@@ -19,6 +19,14 @@
 // The administration commands need the database to themselves: stop the
 // hub first.
 //
+// Serving, the hub caps what strangers and stations can make it hold:
+// -max-conns, -max-prelogin, -max-prelogin-per-addr and
+// -max-browsers-per-station bound connections, -hello-wait the wait for a
+// hello, -send-queue-mib what waits for one reader, -login-queue and
+// -login-wait the wait for a password check, and -quota-ops-per-second,
+// -quota-ops-burst and -quota-mib-per-day what one station may push. The
+// defaults fit a prefecture; docs/protocol.md, "Limits", explains them.
+//
 // The hub also routes the video of consultations (package hub/sfu). Its
 // media go over UDP: -rtc-interfaces keeps them on the duty-room network,
 // -rtc-ports bounds them for a firewall rule, -rtc-public-ip names the
