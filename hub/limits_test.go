@@ -12,18 +12,22 @@ import (
 
 var t0 = time.Date(2026, 7, 1, 8, 0, 0, 0, time.UTC)
 
-// A burst from one address gets one password check; the rest are refused
-// busy before any hashing.
+// A burst from one address gets LoginsInFlightPerAddr password checks;
+// the rest are refused busy before any hashing.
 func TestThrottleRefusesABurstFromOneAddressBeforeHashing(t *testing.T) {
 	th := newThrottle(DefaultThrottleEntries)
-	first, no := th.begin(t0, "c1", "10.0.0.9")
-	if no != nil {
-		t.Fatalf("the first attempt was refused: %v", no.err)
+	var first *loginAttempt
+	for i := range LoginsInFlightPerAddr {
+		at, no := th.begin(t0, fmt.Sprintf("c%d", i), "10.0.0.9")
+		if no != nil {
+			t.Fatalf("attempt %d within the cap was refused: %v", i+1, no.err)
+		}
+		first = at
 	}
 	for i := range 999 {
 		_, no := th.begin(t0, "c1", "10.0.0.9")
 		if no == nil || no.err.Code != wire.CodeBusy || no.err.RetryAfter < 1 {
-			t.Fatalf("attempt %d of the burst was let through or not answered busy: %+v", i+2, no)
+			t.Fatalf("attempt %d of the burst was let through or not answered busy: %+v", i+LoginsInFlightPerAddr+1, no)
 		}
 	}
 	// Another address and account goes on at once.

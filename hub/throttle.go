@@ -37,7 +37,9 @@ const (
 	AccountFreeFailures = 10
 	MaxAccountLockout   = time.Minute
 
-	LoginsInFlightPerAddr    = 1
+	// Two, not one: duty rooms behind one NAT address may log in at the
+	// same moment, and a locked address gets few checks either way.
+	LoginsInFlightPerAddr    = 2
 	LoginsInFlightPerAccount = 2
 
 	// DefaultHashSlots is how many argon2 checks run at once (19 MiB
