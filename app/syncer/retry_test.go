@@ -81,3 +81,29 @@ func TestBusyHubIsRetriedWithoutAskingForLogin(t *testing.T) {
 		t.Fatalf("a busy hub made the engine ask for a login: %+v", s)
 	}
 }
+
+// Whatever error frame a hub sends, the wait it causes stays within
+// MaxBackoff (or the backoff's own wait) and is never negative.
+func FuzzRetryWaitFromAHubsError(f *testing.F) {
+	for _, e := range []*wire.Error{
+		{Code: wire.CodeOverQuota, Message: "m", RetryAfter: 13},
+		{Code: wire.CodeBusy, Message: "m", RetryAfter: -5},
+		{Code: wire.CodeBusy, Message: "m", RetryAfter: 1 << 62},
+		{Code: wire.CodeInternal, Message: "m"},
+	} {
+		f.Add(wire.EncodeError("p1", e))
+	}
+	e := New(Config{MinBackoff: 10 * time.Millisecond, MaxBackoff: time.Minute, Logger: quiet()})
+	f.Fuzz(func(t *testing.T, frame []byte) {
+		env, err := wire.DecodeEnvelope(frame)
+		if err != nil || env.Type != wire.TypeError {
+			return
+		}
+		we := wire.DecodeError(env)
+		backoff := 300 * time.Millisecond
+		wait := e.retryWait(backoff, we)
+		if wait < backoff || wait > e.cfg.MaxBackoff {
+			t.Fatalf("error %+v makes the engine wait %s", we, wait)
+		}
+	})
+}

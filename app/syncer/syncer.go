@@ -261,9 +261,7 @@ func (e *Engine) Run(ctx context.Context) error {
 		// Full jitter over the upper half: 2,000 duty rooms cut off by the
 		// same outage must not come back in the same second.
 		wait := backoff/2 + rand.N(backoff/2+1)
-		// A hub that is busy or holds the station over its quota says
-		// when to come back; sooner would only be refused again.
-		wait = max(wait, min(retryAfter(err), e.cfg.MaxBackoff))
+		wait = e.retryWait(wait, err)
 		e.log.Info("sync offline; retrying", "err", err, "in", wait)
 		e.update(func(s *State) {
 			s.Online, s.NextTry = false, time.Now().Add(wait)
@@ -283,13 +281,20 @@ func (e *Engine) Run(ctx context.Context) error {
 	}
 }
 
-// retryAfter is the wait a hub's busy or over_quota error asks for.
-func retryAfter(err error) time.Duration {
+// retryWait is the wait before the next try: the backoff's, or longer
+// when a hub that is busy or holds the station over its quota says when
+// to come back (sooner would only be refused again), but never longer than
+// MaxBackoff, whatever the hub says.
+func (e *Engine) retryWait(backoff time.Duration, err error) time.Duration {
 	var we *wire.Error
-	if errors.As(err, &we) && (we.Code == wire.CodeBusy || we.Code == wire.CodeOverQuota) {
-		return time.Duration(we.RetryAfter) * time.Second
+	if !errors.As(err, &we) || (we.Code != wire.CodeBusy && we.Code != wire.CodeOverQuota) || we.RetryAfter <= 0 {
+		return backoff
 	}
-	return 0
+	asked := e.cfg.MaxBackoff
+	if we.RetryAfter < int(e.cfg.MaxBackoff/time.Second) {
+		asked = time.Duration(we.RetryAfter) * time.Second
+	}
+	return max(backoff, asked)
 }
 
 func codeOf(err error) string {
