@@ -180,9 +180,56 @@ func (g *gate) counts() (open, pre int) {
 // plain message, a Retry-After, a log line and a count by reason.
 func (s *Server) refuseHTTP(w http.ResponseWriter, r *http.Request, lr *limitRefusal) {
 	s.metrics.limited(lr.reason)
-	s.log.Warn("refused a connection at a limit", "reason", lr.reason, "addr", clientAddr(r), "path", r.URL.Path, "status", lr.status)
+	if ok, left := s.logLimit.allow(lr.reason, time.Now()); ok {
+		s.log.Warn("refused a connection at a limit", "reason", lr.reason, "addr", clientAddr(r), "path", r.URL.Path, "status", lr.status, "unlogged", left)
+	}
 	w.Header().Set("Retry-After", strconv.Itoa(5))
 	http.Error(w, lr.msg, lr.status)
+}
+
+// logBurst is how many lines a second one kind of refusal may write.
+const logBurst = 10
+
+// logLimiter keeps a flood of refusals from becoming a flood of log lines
+// (the disk and the operator's attention are limits too): per kind of
+// refusal, at most logBurst lines a second. The rest are counted in
+// /metrics as always, and the next line logged says how many were left
+// out ("unlogged"). Kinds are a small fixed set, so is the map.
+type logLimiter struct {
+	mu    sync.Mutex
+	byKey map[string]*logWindow
+}
+
+type logWindow struct {
+	second   int64
+	lines    int
+	unlogged int
+}
+
+// allow says whether a line of this kind may be written now, and how many
+// of its kind were left out since the last one.
+func (l *logLimiter) allow(key string, now time.Time) (bool, int) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.byKey == nil {
+		l.byKey = make(map[string]*logWindow)
+	}
+	w := l.byKey[key]
+	if w == nil {
+		w = &logWindow{}
+		l.byKey[key] = w
+	}
+	if sec := now.Unix(); sec != w.second {
+		w.second, w.lines = sec, 0
+	}
+	if w.lines >= logBurst {
+		w.unlogged++
+		return false, 0
+	}
+	w.lines++
+	left := w.unlogged
+	w.unlogged = 0
+	return true, left
 }
 
 // acquireHash takes a hashing slot, waiting behind at most cfg.HashQueue

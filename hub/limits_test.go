@@ -209,3 +209,26 @@ func TestGateCapsPreLoginInTotalAndPerAddress(t *testing.T) {
 		t.Fatalf("after release: open %d, pre %d, %v, %v", open, pre, g.preByAddr, g.browsers)
 	}
 }
+
+// A flood of one kind of refusal writes logBurst lines a second; the next
+// line logged says how many were left out, and other kinds are not held
+// back.
+func TestRefusalLogIsLimitedPerKindAndCountsWhatItLeavesOut(t *testing.T) {
+	var l logLimiter
+	logged := 0
+	for range 1000 {
+		if ok, _ := l.allow("busy", t0); ok {
+			logged++
+		}
+	}
+	if logged != logBurst {
+		t.Fatalf("%d lines in one second, want %d", logged, logBurst)
+	}
+	if ok, _ := l.allow("over_quota", t0); !ok {
+		t.Fatal("another kind was held back")
+	}
+	ok, left := l.allow("busy", t0.Add(time.Second))
+	if !ok || left != 1000-logBurst {
+		t.Fatalf("the next second's line: %v, %d left out; want %d", ok, left, 1000-logBurst)
+	}
+}

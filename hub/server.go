@@ -139,6 +139,7 @@ type Server struct {
 	throttle *throttle
 	gate     *gate
 	quota    *quotas
+	logLimit logLimiter
 	metrics  metrics
 	upgrader websocket.Upgrader
 
@@ -289,10 +290,20 @@ func clientAddr(r *http.Request) string {
 	return host
 }
 
-// refuse logs a refusal and counts it: every refusal leaves a line.
+// refuse logs a refusal and counts it: every refusal leaves a line, but
+// the refusals an attacker can repeat at will (busy, throttled,
+// over_quota) at most logBurst a second each, the next line counting
+// those left out.
 func (s *Server) refuse(c *conn, e *wire.Error, msg string) {
 	s.metrics.refusal(e.Code)
 	attrs := []any{"code", e.Code, "reason", e.Message, "addr", c.addr}
+	if e.Code == wire.CodeBusy || e.Code == wire.CodeThrottled || e.Code == wire.CodeOverQuota {
+		ok, left := s.logLimit.allow(e.Code, time.Now())
+		if !ok {
+			return
+		}
+		attrs = append(attrs, "unlogged", left)
+	}
 	if c.user != "" {
 		attrs = append(attrs, "user", c.user, "station", c.station)
 	}
