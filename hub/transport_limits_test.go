@@ -10,6 +10,7 @@ import (
 
 	"github.com/gorilla/websocket"
 
+	"dutyroom/app"
 	"dutyroom/app/wire"
 	"dutyroom/hub"
 	"dutyroom/hub/sfu"
@@ -79,4 +80,24 @@ func TestJoinPageHelloOverTheLimitIsRefused(t *testing.T) {
 		t.Fatalf("an oversized join hello: %s", got)
 	}
 	healthy(t, h)
+}
+
+// The bytes counted as queued for each connection come back to zero once
+// everything is written: the bound on a slow reader must not drift.
+func TestQueuedBytesReturnToZeroOnceWritten(t *testing.T) {
+	h := startHub(t, hub.Config{})
+	tr := h.tree
+	c1 := newClient(t, "c1")
+	c1.start(h.addr, "c1")
+	c1.caughtUp()
+	r := dialRaw(t, h.addr)
+	r.login("t1")
+	for i := range 20 {
+		r.send(wire.TypePush, "", wire.Push{Ops: []app.Operation{op(tr.T1.ID, uint64(i+1), "report.flood")}})
+		r.expect(wire.TypeAck)
+	}
+	waitFor(t, "the reports at C1", func() bool { return c1.eng.State().Received >= 6+20 })
+	waitFor(t, "the queues to drain", func() bool {
+		return strings.Contains(metricsText(t, h), "\ndutyhub_send_queue_bytes 0\n")
+	})
 }
