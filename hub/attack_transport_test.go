@@ -340,7 +340,8 @@ func TestAttackIdleSocketsAreClosedAtTheListenerCap(t *testing.T) {
 		}
 	}()
 	for i := range attack {
-		d := net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP(fmt.Sprintf("127.0.2.%d", 2+i/100))}}
+		// 50 from each address, within its burst of new connections.
+		d := net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP(fmt.Sprintf("127.0.2.%d", 2+i/50))}}
 		c, err := d.Dial("tcp", h.addr)
 		if err != nil {
 			t.Fatal(err)
@@ -388,7 +389,7 @@ func TestAttackIdleSocketsAreClosedAtTheListenerCap(t *testing.T) {
 	if n := h.metric(`dutyhub_limit_refusals_total{reason="socket_limit"}`); n != attack-limit {
 		t.Fatalf("socket_limit refusals counted %d, want %d", n, attack-limit)
 	}
-	if !strings.Contains(h.logText(), "closed connections at the socket limit") {
+	if !strings.Contains(h.logText(), "reason=socket_limit") {
 		t.Fatal("the closed sockets are not logged")
 	}
 	h.healthy()
@@ -493,7 +494,10 @@ func TestAttackLoginFloodIsRefusedAndHonestLoginsGoThrough(t *testing.T) {
 	if checked := outcomes[wire.CodeUnauthorized]; checked > most {
 		t.Fatalf("the hub checked %d of the flood's passwords, want at most %d", checked, most)
 	}
-	refused := outcomes[wire.CodeBusy] + outcomes[wire.CodeThrottled] + outcomes["http 429"] + outcomes["http 503"]
+	// Refused: closed as accepted (over the address's rate of new
+	// connections, no HTTP answer), 429 before the upgrade, or busy and
+	// throttled after the hello.
+	refused := outcomes["http 0"] + outcomes["http 429"] + outcomes["http 503"] + outcomes[wire.CodeBusy] + outcomes[wire.CodeThrottled]
 	if refused+outcomes[wire.CodeUnauthorized] != flood {
 		t.Fatalf("unexpected outcomes %v", outcomes)
 	}
@@ -523,6 +527,9 @@ func TestAttackLoginFloodIsRefusedAndHonestLoginsGoThrough(t *testing.T) {
 	t.Logf("the owner of the flooded account waited %d s", waited)
 	if n := h.metric(`dutyhub_limit_refusals_total{reason="login_addr_in_flight"}`) + h.metric(`dutyhub_limit_refusals_total{reason="login_addr_throttled"}`); n == 0 {
 		t.Fatal("the login refusals are not counted by reason")
+	}
+	if n := h.metric(`dutyhub_limit_refusals_total{reason="addr_conn_rate"}`); n != int64(outcomes["http 0"]) {
+		t.Fatalf("%d connections closed as accepted are counted as %d", outcomes["http 0"], n)
 	}
 	h.healthy()
 }

@@ -1,6 +1,7 @@
 package hub
 
 import (
+	"container/list"
 	"fmt"
 	"net"
 	"net/http"
@@ -51,6 +52,15 @@ const (
 	// station's own client is always one: a newer connection replaces the
 	// older (table.go).
 	DefaultMaxBrowsersPerStation = 16
+
+	// DefaultNewConnsPerAddr and DefaultNewConnsBurst bound how fast one
+	// address may open connections: a county's townships behind one NAT
+	// address reconnecting at once after a hub restart open a few dozen
+	// (their clients spread their retries); an attacker opening thousands
+	// a second gets them closed as they are accepted, before a TLS
+	// handshake.
+	DefaultNewConnsPerAddr = 20
+	DefaultNewConnsBurst   = 100
 
 	// DefaultSendQueueBytes bounds the bytes waiting for one connection.
 	// 8 MiB is eight full frames: ample to keep a fast reader's pipe
@@ -266,22 +276,26 @@ func (s *Server) acquireHash() *wire.Error {
 // upgrade.
 const socketSlack = 1024
 
-// Limit wraps the hub's listener with a cap on TCP connections,
-// cfg.MaxConns plus socketSlack: a connection accepted beyond it is closed
-// at once, before TLS or HTTP cost anything. The websocket caps refuse
-// with a message; this one guards against sockets that never send a
-// request at all.
+// Limit wraps the hub's listener with two checks made as a connection is
+// accepted, before TLS or HTTP cost anything: a cap on TCP connections,
+// cfg.MaxConns plus socketSlack, and a rate of new connections per address
+// (cfg.NewConnsPerAddr, bursts of cfg.NewConnsBurst). A connection over
+// either is closed at once. The websocket caps refuse with a message; these
+// guard against sockets that never send a request, and against one address
+// making the hub run a TLS handshake for every guess.
 func (s *Server) Limit(ln net.Listener) net.Listener {
-	return &limitListener{Listener: ln, s: s, max: int64(s.cfg.MaxConns + socketSlack)}
+	return &limitListener{
+		Listener: ln, s: s, max: int64(s.cfg.MaxConns + socketSlack),
+		rate: newAddrRate(s.cfg.NewConnsPerAddr, s.cfg.NewConnsBurst, maxRateEntries),
+	}
 }
 
 type limitListener struct {
 	net.Listener
-	s       *Server
-	max     int64
-	n       atomic.Int64
-	dropped atomic.Int64 // since the last log line
-	logged  atomic.Int64 // unix seconds of the last log line
+	s    *Server
+	max  int64
+	n    atomic.Int64
+	rate *addrRate
 }
 
 func (l *limitListener) Accept() (net.Conn, error) {
@@ -290,20 +304,80 @@ func (l *limitListener) Accept() (net.Conn, error) {
 		if err != nil {
 			return nil, err
 		}
-		if l.n.Add(1) <= l.max {
+		ip := c.RemoteAddr().String()
+		if host, _, err := net.SplitHostPort(ip); err == nil {
+			ip = host
+		}
+		reason := ""
+		switch {
+		case !l.rate.allow(addrKey(ip), time.Now()):
+			reason = "addr_conn_rate"
+		case l.n.Add(1) > l.max:
+			l.n.Add(-1)
+			reason = "socket_limit"
+		default:
 			return &countedConn{Conn: c, l: l}, nil
 		}
-		l.n.Add(-1)
 		_ = c.Close()
-		l.s.metrics.limited("socket_limit")
-		// One line a second at most: a flood of sockets must not become a
-		// flood of log lines.
-		l.dropped.Add(1)
-		if now := time.Now().Unix(); l.logged.Load() != now {
-			l.logged.Store(now)
-			l.s.log.Warn("closed connections at the socket limit", "reason", "socket_limit", "limit", l.max, "closed", l.dropped.Swap(0), "last", c.RemoteAddr().String())
+		l.s.metrics.limited(reason)
+		if ok, left := l.s.logLimit.allow(reason, time.Now()); ok {
+			l.s.log.Warn("closed a connection as it was accepted", "reason", reason, "addr", ip, "unlogged", left)
 		}
 	}
+}
+
+// maxRateEntries bounds the addresses the connection rate remembers; the
+// one seen least recently goes first. An address forgotten starts again
+// with a full burst, which costs the hub that burst once.
+const maxRateEntries = 65_536
+
+// addrRate is a token bucket of new connections per address.
+type addrRate struct {
+	rate  float64
+	burst float64
+	max   int
+
+	mu     sync.Mutex
+	byAddr map[string]*list.Element // of *rateEntry
+	lru    *list.List               // front: seen most recently
+}
+
+type rateEntry struct {
+	addr   string
+	tokens float64
+	at     time.Time
+}
+
+func newAddrRate(rate float64, burst, max int) *addrRate {
+	return &addrRate{rate: rate, burst: float64(burst), max: max, byAddr: make(map[string]*list.Element), lru: list.New()}
+}
+
+// allow takes a token for addr if it has one.
+func (r *addrRate) allow(addr string, now time.Time) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	el := r.byAddr[addr]
+	if el == nil {
+		for len(r.byAddr) >= r.max {
+			old := r.lru.Back()
+			r.lru.Remove(old)
+			delete(r.byAddr, old.Value.(*rateEntry).addr)
+		}
+		el = r.lru.PushFront(&rateEntry{addr: addr, tokens: r.burst, at: now})
+		r.byAddr[addr] = el
+	} else {
+		r.lru.MoveToFront(el)
+	}
+	e := el.Value.(*rateEntry)
+	if dt := now.Sub(e.at).Seconds(); dt > 0 {
+		e.tokens = min(r.burst, e.tokens+dt*r.rate)
+		e.at = now
+	}
+	if e.tokens < 1 {
+		return false
+	}
+	e.tokens--
+	return true
 }
 
 // countedConn gives its place back when closed, once.

@@ -232,3 +232,36 @@ func TestRefusalLogIsLimitedPerKindAndCountsWhatItLeavesOut(t *testing.T) {
 		t.Fatalf("the next second's line: %v, %d left out; want %d", ok, left, 1000-logBurst)
 	}
 }
+
+// One address gets its burst of new connections and then its rate; other
+// addresses are untouched; the table stays within its bound.
+func TestNewConnectionsPerAddressAreRateLimited(t *testing.T) {
+	r := newAddrRate(20, 100, 1000)
+	allowed := 0
+	for range 10_000 {
+		if r.allow("10.0.0.9", t0) {
+			allowed++
+		}
+	}
+	if allowed != 100 {
+		t.Fatalf("%d connections at once, want the burst of 100", allowed)
+	}
+	if !r.allow("10.0.0.7", t0) {
+		t.Fatal("another address was refused")
+	}
+	allowed = 0
+	for range 1000 {
+		if r.allow("10.0.0.9", t0.Add(time.Second)) {
+			allowed++
+		}
+	}
+	if allowed != 20 {
+		t.Fatalf("%d connections in the next second, want the rate of 20", allowed)
+	}
+	for i := range 5000 {
+		r.allow(fmt.Sprintf("10.3.%d.%d", i/250, i%250), t0)
+	}
+	if n := len(r.byAddr); n > 1000 || r.lru.Len() != n {
+		t.Fatalf("the table holds %d addresses (list %d), over its bound of 1000", n, r.lru.Len())
+	}
+}

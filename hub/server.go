@@ -43,6 +43,10 @@ type Config struct {
 	MaxPreLogin           int // DefaultMaxPreLogin
 	MaxPreLoginPerAddr    int // DefaultMaxPreLoginPerAddr
 	MaxBrowsersPerStation int // DefaultMaxBrowsersPerStation
+	// New TCP connections one address may open, a second and at once;
+	// only where the listener goes through Limit (Run does).
+	NewConnsPerAddr float64 // DefaultNewConnsPerAddr
+	NewConnsBurst   int     // DefaultNewConnsBurst
 
 	// Logins (throttle.go): password checks running at once, and how many
 	// may wait for one and for how long before the hub answers busy.
@@ -110,6 +114,12 @@ func (c *Config) fill() {
 	}
 	if c.MaxBrowsersPerStation <= 0 {
 		c.MaxBrowsersPerStation = DefaultMaxBrowsersPerStation
+	}
+	if c.NewConnsPerAddr <= 0 {
+		c.NewConnsPerAddr = DefaultNewConnsPerAddr
+	}
+	if c.NewConnsBurst <= 0 {
+		c.NewConnsBurst = DefaultNewConnsBurst
 	}
 	if c.HashSlots <= 0 {
 		c.HashSlots = DefaultHashSlots

@@ -11,6 +11,8 @@ import (
 // may push; zero keeps the hub's default, which the help text names.
 type limitFlags struct {
 	maxConns, maxPreLogin, maxPreLoginPerAddr, maxBrowsers int
+	newConnsPerAddr                                        float64
+	newConnsBurst                                          int
 	helloWait                                              time.Duration
 	sendQueueMiB                                           int
 	hashQueue                                              int
@@ -25,6 +27,8 @@ func (l *limitFlags) register(fs *flag.FlagSet) {
 	fs.IntVar(&l.maxPreLogin, "max-prelogin", hub.DefaultMaxPreLogin, "connections not yet logged in, over all addresses")
 	fs.IntVar(&l.maxPreLoginPerAddr, "max-prelogin-per-addr", hub.DefaultMaxPreLoginPerAddr, "connections not yet logged in from one address")
 	fs.IntVar(&l.maxBrowsers, "max-browsers-per-station", hub.DefaultMaxBrowsersPerStation, "join-page browser connections of one station")
+	fs.Float64Var(&l.newConnsPerAddr, "new-conns-per-addr", hub.DefaultNewConnsPerAddr, "new connections a second one address may open")
+	fs.IntVar(&l.newConnsBurst, "new-conns-burst", hub.DefaultNewConnsBurst, "new connections one address may open at once")
 	fs.DurationVar(&l.helloWait, "hello-wait", hub.DefaultHelloWait, "how long a new connection has to send its hello")
 	fs.IntVar(&l.sendQueueMiB, "send-queue-mib", hub.DefaultSendQueueBytes>>20, "MiB waiting for one connection before a slow reader is dropped")
 	fs.IntVar(&l.hashQueue, "login-queue", hub.DefaultHashQueue, "logins that may wait for a password check before the hub answers busy")
@@ -39,6 +43,8 @@ func (l *limitFlags) apply(cfg *hub.Config) {
 	cfg.MaxPreLogin = l.maxPreLogin
 	cfg.MaxPreLoginPerAddr = l.maxPreLoginPerAddr
 	cfg.MaxBrowsersPerStation = l.maxBrowsers
+	cfg.NewConnsPerAddr = l.newConnsPerAddr
+	cfg.NewConnsBurst = l.newConnsBurst
 	cfg.HelloWait = l.helloWait
 	cfg.SendQueueBytes = l.sendQueueMiB << 20
 	cfg.HashQueue = l.hashQueue

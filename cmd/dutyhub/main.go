@@ -21,7 +21,8 @@
 //
 // Serving, the hub caps what strangers and stations can make it hold:
 // -max-conns, -max-prelogin, -max-prelogin-per-addr and
-// -max-browsers-per-station bound connections, -hello-wait the wait for a
+// -max-browsers-per-station bound connections, -new-conns-per-addr and
+// -new-conns-burst how fast one address may open them, -hello-wait the wait for a
 // hello, -send-queue-mib what waits for one reader, -login-queue and
 // -login-wait the wait for a password check, and -quota-ops-per-second,
 // -quota-ops-burst and -quota-mib-per-day what one station may push. The
@@ -79,6 +80,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "usage: dutyhub [-data DIR] [-listen ADDR] [-plain-loopback] [-rtc-interfaces LIST] [-rtc-ports MIN-MAX]")
 		fmt.Fprintln(stderr, "              [-rtc-public-ip IP] [-ice-servers URLS] [-turn-user NAME]")
 		fmt.Fprintln(stderr, "              [-max-conns N] [-max-prelogin N] [-max-prelogin-per-addr N] [-max-browsers-per-station N]")
+		fmt.Fprintln(stderr, "              [-new-conns-per-addr R] [-new-conns-burst N]")
 		fmt.Fprintln(stderr, "              [-hello-wait D] [-send-queue-mib N] [-login-queue N] [-login-wait D]")
 		fmt.Fprintln(stderr, "              [-quota-ops-per-second R] [-quota-ops-burst N] [-quota-mib-per-day N]")
 		fmt.Fprintln(stderr, "       dutyhub [-data DIR] pin | user add NAME STATION | user passwd NAME | user disable NAME")
