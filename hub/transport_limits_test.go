@@ -101,3 +101,54 @@ func TestQueuedBytesReturnToZeroOnceWritten(t *testing.T) {
 		return strings.Contains(metricsText(t, h), "\ndutyhub_send_queue_bytes 0\n")
 	})
 }
+
+// A station's browsers on join links are capped: over the cap the hello is
+// answered busy and the socket closed; when one leaves, the next gets in,
+// and the station's own client is not counted among them.
+func TestBrowsersOfAStationAreCapped(t *testing.T) {
+	router, err := sfu.New(sfu.Config{Network: rtcconf.Network{Loopback: true}, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(router.Shutdown)
+	h := startHub(t, hub.Config{Signalling: router, MaxBrowsersPerStation: 2})
+	room := app.NewID()
+	origin := "http" + strings.TrimPrefix(h.addr, "ws")
+	c1 := newClient(t, "c1")
+	c1.start(h.addr, "c1")
+	c1.caughtUp()
+
+	join := func() (*webConn, wire.Envelope) {
+		code, _, err := h.db.IssueJoinCode("c1", room, time.Minute)
+		if err != nil {
+			t.Fatal(err)
+		}
+		page, _, err := dialWeb(t, h, origin, "/join/sync")
+		if err != nil {
+			t.Fatal(err)
+		}
+		page.send(wire.TypeHello, "hello", map[string]string{"version": wire.Version, "code": code})
+		return page, page.next()
+	}
+	first, env := join()
+	if env.Type != wire.TypeWelcome {
+		t.Fatalf("the first browser: %s %s", env.Type, env.Data)
+	}
+	if _, env := join(); env.Type != wire.TypeWelcome {
+		t.Fatalf("the second browser: %s %s", env.Type, env.Data)
+	}
+	_, env = join()
+	refusedWith(t, env, wire.CodeBusy, "2 browser connections")
+	if e := wire.DecodeError(env); e.RetryAfter < 1 {
+		t.Fatalf("busy without a retryAfter: %+v", e)
+	}
+	first.ws.Close()
+	waitFor(t, "a browser's place to come free", func() bool {
+		_, env := join()
+		return env.Type == wire.TypeWelcome
+	})
+	if !c1.eng.State().Online {
+		t.Fatal("the station's own client was counted among its browsers")
+	}
+	healthy(t, h)
+}
