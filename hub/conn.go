@@ -148,10 +148,7 @@ func (c *conn) serve() {
 	}
 	welcome, err := handshake()
 	if err == nil {
-		if we := c.slot.enter(c.browser, c.station); we != nil {
-			c.s.metrics.limited("browser_station_limit")
-			err = we
-		}
+		c.slot.enter()
 	}
 	if err != nil {
 		var we *wire.Error

@@ -10,6 +10,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	bolt "go.etcd.io/bbolt"
+
 	"dutyroom/app"
 	"dutyroom/app/wire"
 )
@@ -129,24 +131,56 @@ func (g *gate) admit(ip string) (*slot, *limitRefusal) {
 	return &slot{g: g, addr: addr, pre: true}, nil
 }
 
-// enter moves a socket that has logged in out of the pre-login counts;
-// a browser also takes a place among its station's browsers, or is
-// refused with busy.
-func (s *slot) enter(browser bool, station app.ID) *wire.Error {
+// enter moves a socket that has logged in out of the pre-login counts.
+func (s *slot) enter() {
+	s.g.mu.Lock()
+	defer s.g.mu.Unlock()
+	s.g.leavePre(s)
+}
+
+// takeBrowser takes a place among the station's browsers, or refuses with
+// busy. The join page's handshake takes it before it spends a one-time
+// code, so that a refusal leaves the link usable.
+func (s *slot) takeBrowser(station app.ID) *wire.Error {
 	g := s.g
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	g.leavePre(s)
-	if !browser {
+	if s.browser != app.NilID {
 		return nil
 	}
 	if g.browsers[station] >= g.maxBrowsers {
 		return &wire.Error{Code: wire.CodeBusy, RetryAfter: 60,
-			Message: fmt.Sprintf("station %s already has %d browser connections, its limit; close one and try again", station, g.maxBrowsers)}
+			Message: fmt.Sprintf("station %s already has %d browser connections, its limit; close one and try again (the join link stays valid)", station, g.maxBrowsers)}
 	}
 	g.browsers[station]++
 	s.browser = station
 	return nil
+}
+
+// takeBrowser counts the connection among its station's browsers, or
+// says busy, counted by reason.
+func (c *conn) takeBrowser(station app.ID) error {
+	if we := c.slot.takeBrowser(station); we != nil {
+		c.s.metrics.limited("browser_station_limit")
+		return we
+	}
+	return nil
+}
+
+// peekJoinCode returns the grant of a join code without spending it: the
+// handshake learns the station to count the browser against first.
+func (db *DB) peekJoinCode(code string) (JoinGrant, error) {
+	var g JoinGrant
+	err := db.bolt.View(func(tx *bolt.Tx) error {
+		var raw []byte
+		if b := bucket(tx, bucketJoinLinks); b != nil && code != "" {
+			raw = b.Get(tokenKey(code))
+		}
+		var err error
+		g, err = db.checkGrant(tx, raw, grantCode)
+		return err
+	})
+	return g, err
 }
 
 // leavePre drops a socket from the pre-login counts; g.mu is held.

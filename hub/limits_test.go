@@ -191,12 +191,14 @@ func TestGateCapsPreLoginInTotalAndPerAddress(t *testing.T) {
 	}
 	// Logging in frees the pre-login place, not the connection's.
 	station := app.NewID()
-	if we := slots[0].enter(true, station); we != nil {
+	if we := slots[0].takeBrowser(station); we != nil {
 		t.Fatal(we)
 	}
-	if we := slots[1].enter(true, station); we == nil || we.Code != wire.CodeBusy {
+	slots[0].enter()
+	if we := slots[1].takeBrowser(station); we == nil || we.Code != wire.CodeBusy {
 		t.Fatalf("a second browser of a station over the cap of 1: %v", we)
 	}
+	slots[1].enter()
 	open, pre := g.counts()
 	if open != 5 || pre != 3 {
 		t.Fatalf("open %d, pre-login %d; want 5 and 3", open, pre)

@@ -137,15 +137,27 @@ func TestBrowsersOfAStationAreCapped(t *testing.T) {
 	if _, env := join(); env.Type != wire.TypeWelcome {
 		t.Fatalf("the second browser: %s %s", env.Type, env.Data)
 	}
-	_, env = join()
-	refusedWith(t, env, wire.CodeBusy, "2 browser connections")
+	// The third is refused, and its one-time link stays usable.
+	code, _, err := h.db.IssueJoinCode("c1", room, time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hello := func() wire.Envelope {
+		page, _, err := dialWeb(t, h, origin, "/join/sync")
+		if err != nil {
+			t.Fatal(err)
+		}
+		page.send(wire.TypeHello, "hello", map[string]string{"version": wire.Version, "code": code})
+		return page.next()
+	}
+	env = hello()
+	refusedWith(t, env, wire.CodeBusy, "2 browser connections", "the join link stays valid")
 	if e := wire.DecodeError(env); e.RetryAfter < 1 {
 		t.Fatalf("busy without a retryAfter: %+v", e)
 	}
 	first.ws.Close()
 	waitFor(t, "a browser's place to come free", func() bool {
-		_, env := join()
-		return env.Type == wire.TypeWelcome
+		return hello().Type == wire.TypeWelcome
 	})
 	if !c1.eng.State().Online {
 		t.Fatal("the station's own client was counted among its browsers")

@@ -175,9 +175,18 @@ func (c *conn) webHandshake() ([]byte, error) {
 	var token string
 	var g JoinGrant
 	if h.Code != "" {
-		token, g, err = c.s.db.RedeemJoinCode(h.Code)
+		// The browser's place is taken before the one-time code is spent.
+		if g, err = c.s.db.peekJoinCode(h.Code); err == nil {
+			err = c.takeBrowser(g.Station)
+		}
+		if err == nil {
+			token, g, err = c.s.db.RedeemJoinCode(h.Code)
+		}
 	} else {
 		g, err = c.s.db.AuthenticateWeb(h.Token)
+		if err == nil {
+			err = c.takeBrowser(g.Station)
+		}
 	}
 	if err != nil {
 		var we *wire.Error
