@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gorilla/websocket"
@@ -54,6 +55,9 @@ type conn struct {
 	feeds   []Audience
 
 	send      chan outFrame
+	queued    atomic.Int64  // bytes of the frames in send, bounded by cfg.SendQueueBytes
+	room      chan struct{} // pulsed by the write pump when it has written a frame
+	slot      *slot         // the connection's place under the caps (limits.go)
 	done      chan struct{}
 	closeOnce sync.Once
 	closeCode int
@@ -74,6 +78,11 @@ type conn struct {
 	webRoom app.ID
 	bad     int
 	closing bool // a last frame is queued; the write pump closes after it
+
+	// Set by the read pump when a push passes the station's quota
+	// (quota.go): later pushes are refused alike until quotaUntil.
+	quotaUntil time.Time
+	quotaErr   *wire.Error
 }
 
 // close ends the connection from any goroutine; the write pump sends a
@@ -107,8 +116,14 @@ func (s *Server) serveSync(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "the sync endpoint takes no query; send the token in the hello message", http.StatusBadRequest)
 		return
 	}
+	slot, no := s.gate.admit(clientAddr(r))
+	if no != nil {
+		s.refuseHTTP(w, r, no)
+		return
+	}
 	ws, err := s.upgrader.Upgrade(w, r, nil)
 	if err != nil {
+		slot.release()
 		s.metrics.refusal(wire.CodeBadMessage)
 		s.log.Warn("websocket upgrade refused", "addr", clientAddr(r), "err", err)
 		return
@@ -117,10 +132,13 @@ func (s *Server) serveSync(w http.ResponseWriter, r *http.Request) {
 		s:    s,
 		ws:   ws,
 		addr: clientAddr(r),
+		slot: slot,
 		send: make(chan outFrame, s.cfg.SendQueue),
+		room: make(chan struct{}, 1),
 		done: make(chan struct{}),
 	}
-	ws.SetReadLimit(hardReadLimit)
+	// Until the hub knows who is there, it reads one small hello.
+	ws.SetReadLimit(MaxHelloFrame)
 	s.wg.Add(1)
 	go func() {
 		defer s.wg.Done()
@@ -132,11 +150,15 @@ func (s *Server) serveSync(w http.ResponseWriter, r *http.Request) {
 // own goroutine; the write pump starts once the client is welcome.
 func (c *conn) serve() {
 	defer c.ws.Close()
+	defer c.slot.release()
 	handshake := c.handshake
 	if c.browser {
 		handshake = c.webHandshake
 	}
 	welcome, err := handshake()
+	if err == nil {
+		c.slot.enter()
+	}
 	if err != nil {
 		var we *wire.Error
 		if !errors.As(err, &we) {
@@ -149,6 +171,7 @@ func (c *conn) serve() {
 		_ = c.ws.WriteMessage(websocket.CloseMessage, websocket.FormatCloseMessage(websocketPolicy, we.Code))
 		return
 	}
+	c.ws.SetReadLimit(hardReadLimit)
 	c.feeds = c.s.router.Feeds(c.s.writer.tree.Load(), c.station)
 	select {
 	case c.s.register <- c:
@@ -216,7 +239,7 @@ func (c *conn) handshake() ([]byte, error) {
 			return nil, we
 		}
 		if errors.Is(err, websocket.ErrReadLimit) {
-			return nil, wire.Errorf(wire.CodeTooLarge, "a frame is at most %d bytes", wire.MaxFrame)
+			return nil, wire.Errorf(wire.CodeTooLarge, "a hello is at most %d bytes", MaxHelloFrame)
 		}
 		return nil, wire.Errorf(wire.CodeBadMessage, "no hello within %s: %v", c.s.cfg.HelloWait, err)
 	}
@@ -265,57 +288,109 @@ func (c *conn) handshake() ([]byte, error) {
 	return wire.Encode(wire.TypeWelcome, env.ID, w)
 }
 
-// login checks a password under the throttle.
+// login checks a password under the throttle, which decides before the
+// hash runs; the wait for a hashing slot is bounded in length and time.
 func (s *Server) login(c *conn, l *wire.Login) (string, Session, error) {
-	userKey, addrKey := "user:"+l.User, "addr:"+c.addr
 	c.user = l.User
-	now := time.Now()
-	if wait := s.throttle.wait(now, userKey, addrKey); wait > 0 {
-		// Guessing on during a lockout lengthens it.
-		s.throttle.fail(now, userKey, addrKey)
-		wait = s.throttle.wait(now, userKey, addrKey)
-		return "", Session{}, wire.Errorf(wire.CodeThrottled, "too many failed logins for %s or from %s; try again in %s", l.User, c.addr, wait.Round(time.Second))
+	at, no := s.throttle.begin(time.Now(), l.User, c.addr)
+	if no != nil {
+		s.metrics.limited(no.reason)
+		return "", Session{}, no.err
 	}
-	select {
-	case s.hashing <- struct{}{}:
-	case <-s.ctx.Done():
-		return "", Session{}, wire.Errorf(wire.CodeUnavailable, "the hub is stopping")
+	if err := s.acquireHash(); err != nil {
+		s.throttle.finish(time.Now(), at, loginUnchecked)
+		return "", Session{}, err
 	}
 	token, sess, err := s.db.Login(l.User, l.Password, s.cfg.SessionTTL)
 	<-s.hashing
 	var we *wire.Error
 	switch {
 	case errors.As(err, &we):
-		s.throttle.fail(time.Now(), userKey, addrKey)
+		s.throttle.finish(time.Now(), at, loginFailed)
 		return "", Session{}, err
 	case err != nil:
+		s.throttle.finish(time.Now(), at, loginUnchecked)
 		return "", Session{}, err
 	}
-	s.throttle.succeed(userKey)
+	s.throttle.finish(time.Now(), at, loginSucceeded)
 	s.metrics.logins.Add(1)
 	s.log.Info("login", "user", sess.User, "station", sess.Station, "addr", c.addr)
 	return token, sess, nil
 }
 
-// queue hands a frame to the write pump, waiting if the queue is full:
-// answers to the client's own requests are never dropped, and a client
-// that does not read stops being read (its pushes wait in TCP) until the
-// ping deadline ends it.
+// queue hands a frame to the write pump, waiting while the queue is full
+// in frames or in bytes: answers to the client's own requests and its
+// backlog are never dropped, and a client that does not read stops being
+// read and fed (its pushes wait in TCP) until the write or ping deadline
+// ends it. The bytes waiting stay under cfg.SendQueueBytes whatever the
+// client does.
 func (c *conn) queue(frame []byte) bool {
+	n := int64(len(frame))
+	for !c.reserve(n) {
+		select {
+		case <-c.room:
+		case <-c.done:
+			return false
+		}
+	}
 	select {
 	case c.send <- outFrame{data: frame}:
 		return true
 	case <-c.done:
+		c.unreserve(n)
 		return false
 	}
 }
 
-// queueLast queues a frame and then closes the connection after it.
+// queueLast queues a frame and then closes the connection after it. It
+// may pass the byte bound by one small error frame.
 func (c *conn) queueLast(frame []byte, code int, reason string) {
 	c.closing = true
+	c.queued.Add(int64(len(frame)))
 	select {
 	case c.send <- outFrame{data: frame, closeCode: code, reason: reason}:
 	case <-c.done:
+	}
+}
+
+// offer queues a frame without waiting, for live delivery from the
+// table; false when the queue is full in frames or bytes.
+func (c *conn) offer(frame []byte) bool {
+	n := int64(len(frame))
+	if !c.reserve(n) {
+		return false
+	}
+	select {
+	case c.send <- outFrame{data: frame}:
+		return true
+	default:
+		c.unreserve(n)
+		return false
+	}
+}
+
+// reserve counts n bytes into the queue if they fit under the bound. A
+// frame larger than the bound goes alone into an empty queue, so every
+// frame can be sent.
+func (c *conn) reserve(n int64) bool {
+	limit := int64(c.s.cfg.SendQueueBytes)
+	for {
+		cur := c.queued.Load()
+		if cur > 0 && cur+n > limit {
+			return false
+		}
+		if c.queued.CompareAndSwap(cur, cur+n) {
+			return true
+		}
+	}
+}
+
+// unreserve gives back bytes and wakes a writer waiting for room.
+func (c *conn) unreserve(n int64) {
+	c.queued.Add(-n)
+	select {
+	case c.room <- struct{}{}:
+	default:
 	}
 }
 
@@ -349,7 +424,9 @@ func (c *conn) writePump() {
 				return
 			}
 		case f.data != nil:
-			if err := c.ws.WriteMessage(websocket.TextMessage, f.data); err != nil {
+			err := c.ws.WriteMessage(websocket.TextMessage, f.data)
+			c.unreserve(int64(len(f.data)))
+			if err != nil {
 				c.close(websocket.CloseAbnormalClosure, "write failed")
 				return
 			}
@@ -464,6 +541,9 @@ func (c *conn) handlePush(env wire.Envelope) error {
 			return &wire.Error{Code: wire.CodeForbidden, Op: op.ID, Seq: op.Seq,
 				Message: fmt.Sprintf("push: operation %s comes from station %s, but this session belongs to station %s; a station sends only its own operations", op.ID, op.Origin, c.station)}
 		}
+	}
+	if err := c.admitPush(push, len(env.Data)); err != nil {
+		return err
 	}
 	var res pushResult
 	err = c.s.writer.submit(c.s.ctx, func(tx *bolt.Tx, st *txState) (err error) {

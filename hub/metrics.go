@@ -22,6 +22,29 @@ type metrics struct {
 
 	mu       sync.Mutex
 	refusals map[string]int64
+	limits   map[string]int64
+}
+
+// limited counts a refusal at one of the hub's limits by its reason
+// (limits.go, throttle.go, quota.go, slow readers).
+func (m *metrics) limited(reason string) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.limits == nil {
+		m.limits = make(map[string]int64)
+	}
+	m.limits[reason]++
+}
+
+// Limited returns the refusals at limits counted so far by reason.
+func (s *Server) Limited() map[string]int64 {
+	s.metrics.mu.Lock()
+	defer s.metrics.mu.Unlock()
+	out := make(map[string]int64, len(s.metrics.limits))
+	for k, v := range s.metrics.limits {
+		out[k] = v
+	}
+	return out
 }
 
 func (m *metrics) refusal(code string) {
@@ -46,22 +69,23 @@ func (s *Server) Refusals() map[string]int64 {
 
 // queueDepths asks the table for the frames waiting across connections
 // and the longest single queue.
-func (s *Server) queueDepths() (total, longest int, ok bool) {
+func (s *Server) queueDepths() (total, longest int, bytes int64, ok bool) {
 	done := make(chan struct{})
 	q := func(t *table) {
 		for c := range t.conns {
 			n := len(c.send)
 			total += n
 			longest = max(longest, n)
+			bytes += c.queued.Load()
 		}
 		close(done)
 	}
 	select {
 	case s.queries <- q:
 		<-done
-		return total, longest, true
+		return total, longest, bytes, true
 	case <-s.ctx.Done():
-		return 0, 0, false
+		return 0, 0, 0, false
 	}
 }
 
@@ -80,10 +104,16 @@ func (s *Server) serveMetrics(w http.ResponseWriter, r *http.Request) {
 	metric("dutyhub_slow_client_drops_total", "counter", "Connections dropped because their send queue was full.", m.slowDrops.Load())
 	metric("dutyhub_commits_total", "counter", "Group commits of the log writer.", s.writer.commits.Load())
 	metric("dutyhub_writer_queue", "gauge", "Writes waiting for the log writer.", int64(len(s.writer.jobs)))
-	if total, longest, ok := s.queueDepths(); ok {
+	if total, longest, bytes, ok := s.queueDepths(); ok {
 		metric("dutyhub_send_queue_frames", "gauge", "Frames waiting to be written, over all connections.", int64(total))
 		metric("dutyhub_send_queue_longest", "gauge", "Frames waiting on the busiest connection.", int64(longest))
+		metric("dutyhub_send_queue_bytes", "gauge", "Bytes waiting to be written, over all connections.", bytes)
 	}
+	open, pre := s.gate.counts()
+	metric("dutyhub_sockets", "gauge", "Websockets open, logged in or not.", int64(open))
+	metric("dutyhub_prelogin_connections", "gauge", "Websockets that have not yet logged in.", int64(pre))
+	metric("dutyhub_login_waiting", "gauge", "Logins waiting for a password check.", s.hashWaiters.Load())
+	metric("dutyhub_throttle_keys", "gauge", "Addresses and accounts the login throttle holds.", int64(s.throttle.size()))
 	b.WriteString("# HELP dutyhub_refusals_total Requests refused, by error code; each is also logged.\n# TYPE dutyhub_refusals_total counter\n")
 	refusals := s.Refusals()
 	codes := make([]string, 0, len(refusals))
@@ -93,6 +123,16 @@ func (s *Server) serveMetrics(w http.ResponseWriter, r *http.Request) {
 	sort.Strings(codes)
 	for _, code := range codes {
 		fmt.Fprintf(&b, "dutyhub_refusals_total{code=%q} %d\n", code, refusals[code])
+	}
+	b.WriteString("# HELP dutyhub_limit_refusals_total Requests refused at a limit (connections, logins, quotas, slow readers), by reason; each is also logged.\n# TYPE dutyhub_limit_refusals_total counter\n")
+	limits := s.Limited()
+	reasons := make([]string, 0, len(limits))
+	for r := range limits {
+		reasons = append(reasons, r)
+	}
+	sort.Strings(reasons)
+	for _, r := range reasons {
+		fmt.Fprintf(&b, "dutyhub_limit_refusals_total{reason=%q} %d\n", r, limits[r])
 	}
 	if s.cfg.ExtraMetrics != nil {
 		s.cfg.ExtraMetrics(&b)

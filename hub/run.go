@@ -69,6 +69,7 @@ func Run(ctx context.Context, cfg RunConfig) error {
 	if err != nil {
 		return app.Errorf(app.EINTERNAL, "cannot listen on %s: %v", cfg.Listen, err)
 	}
+	ln = srv.Limit(ln)
 	if tlsConfig != nil {
 		ln = tls.NewListener(ln, tlsConfig)
 	}

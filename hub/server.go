@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gorilla/websocket"
@@ -27,11 +28,37 @@ type Config struct {
 	// on from its cursor, so it loses nothing; holding a slow client would
 	// make every other station wait or the hub's memory grow.
 	SendQueue int
+	// SendQueueBytes bounds the bytes of those frames (DefaultSendQueueBytes):
+	// frames are up to wire.MaxFrame, so a count alone would let one slow
+	// reader pin 256 MiB.
+	SendQueueBytes int
 
 	PingInterval time.Duration // how often the hub pings; 20 s by default
 	PongWait     time.Duration // silence after which a connection is dead; 3 pings by default
 	WriteWait    time.Duration // how long one frame may take to write; 10 s by default
-	HelloWait    time.Duration // how long a new connection has to say hello; 10 s by default
+	HelloWait    time.Duration // how long a new connection has to say hello; DefaultHelloWait
+
+	// Connection caps (limits.go): sockets in all, sockets not yet logged
+	// in, in all and from one address, and join-page browsers per station.
+	MaxConns              int // DefaultMaxConns
+	MaxPreLogin           int // DefaultMaxPreLogin
+	MaxPreLoginPerAddr    int // DefaultMaxPreLoginPerAddr
+	MaxBrowsersPerStation int // DefaultMaxBrowsersPerStation
+	// New TCP connections one address may open, a second and at once;
+	// only where the listener goes through Limit (Run does).
+	NewConnsPerAddr float64 // DefaultNewConnsPerAddr
+	NewConnsBurst   int     // DefaultNewConnsBurst
+
+	// Logins (throttle.go): password checks running at once, and how many
+	// may wait for one and for how long before the hub answers busy.
+	HashSlots int           // DefaultHashSlots
+	HashQueue int           // DefaultHashQueue
+	HashWait  time.Duration // DefaultHashWait
+	// ThrottleEntries bounds the throttle's table (DefaultThrottleEntries).
+	ThrottleEntries int
+
+	// Quota bounds what one station may push (quota.go).
+	Quota Quota
 
 	// Signalling serves video consultations (room.* and rtc.* messages);
 	// nil refuses them as unknown types. The SFU (package hub/sfu)
@@ -77,8 +104,42 @@ func (c *Config) fill() {
 		c.WriteWait = 10 * time.Second
 	}
 	if c.HelloWait <= 0 {
-		c.HelloWait = 10 * time.Second
+		c.HelloWait = DefaultHelloWait
 	}
+	if c.SendQueueBytes <= 0 {
+		c.SendQueueBytes = DefaultSendQueueBytes
+	}
+	if c.MaxConns <= 0 {
+		c.MaxConns = DefaultMaxConns
+	}
+	if c.MaxPreLogin <= 0 {
+		c.MaxPreLogin = DefaultMaxPreLogin
+	}
+	if c.MaxPreLoginPerAddr <= 0 {
+		c.MaxPreLoginPerAddr = DefaultMaxPreLoginPerAddr
+	}
+	if c.MaxBrowsersPerStation <= 0 {
+		c.MaxBrowsersPerStation = DefaultMaxBrowsersPerStation
+	}
+	if c.NewConnsPerAddr <= 0 {
+		c.NewConnsPerAddr = DefaultNewConnsPerAddr
+	}
+	if c.NewConnsBurst <= 0 {
+		c.NewConnsBurst = DefaultNewConnsBurst
+	}
+	if c.HashSlots <= 0 {
+		c.HashSlots = DefaultHashSlots
+	}
+	if c.HashQueue <= 0 {
+		c.HashQueue = DefaultHashQueue
+	}
+	if c.HashWait <= 0 {
+		c.HashWait = DefaultHashWait
+	}
+	if c.ThrottleEntries <= 0 {
+		c.ThrottleEntries = DefaultThrottleEntries
+	}
+	c.Quota.fill()
 }
 
 // Server serves the sync protocol over websockets on one DB. One goroutine
@@ -92,12 +153,18 @@ type Server struct {
 	router   Router
 	writer   *writer
 	throttle *throttle
+	gate     *gate
+	quota    *quotas
+	logLimit logLimiter
 	metrics  metrics
 	upgrader websocket.Upgrader
 
 	// hashing bounds concurrent argon2 checks: each takes 19 MiB, and a
 	// burst of logins must not take the hub's memory with it.
 	hashing chan struct{}
+	// hashWaiters counts logins waiting for a hashing slot, bounded by
+	// cfg.HashQueue.
+	hashWaiters atomic.Int64
 
 	register   chan *conn
 	unregister chan *conn
@@ -119,8 +186,10 @@ func NewServer(db *DB, cfg Config) (*Server, error) {
 		cfg:        cfg,
 		log:        cfg.Logger,
 		router:     cfg.Router,
-		throttle:   newThrottle(),
-		hashing:    make(chan struct{}, 2),
+		throttle:   newThrottle(cfg.ThrottleEntries),
+		gate:       newGate(&cfg),
+		quota:      newQuotas(cfg.Quota),
+		hashing:    make(chan struct{}, cfg.HashSlots),
 		register:   make(chan *conn),
 		unregister: make(chan *conn),
 		goLive:     make(chan goLiveReq),
@@ -130,6 +199,9 @@ func NewServer(db *DB, cfg Config) (*Server, error) {
 	s.upgrader = websocket.Upgrader{
 		ReadBufferSize:  4096,
 		WriteBufferSize: 4096,
+		// An idle connection holds no write buffer: a socket waiting for
+		// its hello or for a delivery costs the hub less.
+		WriteBufferPool: &sync.Pool{},
 		// The sync socket is for DutyRoom clients, which send no Origin.
 		// A browser page of some other site must not reach it with the
 		// user's network position.
@@ -234,10 +306,20 @@ func clientAddr(r *http.Request) string {
 	return host
 }
 
-// refuse logs a refusal and counts it: every refusal leaves a line.
+// refuse logs a refusal and counts it: every refusal leaves a line, but
+// the refusals an attacker can repeat at will (busy, throttled,
+// over_quota) at most logBurst a second each, the next line counting
+// those left out.
 func (s *Server) refuse(c *conn, e *wire.Error, msg string) {
 	s.metrics.refusal(e.Code)
 	attrs := []any{"code", e.Code, "reason", e.Message, "addr", c.addr}
+	if e.Code == wire.CodeBusy || e.Code == wire.CodeThrottled || e.Code == wire.CodeOverQuota {
+		ok, left := s.logLimit.allow(e.Code, time.Now())
+		if !ok {
+			return
+		}
+		attrs = append(attrs, "unlogged", left)
+	}
 	if c.user != "" {
 		attrs = append(attrs, "user", c.user, "station", c.station)
 	}

@@ -54,7 +54,7 @@ func (c *conn) signal(env wire.Envelope) error {
 }
 
 // offerFrame queues a frame from outside the read pump without waiting: a
-// full queue means the client does not read, and it is dropped as the
+// full queue (in frames or bytes) means the client does not read, and it is dropped as the
 // table drops slow clients (it reconnects and joins again).
 func (c *conn) offerFrame(frame []byte) bool {
 	select {
@@ -62,15 +62,12 @@ func (c *conn) offerFrame(frame []byte) bool {
 		return false
 	default:
 	}
-	select {
-	case c.send <- outFrame{data: frame}:
+	if c.offer(frame) {
 		return true
-	case <-c.done:
-		return false
-	default:
-		c.s.metrics.slowDrops.Add(1)
-		c.s.log.Warn("dropping a slow client during a consultation", "station", c.station, "user", c.user, "addr", c.addr, "queued", len(c.send))
-		c.close(websocketPolicy, "too slow: the send queue is full; reconnect")
-		return false
 	}
+	c.s.metrics.slowDrops.Add(1)
+	c.s.metrics.limited("slow_reader")
+	c.s.log.Warn("dropping a slow client during a consultation", "station", c.station, "user", c.user, "addr", c.addr, "queued", len(c.send), "queuedBytes", c.queued.Load())
+	c.close(websocketPolicy, "too slow: the send queue is full; reconnect")
+	return false
 }

@@ -219,20 +219,23 @@ func (t *table) encode(batch []logged, idx []int) [][]byte {
 	return append(frames, append(cur, tail...))
 }
 
-// offer queues a frame without waiting. A full queue means the client
-// reads slower than the hub produces: it is dropped, and resyncs from its
-// cursor when it comes back. Returns false when the connection was dropped.
+// offer queues a frame without waiting. A full queue (in frames or in
+// bytes) means the client reads slower than the hub produces: it is
+// dropped, and resyncs from its cursor when it comes back. Returns false
+// when the connection was dropped.
 func (t *table) offer(c *conn, frame []byte) bool {
 	select {
-	case c.send <- outFrame{data: frame}:
-		return true
 	case <-c.done:
 		return false
 	default:
-		t.s.metrics.slowDrops.Add(1)
-		t.s.log.Warn("dropping a slow client; it will resync from its cursor", "station", c.station, "user", c.user, "addr", c.addr, "queued", len(c.send))
-		c.close(websocketPolicy, "too slow: the send queue is full; reconnect and resync")
-		t.remove(c)
-		return false
 	}
+	if c.offer(frame) {
+		return true
+	}
+	t.s.metrics.slowDrops.Add(1)
+	t.s.metrics.limited("slow_reader")
+	t.s.log.Warn("dropping a slow client; it will resync from its cursor", "station", c.station, "user", c.user, "addr", c.addr, "queued", len(c.send), "queuedBytes", c.queued.Load())
+	c.close(websocketPolicy, "too slow: the send queue is full; reconnect and resync")
+	t.remove(c)
+	return false
 }

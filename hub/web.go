@@ -85,9 +85,15 @@ func (s *Server) serveWebSync(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "the join socket takes no query; the code goes in the hello message", http.StatusBadRequest)
 		return
 	}
+	slot, no := s.gate.admit(clientAddr(r))
+	if no != nil {
+		s.refuseHTTP(w, r, no)
+		return
+	}
 	up := websocket.Upgrader{ReadBufferSize: 4096, WriteBufferSize: 4096, CheckOrigin: sameOrigin}
 	ws, err := up.Upgrade(w, r, nil)
 	if err != nil {
+		slot.release()
 		s.metrics.refusal(wire.CodeBadMessage)
 		s.log.Warn("browser websocket upgrade refused", "addr", clientAddr(r), "origin", r.Header.Get("Origin"), "err", err)
 		return
@@ -97,10 +103,13 @@ func (s *Server) serveWebSync(w http.ResponseWriter, r *http.Request) {
 		ws:      ws,
 		addr:    clientAddr(r),
 		browser: true,
+		slot:    slot,
 		send:    make(chan outFrame, s.cfg.SendQueue),
+		room:    make(chan struct{}, 1),
 		done:    make(chan struct{}),
 	}
-	ws.SetReadLimit(hardReadLimit)
+	// Until the hub knows who is there, it reads one small hello.
+	ws.SetReadLimit(MaxHelloFrame)
 	s.wg.Add(1)
 	go func() {
 		defer s.wg.Done()
@@ -137,6 +146,9 @@ func (c *conn) webHandshake() ([]byte, error) {
 		if errors.As(err, &we) {
 			return nil, we
 		}
+		if errors.Is(err, websocket.ErrReadLimit) {
+			return nil, wire.Errorf(wire.CodeTooLarge, "a hello is at most %d bytes", MaxHelloFrame)
+		}
 		return nil, wire.Errorf(wire.CodeBadMessage, "no hello within %s: %v", c.s.cfg.HelloWait, err)
 	}
 	env, err := wire.DecodeEnvelope(frame)
@@ -165,9 +177,18 @@ func (c *conn) webHandshake() ([]byte, error) {
 	var token string
 	var g JoinGrant
 	if h.Code != "" {
-		token, g, err = c.s.db.RedeemJoinCode(h.Code)
+		// The browser's place is taken before the one-time code is spent.
+		if g, err = c.s.db.peekJoinCode(h.Code); err == nil {
+			err = c.takeBrowser(g.Station)
+		}
+		if err == nil {
+			token, g, err = c.s.db.RedeemJoinCode(h.Code)
+		}
 	} else {
 		g, err = c.s.db.AuthenticateWeb(h.Token)
+		if err == nil {
+			err = c.takeBrowser(g.Station)
+		}
 	}
 	if err != nil {
 		var we *wire.Error

@@ -261,6 +261,7 @@ func (e *Engine) Run(ctx context.Context) error {
 		// Full jitter over the upper half: 2,000 duty rooms cut off by the
 		// same outage must not come back in the same second.
 		wait := backoff/2 + rand.N(backoff/2+1)
+		wait = e.retryWait(wait, err)
 		e.log.Info("sync offline; retrying", "err", err, "in", wait)
 		e.update(func(s *State) {
 			s.Online, s.NextTry = false, time.Now().Add(wait)
@@ -278,6 +279,22 @@ func (e *Engine) Run(ctx context.Context) error {
 			return ctx.Err()
 		}
 	}
+}
+
+// retryWait is the wait before the next try: the backoff's, or longer
+// when a hub that is busy or holds the station over its quota says when
+// to come back (sooner would only be refused again), but never longer than
+// MaxBackoff, whatever the hub says.
+func (e *Engine) retryWait(backoff time.Duration, err error) time.Duration {
+	var we *wire.Error
+	if !errors.As(err, &we) || (we.Code != wire.CodeBusy && we.Code != wire.CodeOverQuota) || we.RetryAfter <= 0 {
+		return backoff
+	}
+	asked := e.cfg.MaxBackoff
+	if we.RetryAfter < int(e.cfg.MaxBackoff/time.Second) {
+		asked = time.Duration(we.RetryAfter) * time.Second
+	}
+	return max(backoff, asked)
 }
 
 func codeOf(err error) string {
@@ -598,6 +615,11 @@ func (s *session) handle(ctx context.Context, env wire.Envelope) error {
 			s.e.update(func(st *State) { st.Err, st.ErrCode = we.Message, we.Code })
 		case wire.CodeOutOfOrder, wire.CodeUnavailable, wire.CodeInternal, wire.CodeTooLarge:
 			return we // reconnect; the welcome says where to resume
+		case wire.CodeOverQuota, wire.CodeBusy:
+			// Nothing of the push was stored: reconnect after the wait the
+			// hub names (Run), and the welcome says where to resume.
+			s.e.update(func(st *State) { st.Err, st.ErrCode = we.Message, we.Code })
+			return we
 		case wire.CodeUnauthorized:
 			return permanent{we}
 		}

@@ -77,6 +77,8 @@ const (
 	CodeOutOfOrder   = "out_of_order" // a push that leaves a gap in the origin's seqs
 	CodeUnavailable  = "unavailable"  // the hub is shutting down or overloaded; retry later
 	CodeInternal     = "internal"     // a fault in the hub; details are in its log
+	CodeBusy         = "busy"         // the hub is at a limit (password checks, connections); retry after RetryAfter
+	CodeOverQuota    = "over_quota"   // the station used up a quota; nothing of the push is stored; retry after RetryAfter
 )
 
 // Envelope is one frame.
@@ -162,6 +164,9 @@ type Error struct {
 	Message string `json:"message"`
 	Op      app.ID `json:"op,omitzero"`
 	Seq     uint64 `json:"seq,omitempty"`
+	// RetryAfter is how many seconds to wait before trying again, for
+	// busy and over_quota (1.1; older peers ignore it).
+	RetryAfter int `json:"retryAfter,omitempty"`
 }
 
 func (e *Error) Error() string { return e.Code + ": " + e.Message }

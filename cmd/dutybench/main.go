@@ -83,7 +83,11 @@ func childHub(args []string) int {
 	}
 	err := hub.Run(ctx, hub.RunConfig{
 		Dir: args[0], Listen: args[1], PlainLoopback: args[2] == "plain",
-		Server: hub.Config{Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), SendQueue: 1024},
+		// Every simulated station dials from this machine's one address,
+		// up to 256 at once (connectAll): the caps per address would
+		// refuse most of them.
+		Server: hub.Config{Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), SendQueue: 1024,
+			MaxPreLoginPerAddr: 256, NewConnsPerAddr: 100_000, NewConnsBurst: 100_000},
 	})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)

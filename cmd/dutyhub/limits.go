@@ -4,35 +4,50 @@ import (
 	"flag"
 	"time"
 
-	"dutyroom/hub/sfu"
+	"dutyroom/hub"
 )
 
-// sfuLimits are the video router's bounds as flags; each defaults to the
-// SFU's own default (hub/sfu/limits.go).
-type sfuLimits struct {
-	roomsPerHost, participants, peers, candidates, links int
-	recordMiB, minFreeMiB                                int64
-	recordLength                                         time.Duration
+// limitFlags are the hub's caps on connections, logins and what a station
+// may push; zero keeps the hub's default, which the help text names.
+type limitFlags struct {
+	maxConns, maxPreLogin, maxPreLoginPerAddr, maxBrowsers int
+	newConnsPerAddr                                        float64
+	newConnsBurst                                          int
+	helloWait                                              time.Duration
+	sendQueueMiB                                           int
+	hashQueue                                              int
+	hashWait                                               time.Duration
+	quotaOpsPerSecond                                      float64
+	quotaOpsBurst                                          int
+	quotaMiBPerDay                                         int64
 }
 
-func (l *sfuLimits) register(fs *flag.FlagSet) {
-	fs.IntVar(&l.roomsPerHost, "rtc-max-rooms-per-host", sfu.DefaultMaxRoomsPerHost, "video consultations: rooms one host station may have open at once")
-	fs.IntVar(&l.participants, "rtc-max-participants", sfu.DefaultMaxParticipants, "video consultations: participants in one room, unless its invitation sets fewer")
-	fs.IntVar(&l.peers, "rtc-max-peers", sfu.DefaultMaxPeers, "video consultations: participants (peer connections) across the hub")
-	fs.IntVar(&l.candidates, "rtc-max-candidates", sfu.DefaultMaxCandidates, "video consultations: ICE candidates one participant may send")
-	fs.IntVar(&l.links, "rtc-max-links-per-room", sfu.DefaultMaxLinksPerRoom, "video consultations: browser join links issued for one room")
-	fs.Int64Var(&l.recordMiB, "record-max-mib", sfu.DefaultMaxRecordBytes>>20, "recording: MiB kept of one consultation; recording stops there")
-	fs.DurationVar(&l.recordLength, "record-max-length", sfu.DefaultMaxRecordLength, "recording: how long one consultation may be recorded")
-	fs.Int64Var(&l.minFreeMiB, "record-min-free-mib", sfu.DefaultMinFreeDisk>>20, "recording: MiB left free on the data folder's disk; recording stops under it")
+func (l *limitFlags) register(fs *flag.FlagSet) {
+	fs.IntVar(&l.maxConns, "max-conns", hub.DefaultMaxConns, "connections held at once, logged in or not")
+	fs.IntVar(&l.maxPreLogin, "max-prelogin", hub.DefaultMaxPreLogin, "connections not yet logged in, over all addresses")
+	fs.IntVar(&l.maxPreLoginPerAddr, "max-prelogin-per-addr", hub.DefaultMaxPreLoginPerAddr, "connections not yet logged in from one address")
+	fs.IntVar(&l.maxBrowsers, "max-browsers-per-station", hub.DefaultMaxBrowsersPerStation, "join-page browser connections of one station")
+	fs.Float64Var(&l.newConnsPerAddr, "new-conns-per-addr", hub.DefaultNewConnsPerAddr, "new connections a second one address may open")
+	fs.IntVar(&l.newConnsBurst, "new-conns-burst", hub.DefaultNewConnsBurst, "new connections one address may open at once")
+	fs.DurationVar(&l.helloWait, "hello-wait", hub.DefaultHelloWait, "how long a new connection has to send its hello")
+	fs.IntVar(&l.sendQueueMiB, "send-queue-mib", hub.DefaultSendQueueBytes>>20, "MiB waiting for one connection before a slow reader is dropped")
+	fs.IntVar(&l.hashQueue, "login-queue", hub.DefaultHashQueue, "logins that may wait for a password check before the hub answers busy")
+	fs.DurationVar(&l.hashWait, "login-wait", hub.DefaultHashWait, "longest wait for a password check before the hub answers busy")
+	fs.Float64Var(&l.quotaOpsPerSecond, "quota-ops-per-second", hub.DefaultQuotaOpsPerSecond, "operations a second one station may push, sustained")
+	fs.IntVar(&l.quotaOpsBurst, "quota-ops-burst", hub.DefaultQuotaOpsBurst, "operations one station may push at once")
+	fs.Int64Var(&l.quotaMiBPerDay, "quota-mib-per-day", hub.DefaultQuotaBytesPerDay>>20, "MiB one station may push a day")
 }
 
-func (l sfuLimits) apply(cfg *sfu.Config) {
-	cfg.MaxRoomsPerHost = l.roomsPerHost
-	cfg.MaxParticipants = l.participants
-	cfg.MaxPeers = l.peers
-	cfg.MaxCandidates = l.candidates
-	cfg.MaxLinksPerRoom = l.links
-	cfg.MaxRecordBytes = l.recordMiB << 20
-	cfg.MaxRecordLength = l.recordLength
-	cfg.MinFreeDisk = l.minFreeMiB << 20
+func (l *limitFlags) apply(cfg *hub.Config) {
+	cfg.MaxConns = l.maxConns
+	cfg.MaxPreLogin = l.maxPreLogin
+	cfg.MaxPreLoginPerAddr = l.maxPreLoginPerAddr
+	cfg.MaxBrowsersPerStation = l.maxBrowsers
+	cfg.NewConnsPerAddr = l.newConnsPerAddr
+	cfg.NewConnsBurst = l.newConnsBurst
+	cfg.HelloWait = l.helloWait
+	cfg.SendQueueBytes = l.sendQueueMiB << 20
+	cfg.HashQueue = l.hashQueue
+	cfg.HashWait = l.hashWait
+	cfg.Quota = hub.Quota{OpsPerSecond: l.quotaOpsPerSecond, OpsBurst: l.quotaOpsBurst, BytesPerDay: l.quotaMiBPerDay << 20}
 }

@@ -6,32 +6,30 @@ import (
 	"testing"
 	"time"
 
-	"dutyroom/hub/sfu"
+	"dutyroom/hub"
 )
 
-func TestSFULimitFlags(t *testing.T) {
-	parse := func(args ...string) sfu.Config {
-		t.Helper()
-		fs := flag.NewFlagSet("dutyhub", flag.ContinueOnError)
-		fs.SetOutput(io.Discard)
-		var l sfuLimits
-		l.register(fs)
-		if err := fs.Parse(args); err != nil {
-			t.Fatal(err)
-		}
-		var cfg sfu.Config
-		l.apply(&cfg)
-		return cfg
+func TestLimitFlagsDefaultToTheHubsAndReachItsConfig(t *testing.T) {
+	var l limitFlags
+	fs := flag.NewFlagSet("dutyhub", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	l.register(fs)
+	if err := fs.Parse(nil); err != nil {
+		t.Fatal(err)
 	}
-	d := parse()
-	if d.MaxRoomsPerHost != sfu.DefaultMaxRoomsPerHost || d.MaxPeers != sfu.DefaultMaxPeers || d.MaxCandidates != sfu.DefaultMaxCandidates || d.MaxLinksPerRoom != sfu.DefaultMaxLinksPerRoom ||
-		d.MaxRecordBytes != sfu.DefaultMaxRecordBytes || d.MaxRecordLength != sfu.DefaultMaxRecordLength || d.MinFreeDisk != sfu.DefaultMinFreeDisk || d.MaxParticipants != sfu.DefaultMaxParticipants {
-		t.Errorf("defaults: %+v", d)
+	var cfg hub.Config
+	l.apply(&cfg)
+	if cfg.MaxConns != hub.DefaultMaxConns || cfg.MaxPreLogin != hub.DefaultMaxPreLogin || cfg.HelloWait != hub.DefaultHelloWait ||
+		cfg.SendQueueBytes != hub.DefaultSendQueueBytes || cfg.Quota.BytesPerDay != hub.DefaultQuotaBytesPerDay || cfg.Quota.OpsBurst != hub.DefaultQuotaOpsBurst {
+		t.Fatalf("defaults: %+v", cfg)
 	}
-	c := parse("-rtc-max-rooms-per-host", "2", "-rtc-max-participants", "8", "-rtc-max-peers", "100", "-rtc-max-candidates", "32", "-rtc-max-links-per-room", "10",
-		"-record-max-mib", "512", "-record-max-length", "90m", "-record-min-free-mib", "4096")
-	if c.MaxRoomsPerHost != 2 || c.MaxParticipants != 8 || c.MaxPeers != 100 || c.MaxCandidates != 32 || c.MaxLinksPerRoom != 10 ||
-		c.MaxRecordBytes != 512<<20 || c.MaxRecordLength != 90*time.Minute || c.MinFreeDisk != 4<<30 {
-		t.Errorf("set: %+v", c)
+	if err := fs.Parse([]string{"-max-conns", "50", "-max-prelogin-per-addr", "3", "-hello-wait", "2s", "-send-queue-mib", "2",
+		"-quota-ops-per-second", "5", "-quota-ops-burst", "400", "-quota-mib-per-day", "100", "-login-wait", "1s"}); err != nil {
+		t.Fatal(err)
+	}
+	l.apply(&cfg)
+	want := hub.Quota{OpsPerSecond: 5, OpsBurst: 400, BytesPerDay: 100 << 20}
+	if cfg.MaxConns != 50 || cfg.MaxPreLoginPerAddr != 3 || cfg.HelloWait != 2*time.Second || cfg.SendQueueBytes != 2<<20 || cfg.Quota != want || cfg.HashWait != time.Second {
+		t.Fatalf("from flags: %+v", cfg)
 	}
 }

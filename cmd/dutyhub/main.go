@@ -19,6 +19,15 @@
 // The administration commands need the database to themselves: stop the
 // hub first.
 //
+// Serving, the hub caps what strangers and stations can make it hold:
+// -max-conns, -max-prelogin, -max-prelogin-per-addr and
+// -max-browsers-per-station bound connections, -new-conns-per-addr and
+// -new-conns-burst how fast one address may open them, -hello-wait the wait for a
+// hello, -send-queue-mib what waits for one reader, -login-queue and
+// -login-wait the wait for a password check, and -quota-ops-per-second,
+// -quota-ops-burst and -quota-mib-per-day what one station may push. The
+// defaults fit a prefecture; docs/protocol.md, "Limits", explains them.
+//
 // The hub also routes the video of consultations (package hub/sfu). Its
 // media go over UDP: -rtc-interfaces keeps them on the duty-room network,
 // -rtc-ports bounds them for a firewall rule, -rtc-public-ip names the
@@ -65,14 +74,20 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs.StringVar(&media.publicIP, "rtc-public-ip", "", "video consultations: the address a 1:1 NAT maps this host to")
 	fs.StringVar(&media.servers, "ice-servers", "", "video consultations: STUN/TURN URLs, comma-separated; a TURN password comes from DUTYHUB_TURN_PASSWORD")
 	fs.StringVar(&media.turnUser, "turn-user", "", "video consultations: the TURN user name")
-	var limits sfuLimits
+	var limits limitFlags
 	limits.register(fs)
+	var rtcLimits sfuLimits
+	rtcLimits.register(fs)
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: dutyhub [-data DIR] [-listen ADDR] [-plain-loopback] [-rtc-interfaces LIST] [-rtc-ports MIN-MAX]")
 		fmt.Fprintln(stderr, "              [-rtc-public-ip IP] [-ice-servers URLS] [-turn-user NAME]")
 		fmt.Fprintln(stderr, "              [-rtc-max-rooms-per-host N] [-rtc-max-participants N] [-rtc-max-peers N] [-rtc-max-candidates N]")
 		fmt.Fprintln(stderr, "              [-rtc-max-links-per-room N]")
 		fmt.Fprintln(stderr, "              [-record-max-mib N] [-record-max-length D] [-record-min-free-mib N]")
+		fmt.Fprintln(stderr, "              [-max-conns N] [-max-prelogin N] [-max-prelogin-per-addr N] [-max-browsers-per-station N]")
+		fmt.Fprintln(stderr, "              [-new-conns-per-addr R] [-new-conns-burst N]")
+		fmt.Fprintln(stderr, "              [-hello-wait D] [-send-queue-mib N] [-login-queue N] [-login-wait D]")
+		fmt.Fprintln(stderr, "              [-quota-ops-per-second R] [-quota-ops-burst N] [-quota-mib-per-day N]")
 		fmt.Fprintln(stderr, "       dutyhub [-data DIR] pin | user add NAME STATION | user passwd NAME | user disable NAME")
 		fmt.Fprintln(stderr, "                           | user logout NAME | user list | station import FILE | station list")
 		fmt.Fprintln(stderr, "                           | backup FILE | restore FILE")
@@ -84,7 +99,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	rest := fs.Args()
 	if len(rest) == 0 {
-		return serve(*dir, *listen, *plain, media, limits, stderr)
+		return serve(*dir, *listen, *plain, media, limits, rtcLimits, stderr)
 	}
 	if len(rest) >= 2 && rest[0] == "room" && rest[1] == "link" {
 		return roomLink(*dir, *listen, *plain, rest[2:], stdout, stderr)
@@ -152,16 +167,16 @@ func (m mediaFlags) network(listen string) (rtcconf.Network, error) {
 	return n, nil
 }
 
-func serve(dir, listen string, plain bool, media mediaFlags, limits sfuLimits, stderr io.Writer) int {
+func serve(dir, listen string, plain bool, media mediaFlags, limits limitFlags, rtcLimits sfuLimits, stderr io.Writer) int {
 	log := slog.New(slog.NewTextHandler(stderr, nil))
 	network, err := media.network(listen)
 	if err != nil {
 		fmt.Fprintln(stderr, "dutyhub:", err)
 		return 2
 	}
-	cfg := sfu.Config{Logger: log, Network: network, Recordings: filepath.Join(dir, sfu.RecordingsFolder)}
-	limits.apply(&cfg)
-	router, err := sfu.New(cfg)
+	rtcCfg := sfu.Config{Logger: log, Network: network, Recordings: filepath.Join(dir, sfu.RecordingsFolder)}
+	rtcLimits.apply(&rtcCfg)
+	router, err := sfu.New(rtcCfg)
 	if err != nil {
 		fmt.Fprintln(stderr, "dutyhub:", err)
 		return 1
@@ -169,12 +184,13 @@ func serve(dir, listen string, plain bool, media mediaFlags, limits sfuLimits, s
 	defer router.Shutdown()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	cfg := hub.Config{Logger: log, Signalling: router, Observe: router.Observe, Replay: sfu.ObservedKinds, ExtraMetrics: router.WriteMetrics}
+	limits.apply(&cfg)
 	err = hub.Run(ctx, hub.RunConfig{
 		Dir:           dir,
 		Listen:        listen,
 		PlainLoopback: plain,
-		Server: hub.Config{Logger: log, Signalling: router, Observe: router.Observe, Replay: sfu.ObservedKinds,
-			ExtraMetrics: router.WriteMetrics},
+		Server:        cfg,
 		Ready: func(_ *hub.Server, addr, pin string) {
 			if pin != "" {
 				fmt.Fprintf(stderr, "dutyhub: serving wss://%s\ndutyhub: certificate pin (SHA-256): %s\n", addr, wire.FormatPin(pin))
