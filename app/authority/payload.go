@@ -46,8 +46,11 @@ func checkStation(op *app.Operation, rule *Rule, f Facts, d Decision) (Decision,
 	}
 	old := tree.Station(s.ID)
 	if op.Kind == app.OpStationCreate && old == nil {
-		if op.Origin == app.NilID && !f.Strict {
-			return d, nil, nil // the hub's import
+		if !f.Strict && tree.Station(op.Origin) == nil {
+			// The hub's import (the nil origin), or a station this
+			// client does not hold: the tree's additions are the hub's
+			// to judge; applying checks the placement.
+			return d, nil, nil
 		}
 		if s.Tier == app.TierPrefecture {
 			return d, wire.Errorf(wire.CodeForbidden, "station.create: a prefecture is added with dutyhub station import, not by a client"), nil
