@@ -311,3 +311,30 @@ func TestCalendarIsTheOriginsOwn(t *testing.T) {
 		t.Fatal("Kinds is not sorted")
 	}
 }
+
+// Payloads come from other stations: whatever they hold, Check answers
+// with a decision or a refusal, never a panic, and never admits a consult
+// start whose payload does not name the origin as host.
+func FuzzCheck(f *testing.F) {
+	w := newWorld()
+	f.Add(consult.OpStart, []byte(`{"id":"019c8a72-0001-7aaa-8bbb-0c0d0e0f1011","host":"019c8a6e-0000-7000-8000-000000000001"}`))
+	f.Add(app.OpPersonUpdate, []byte(`{"id":"019c8a72-0001-7aaa-8bbb-0c0d0e0f1011","station":"019c8a6e-0000-7000-8000-000000000001","name":"甲"}`))
+	f.Add(app.OpStationCreate, []byte(`{"id":"019c8a72-0001-7aaa-8bbb-0c0d0e0f1011","code":"1","name":"x","tier":4}`))
+	f.Add("drill.start", []byte(`null`))
+	f.Fuzz(func(t *testing.T, kind string, payload []byte) {
+		entity, _ := app.ParseID("019c8a72-0001-7aaa-8bbb-0c0d0e0f1011")
+		for _, strict := range []bool{true, false} {
+			op := app.Operation{ID: app.NewID(), Origin: w.T1.ID, Seq: 1, At: time.Now(), Kind: kind, Entity: entity, Payload: payload}
+			_, refusal, err := authority.Check(&op, w.facts(strict))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if refusal == nil && (kind == consult.OpStart || kind == consult.OpSchedule || kind == consult.OpEnd) {
+				var c struct{ Host app.ID }
+				if json.Unmarshal(payload, &c) != nil || c.Host != w.T1.ID {
+					t.Fatalf("admitted %s with payload %s", kind, payload)
+				}
+			}
+		}
+	})
+}

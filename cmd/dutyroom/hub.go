@@ -291,7 +291,14 @@ func (m *Main) runStationExport(ctx context.Context, dir *store.Directory, args 
 	if err != nil {
 		return err
 	}
-	data, err := json.MarshalIndent(stationsForHub(stations), "", "  ")
+	people, err := dir.Persons(ctx, app.PersonFilter{})
+	if err != nil {
+		return err
+	}
+	// The people go with the tree: the hub learns whose they are, so that
+	// changes to people it never saw created (the demo's, an import's)
+	// can be judged rather than refused.
+	data, err := json.MarshalIndent(hub.Directory{Stations: stationsForHub(stations), People: people}, "", "  ")
 	if err != nil {
 		return err
 	}
@@ -303,7 +310,7 @@ func (m *Main) runStationExport(ctx context.Context, dir *store.Directory, args 
 	if err := os.WriteFile(args[0], data, 0o644); err != nil {
 		return fmt.Errorf("cannot write %s: %w", args[0], err)
 	}
-	fmt.Fprintf(m.Stdout, "wrote %d stations to %s\n", len(stations), args[0])
+	fmt.Fprintf(m.Stdout, "wrote %d stations and %d people to %s\n", len(stations), len(people), args[0])
 	return nil
 }
 
@@ -403,7 +410,11 @@ func (m *Main) joinLocalHub(ctx context.Context, srv *hub.Server, db *store.DB, 
 		if err != nil {
 			return err
 		}
-		if err := srv.ImportStations(stationsForHub(stations)); err != nil {
+		people, err := store.NewDirectory(db).Persons(ctx, app.PersonFilter{})
+		if err != nil {
+			return err
+		}
+		if err := srv.ImportDirectory(hub.Directory{Stations: stationsForHub(stations), People: people}); err != nil {
 			return fmt.Errorf("giving the hub this client's stations: %w", err)
 		}
 	}
