@@ -48,17 +48,59 @@ func encodeOwnerRecord(r authority.Record) ([]byte, error) {
 	return json.Marshal(ownerRecord{Family: r.Family, Owner: r.Owner, To: r.To})
 }
 
-// ownersBucket returns hub1/owners, creating it in a file that predates it.
+// ownersBucket returns hub1/owners. In a file that predates it, it is
+// created and filled from the log first (learnOwnersFromLog), once.
 func (st *txState) ownersBucket(tx *bolt.Tx) (*bolt.Bucket, error) {
 	if st.owners != nil {
 		return st.owners, nil
 	}
-	b, err := tx.Bucket(bucketRoot).CreateBucketIfNotExists(bucketOwners)
+	root := tx.Bucket(bucketRoot)
+	if b := root.Bucket(bucketOwners); b != nil {
+		st.owners = b
+		return b, nil
+	}
+	b, err := root.CreateBucket(bucketOwners)
 	if err != nil {
 		return nil, err
 	}
 	st.owners = b
-	return b, nil
+	return b, learnOwnersFromLog(tx, st)
+}
+
+// learnOwnersFromLog fills a new owners bucket from the operations a hub
+// stored before it kept owners: every one of them was admitted then, so
+// each is taken as the rule table would decide it now, against today's
+// tree, and its owner remembered. Without this, an upgraded hub would
+// refuse every change to a record created before the upgrade as
+// unknown_owner. It reads the whole log once, in the first transaction
+// that needs owners.
+func learnOwnersFromLog(tx *bolt.Tx, st *txState) error {
+	c := bucket(tx, bucketLog).Cursor()
+	for k, v := c.First(); k != nil; k, v = c.Next() {
+		var op app.Operation
+		if err := json.Unmarshal(v, &op); err != nil {
+			pos, _ := u64Value(k)
+			return app.Errorf(app.ECORRUPT, "log entry %d is damaged: %v", pos, err)
+		}
+		if op.Kind == app.OpPersonDelete {
+			if err := st.owners.Delete(op.Entity[:]); err != nil {
+				return err
+			}
+			continue
+		}
+		d, refusal, err := authority.Check(&op, authority.Facts{Tree: st.tree, Lookup: func(f authority.Family, entity app.ID) (authority.Record, bool, error) {
+			return st.lookupOwner(tx, f, entity)
+		}})
+		if err != nil {
+			return err
+		}
+		if refusal == nil && d.Remember {
+			if err := st.rememberOwner(tx, op.Entity, d.Record); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // lookupOwner is authority.Facts.Lookup on the hub.
