@@ -120,6 +120,9 @@ func DecodeDirectory(data []byte) (Directory, error) {
 			return Directory{}, app.Errorf(app.EINVALID, "the station file is not valid JSON: %v", err)
 		}
 		raws, people = obj.Stations, obj.People
+		if len(raws) == 0 && len(people) == 0 {
+			return Directory{}, app.Errorf(app.EINVALID, "the station file names no stations and no people")
+		}
 	default:
 		return Directory{}, app.Errorf(app.EINVALID, "a station file is a JSON list of stations, [ {...}, ... ], or {\"stations\": [...], \"people\": [...]}")
 	}
