@@ -405,17 +405,25 @@ func (m *Main) joinLocalHub(ctx context.Context, srv *hub.Server, db *store.DB, 
 	if err != nil {
 		return err
 	}
+	people, err := store.NewDirectory(db).Persons(ctx, app.PersonFilter{})
+	if err != nil {
+		return err
+	}
 	if len(known) == 0 {
 		stations, err := store.NewDirectory(db).Stations(ctx)
 		if err != nil {
 			return err
 		}
-		people, err := store.NewDirectory(db).Persons(ctx, app.PersonFilter{})
-		if err != nil {
-			return err
-		}
 		if err := srv.ImportDirectory(hub.Directory{Stations: stationsForHub(stations), People: people}); err != nil {
 			return fmt.Errorf("giving the hub this client's stations: %w", err)
+		}
+	} else if len(people) > 0 {
+		// A hub made by an older version knows the tree but not whose
+		// the folder's people are; it learns those it does not know (the
+		// ones it knows keep their owners), so that changes to them are
+		// judged rather than refused as of an unknown owner.
+		if err := srv.ImportDirectory(hub.Directory{People: people}); err != nil {
+			log.Warn("the hub could not learn the owners of this folder's people; changes to those it never saw created will be refused", "err", app.ErrorMessage(err))
 		}
 	}
 	user := localAccountPrefix + me.Code
