@@ -166,6 +166,12 @@ func TestAttackUnknownKindsAreRefusedAndNotStored(t *testing.T) {
 	if head, _ := h.db.Head(); head != headBefore {
 		t.Fatalf("the hub's log grew from %d to %d with refused operations", headBefore, head)
 	}
+	if text := metricsText(t, h); !strings.Contains(text, `dutyhub_refusals_total{code="unknown_kind"} 16`) {
+		t.Errorf("/metrics does not count the refusals by their code:\n%s", text)
+	}
+	if log := h.log.String(); !strings.Contains(log, "code=unknown_kind") || !strings.Contains(log, "station="+tr.T1.ID.String()) {
+		t.Errorf("the hub's log does not name the refusal and the station:\n%s", log)
+	}
 	honest := c1.addPerson(tr.C1, "吉首值班员")
 	waitFor(t, "the county's person at the prefecture", func() bool { return p.hasPerson(honest.ID) })
 }
