@@ -51,4 +51,8 @@ func TestImportedPeopleAreChangedOnlyByTheirOwnersOrAbove(t *testing.T) {
 	if refusals := pushExpect(t, owner, "p", []app.Operation{update(tr.P.ID, seq+1, "向局长")}); len(refusals) != 0 {
 		t.Fatalf("the prefecture's change of its own deputy: %+v", refusals)
 	}
+	// Its owner's change must still be a person every client can store.
+	if refusals := pushExpect(t, owner, "p2", []app.Operation{update(tr.P.ID, seq+2, " ")}); len(refusals) != 1 || refusals[0].Code != wire.CodeInvalid {
+		t.Fatalf("a nameless deputy: %+v", refusals)
+	}
 }

@@ -273,6 +273,17 @@ func admit(tx *bolt.Tx, st *txState, op *app.Operation) ([]Audience, *wire.Error
 			st.removeStation(op.Entity)
 			return nil
 		}
+	case app.OpPersonCreate, app.OpPersonUpdate:
+		// The table judged whose the person is; the person itself must
+		// also be one every client can store.
+		var p app.Person
+		err := decodeObject(op.Payload, &p)
+		if err == nil {
+			err = p.Validate()
+		}
+		if err != nil {
+			return nil, wire.Errorf(wire.CodeInvalid, "%s: %s", op.Kind, app.ErrorMessage(err)), nil
+		}
 	case app.OpPersonDelete:
 		effect = func() error {
 			if err := bucket(tx, bucketPersons).Delete(op.Entity[:]); err != nil {
