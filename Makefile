@@ -49,6 +49,7 @@ bench:
 	$(GO) test -run '^$$' -bench . ./app/...
 	$(GO) test -run '^$$' -bench . ./ui/
 	$(GO) test -run '^$$' -bench Resync10000 -benchtime 1x ./hub/
+	$(GO) test -run '^$$' -bench PushStationOps -benchtime 20x ./hub/
 	$(GO) test -run '^$$' -bench . ./codec/... ./rtc/
 	$(GO) test -run '^$$' -bench Forward -benchtime 3x -timeout 30m ./hub/sfu/
 	$(GO) run ./cmd/dutybench

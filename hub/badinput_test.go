@@ -37,7 +37,7 @@ func TestBadMessagesGetErrorsAndTheHubStaysUp(t *testing.T) {
 		}
 	}
 	// The same connection still works.
-	r.send(wire.TypePush, "ok", wire.Push{Ops: []app.Operation{op(h.tree.T1.ID, 1, "report.flood")}})
+	r.send(wire.TypePush, "ok", wire.Push{Ops: []app.Operation{op(h.tree.T1.ID, 1, "roster.log")}})
 	if a, _ := wire.DecodeAck(r.expect(wire.TypeAck)); a.Through != 1 {
 		t.Fatalf("ack after bad messages: %+v", a)
 	}
@@ -99,7 +99,7 @@ func TestPushWithAGapIsRefused(t *testing.T) {
 	h := startHub(t, hub.Config{})
 	r := dialRaw(t, h.addr)
 	r.login("t1")
-	r.send(wire.TypePush, "1", wire.Push{Ops: []app.Operation{op(h.tree.T1.ID, 3, "report.flood")}})
+	r.send(wire.TypePush, "1", wire.Push{Ops: []app.Operation{op(h.tree.T1.ID, 3, "roster.log")}})
 	r.expect(wire.TypeAck)
 	e := r.expectError()
 	if e.Code != wire.CodeOutOfOrder || !strings.Contains(e.Message, "send from 1") {

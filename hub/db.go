@@ -18,7 +18,9 @@
 //	├── stations
 //	│   └── <station id> → JSON              the tree the router reads (store's station format)
 //	├── persons
-//	│   └── <person id> → station id         whose person it is, to authorise deletes
+//	│   └── <person id> → station id         whose person it was (files before owners; read only)
+//	├── owners                               created at the first write that needs it
+//	│   └── <entity id> → JSON               {"f": family, "o": owning station, "to": [stations addressed]}
 //	├── log
 //	│   └── <position> → JSON                app.Operation, positions 1, 2, 3, ... in commit order
 //	├── op_ids

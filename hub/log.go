@@ -34,6 +34,10 @@ type txState struct {
 	now         time.Time
 	logged      []logged
 	treeChanged bool
+
+	treeOwned bool                    // tree is this transaction's copy, edited in place
+	byCode    map[string]*app.Station // the tree's stations by code, built when first asked
+	owners    *bolt.Bucket            // hub1/owners, once opened in this transaction
 }
 
 func newTxState(tx *bolt.Tx, router Router, now time.Time) (*txState, error) {
@@ -51,8 +55,58 @@ func (st *txState) reloadTree(tx *bolt.Tx) error {
 		return err
 	}
 	st.tree = app.NewTree(list)
-	st.treeChanged = true
+	st.treeChanged, st.treeOwned, st.byCode = true, true, nil
 	return nil
+}
+
+// editTree returns the tree to change in place. The writer shares its tree
+// with readers, so the first change in a transaction copies it (once per
+// commit, however many station operations the commit holds); each change
+// is then a few map operations rather than a re-read of every station.
+func (st *txState) editTree() *app.Tree {
+	if !st.treeOwned {
+		st.tree = st.tree.Clone()
+		st.treeOwned = true
+	}
+	st.treeChanged = true
+	return st.tree
+}
+
+func (st *txState) putStation(s app.Station) {
+	tree := st.editTree()
+	if st.byCode != nil {
+		if old := tree.Station(s.ID); old != nil && st.byCode[old.Code] == old {
+			delete(st.byCode, old.Code)
+		}
+	}
+	tree.Put(s)
+	if st.byCode != nil {
+		st.byCode[s.Code] = tree.Station(s.ID)
+	}
+}
+
+func (st *txState) removeStation(id app.ID) {
+	tree := st.editTree()
+	if old := tree.Station(id); old != nil && st.byCode != nil {
+		delete(st.byCode, old.Code)
+	}
+	tree.Remove(id)
+}
+
+// codes indexes the tree by code, once per transaction that needs it.
+func (st *txState) codes() map[string]*app.Station {
+	if st.byCode == nil {
+		st.byCode = make(map[string]*app.Station)
+		var walk func(id app.ID)
+		walk = func(id app.ID) {
+			for _, c := range st.tree.Children(id) {
+				st.byCode[c.Code] = c
+				walk(c.ID)
+			}
+		}
+		walk(app.NilID)
+	}
+	return st.byCode
 }
 
 func lastPosition(tx *bolt.Tx) uint64 {
@@ -178,16 +232,15 @@ func applyPush(tx *bolt.Tx, st *txState, station app.ID, ops []app.Operation) (p
 	return res, nil
 }
 
-// admit authorises an operation, applies its effect on the hub's own
-// directory, and routes it. A refusal is returned, not an error: it
-// concerns the operation only. Only the owning station and its ancestors
-// may change a record (DESIGN.md, "Identity, time, ownership").
+// admit authorises an operation by the rule table (hub/authority.go,
+// app/authority), applies its effect on the hub's own directory and owners,
+// and routes it. A refusal is returned, not an error: it concerns the
+// operation only.
 func admit(tx *bolt.Tx, st *txState, op *app.Operation) ([]Audience, *wire.Error, error) {
-	tree := st.tree
-	if tree.Station(op.Origin) == nil {
-		return nil, wire.Errorf(wire.CodeForbidden, "station %s is not in the hub's tree", op.Origin), nil
+	d, refusal, err := judge(tx, st, op)
+	if err != nil || refusal != nil {
+		return nil, refusal, err
 	}
-	subject := op.Origin
 	var effect func() error
 	switch op.Kind {
 	case app.OpStationCreate, app.OpStationUpdate:
@@ -198,13 +251,7 @@ func admit(tx *bolt.Tx, st *txState, op *app.Operation) ([]Audience, *wire.Error
 		if err != nil {
 			return nil, wire.Errorf(wire.CodeInvalid, "%s: %s", op.Kind, app.ErrorMessage(err)), nil
 		}
-		if s.ID != op.Entity {
-			return nil, wire.Errorf(wire.CodeInvalid, "%s: the payload is station %s but the operation names %s", op.Kind, s.ID, op.Entity), nil
-		}
-		if refusal := checkStationChange(tree, op, &s); refusal != nil {
-			return nil, refusal, nil
-		}
-		if other := stationByCode(tree, s.Code); other != nil && other.ID != s.ID {
+		if other := stationByCode(st, s.Code); other != nil && other.ID != s.ID {
 			return nil, wire.Errorf(wire.CodeInvalid, "%s: station code %s is already used by %s", op.Kind, s.Code, other.Name), nil
 		}
 		effect = func() error {
@@ -215,25 +262,20 @@ func admit(tx *bolt.Tx, st *txState, op *app.Operation) ([]Audience, *wire.Error
 			if err := bucket(tx, bucketStations).Put(s.ID[:], payload); err != nil {
 				return err
 			}
-			return st.reloadTree(tx)
+			st.putStation(s)
+			return nil
 		}
 	case app.OpStationDelete:
-		s := tree.Station(op.Entity)
-		switch {
-		case s == nil:
-			return nil, wire.Errorf(wire.CodeInvalid, "station.delete: no station %s", op.Entity), nil
-		case !tree.IsWithin(s.ID, op.Origin) || s.ID == op.Origin:
-			return nil, wire.Errorf(wire.CodeForbidden, "station.delete: %s (%s) may be deleted only by a station above it", s.Name, s.Code), nil
-		case len(tree.Children(s.ID)) > 0:
-			return nil, wire.Errorf(wire.CodeInvalid, "station.delete: %s (%s) still has stations under it", s.Name, s.Code), nil
-		}
 		effect = func() error {
-			if err := bucket(tx, bucketStations).Delete(s.ID[:]); err != nil {
+			if err := bucket(tx, bucketStations).Delete(op.Entity[:]); err != nil {
 				return err
 			}
-			return st.reloadTree(tx)
+			st.removeStation(op.Entity)
+			return nil
 		}
 	case app.OpPersonCreate, app.OpPersonUpdate:
+		// The table judged whose the person is; the person itself must
+		// also be one every client can store.
 		var p app.Person
 		err := decodeObject(op.Payload, &p)
 		if err == nil {
@@ -242,29 +284,30 @@ func admit(tx *bolt.Tx, st *txState, op *app.Operation) ([]Audience, *wire.Error
 		if err != nil {
 			return nil, wire.Errorf(wire.CodeInvalid, "%s: %s", op.Kind, app.ErrorMessage(err)), nil
 		}
-		if p.ID != op.Entity {
-			return nil, wire.Errorf(wire.CodeInvalid, "%s: the payload is person %s but the operation names %s", op.Kind, p.ID, op.Entity), nil
-		}
-		if tree.Station(p.Station) == nil {
-			return nil, wire.Errorf(wire.CodeInvalid, "%s: %s belongs to station %s, which this hub does not know", op.Kind, p.Name, p.Station), nil
-		}
-		old, known := personStation(tx, p.ID)
-		if !tree.IsWithin(p.Station, op.Origin) || (known && !tree.IsWithin(old, op.Origin)) {
-			return nil, wire.Errorf(wire.CodeForbidden, "%s: %s belongs to another station; only that station and those above it may change it", op.Kind, p.Name), nil
-		}
-		subject = p.Station
-		effect = func() error { return bucket(tx, bucketPersons).Put(p.ID[:], p.Station[:]) }
 	case app.OpPersonDelete:
-		station, known := personStation(tx, op.Entity)
-		if known {
-			if !tree.IsWithin(station, op.Origin) {
-				return nil, wire.Errorf(wire.CodeForbidden, "person.delete: person %s belongs to another station", op.Entity), nil
+		effect = func() error {
+			if err := bucket(tx, bucketPersons).Delete(op.Entity[:]); err != nil {
+				return err
 			}
-			subject = station
+			b, err := st.ownersBucket(tx)
+			if err != nil {
+				return err
+			}
+			return b.Delete(op.Entity[:])
 		}
-		effect = func() error { return bucket(tx, bucketPersons).Delete(op.Entity[:]) }
 	}
-	audiences, err := st.router.Route(tree, op, subject)
+	if d.Remember {
+		remember := effect
+		effect = func() error {
+			if remember != nil {
+				if err := remember(); err != nil {
+					return err
+				}
+			}
+			return st.rememberOwner(tx, op.Entity, d.Record)
+		}
+	}
+	audiences, err := st.router.Route(st.tree, op, d.Subject)
 	if err != nil {
 		return nil, wire.Errorf(wire.CodeInvalid, "%s", app.ErrorMessage(err)), nil
 	}
@@ -276,55 +319,9 @@ func admit(tx *bolt.Tx, st *txState, op *app.Operation) ([]Audience, *wire.Error
 	return audiences, nil, nil
 }
 
-// checkStationChange applies the ownership rule to a station create or
-// update: a new station goes under the origin or below it, in its proper
-// tier; an existing one is changed by itself or a station above it, and
-// keeps its tier and parent.
-func checkStationChange(tree *app.Tree, op *app.Operation, s *app.Station) *wire.Error {
-	old := tree.Station(s.ID)
-	if op.Kind == app.OpStationCreate {
-		if old != nil {
-			return wire.Errorf(wire.CodeInvalid, "station.create: station %s already exists (%s)", s.ID, old.Name)
-		}
-		if s.Tier == app.TierPrefecture {
-			return wire.Errorf(wire.CodeForbidden, "station.create: a prefecture is added with dutyhub station import, not by a client")
-		}
-		if err := app.CheckPlacement(s, tree.Station(s.Parent)); err != nil {
-			return wire.Errorf(wire.CodeInvalid, "station.create: %s", app.ErrorMessage(err))
-		}
-		if !tree.IsWithin(s.Parent, op.Origin) {
-			return wire.Errorf(wire.CodeForbidden, "station.create: %s may be added only under this station or below it", s.Name)
-		}
-		return nil
-	}
-	switch {
-	case old == nil:
-		return wire.Errorf(wire.CodeInvalid, "station.update: no station %s", s.ID)
-	case !tree.IsWithin(s.ID, op.Origin):
-		return wire.Errorf(wire.CodeForbidden, "station.update: %s (%s) may be changed only by itself or a station above it", old.Name, old.Code)
-	case s.Tier != old.Tier || s.Parent != old.Parent:
-		return wire.Errorf(wire.CodeInvalid, "station.update: the tier and parent of %s cannot change", old.Name)
-	}
-	return nil
-}
-
-func stationByCode(tree *app.Tree, code string) *app.Station {
-	var found *app.Station
-	var walk func(id app.ID)
-	walk = func(id app.ID) {
-		for _, c := range tree.Children(id) {
-			if found != nil {
-				return
-			}
-			if c.Code == code {
-				found = c
-				return
-			}
-			walk(c.ID)
-		}
-	}
-	walk(app.NilID)
-	return found
+// stationByCode finds a station of the transaction's tree by code.
+func stationByCode(st *txState, code string) *app.Station {
+	return st.codes()[code]
 }
 
 func personStation(tx *bolt.Tx, person app.ID) (app.ID, bool) {

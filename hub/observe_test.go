@@ -35,13 +35,14 @@ func TestObserverSeesStoredOpsAndReplaysAtStart(t *testing.T) {
 	h := startHub(t, hub.Config{Observe: live.add})
 	r := dialRaw(t, h.addr)
 	r.login("t1")
+	room := app.NewID()
 	r.send(wire.TypePush, "1", wire.Push{Ops: []app.Operation{
-		op(h.tree.T1.ID, 1, "consult.start"), op(h.tree.T1.ID, 2, "report.flood"), op(h.tree.T1.ID, 3, "consult.end"),
+		hostOp(h.tree.T1.ID, 1, "consult.start", room), op(h.tree.T1.ID, 2, "roster.log"), hostOp(h.tree.T1.ID, 3, "consult.end", room),
 	}})
 	if a, _ := wire.DecodeAck(r.expect(wire.TypeAck)); a.Through != 3 {
 		t.Fatalf("ack: %+v", a)
 	}
-	if got := live.list(); !slices.Equal(got, []string{"consult.start", "report.flood", "consult.end"}) {
+	if got := live.list(); !slices.Equal(got, []string{"consult.start", "roster.log", "consult.end"}) {
 		t.Fatalf("observed live: %v", got)
 	}
 

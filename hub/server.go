@@ -287,6 +287,26 @@ func (s *Server) ImportStations(list []app.Station) error {
 	return ierr
 }
 
+// ImportDirectory imports a station file while the server runs: its
+// stations as ImportStations, then the owners of its people. All or
+// nothing.
+func (s *Server) ImportDirectory(d Directory) error {
+	var ierr error
+	err := s.writer.submit(s.ctx, func(tx *bolt.Tx, st *txState) error {
+		// A refused import must leave nothing behind in the shared
+		// transaction: importDirectory checks it all before it writes.
+		ierr = importDirectory(tx, st, d)
+		if ierr != nil && app.ErrorCode(ierr) == app.EINTERNAL {
+			return ierr
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	return ierr
+}
+
 func (s *Server) serveHealth(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	if s.ctx.Err() != nil {

@@ -83,7 +83,7 @@ func TestMetricsCountConnectionsAndOperations(t *testing.T) {
 	c1.caughtUp()
 	r := dialRaw(t, h.addr)
 	r.login("t1")
-	r.send(wire.TypePush, "", wire.Push{Ops: []app.Operation{op(tr.T1.ID, 1, "report.flood"), op(tr.T1.ID, 2, "report.flood")}})
+	r.send(wire.TypePush, "", wire.Push{Ops: []app.Operation{op(tr.T1.ID, 1, "roster.log"), op(tr.T1.ID, 2, "roster.log")}})
 	r.expect(wire.TypeAck)
 	r.sendRaw([]byte(`{"type":"nonsense"}`))
 	r.expectError()

@@ -81,27 +81,108 @@ func (db *DB) Stations() ([]app.Station, error) {
 	return list, err
 }
 
-// DecodeStationList reads the file of `dutyhub station import`: a JSON
-// list of stations in the client's station format. Ids may be left out;
-// the hub assigns them.
+// Directory is the file of `dutyhub station import`: the station tree and,
+// optionally, the people the stations' clients already hold (seeded or
+// imported there, never sent as creates), so that the hub knows whose they
+// are. The hub keeps only each person's id and station.
+type Directory struct {
+	Stations []app.Station `json:"stations"`
+	People   []app.Person  `json:"people,omitempty"`
+}
+
+// DecodeStationList reads the stations of a `dutyhub station import` file;
+// see DecodeDirectory.
 func DecodeStationList(data []byte) ([]app.Station, error) {
+	d, err := DecodeDirectory(data)
+	return d.Stations, err
+}
+
+// DecodeDirectory reads the file of `dutyhub station import`: a JSON list
+// of stations in the client's station format (ids may be left out; the hub
+// assigns them), or an object {"stations": [...], "people": [...]} with
+// people in the client's person format, as `dutyroom station export`
+// writes it.
+func DecodeDirectory(data []byte) (Directory, error) {
 	data = bytes.TrimSpace(data)
-	if len(data) == 0 || data[0] != '[' {
-		return nil, app.Errorf(app.EINVALID, "a station file is a JSON list of stations, [ {...}, ... ]")
-	}
 	var raws []json.RawMessage
-	if err := json.Unmarshal(data, &raws); err != nil {
-		return nil, app.Errorf(app.EINVALID, "the station file is not valid JSON: %v", err)
+	var people []json.RawMessage
+	switch {
+	case len(data) > 0 && data[0] == '[':
+		if err := json.Unmarshal(data, &raws); err != nil {
+			return Directory{}, app.Errorf(app.EINVALID, "the station file is not valid JSON: %v", err)
+		}
+	case len(data) > 0 && data[0] == '{':
+		var obj struct {
+			Stations []json.RawMessage `json:"stations"`
+			People   []json.RawMessage `json:"people"`
+		}
+		if err := json.Unmarshal(data, &obj); err != nil {
+			return Directory{}, app.Errorf(app.EINVALID, "the station file is not valid JSON: %v", err)
+		}
+		raws, people = obj.Stations, obj.People
+		if len(raws) == 0 && len(people) == 0 {
+			return Directory{}, app.Errorf(app.EINVALID, "the station file names no stations and no people")
+		}
+	default:
+		return Directory{}, app.Errorf(app.EINVALID, "a station file is a JSON list of stations, [ {...}, ... ], or {\"stations\": [...], \"people\": [...]}")
 	}
-	list := make([]app.Station, 0, len(raws))
+	d := Directory{Stations: make([]app.Station, 0, len(raws))}
 	for i, raw := range raws {
 		s, err := decodeStation(raw)
 		if err != nil {
-			return nil, app.Errorf(app.EINVALID, "station %d of the file: %s", i+1, app.ErrorMessage(err))
+			return Directory{}, app.Errorf(app.EINVALID, "station %d of the file: %s", i+1, app.ErrorMessage(err))
 		}
-		list = append(list, s)
+		d.Stations = append(d.Stations, s)
 	}
-	return list, nil
+	for i, raw := range people {
+		var p app.Person
+		if err := app.UnmarshalObject(raw, &p); err != nil {
+			return Directory{}, app.Errorf(app.EINVALID, "person %d of the file: %s", i+1, app.ErrorMessage(err))
+		}
+		if p.ID == app.NilID || p.Station == app.NilID {
+			return Directory{}, app.Errorf(app.EINVALID, "person %d of the file (%s) needs an id and a station", i+1, p.Name)
+		}
+		d.People = append(d.People, p)
+	}
+	return d, nil
+}
+
+// ImportDirectory imports a station file: its stations as ImportStations
+// (none is fine when the tree is already in), then the owners of its
+// people, all in one transaction. Only while no Server runs on db.
+// EINVALID, ECONFLICT as ImportStations; EINVALID for a person of a station
+// the tree does not hold.
+func (db *DB) ImportDirectory(d Directory) error {
+	return db.bolt.Update(func(tx *bolt.Tx) error {
+		st, err := newTxState(tx, TreeRouter{}, db.Now().UTC())
+		if err != nil {
+			return err
+		}
+		return importDirectory(tx, st, d)
+	})
+}
+
+func importDirectory(tx *bolt.Tx, st *txState, d Directory) error {
+	if len(d.Stations) == 0 && len(d.People) == 0 {
+		return app.Errorf(app.EINVALID, "the station file holds no stations and no people")
+	}
+	// People are checked before anything is written, so that a refusal
+	// leaves nothing behind (importStations checks its own part first).
+	inFile := make(map[app.ID]bool, len(d.Stations))
+	for _, s := range d.Stations {
+		inFile[s.ID] = s.ID != app.NilID
+	}
+	for i, p := range d.People {
+		if st.tree.Station(p.Station) == nil && !inFile[p.Station] {
+			return app.Errorf(app.EINVALID, "person %d of the file (%s) belongs to station %s, which is neither in the file nor in the hub's tree", i+1, p.Name, p.Station)
+		}
+	}
+	if len(d.Stations) > 0 {
+		if err := importStations(tx, st, d.Stations); err != nil {
+			return err
+		}
+	}
+	return learnPeople(tx, st, d.People)
 }
 
 // ImportStations adds stations to the hub's tree, all or nothing, and logs

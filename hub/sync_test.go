@@ -112,7 +112,7 @@ func TestSameOpPushedTwiceIsAppliedOnce(t *testing.T) {
 	c1.start(h.addr, "c1")
 	c1.caughtUp()
 
-	report := op(tr.T1.ID, 1, "report.flood")
+	report := op(tr.T1.ID, 1, "roster.log")
 	for range 2 {
 		r := dialRaw(t, h.addr)
 		r.login("t1")
@@ -154,7 +154,7 @@ func TestTownshipCannotPushAsAnotherStation(t *testing.T) {
 	r := dialRaw(t, h.addr)
 	r.login("t1")
 	before := len(h.logOps())
-	r.send(wire.TypePush, "x", wire.Push{Ops: []app.Operation{op(tr.T2.ID, 1, "report.flood")}})
+	r.send(wire.TypePush, "x", wire.Push{Ops: []app.Operation{op(tr.T2.ID, 1, "roster.log")}})
 	e := r.expectError()
 	if e.Code != wire.CodeForbidden || !strings.Contains(e.Message, tr.T2.ID.String()) {
 		t.Fatalf("push as a sibling: %+v", e)
@@ -166,7 +166,7 @@ func TestTownshipCannotPushAsAnotherStation(t *testing.T) {
 		t.Fatalf("no log line for the refusal:\n%s", h.log.String())
 	}
 	// Its own operations still go through on the same connection.
-	r.send(wire.TypePush, "y", wire.Push{Ops: []app.Operation{op(tr.T1.ID, 1, "report.flood")}})
+	r.send(wire.TypePush, "y", wire.Push{Ops: []app.Operation{op(tr.T1.ID, 1, "roster.log")}})
 	if a, _ := wire.DecodeAck(r.expect(wire.TypeAck)); a.Through != 1 {
 		t.Fatalf("ack after a refusal: %+v", a)
 	}

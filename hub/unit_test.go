@@ -166,7 +166,7 @@ func TestTreeRouter(t *testing.T) {
 		receive  []app.ID
 		excluded []app.ID
 	}{
-		{"report up from a township", app.Operation{Origin: t1.ID, Kind: "report.flood"}, t1.ID, []app.ID{c1.ID, p.ID}, []app.ID{t2.ID, c2.ID}},
+		{"report up from a township", app.Operation{Origin: t1.ID, Kind: "roster.log"}, t1.ID, []app.ID{c1.ID, p.ID}, []app.ID{t2.ID, c2.ID}},
 		{"broadcast down from a county", app.Operation{Origin: c1.ID, Kind: "warning.issue", Scope: app.ScopeDown}, c1.ID, []app.ID{t1.ID, t2.ID}, []app.ID{p.ID, c2.ID}},
 		{"direct report skipping the county", app.Operation{Origin: t1.ID, Kind: "message.send", Scope: app.ScopeNone, To: []app.ID{p.ID, c1.ID}}, t1.ID, []app.ID{p.ID, c1.ID}, []app.ID{t2.ID, c2.ID}},
 		{"a station record", app.Operation{Origin: t1.ID, Kind: app.OpStationUpdate}, t1.ID, []app.ID{p.ID, c1.ID, c2.ID, t1.ID, t2.ID}, nil},

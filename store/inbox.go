@@ -91,15 +91,30 @@ func (db *DB) ApplyIncoming(ctx context.Context, epoch string, position uint64, 
 		if err != nil {
 			return err
 		}
+		judge := newReceipt(tx, self)
 		for i := range ops {
 			op := &ops[i]
 			if applied.Get(op.ID[:]) != nil || (self != app.NilID && op.Origin == self) {
 				res.Skipped++
 				continue
 			}
-			reason, known, err := applyOne(tx, op)
+			// The hub has judged it already; judging again here means a
+			// hub that has been tampered with still cannot make this
+			// station apply another's change to a record it does not own.
+			reason, err := judge.check(op)
 			if err != nil {
 				return err
+			}
+			known := true
+			if reason == "" {
+				if reason, known, err = applyOne(tx, op); err != nil {
+					return err
+				}
+				if reason == "" && known {
+					if err := judge.applied(op); err != nil {
+						return err
+					}
+				}
 			}
 			if !known || reason != "" {
 				if err := keepOp(tx, op, reason); err != nil {

@@ -97,7 +97,11 @@ func TestApplyIncomingKeepsTheLaterWrite(t *testing.T) {
 	newer.Name, newer.UpdatedAt = "湘西土家族苗族自治州", now.Add(time.Minute)
 	older.Name, older.UpdatedAt = "旧名", now.Add(-time.Minute)
 	for _, s := range []app.Station{p, newer, older} {
-		if _, err := db.ApplyIncoming(ctx, "e", 1, []app.Operation{incoming(app.OpStationUpdate, s.ID, stationPayload(s))}); err != nil {
+		// From the prefecture itself: only a station or one above it
+		// changes a station.
+		op := incoming(app.OpStationUpdate, s.ID, stationPayload(s))
+		op.Origin = p.ID
+		if _, err := db.ApplyIncoming(ctx, "e", 1, []app.Operation{op}); err != nil {
 			t.Fatal(err)
 		}
 	}

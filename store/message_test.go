@@ -561,7 +561,7 @@ func TestMessageOpsAppliedOnceAndForgeriesKept(t *testing.T) {
 		room *msgRoom
 		want []string
 	}{
-		{t1, []string{"cannot report for station", "峒河街道 and 乾州街道 are both under 吉首市"}},
+		{t1, []string{"only a station the record is addressed to", "峒河街道 and 乾州街道 are both under 吉首市"}},
 		{c1, []string{"station " + w.T1.ID.String() + " sent a message from station " + w.P.ID.String()}},
 	} {
 		got := keptReasons(c.room)

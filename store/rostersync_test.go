@@ -284,12 +284,12 @@ func TestRosterSyncRefusesForgedOperations(t *testing.T) {
 		op   app.Operation
 		want string
 	}{
-		{op(sib, roster.OpAssign, c, assign(c, officers[0].ID)), "cannot change the roster of"},
-		{op(town, roster.OpAssign, c, assign(c, officers[0].ID)), "cannot change the roster of"},
-		{op(town, roster.OpPublish, c, publish), "cannot change the roster of"},
-		{op(c, roster.OpAssign, sib, assign(c, officers[0].ID)), "the operation names"},
+		{op(sib, roster.OpAssign, c, assign(c, officers[0].ID)), "may be changed only by it or a station above it"},
+		{op(town, roster.OpAssign, c, assign(c, officers[0].ID)), "may be changed only by it or a station above it"},
+		{op(town, roster.OpPublish, c, publish), "may be changed only by it or a station above it"},
+		{op(c, roster.OpAssign, sib, assign(c, officers[0].ID)), "may be changed only by it or a station above it"},
 		{op(c, roster.OpGenerate, c, batch), "is of station"},
-		{op(c, roster.OpAssign, pref.stations[0].ID, assign(pref.stations[0].ID, officers[0].ID)), "cannot change the roster of 湘西州"},
+		{op(c, roster.OpAssign, pref.stations[0].ID, assign(pref.stations[0].ID, officers[0].ID)), "湘西州 (433100) may be changed only by it or a station above it"},
 		{op(c, roster.OpAssign, c, []byte(`{"station":"x"}`)), "malformed"},
 	}
 	var ops []app.Operation

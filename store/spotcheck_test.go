@@ -263,7 +263,7 @@ func TestIncomingSpotCheckOpsAreChecked(t *testing.T) {
 		t.Fatalf("ApplyIncoming: %+v, %v", res, err)
 	}
 	reasons := keptReasons(t, p.prefecture)
-	for op, says := range map[app.ID]string{upOp.ID: "乾州街道 cannot spot-check 吉首市", wrongOp.ID: "only the station checked answers", resultOp.ID: "only it records the result"} {
+	for op, says := range map[app.ID]string{upOp.ID: "乾州街道 cannot spot-check 吉首市", wrongOp.ID: "only a station the record is addressed to", resultOp.ID: "only the owner may do this"} {
 		if !strings.Contains(reasons[op], says) {
 			t.Errorf("kept with %q, want it to say %q", reasons[op], says)
 		}

@@ -220,7 +220,7 @@ func TestIncomingWarningOpsAreChecked(t *testing.T) {
 		t.Fatalf("ApplyIncoming: %+v, %v", res, err)
 	}
 	reasons := keptReasons(t, township)
-	if !strings.Contains(reasons[forged.ID], "issues only its own warnings") {
+	if !strings.Contains(reasons[forged.ID], "warnings come only from above") {
 		t.Errorf("a forged issuer: %q", reasons[forged.ID])
 	}
 	if !strings.Contains(reasons[forCountyOp.ID], "acknowledges for itself") {

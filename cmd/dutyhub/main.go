@@ -274,14 +274,17 @@ func admin(dir string, args []string, stdin io.Reader, stdout io.Writer) error {
 		if err != nil {
 			return app.Errorf(app.ENOTFOUND, "cannot read %s: %v", args[2], err)
 		}
-		list, err := hub.DecodeStationList(data)
+		d, err := hub.DecodeDirectory(data)
 		if err != nil {
 			return err
 		}
-		if err := db.ImportStations(list); err != nil {
+		if err := db.ImportDirectory(d); err != nil {
 			return err
 		}
-		fmt.Fprintf(stdout, "%d stations imported\n", len(list))
+		fmt.Fprintf(stdout, "%d stations imported\n", len(d.Stations))
+		if len(d.People) > 0 {
+			fmt.Fprintf(stdout, "the owners of %d people learned\n", len(d.People))
+		}
 	case len(args) == 2 && args[0] == "station" && args[1] == "list":
 		list, err := db.Stations()
 		if err != nil {

@@ -291,7 +291,14 @@ func (m *Main) runStationExport(ctx context.Context, dir *store.Directory, args 
 	if err != nil {
 		return err
 	}
-	data, err := json.MarshalIndent(stationsForHub(stations), "", "  ")
+	people, err := dir.Persons(ctx, app.PersonFilter{})
+	if err != nil {
+		return err
+	}
+	// The people go with the tree: the hub learns whose they are, so that
+	// changes to people it never saw created (the demo's, an import's)
+	// can be judged rather than refused.
+	data, err := json.MarshalIndent(hub.Directory{Stations: stationsForHub(stations), People: people}, "", "  ")
 	if err != nil {
 		return err
 	}
@@ -303,7 +310,7 @@ func (m *Main) runStationExport(ctx context.Context, dir *store.Directory, args 
 	if err := os.WriteFile(args[0], data, 0o644); err != nil {
 		return fmt.Errorf("cannot write %s: %w", args[0], err)
 	}
-	fmt.Fprintf(m.Stdout, "wrote %d stations to %s\n", len(stations), args[0])
+	fmt.Fprintf(m.Stdout, "wrote %d stations and %d people to %s\n", len(stations), len(people), args[0])
 	return nil
 }
 
@@ -398,13 +405,25 @@ func (m *Main) joinLocalHub(ctx context.Context, srv *hub.Server, db *store.DB, 
 	if err != nil {
 		return err
 	}
+	people, err := store.NewDirectory(db).Persons(ctx, app.PersonFilter{})
+	if err != nil {
+		return err
+	}
 	if len(known) == 0 {
 		stations, err := store.NewDirectory(db).Stations(ctx)
 		if err != nil {
 			return err
 		}
-		if err := srv.ImportStations(stationsForHub(stations)); err != nil {
+		if err := srv.ImportDirectory(hub.Directory{Stations: stationsForHub(stations), People: people}); err != nil {
 			return fmt.Errorf("giving the hub this client's stations: %w", err)
+		}
+	} else if len(people) > 0 {
+		// A hub made by an older version knows the tree but not whose
+		// the folder's people are; it learns those it does not know (the
+		// ones it knows keep their owners), so that changes to them are
+		// judged rather than refused as of an unknown owner.
+		if err := srv.ImportDirectory(hub.Directory{People: people}); err != nil {
+			log.Warn("the hub could not learn the owners of this folder's people; changes to those it never saw created will be refused", "err", app.ErrorMessage(err))
 		}
 	}
 	user := localAccountPrefix + me.Code

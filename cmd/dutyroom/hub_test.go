@@ -69,7 +69,7 @@ func newDemoHub(t *testing.T, stationsFile string, users map[string]string) *dem
 	if err != nil {
 		t.Fatal(err)
 	}
-	list, err := hub.DecodeStationList(data)
+	d, err := hub.DecodeDirectory(data)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -77,7 +77,7 @@ func newDemoHub(t *testing.T, stationsFile string, users map[string]string) *dem
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := db.ImportStations(list); err != nil {
+	if err := db.ImportDirectory(d); err != nil {
 		t.Fatal(err)
 	}
 	for user, code := range users {
