@@ -279,15 +279,29 @@ func TestParticipantsBeyondTheHubCapAreRefused(t *testing.T) {
 	}
 
 	// The hub serves its stations meanwhile: health and an honest login.
+	// The login is a refused station's: a newer connection of a station
+	// replaces its older one, and one of a station in the room would put
+	// that station's participant out and free a place itself.
 	h.healthy()
-	login := h.dialPath("c1-leader", "/sync", nil)
-	login.send(wire.TypeHello, "h", wire.Hello{Version: wire.Version, Client: "sfu test", Login: &wire.Login{User: "c1-leader", Password: testPassword}})
+	login := h.dialPath("t2", "/sync", nil)
+	login.send(wire.TypeHello, "h", wire.Hello{Version: wire.Version, Client: "sfu test", Login: &wire.Login{User: "t2", Password: testPassword}})
 	login.expect(wire.TypeWelcome)
+	if n := h.sfu.Stats().Participants; n != 3 {
+		t.Fatalf("%d participants after the login, want 3", n)
+	}
 
-	// A place that frees is taken.
+	// A place that frees is taken, and the hub is full again.
 	c2.send(wire.TypeRoomLeave, "rtc.leave", wire.RoomLeave{Room: c.ID})
-	waitFor(t, "c2 to leave", func() bool { return h.sfu.Stats().Participants == 2 })
+	c2.expect(wire.TypeRoomLeft)
+	if n := h.sfu.Stats().Participants; n != 2 {
+		t.Fatalf("%d participants after c2 left, want 2", n)
+	}
 	h.dial("t1").join(c.ID)
+	if n := h.sfu.Stats().Participants; n != 3 {
+		t.Fatalf("%d participants after t1 joined, want 3", n)
+	}
+	login.send(wire.TypeRoomJoin, "rtc.join", wire.RoomJoin{Room: c.ID})
+	login.refused(wire.CodeUnavailable, "3 participants", "its limit")
 }
 
 // Candidates were unlimited after the answer, and the hub sent
