@@ -613,7 +613,7 @@ func TestAttackStationOverQuotaIsRefusedWhileOthersPush(t *testing.T) {
 	ops := func(origin app.ID, from, n int) []app.Operation {
 		list := make([]app.Operation, n)
 		for i := range list {
-			list[i] = op(origin, uint64(from+i), "report.flood")
+			list[i] = op(origin, uint64(from+i), "roster.log")
 		}
 		return list
 	}

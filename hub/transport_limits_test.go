@@ -93,7 +93,7 @@ func TestQueuedBytesReturnToZeroOnceWritten(t *testing.T) {
 	r := dialRaw(t, h.addr)
 	r.login("t1")
 	for i := range 20 {
-		r.send(wire.TypePush, "", wire.Push{Ops: []app.Operation{op(tr.T1.ID, uint64(i+1), "report.flood")}})
+		r.send(wire.TypePush, "", wire.Push{Ops: []app.Operation{op(tr.T1.ID, uint64(i+1), "roster.log")}})
 		r.expect(wire.TypeAck)
 	}
 	waitFor(t, "the reports at C1", func() bool { return c1.eng.State().Received >= 6+20 })
