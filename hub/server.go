@@ -199,9 +199,11 @@ func NewServer(db *DB, cfg Config) (*Server, error) {
 	s.upgrader = websocket.Upgrader{
 		ReadBufferSize:  4096,
 		WriteBufferSize: 4096,
-		// An idle connection holds no write buffer: a socket waiting for
-		// its hello or for a delivery costs the hub less.
-		WriteBufferPool: &sync.Pool{},
+		// Each connection keeps its own write buffer (4 KiB; 24 MB at the
+		// connection cap). A shared pool would spare idle sockets that, but
+		// costs a get, a put and an allocation on every frame, which on a
+		// broadcast to thousands was most of what the hub spent beyond a
+		// bare fan-out's writes.
 		// The sync socket is for DutyRoom clients, which send no Origin.
 		// A browser page of some other site must not reach it with the
 		// user's network position.
