@@ -1,6 +1,7 @@
 package hub
 
 import (
+	"bytes"
 	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
@@ -47,7 +48,9 @@ func chainV2(tx *bolt.Tx) error {
 	c := root.Bucket(bucketLog).Cursor()
 	for k, v := c.First(); k != nil; k, v = c.Next() {
 		chain = nextChain(chain, v)
-		if err := chainB.Put(k, chain[:]); err != nil {
+		// bbolt keeps the slices it is given until the commit: each
+		// entry needs its own copy, not the loop's variable.
+		if err := chainB.Put(bytes.Clone(k), bytes.Clone(chain[:])); err != nil {
 			return err
 		}
 	}
