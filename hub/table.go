@@ -215,7 +215,7 @@ func (e frameEncoder) encode(batch []logged, idx []int) [][]byte {
 			cur = nil
 		}
 		if cur == nil {
-			cur = append(make([]byte, 0, len(head)+len(item)+len(tail)), head...)
+			cur = append(make([]byte, 0, len(head)+len(item)+len(lastTail)), head...)
 		} else {
 			cur = append(cur, ',')
 		}
