@@ -212,3 +212,38 @@ func TestGenuineCheckpointFromBeyondAPutBackFolderStartsNewEpoch(t *testing.T) {
 		t.Fatalf("%d new epochs logged, want 1", n)
 	}
 }
+
+// A restart of the same file (a crash, an upgrade) keeps the epoch, though
+// every client comes back with a checkpoint: each names an operation the
+// file still holds, since checkpoints go out only after the commit.
+func TestRestartWithCheckpointsKeepsTheEpoch(t *testing.T) {
+	h := startHub(t, hub.Config{})
+	tr := h.tree
+	p, t1 := newClient(t, "p"), newClient(t, "t1")
+	p.start(h.addr, "p")
+	t1.start(h.addr, "t1")
+	p.caughtUp()
+	t1.caughtUp()
+	t1.setIdentity(tr.T1)
+	for i := range 3 {
+		person := t1.addPerson(tr.T1, "重启前"+string(rune('A'+i)))
+		waitFor(t, "the person at the prefecture", func() bool { return p.hasPerson(person.ID) })
+	}
+	ctx := context.Background()
+	if cp, _ := p.db.SyncCheckpoint(ctx); cp == nil {
+		t.Fatal("the prefecture holds no checkpoint; the test would prove nothing")
+	}
+	epoch := h.srv.Epoch()
+	for range 2 {
+		h.restart(nil)
+		person := t1.addPerson(tr.T1, "重启后")
+		waitFor(t, "the person after the restart at the prefecture", func() bool { return p.hasPerson(person.ID) })
+	}
+	p.caughtUp()
+	if h.srv.Epoch() != epoch || strings.Contains(h.log.String(), "rolled back") {
+		t.Fatal("a restart of the same file changed the epoch")
+	}
+	if s := p.eng.State(); s.Epoch != epoch {
+		t.Fatalf("the prefecture is on epoch %s, want %s", s.Epoch, epoch)
+	}
+}
