@@ -26,9 +26,9 @@ func rawCaughtUp(r *raw, cur wire.Cursor) wire.CaughtUp {
 }
 
 // A station that pulls far past the log's head, again and again, gets a
-// bad_cursor error each time and nothing else happens: the epoch stays,
-// no other connection is dropped, and an honest station goes on syncing
-// in the same run.
+// bad_cursor error each time and is read from 0, as if it had asked for
+// that; nothing else happens: the epoch stays, no other connection is
+// dropped, and an honest station goes on syncing in the same run.
 func TestHostilePullBeyondTheHeadIsRefusedAndChangesNoEpoch(t *testing.T) {
 	h := startHub(t, hub.Config{})
 	tr := h.tree
@@ -48,6 +48,11 @@ func TestHostilePullBeyondTheHeadIsRefusedAndChangesNoEpoch(t *testing.T) {
 		if e := r.expectError(); e.Code != wire.CodeBadCursor {
 			t.Fatalf("attempt %d: a pull past the head got %+v, want %s", i+1, e, wire.CodeBadCursor)
 		}
+		// The connection is read from 0 instead, like any client's first pull.
+		if o, err := wire.DecodeOps(r.expect(wire.TypeOps)); err != nil || o.Ops[0].Pos != 1 {
+			t.Fatalf("attempt %d: after the refusal the hub sent %+v, %v; want the log from position 1", i+1, o, err)
+		}
+		r.expect(wire.TypeCaughtUp)
 		person := t1.addPerson(tr.T1, "诚实站"+string(rune('A'+i)))
 		waitFor(t, "the honest station's person at the prefecture", func() bool { return p.hasPerson(person.ID) })
 	}
@@ -72,8 +77,8 @@ func TestHostilePullBeyondTheHeadIsRefusedAndChangesNoEpoch(t *testing.T) {
 }
 
 // A checkpoint the hub did not sign, or signed for another position, is
-// refused for that connection only; the genuine one is accepted; none of
-// them changes the epoch.
+// refused for that connection only, which is read from 0; the genuine one
+// is read from; none of them changes the epoch.
 func TestForgedOrGarbledCheckpointIsRefusedForThatConnectionOnly(t *testing.T) {
 	h := startHub(t, hub.Config{})
 	t1 := newClient(t, "t1")
@@ -108,6 +113,9 @@ func TestForgedOrGarbledCheckpointIsRefusedForThatConnectionOnly(t *testing.T) {
 		if e := r.expectError(); e.Code != wire.CodeBadCursor {
 			t.Errorf("%s: got %+v, want %s", name, e, wire.CodeBadCursor)
 		}
+		if o, err := wire.DecodeOps(r.expect(wire.TypeOps)); err != nil || o.Ops[0].Pos != 1 {
+			t.Errorf("%s: after the refusal the hub sent %+v, %v; want the log from position 1", name, o, err)
+		}
 	}
 	r = dialRaw(t, h.addr)
 	r.login("c1")
@@ -130,8 +138,8 @@ func TestForgedOrGarbledCheckpointIsRefusedForThatConnectionOnly(t *testing.T) {
 }
 
 // A duty room whose stored checkpoint the hub refuses (damaged, or from a
-// hub whose key is gone) reads the epoch again from 0 by itself and takes
-// in nothing twice.
+// hub whose key is gone) reads the epoch again from 0 and takes in nothing
+// twice.
 func TestEngineWithARefusedCheckpointRereadsAndAppliesNothingTwice(t *testing.T) {
 	h := startHub(t, hub.Config{})
 	tr := h.tree

@@ -489,13 +489,19 @@ func (c *conn) feed(cur wire.Cursor) {
 		c.queueLast(wire.EncodeError("", wire.Errorf(wire.CodeInternal, "the hub cannot read its log")), websocket.CloseInternalServerErr, "internal error")
 		return
 	}
+	pos := verdict.start
 	switch {
 	case verdict.refusal != nil:
-		// This connection only: the client pulls again from 0 on a new
-		// connection; nobody else notices.
-		c.s.refuse(c, verdict.refusal, "refused a pull")
-		c.queue(wire.EncodeError("", verdict.refusal))
-		return
+		// This connection only, and no one else notices: the client is
+		// told, and is read the epoch from 0 (it skips by id what it
+		// has). Reading on rather than hanging up also heals clients
+		// older than checkpoints, which do not know the code and would
+		// otherwise wait for deliveries that never come.
+		c.s.refuse(c, verdict.refusal, "refused a pull's cursor; reading from 0")
+		if !c.queue(wire.EncodeError("", verdict.refusal)) {
+			return
+		}
+		pos = 0
 	case verdict.rollback:
 		// A checkpoint this hub signed that its log no longer matches:
 		// the file is older than what clients read (restored, copied
@@ -507,7 +513,6 @@ func (c *conn) feed(cur wire.Cursor) {
 		c.s.rotateEpoch(epoch)
 		return
 	}
-	pos := verdict.start
 	for {
 		var page feedRead
 		var chain [32]byte

@@ -125,7 +125,7 @@ func (db *DB) checkpoint(epoch string, pos uint64, chain [sha256.Size]byte) *wir
 // pullVerdict is what a pull's cursor means to the hub.
 type pullVerdict struct {
 	start    uint64      // read the log after this position
-	refusal  *wire.Error // the cursor cannot be trusted: refuse this pull only
+	refusal  *wire.Error // the cursor cannot be trusted: say so, and read this connection from 0
 	rollback bool        // a genuine checkpoint the log no longer matches
 	head     uint64
 }
@@ -134,12 +134,13 @@ type pullVerdict struct {
 // proof: a checkpoint this hub signed for this epoch that its log no
 // longer matches. Anything else a client says is its own business:
 //   - another epoch, or none: read from the start;
-//   - a checkpoint that does not verify: refused (bad_cursor);
+//   - a checkpoint that does not verify: refused (bad_cursor), and the
+//     connection is read from 0;
 //   - a verified checkpoint the log still holds: read from the earlier of
 //     it and the position (what lies between them came without proof);
 //   - no checkpoint (a client older than checkpoints, or one that has
 //     received none yet): the position, if the log reaches it; beyond
-//     the head it is refused, never believed.
+//     the head it is refused and read from 0, never believed.
 func (db *DB) judgeCursor(cur wire.Cursor, epoch string) (pullVerdict, error) {
 	var v pullVerdict
 	err := db.bolt.View(func(tx *bolt.Tx) error {

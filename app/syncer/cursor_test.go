@@ -76,34 +76,47 @@ func TestDeliveredCheckpointIsKeptWithTheCursor(t *testing.T) {
 	}
 }
 
-// When the hub refuses the cursor, the engine forgets it and reads the
-// same epoch again from 0 on a new connection, without its checkpoint.
-func TestBadCursorRereadsTheEpochFromTheStart(t *testing.T) {
+// When the hub refuses the cursor it reads the connection the epoch from
+// 0: the engine forgets its cursor and checkpoint first, takes in the
+// deliveries from 0 on the same connection, applying nothing twice, and
+// does not hang up.
+func TestBadCursorForgetsTheCursorAndReadsOnFromTheStart(t *testing.T) {
 	station := app.NewID()
 	st := newMemStore(station, 0)
+	known := app.Operation{ID: app.NewID(), Origin: app.NewID(), Seq: 1, At: time.Now(), Kind: "k", Entity: app.NewID()}
+	st.applied[known.ID] = true
 	cp := testCheckpoint(40)
 	st.epoch, st.pos, st.checkpoint = "e", 40, &cp
-	pipes := make(chan *pipeConn, 2)
+	dials := make(chan *pipeConn, 2)
 	e := New(Config{Store: st, Token: "tok", Logger: quiet(), MinBackoff: time.Millisecond, MaxBackoff: time.Millisecond,
 		Transport: transportFunc(func(context.Context) (Conn, error) {
 			p := newPipe()
-			pipes <- p
+			dials <- p
 			return p, nil
 		})})
 	run(t, e)
-	first := <-pipes
-	first.next(t, wire.TypeHello)
-	first.send(t, wire.TypeWelcome, welcome("e", station))
-	first.next(t, wire.TypePull)
-	first.send(t, wire.TypeError, wire.Errorf(wire.CodeBadCursor, "not a checkpoint this hub signed"))
-	second := <-pipes
-	second.next(t, wire.TypeHello)
-	second.send(t, wire.TypeWelcome, welcome("e", station))
-	pull, err := wire.DecodePull(second.next(t, wire.TypePull))
-	if err != nil {
-		t.Fatal(err)
+	pipe := <-dials
+	pipe.next(t, wire.TypeHello)
+	pipe.send(t, wire.TypeWelcome, welcome("e", station))
+	pull, _ := wire.DecodePull(pipe.next(t, wire.TypePull))
+	if pull.Cursor.Checkpoint == nil {
+		t.Fatal("the engine pulled without its checkpoint")
 	}
-	if pull.Cursor.Epoch != "e" || pull.Cursor.Position != 0 || pull.Cursor.Checkpoint != nil {
-		t.Fatalf("after bad_cursor the engine pulled with %+v (checkpoint %+v), want e 0 and none", pull.Cursor, pull.Cursor.Checkpoint)
+	pipe.send(t, wire.TypeError, wire.Errorf(wire.CodeBadCursor, "not a checkpoint this hub signed"))
+	fresh := testCheckpoint(3)
+	other := app.Operation{ID: app.NewID(), Origin: app.NewID(), Seq: 1, At: time.Now(), Kind: "k", Entity: app.NewID()}
+	pipe.send(t, wire.TypeOps, wire.Ops{Epoch: "e", Ops: []wire.Delivery{{Pos: 1, Op: known}, {Pos: 3, Op: other}}, Checkpoint: &fresh})
+	pipe.send(t, wire.TypeCaughtUp, wire.CaughtUp{Epoch: "e", Position: 3, Checkpoint: &fresh})
+	s := waitState(t, e, "caught up from the start", func(s State) bool { return s.CaughtUp })
+	if s.Position != 3 || s.Received != 1 || !s.Online {
+		t.Fatalf("after re-reading from 0: %+v", s)
+	}
+	if got, _ := st.SyncCheckpoint(context.Background()); got == nil || *got != fresh {
+		t.Fatalf("the store keeps checkpoint %+v, want the fresh one", got)
+	}
+	select {
+	case <-dials:
+		t.Fatal("the engine hung up and dialled again after bad_cursor")
+	default:
 	}
 }

@@ -628,14 +628,12 @@ func (s *session) handle(ctx context.Context, env wire.Envelope) error {
 			return permanent{we}
 		case wire.CodeBadCursor:
 			// The hub does not trust the cursor (a damaged or foreign
-			// checkpoint, or a position its log does not reach): read the
-			// epoch again from 0 on a new connection; what was applied
-			// before is skipped by id.
+			// checkpoint, or a position its log does not reach) and reads
+			// this connection the epoch from 0 instead: forget the cursor
+			// before those deliveries come; what was applied before is
+			// skipped by id.
 			s.e.log.Warn("the hub refused the sync cursor; reading its log again from the start", "reason", we.Message)
-			if err := st.ResetSyncCursor(ctx, s.epoch); err != nil {
-				return err
-			}
-			return we
+			return st.ResetSyncCursor(ctx, s.epoch)
 		}
 		if we.Op == app.NilID {
 			s.e.log.Warn("the hub reported an error", "code", we.Code, "reason", we.Message)

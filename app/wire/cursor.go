@@ -7,8 +7,9 @@ import (
 // CodeBadCursor refuses a pull whose cursor the hub cannot trust: a
 // checkpoint it did not issue (forged, damaged, or of a key it no longer
 // has), or a position beyond the log's head with no checkpoint to prove it.
-// It concerns that connection only: the client drops its checkpoint and
-// pulls again from position 0 of the same epoch, applying nothing twice.
+// It concerns that connection only: the hub goes on to read the client
+// the same epoch from position 0, and the client drops its cursor and
+// checkpoint before those deliveries, applying nothing twice.
 const CodeBadCursor = "bad_cursor"
 
 // HashLen is the length in bytes of a checkpoint's chain and mac.

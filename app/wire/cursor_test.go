@@ -37,7 +37,7 @@ func TestDecodePullKeepsAWellFormedCheckpoint(t *testing.T) {
 	}
 }
 
-func TestDecodePullRefusesAGarbledCheckpointAsABadCursor(t *testing.T) {
+func TestGarbledCheckpointIsLeftToTheHubAndFailsItsCheck(t *testing.T) {
 	for name, cp := range map[string]Checkpoint{
 		"empty":           {Position: 1},
 		"short chain":     {Position: 1, Chain: "abcd", MAC: strings.Repeat("00", HashLen)},
@@ -51,8 +51,15 @@ func TestDecodePullRefusesAGarbledCheckpointAsABadCursor(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if _, err := DecodePull(env); code(err) != CodeBadCursor {
-				t.Fatalf("DecodePull = %v, want code %s", err, CodeBadCursor)
+			p, err := DecodePull(env)
+			if err != nil || p.Cursor.Checkpoint == nil {
+				t.Fatalf("DecodePull = %+v, %v; the hub must see the checkpoint to refuse it", p, err)
+			}
+			if err := p.Cursor.Checkpoint.Check(); code(err) != CodeBadCursor {
+				t.Fatalf("Check = %v, want code %s", err, CodeBadCursor)
+			}
+			if _, _, ok := p.Cursor.Checkpoint.Bytes(); ok {
+				t.Fatal("Bytes gave hashes of a garbled checkpoint")
 			}
 		})
 	}
@@ -78,8 +85,9 @@ func TestDeliveredCheckpointMustNotLagItsDelivery(t *testing.T) {
 }
 
 // FuzzDecodePullCheckpoint feeds the hub's pull decoder arbitrary cursors:
-// it never panics, refuses with a code, and whatever checkpoint it accepts
-// gives exactly HashLen bytes of chain and of mac.
+// it never panics and refuses with a code; of a checkpoint it lets
+// through, Check refuses as bad_cursor exactly what Bytes cannot read, and
+// what Bytes reads is exactly HashLen bytes of chain and of mac, as sent.
 func FuzzDecodePullCheckpoint(f *testing.F) {
 	f.Add(pullFrame(f, Cursor{Epoch: "e", Position: 12, Checkpoint: goodCheckpoint(12)}))
 	f.Add(pullFrame(f, Cursor{Epoch: "e", Position: 1 << 62}))
@@ -102,7 +110,16 @@ func FuzzDecodePullCheckpoint(f *testing.F) {
 			return
 		}
 		chain, mac, ok := cp.Bytes()
-		if !ok || len(chain) != HashLen || len(mac) != HashLen {
+		if (cp.Check() == nil) != ok {
+			t.Fatalf("Check and Bytes disagree on %+v", cp)
+		}
+		if !ok {
+			if code(cp.Check()) != CodeBadCursor {
+				t.Fatalf("a malformed checkpoint checked as %v", cp.Check())
+			}
+			return
+		}
+		if len(chain) != HashLen || len(mac) != HashLen {
 			t.Fatalf("accepted a checkpoint that does not give %d-byte hashes: %+v", HashLen, cp)
 		}
 		if hex.EncodeToString(chain) != cp.Chain || hex.EncodeToString(mac) != cp.MAC {

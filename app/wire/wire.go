@@ -368,11 +368,10 @@ func DecodePull(env Envelope) (Pull, error) {
 	if len(p.Cursor.Epoch) > MaxEpochLen {
 		return Pull{}, Errorf(CodeBadMessage, "pull: the epoch is longer than %d bytes", MaxEpochLen)
 	}
-	if cp := p.Cursor.Checkpoint; cp != nil {
-		if err := cp.Check(); err != nil {
-			return Pull{}, Errorf(CodeBadCursor, "pull: %s", err.(*Error).Message)
-		}
-	}
+	// A malformed checkpoint is not refused here: the hub judges it with
+	// the rest of the cursor (Checkpoint.Bytes), refuses it as bad_cursor
+	// and reads the connection from 0, as for any checkpoint it did not
+	// sign.
 	return p, nil
 }
 
