@@ -151,7 +151,7 @@ func (db *DB) judgeCursor(cur wire.Cursor, epoch string) (pullVerdict, error) {
 		cp := cur.Checkpoint
 		if cp == nil {
 			if cur.Position > v.head {
-				v.refusal = wire.Errorf(wire.CodeBadCursor, "pull: position %d is beyond the log's head %d and comes with no checkpoint; pull from 0", cur.Position, v.head)
+				v.refusal = wire.Errorf(wire.CodeBadCursor, "pull: position %d is beyond the log's head %d and comes with no checkpoint; reading this connection from 0", cur.Position, v.head)
 				return nil
 			}
 			v.start = cur.Position
@@ -159,7 +159,7 @@ func (db *DB) judgeCursor(cur wire.Cursor, epoch string) (pullVerdict, error) {
 		}
 		chain, mac, ok := cp.Bytes()
 		if !ok || !hmac.Equal(mac, db.checkpointMAC(epoch, cp.Position, chain)) {
-			v.refusal = wire.Errorf(wire.CodeBadCursor, "pull: the checkpoint at position %d is not one this hub signed for epoch %s; pull from 0", cp.Position, epoch)
+			v.refusal = wire.Errorf(wire.CodeBadCursor, "pull: the checkpoint at position %d is not one this hub signed for epoch %s; reading this connection from 0", cp.Position, epoch)
 			return nil
 		}
 		have, ok := chainAt(tx, cp.Position)
