@@ -1,6 +1,7 @@
 package hub
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -578,35 +579,62 @@ func (c *conn) handlePush(env wire.Envelope) error {
 // feed sends the backlog after the cursor in pages read from the file,
 // then asks the table to go live. Reading from the file, not from memory,
 // is what lets any client, however far behind, catch up without the hub
-// holding its backlog.
+// holding its backlog. Every page and the caught_up carry a checkpoint at
+// the position they bring the client to.
 func (c *conn) feed(cur wire.Cursor) {
-	pos := cur.Position
 	epoch := c.s.db.Epoch()
-	if cur.Epoch != epoch {
+	verdict, err := c.s.db.judgeCursor(cur, epoch)
+	if err != nil {
+		c.s.log.Error("cannot read the log for a client", "station", c.station, "err", err)
+		c.queueLast(wire.EncodeError("", wire.Errorf(wire.CodeInternal, "the hub cannot read its log")), websocket.CloseInternalServerErr, "internal error")
+		return
+	}
+	pos := verdict.start
+	switch {
+	case verdict.refusal != nil:
+		// This connection only, and no one else notices: the client is
+		// told, and is read the epoch from 0 (it skips by id what it
+		// has). Reading on rather than hanging up also heals clients
+		// older than checkpoints, which do not know the code and would
+		// otherwise wait for deliveries that never come.
+		c.s.refuse(c, verdict.refusal, "refused a pull's cursor; reading from 0")
+		if !c.queue(wire.EncodeError("", verdict.refusal)) {
+			return
+		}
 		pos = 0
+	case verdict.rollback:
+		// A checkpoint this hub signed that its log no longer matches:
+		// the file is older than what clients read (restored, copied
+		// back, a disk snapshot), whatever the boot check said. Every
+		// cursor of this epoch is suspect, not only this one: start a
+		// new epoch, so that every client re-sends and re-pulls.
+		c.s.log.Warn("a client's checkpoint shows the log was rolled back: the database is older than what clients read; starting a new epoch",
+			"station", c.station, "checkpoint", cur.Checkpoint.Position, "head", verdict.head)
+		c.s.rotateEpoch(epoch)
+		return
 	}
 	for {
 		var page feedRead
+		var chain [32]byte
 		err := c.s.db.bolt.View(func(tx *bolt.Tx) (err error) {
 			page, err = readFeeds(tx, c.feeds, c.station, pos, 1024, wire.MaxFrame-4096)
-			return err
+			if err != nil {
+				return err
+			}
+			var ok bool
+			if chain, ok = chainAt(tx, page.last); !ok {
+				return app.Errorf(app.ECORRUPT, "the log's hash chain has no entry at position %d", page.last)
+			}
+			return nil
 		})
 		if err != nil {
 			c.s.log.Error("cannot read the log for a client", "station", c.station, "err", err)
 			c.queueLast(wire.EncodeError("", wire.Errorf(wire.CodeInternal, "the hub cannot read its log")), websocket.CloseInternalServerErr, "internal error")
 			return
 		}
-		if cur.Epoch == epoch && pos > page.head {
-			// The client has read further than this log goes: the file is
-			// older than what clients saw, though the boot check did not
-			// catch it (a copy taken and put back within one run). Every
-			// cursor of this epoch is suspect, not only this one: start a
-			// new epoch, so that every client re-sends and re-pulls.
-			c.s.log.Warn("a client's cursor is beyond the log's head: the database looks restored from an older copy; starting a new epoch", "station", c.station, "cursor", pos, "head", page.head)
-			c.s.rotateEpoch()
-			return
-		}
+		checkpoint := c.s.db.checkpoint(epoch, page.last, chain)
 		if len(page.items) > 0 {
+			cp, _ := json.Marshal(checkpoint)
 			frame := make([]byte, 0, wire.MaxFrame)
 			frame = append(frame, `{"type":"ops","data":{"epoch":"`+epoch+`","ops":[`...)
 			for i, item := range page.items {
@@ -615,7 +643,9 @@ func (c *conn) feed(cur wire.Cursor) {
 				}
 				frame = append(frame, item...)
 			}
-			frame = append(frame, `]}}`...)
+			frame = append(frame, `],"checkpoint":`...)
+			frame = append(frame, cp...)
+			frame = append(frame, `}}`...)
 			if !c.queue(frame) {
 				return
 			}
@@ -627,7 +657,7 @@ func (c *conn) feed(cur wire.Cursor) {
 		}
 		reply := make(chan bool, 1)
 		select {
-		case c.s.goLive <- goLiveReq{c: c, head: page.head, reply: reply}:
+		case c.s.goLive <- goLiveReq{c: c, head: page.head, checkpoint: checkpoint, reply: reply}:
 		case <-c.done:
 			return
 		case <-c.s.ctx.Done():

@@ -10,7 +10,8 @@
 //	├── meta
 //	│   ├── schema   → uint64                the last migration applied
 //	│   ├── epoch    → text                  the log's identity; new after a restore
-//	│   └── boot     → 16 bytes              matches DIR/hub.boot while the file is the one last run
+//	│   ├── boot     → 16 bytes              matches DIR/hub.boot while the file is the one last run
+//	│   └── mac_key  → 32 bytes              signs checkpoints (cursor.go); travels with the file
 //	├── accounts
 //	│   └── <user name> → JSON               account: station, argon2id hash, disabled
 //	├── sessions
@@ -23,6 +24,8 @@
 //	│   └── <entity id> → JSON               {"f": family, "o": owning station, "to": [stations addressed]}
 //	├── log
 //	│   └── <position> → JSON                app.Operation, positions 1, 2, 3, ... in commit order
+//	├── chain
+//	│   └── <position> → 32 bytes            SHA-256(chain at position-1 || log value at position)
 //	├── op_ids
 //	│   └── <operation id> → position        at most once: 0 marks an operation refused
 //	├── origins
@@ -90,10 +93,11 @@ type migration struct {
 // version. Append only.
 var migrations = []migration{
 	{version: 1, name: "create the accounts, stations and log buckets", migrate: createV1},
+	{version: 2, name: "add the log's hash chain and the checkpoint key", migrate: chainV2},
 }
 
 // SchemaVersion is the version of the last migration.
-const SchemaVersion = 1
+const SchemaVersion = 2
 
 func createV1(tx *bolt.Tx) error {
 	root, err := tx.CreateBucketIfNotExists(bucketRoot)
@@ -111,10 +115,11 @@ func createV1(tx *bolt.Tx) error {
 
 // DB is an open dutyhub.db.
 type DB struct {
-	bolt  *bolt.DB
-	dir   string
-	path  string
-	epoch atomic.Value // string
+	bolt   *bolt.DB
+	dir    string
+	path   string
+	epoch  atomic.Value // string
+	macKey []byte       // signs checkpoints; read once at open
 
 	// Now is the clock; tests move it to expire sessions.
 	Now func() time.Time
@@ -138,6 +143,10 @@ func Open(dir string) (*DB, error) {
 	}
 	db := &DB{bolt: bdb, dir: dir, path: path, Now: time.Now}
 	if err := db.migrate(); err != nil {
+		_ = bdb.Close()
+		return nil, err
+	}
+	if err := db.loadMACKey(); err != nil {
 		_ = bdb.Close()
 		return nil, err
 	}

@@ -1,6 +1,7 @@
 package hub_test
 
 import (
+	"bytes"
 	"context"
 	"flag"
 	"fmt"
@@ -226,6 +227,11 @@ func TestHubKilledMidStream(t *testing.T) {
 		t.Fatalf("the client holds %d acknowledged operations, want %d", len(sent), total)
 	}
 	checkHubHolds(t, dir, tr.T1.ID, sent, "at the end")
+	// Checkpoints go out only after the commit, so no kill leaves a client
+	// holding one the restarted file lacks: the epoch never changes.
+	if out, _ := os.ReadFile(logFile.Name()); bytes.Contains(out, []byte("rolled back")) {
+		t.Fatal("a client's checkpoint proved a rollback after a mere kill")
+	}
 	people, err := c1.dir.Persons(ctx, app.PersonFilter{Station: &tr.T1.ID})
 	if err != nil {
 		t.Fatal(err)

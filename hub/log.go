@@ -2,6 +2,7 @@ package hub
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"encoding/json"
 	"fmt"
 	"strconv"
@@ -22,6 +23,7 @@ type logged struct {
 	audiences []Audience
 	item      []byte // {"pos":N,"op":{...}}
 	op        *app.Operation
+	chain     [sha256.Size]byte // the log's hash chain at pos, for checkpoints
 }
 
 // txState carries what one writing transaction knows beyond bbolt: the
@@ -38,6 +40,9 @@ type txState struct {
 	treeOwned bool                    // tree is this transaction's copy, edited in place
 	byCode    map[string]*app.Station // the tree's stations by code, built when first asked
 	owners    *bolt.Bucket            // hub1/owners, once opened in this transaction
+
+	chain       [sha256.Size]byte // chain(head), once chainLoaded
+	chainLoaded bool
 }
 
 func newTxState(tx *bolt.Tx, router Router, now time.Time) (*txState, error) {
@@ -132,9 +137,24 @@ func (st *txState) append(tx *bolt.Tx, op *app.Operation, audiences []Audience) 
 		return err
 	}
 	pos := st.head + 1
+	if !st.chainLoaded {
+		// Read once per transaction; later appends in it extend the
+		// copy held here.
+		chain, ok := chainAt(tx, st.head)
+		if !ok {
+			return app.Errorf(app.ECORRUPT, "the log's hash chain has no entry at its head %d", st.head)
+		}
+		st.chain, st.chainLoaded = chain, true
+	}
 	logB := bucket(tx, bucketLog)
 	logB.FillPercent = 0.95 // positions only grow: pack pages full
 	if err := logB.Put(u64Key(pos), raw); err != nil {
+		return err
+	}
+	chain := nextChain(st.chain, raw)
+	chainB := bucket(tx, bucketChain)
+	chainB.FillPercent = 0.95
+	if err := chainB.Put(u64Key(pos), chain[:]); err != nil {
 		return err
 	}
 	if err := bucket(tx, bucketOpIDs).Put(op.ID[:], u64Key(pos)); err != nil {
@@ -146,8 +166,8 @@ func (st *txState) append(tx *bolt.Tx, op *app.Operation, audiences []Audience) 
 			return err
 		}
 	}
-	st.head = pos
-	st.logged = append(st.logged, logged{pos: pos, origin: op.Origin, audiences: audiences, item: deliveryItem(pos, raw), op: op})
+	st.head, st.chain = pos, chain
+	st.logged = append(st.logged, logged{pos: pos, origin: op.Origin, audiences: audiences, item: deliveryItem(pos, raw), op: op, chain: chain})
 	return nil
 }
 

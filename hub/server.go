@@ -353,10 +353,15 @@ func (s *Server) refuse(c *conn, e *wire.Error, msg string) {
 
 // rotateEpoch gives the log a new epoch and drops every connection: each
 // client reconnects, sees the new epoch, re-sends what the log may lack and
-// re-pulls from the start, applying nothing twice.
-func (s *Server) rotateEpoch() {
+// re-pulls from the start, applying nothing twice. It does so only while
+// the epoch is still from: two clients proving the same rollback at once
+// make one new epoch, not two.
+func (s *Server) rotateEpoch(from string) {
 	var epoch string
 	err := s.writer.submit(s.ctx, func(tx *bolt.Tx, st *txState) (err error) {
+		if string(bucket(tx, bucketMeta).Get(keyEpoch)) != from {
+			return nil
+		}
 		epoch, err = newEpochTx(tx)
 		return err
 	})
@@ -364,8 +369,11 @@ func (s *Server) rotateEpoch() {
 		s.log.Error("cannot start a new epoch", "err", err)
 		return
 	}
+	if epoch == "" {
+		return // another connection's proof already moved it on
+	}
 	s.db.setEpoch(epoch)
-	s.log.Warn("new epoch", "epoch", epoch)
+	s.log.Warn("new epoch", "epoch", epoch, "was", from)
 	select {
 	case s.queries <- func(t *table) {
 		for c := range t.conns {

@@ -2,6 +2,7 @@ package hub
 
 import (
 	"context"
+	"encoding/json"
 	"strconv"
 	"time"
 
@@ -26,9 +27,10 @@ type table struct {
 // sent everything up to head. The table accepts when it has handed out
 // nothing beyond head, and otherwise the feeder reads on.
 type goLiveReq struct {
-	c     *conn
-	head  uint64
-	reply chan bool
+	c          *conn
+	head       uint64
+	checkpoint *wire.Checkpoint // at head, for the caught_up
+	reply      chan bool
 }
 
 func newTable(s *Server, head uint64) *table {
@@ -124,7 +126,7 @@ func (t *table) tryLive(req goLiveReq) bool {
 	}
 	c.live = true
 	c.liveFrom = req.head
-	frame, _ := wire.Encode(wire.TypeCaughtUp, "", wire.CaughtUp{Epoch: t.s.db.Epoch(), Position: req.head})
+	frame, _ := wire.Encode(wire.TypeCaughtUp, "", wire.CaughtUp{Epoch: t.s.db.Epoch(), Position: req.head, Checkpoint: req.checkpoint})
 	t.offer(c, frame)
 	return true
 }
@@ -134,11 +136,16 @@ func (t *table) tryLive(req goLiveReq) bool {
 // (a broadcast) share one encoded frame. The per-connection share lives on
 // the connection (only this goroutine touches it), so a broadcast to
 // thousands allocates per distinct share, not per connection.
+//
+// The last frame of each share carries one checkpoint at the batch's last
+// position, signed once per batch: a live connection has everything for
+// it up to there, whether or not the batch's last operation is its own.
 func (t *table) dispatch(batch []logged) {
 	if len(batch) == 0 {
 		return
 	}
-	t.head = batch[len(batch)-1].pos
+	last := &batch[len(batch)-1]
+	t.head = last.pos
 	t.gen++
 	var touched []*conn
 	for i := range batch {
@@ -158,6 +165,12 @@ func (t *table) dispatch(batch []logged) {
 			}
 		}
 	}
+	if len(touched) == 0 {
+		return
+	}
+	epoch := t.s.db.Epoch()
+	cp, _ := json.Marshal(t.s.db.checkpoint(epoch, last.pos, last.chain))
+	enc := frameEncoder{epoch: epoch, checkpoint: cp}
 	single := make([][][]byte, len(batch)) // frames of one-operation shares, by operation
 	var multi map[string][][]byte
 	for _, c := range touched {
@@ -165,7 +178,7 @@ func (t *table) dispatch(batch []logged) {
 		if len(c.share) == 1 {
 			i := c.share[0]
 			if single[i] == nil {
-				single[i] = t.encode(batch, c.share)
+				single[i] = enc.encode(batch, c.share)
 			}
 			f = single[i]
 		} else {
@@ -174,7 +187,7 @@ func (t *table) dispatch(batch []logged) {
 			}
 			key := shareKey(c.share)
 			if f = multi[key]; f == nil {
-				f = t.encode(batch, c.share)
+				f = enc.encode(batch, c.share)
 				multi[key] = f
 			}
 		}
@@ -196,27 +209,35 @@ func shareKey(idx []int) string {
 	return string(b)
 }
 
+// frameEncoder builds the ops frames of one dispatch.
+type frameEncoder struct {
+	epoch      string
+	checkpoint []byte // JSON, for the last frame of each share only
+}
+
 // encode builds ops frames holding the chosen items, split so none passes
-// the frame limit.
-func (t *table) encode(batch []logged, idx []int) [][]byte {
-	head := `{"type":"ops","data":{"epoch":"` + t.s.db.Epoch() + `","ops":[`
+// the frame limit. Only the last carries the checkpoint: a client that
+// drops between two frames has not everything up to it.
+func (e frameEncoder) encode(batch []logged, idx []int) [][]byte {
+	head := `{"type":"ops","data":{"epoch":"` + e.epoch + `","ops":[`
 	const tail = `]}}`
+	lastTail := `],"checkpoint":` + string(e.checkpoint) + `}}`
 	var frames [][]byte
 	var cur []byte
 	for _, i := range idx {
 		item := batch[i].item
-		if cur != nil && len(cur)+len(item)+len(tail)+1 > wire.MaxFrame {
+		if cur != nil && len(cur)+len(item)+len(lastTail)+1 > wire.MaxFrame {
 			frames = append(frames, append(cur, tail...))
 			cur = nil
 		}
 		if cur == nil {
-			cur = append(make([]byte, 0, len(head)+len(item)+len(tail)), head...)
+			cur = append(make([]byte, 0, len(head)+len(item)+len(lastTail)), head...)
 		} else {
 			cur = append(cur, ',')
 		}
 		cur = append(cur, item...)
 	}
-	return append(frames, append(cur, tail...))
+	return append(frames, append(cur, lastTail...))
 }
 
 // offer queues a frame without waiting. A full queue (in frames or in

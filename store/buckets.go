@@ -95,7 +95,8 @@ import (
 //	│   └── <seq> → JSON                                 app.Operation the hub acknowledged, kept to re-send to a restored hub
 //	├── sync
 //	│   ├── epoch    → text                              the hub's epoch the cursor belongs to
-//	│   └── position → uint64                            the last position of the hub's log read
+//	│   ├── position → uint64                            the last position of the hub's log read
+//	│   └── checkpoint → JSON                            syncCheckpoint: the hub's latest, with its epoch, shown back when pulling
 //	├── applied
 //	│   └── <operation id> → nil                         incoming operations applied or kept: each at most once
 //	├── kept

@@ -13,6 +13,7 @@ import (
 	"dutyroom/app/consult"
 	"dutyroom/app/roster"
 	"dutyroom/app/syncer"
+	"dutyroom/app/wire"
 )
 
 // The sync side of the store: what the hub has acknowledged (sent), how far
@@ -25,9 +26,17 @@ var (
 	bucketApplied = []byte("applied")
 	bucketKept    = []byte("kept")
 
-	keyEpoch    = []byte("epoch")
-	keyPosition = []byte("position")
+	keyEpoch      = []byte("epoch")
+	keyPosition   = []byte("position")
+	keyCheckpoint = []byte("checkpoint") // JSON syncCheckpoint: the hub's latest, shown back when pulling
 )
+
+// syncCheckpoint is the hub's latest checkpoint with the epoch it was
+// signed for; one of another epoch than the cursor's is never shown.
+type syncCheckpoint struct {
+	Epoch string `json:"epoch"`
+	wire.Checkpoint
+}
 
 func createSyncV4(tx *bolt.Tx) error {
 	root := tx.Bucket(bucketV1)
@@ -80,6 +89,59 @@ func (db *DB) SyncCursor(ctx context.Context) (epoch string, position uint64, er
 // file itself (ECORRUPT, EINTERNAL): then nothing is applied and the
 // cursor stays, so the delivery comes again.
 func (db *DB) ApplyIncoming(ctx context.Context, epoch string, position uint64, ops []app.Operation) (syncer.Applied, error) {
+	return db.applyIncoming(ctx, epoch, position, nil, ops)
+}
+
+// ApplyCheckpointed is ApplyIncoming for a delivery that came with the
+// hub's checkpoint: the cursor moves to the checkpoint's position, and the
+// checkpoint is kept with it, in the same transaction, to be shown back at
+// the next pull.
+func (db *DB) ApplyCheckpointed(ctx context.Context, epoch string, cp wire.Checkpoint, ops []app.Operation) (syncer.Applied, error) {
+	return db.applyIncoming(ctx, epoch, cp.Position, &cp, ops)
+}
+
+// SyncCheckpoint returns the checkpoint kept with the cursor, or nil when
+// there is none for the cursor's epoch.
+func (db *DB) SyncCheckpoint(ctx context.Context) (*wire.Checkpoint, error) {
+	var cp *wire.Checkpoint
+	err := db.view(ctx, func(tx *txn) error {
+		b, err := mustBucket(tx.Tx, bucketSync)
+		if err != nil {
+			return err
+		}
+		raw := b.Get(keyCheckpoint)
+		if raw == nil {
+			return nil
+		}
+		var rec syncCheckpoint
+		if err := json.Unmarshal(raw, &rec); err != nil || rec.Epoch != string(b.Get(keyEpoch)) {
+			// A damaged one is no worse than none: the hub reads the
+			// position alone, or refuses it and the engine starts over.
+			return nil
+		}
+		cp = &rec.Checkpoint
+		return nil
+	})
+	return cp, err
+}
+
+// ResetSyncCursor moves the cursor to position 0 of epoch and forgets the
+// checkpoint: the hub would not trust them, so everything is read again
+// (what was applied before is skipped by id).
+func (db *DB) ResetSyncCursor(ctx context.Context, epoch string) error {
+	return db.update(ctx, func(tx *txn) error {
+		b, err := mustBucket(tx.Tx, bucketSync)
+		if err != nil {
+			return err
+		}
+		if err := b.Delete(keyCheckpoint); err != nil {
+			return err
+		}
+		return putCursor(tx, epoch, 0, nil)
+	})
+}
+
+func (db *DB) applyIncoming(ctx context.Context, epoch string, position uint64, cp *wire.Checkpoint, ops []app.Operation) (syncer.Applied, error) {
 	var res syncer.Applied
 	err := db.update(ctx, func(tx *txn) error {
 		res = syncer.Applied{}
@@ -128,18 +190,35 @@ func (db *DB) ApplyIncoming(ctx context.Context, epoch string, position uint64, 
 				return err
 			}
 		}
-		return putCursor(tx, epoch, position)
+		return putCursor(tx, epoch, position, cp)
 	})
 	return res, err
 }
 
-func putCursor(tx *txn, epoch string, position uint64) error {
+// putCursor moves the cursor, and keeps cp with it when given. Without
+// one the older checkpoint stays (the hub reads from the earlier of it and
+// the position); a new epoch drops it.
+func putCursor(tx *txn, epoch string, position uint64, cp *wire.Checkpoint) error {
 	b, err := mustBucket(tx.Tx, bucketSync)
 	if err != nil {
 		return err
 	}
+	if string(b.Get(keyEpoch)) != epoch {
+		if err := b.Delete(keyCheckpoint); err != nil {
+			return err
+		}
+	}
 	if err := b.Put(keyEpoch, []byte(epoch)); err != nil {
 		return err
+	}
+	if cp != nil {
+		raw, err := json.Marshal(syncCheckpoint{Epoch: epoch, Checkpoint: *cp})
+		if err != nil {
+			return err
+		}
+		if err := b.Put(keyCheckpoint, raw); err != nil {
+			return err
+		}
 	}
 	return b.Put(keyPosition, u64Key(position))
 }

@@ -46,6 +46,16 @@ type Store interface {
 	// ApplyIncoming applies a delivery, each operation id at most once,
 	// and moves the cursor, in one transaction.
 	ApplyIncoming(ctx context.Context, epoch string, position uint64, ops []app.Operation) (Applied, error)
+	// ApplyCheckpointed is ApplyIncoming for a delivery that came with
+	// the hub's checkpoint: the cursor moves to its position and the
+	// checkpoint is kept with it, in the same transaction.
+	ApplyCheckpointed(ctx context.Context, epoch string, cp wire.Checkpoint, ops []app.Operation) (Applied, error)
+	// SyncCheckpoint returns the checkpoint kept with the cursor; nil
+	// when there is none for the cursor's epoch.
+	SyncCheckpoint(ctx context.Context) (*wire.Checkpoint, error)
+	// ResetSyncCursor moves the cursor to position 0 of epoch and forgets
+	// the checkpoint.
+	ResetSyncCursor(ctx context.Context, epoch string) error
 }
 
 // Conn is one open connection to a hub: whole frames in, whole frames out.
@@ -471,11 +481,14 @@ func (s *session) start(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	var checkpoint *wire.Checkpoint
 	if epoch != w.Epoch {
 		if epoch != "" {
 			s.e.log.Warn("the hub has a new epoch: re-sending and re-pulling", "was", epoch, "now", w.Epoch)
 		}
 		pos = 0
+	} else if checkpoint, err = st.SyncCheckpoint(ctx); err != nil {
+		return err
 	}
 	s.epoch = w.Epoch
 	last, err := st.LastSeq(ctx)
@@ -507,7 +520,9 @@ func (s *session) start(ctx context.Context) error {
 		}
 	}
 	s.e.refreshQueued(ctx)
-	frame, err := wire.Encode(wire.TypePull, "pull", wire.Pull{Cursor: wire.Cursor{Epoch: w.Epoch, Position: pos}})
+	// The checkpoint names the operation the cursor stands on: the hub
+	// tells from it whether its log is still the one this client read.
+	frame, err := wire.Encode(wire.TypePull, "pull", wire.Pull{Cursor: wire.Cursor{Epoch: w.Epoch, Position: pos, Checkpoint: checkpoint}})
 	if err != nil {
 		return err
 	}
@@ -572,7 +587,13 @@ func (s *session) handle(ctx context.Context, env wire.Envelope) error {
 			ops[i] = o.Ops[i].Op
 		}
 		pos := o.Ops[len(o.Ops)-1].Pos
-		res, err := st.ApplyIncoming(ctx, s.epoch, pos, ops)
+		var res Applied
+		if o.Checkpoint != nil {
+			pos = o.Checkpoint.Position
+			res, err = st.ApplyCheckpointed(ctx, s.epoch, *o.Checkpoint, ops)
+		} else {
+			res, err = st.ApplyIncoming(ctx, s.epoch, pos, ops)
+		}
 		if err != nil {
 			return err
 		}
@@ -585,7 +606,12 @@ func (s *session) handle(ctx context.Context, env wire.Envelope) error {
 		if err != nil {
 			return err
 		}
-		if _, err := st.ApplyIncoming(ctx, s.epoch, c.Position, nil); err != nil {
+		if c.Checkpoint != nil {
+			_, err = st.ApplyCheckpointed(ctx, s.epoch, *c.Checkpoint, nil)
+		} else {
+			_, err = st.ApplyIncoming(ctx, s.epoch, c.Position, nil)
+		}
+		if err != nil {
 			return err
 		}
 		s.e.update(func(st *State) { st.Epoch, st.Position, st.CaughtUp = s.epoch, c.Position, true })
@@ -622,6 +648,14 @@ func (s *session) handle(ctx context.Context, env wire.Envelope) error {
 			return we
 		case wire.CodeUnauthorized:
 			return permanent{we}
+		case wire.CodeBadCursor:
+			// The hub does not trust the cursor (a damaged or foreign
+			// checkpoint, or a position its log does not reach) and reads
+			// this connection the epoch from 0 instead: forget the cursor
+			// before those deliveries come; what was applied before is
+			// skipped by id.
+			s.e.log.Warn("the hub refused the sync cursor; reading its log again from the start", "reason", we.Message)
+			return st.ResetSyncCursor(ctx, s.epoch)
 		}
 		if we.Op == app.NilID {
 			s.e.log.Warn("the hub reported an error", "code", we.Code, "reason", we.Message)

@@ -23,6 +23,8 @@ type memStore struct {
 	epoch   string
 	pos     uint64
 	applied map[app.ID]bool
+
+	checkpoint *wire.Checkpoint
 }
 
 func newMemStore(origin app.ID, n int) *memStore {
@@ -96,6 +98,27 @@ func (s *memStore) ApplyIncoming(_ context.Context, epoch string, pos uint64, op
 	}
 	s.epoch, s.pos = epoch, pos
 	return res, nil
+}
+
+func (s *memStore) ApplyCheckpointed(ctx context.Context, epoch string, cp wire.Checkpoint, ops []app.Operation) (Applied, error) {
+	res, err := s.ApplyIncoming(ctx, epoch, cp.Position, ops)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.checkpoint = &cp
+	return res, err
+}
+
+func (s *memStore) SyncCheckpoint(context.Context) (*wire.Checkpoint, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.checkpoint, nil
+}
+
+func (s *memStore) ResetSyncCursor(_ context.Context, epoch string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.epoch, s.pos, s.checkpoint = epoch, 0, nil
+	return nil
 }
 
 // pipeConn is one side of a fake connection; the test plays the hub.

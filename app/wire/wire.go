@@ -127,10 +127,13 @@ type Ack struct {
 	Through uint64 `json:"through"`
 }
 
-// Cursor is how far a client has read the hub's log.
+// Cursor is how far a client has read the hub's log, and the latest
+// checkpoint the hub gave it (none from clients before checkpoints, and
+// none before the first delivery of an epoch).
 type Cursor struct {
-	Epoch    string `json:"epoch"`
-	Position uint64 `json:"position"`
+	Epoch      string      `json:"epoch"`
+	Position   uint64      `json:"position"`
+	Checkpoint *Checkpoint `json:"checkpoint,omitempty"`
 }
 
 // Pull asks for the operations after the cursor, then for new ones as they
@@ -145,17 +148,21 @@ type Delivery struct {
 	Op  app.Operation `json:"op"`
 }
 
-// Ops delivers operations in log order.
+// Ops delivers operations in log order. The last frame of a delivery
+// carries a checkpoint at or after its last position: the client has
+// everything for it up to the checkpoint and moves its cursor there.
 type Ops struct {
-	Epoch string     `json:"epoch"`
-	Ops   []Delivery `json:"ops"`
+	Epoch      string      `json:"epoch"`
+	Ops        []Delivery  `json:"ops"`
+	Checkpoint *Checkpoint `json:"checkpoint,omitempty"`
 }
 
 // CaughtUp says the client has everything for it up to Position; new
 // operations follow as they are stored.
 type CaughtUp struct {
-	Epoch    string `json:"epoch"`
-	Position uint64 `json:"position"`
+	Epoch      string      `json:"epoch"`
+	Position   uint64      `json:"position"`
+	Checkpoint *Checkpoint `json:"checkpoint,omitempty"` // at Position
 }
 
 // Error reports a refusal. Op and Seq name the operation concerned, when one is.
@@ -366,6 +373,10 @@ func DecodePull(env Envelope) (Pull, error) {
 	if len(p.Cursor.Epoch) > MaxEpochLen {
 		return Pull{}, Errorf(CodeBadMessage, "pull: the epoch is longer than %d bytes", MaxEpochLen)
 	}
+	// A malformed checkpoint is not refused here: the hub judges it with
+	// the rest of the cursor (Checkpoint.Bytes), refuses it as bad_cursor
+	// and reads the connection from 0, as for any checkpoint it did not
+	// sign.
 	return p, nil
 }
 
@@ -392,6 +403,13 @@ func DecodeOps(env Envelope) (Ops, error) {
 			return Ops{}, Errorf(CodeInvalid, "ops: at position %d: %v", d.Pos, err)
 		}
 	}
+	var last uint64
+	if n := len(o.Ops); n > 0 {
+		last = o.Ops[n-1].Pos
+	}
+	if err := checkDelivered("ops", o.Checkpoint, last); err != nil {
+		return Ops{}, err
+	}
 	return o, nil
 }
 
@@ -403,6 +421,12 @@ func DecodeCaughtUp(env Envelope) (CaughtUp, error) {
 	}
 	if c.Epoch == "" || len(c.Epoch) > MaxEpochLen {
 		return CaughtUp{}, Errorf(CodeBadMessage, "caught_up: missing or overlong epoch")
+	}
+	if err := checkDelivered("caught_up", c.Checkpoint, c.Position); err != nil {
+		return CaughtUp{}, err
+	}
+	if c.Checkpoint != nil && c.Checkpoint.Position != c.Position {
+		return CaughtUp{}, Errorf(CodeBadMessage, "caught_up: the checkpoint is at position %d, not %d", c.Checkpoint.Position, c.Position)
 	}
 	return c, nil
 }
