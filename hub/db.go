@@ -25,6 +25,8 @@
 //	│   └── <operation id> → position        at most once: 0 marks an operation refused
 //	├── origins
 //	│   └── <station id> → uint64            the highest seq stored or refused from that station
+//	├── own_seqs                             (schema 2; own.go)
+//	│   └── <station id><seq> → <position><operation id>   position 0: refused
 //	└── feeds
 //	    └── <kind><station id><position> → nil   who reads what: kind S (addressed to
 //	                                             the station) or D (its whole subtree)
@@ -88,10 +90,11 @@ type migration struct {
 // version. Append only.
 var migrations = []migration{
 	{version: 1, name: "create the accounts, stations and log buckets", migrate: createV1},
+	{version: 2, name: "index each station's operations by seq", migrate: createOwnSeqsV2},
 }
 
 // SchemaVersion is the version of the last migration.
-const SchemaVersion = 1
+const SchemaVersion = 2
 
 func createV1(tx *bolt.Tx) error {
 	root, err := tx.CreateBucketIfNotExists(bucketRoot)
