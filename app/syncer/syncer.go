@@ -85,6 +85,7 @@ type State struct {
 	Position  uint64
 	CaughtUp  bool // everything the hub had for this station has been applied
 	Received  int  // operations taken in since the engine started
+	Rejoined  int  // of those, this station's own taken back from the hub (a restored folder)
 	NeedLogin bool // the hub refused the credentials: log in again
 	// PinToConfirm is the pin the hub presented when none was configured
 	// or it differs from the configured one; the engine waits until it is
@@ -441,6 +442,7 @@ type session struct {
 	inFlight    int
 	pushID      int
 	stopPush    bool
+	rejoin      *rejoin // comparing seqs with the hub before pushing (rejoin.go)
 }
 
 // start reconciles with the hub and asks for the backlog. A new epoch
@@ -465,7 +467,18 @@ func (s *session) start(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if w.LastSeq > last {
+	first := last + 1
+	if queued, err := st.Outbox(ctx, 0, 1); err != nil {
+		return err
+	} else if len(queued) > 0 {
+		first = queued[0].Seq
+	}
+	rj, canRejoin := st.(Rejoiner)
+	if canRejoin && needsRejoin(w.LastSeq, first) {
+		if err := s.startRejoin(ctx, rj, first, last); err != nil {
+			return err
+		}
+	} else if w.LastSeq > last {
 		s.stopPush = true
 		s.e.update(func(st *State) {
 			st.Err, st.ErrCode = "the hub holds more operations from this station than this data folder made: was it restored from an older backup? Nothing will be sent", wire.CodeConflict
@@ -487,6 +500,16 @@ func (s *session) start(ctx context.Context) error {
 		}
 		if s.journalTo > w.LastSeq {
 			s.e.log.Warn("the hub lacks operations it had acknowledged; re-sending them", "from", w.LastSeq+1, "to", s.journalTo)
+		}
+		if canRejoin {
+			// In step with the hub: a restore mark has nothing left to do.
+			if restored, err := rj.Restored(ctx); err != nil {
+				return err
+			} else if restored {
+				if err := rj.ForgetRestore(ctx); err != nil {
+					return err
+				}
+			}
 		}
 	}
 	s.e.refreshQueued(ctx)
@@ -583,8 +606,17 @@ func (s *session) handle(ctx context.Context, env wire.Envelope) error {
 		s.inFlight = max(0, s.inFlight-1)
 		s.e.refreshQueued(ctx)
 		return s.pump(ctx)
+	case wire.TypeOwnOps:
+		return s.onOwnOps(ctx, env)
 	case wire.TypeError:
 		we := wire.DecodeError(env)
+		if env.ID == ownRequestID && s.rejoin != nil {
+			if we.Code == wire.CodeUnknownType {
+				s.ownRefused(we) // a hub older than own: pushing stays stopped
+				return nil
+			}
+			return we // reconnect and compare again
+		}
 		if we.Op != app.NilID {
 			// One operation refused; the hub skipped it and goes on.
 			s.e.log.Warn("the hub refused an operation", "op", we.Op, "seq", we.Seq, "code", we.Code, "reason", we.Message)
@@ -594,6 +626,12 @@ func (s *session) handle(ctx context.Context, env wire.Envelope) error {
 		}
 		switch we.Code {
 		case wire.CodeConflict:
+			if _, ok := st.(Rejoiner); ok {
+				// Reconnect: the welcome's last seq starts the comparison
+				// that tells a lost acknowledgement, a restored folder and
+				// a second live one apart.
+				return we
+			}
 			s.stopPush = true
 			s.e.update(func(st *State) { st.Err, st.ErrCode = we.Message, we.Code })
 		case wire.CodeOutOfOrder, wire.CodeUnavailable, wire.CodeInternal, wire.CodeTooLarge:
