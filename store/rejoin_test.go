@@ -1,9 +1,13 @@
 package store_test
 
 import (
+	"path/filepath"
+	"slices"
 	"testing"
 
 	"dutyroom/app"
+	"dutyroom/app/message"
+	"dutyroom/app/roster"
 	"dutyroom/store"
 	"dutyroom/store/storetest"
 )
@@ -117,4 +121,67 @@ func TestTakeOwnRefusesAnotherStationsOperation(t *testing.T) {
 	ops[0].Origin = app.NewID()
 	_, err := db.TakeOwn(ctx, ops[:1])
 	wantCode(t, err, app.EINVALID)
+}
+
+// Every kind of the station's own records comes back: a roster change, a
+// message it sent, a person. Nothing is kept aside as if another station
+// had sent it.
+func TestTakeOwnBringsBackRostersAndMessagesTooNothingKept(t *testing.T) {
+	county := demoRostersAs(t, "433101")[0]
+	dir := filepath.Dir(county.db.Path())
+	c := county.county
+	last, _ := county.db.LastSeq(ctx)
+	if _, err := county.db.MarkSent(ctx, last); err != nil {
+		t.Fatal(err)
+	}
+	backup := writeBackup(t, county.db)
+
+	officer := county.offDuty(t, app.RoleOfficer, "2026-10-02")
+	if _, _, err := county.r.SetAssignment(ctx, roster.Assignment{Station: c.ID, Day: day(t, "2026-10-02"), Post: officerPost, Person: officer}, "顶班"); err != nil {
+		t.Fatal(err)
+	}
+	pref := county.station(t, "433100")
+	m := message.Message{Kind: message.KindMessage, To: []app.ID{pref.ID}, Text: "备份后发出的消息"}
+	if err := store.NewMessages(county.db).Send(ctx, &m, nil); err != nil {
+		t.Fatal(err)
+	}
+	p := app.Person{Station: c.ID, Name: "备份后新来", Mobile: "13800000009"}
+	mustCreatePerson(t, county.dir, &p)
+	hubLast, _ := county.db.LastSeq(ctx)
+	if _, err := county.db.MarkSent(ctx, hubLast); err != nil {
+		t.Fatal(err)
+	}
+	hubOps, err := county.db.Sent(ctx, last, 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	county.db.Close()
+	if err := store.Restore(dir, backup); err != nil {
+		t.Fatal(err)
+	}
+	db := storetest.OpenDir(t, dir)
+
+	if n, err := db.TakeOwn(ctx, hubOps); err != nil || n != len(hubOps) {
+		t.Fatalf("TakeOwn took %d of %d: %v", n, len(hubOps), err)
+	}
+	if kept, _ := db.KeptOps(ctx, 100); len(kept) != 0 {
+		t.Fatalf("own operations kept aside: %+v", kept)
+	}
+	as, err := store.NewRosters(db).Assignments(ctx, c.ID, day(t, "2026-10-02"), day(t, "2026-10-02"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.ContainsFunc(as, func(a roster.Assignment) bool { return a.Post == officerPost && a.Person == officer }) {
+		t.Fatalf("the roster change is not back: %+v", as)
+	}
+	got, err := store.NewMessages(db).FindMessage(ctx, m.ID)
+	if err != nil {
+		t.Fatalf("the sent message is not back: %v", err)
+	}
+	if got.From != c.ID {
+		t.Fatalf("the message came back from %s", got.From)
+	}
+	if _, err := store.NewDirectory(db).FindPersonByID(ctx, p.ID); err != nil {
+		t.Fatalf("the person is not back: %v", err)
+	}
 }
