@@ -27,7 +27,7 @@ func BenchmarkOwnAfterRestore(b *testing.B) {
 	for i := range origins {
 		origins[i] = app.NewID()
 	}
-	payload := json.RawMessage(`{"text":"` + string(make([]byte, 0)) + `汛情通报：某某镇某某村发生山体滑坡，无人员伤亡，已转移群众十二户"}`)
+	payload := json.RawMessage(`{"text":"汛情通报：某某镇某某村发生山体滑坡，无人员伤亡，已转移群众十二户"}`)
 	at := time.Now().UTC()
 	for seq := uint64(1); seq <= perStation; seq++ {
 		err := db.bolt.Update(func(tx *bolt.Tx) error {
