@@ -79,6 +79,7 @@ func (s *session) startRejoin(ctx context.Context, rj Rejoiner, first, last uint
 	}
 	s.rejoin = &rejoin{st: rj, first: first, last: last, hubLast: s.welcome.LastSeq, restored: restored}
 	s.stopPush = true
+	s.e.update(func(st *State) { st.Rejoining = true })
 	s.e.log.Info("the hub holds seqs this folder queues or never made; comparing before sending",
 		"hubLastSeq", s.welcome.LastSeq, "firstQueued", first, "lastSeq", last, "restored", restored)
 	// Nothing to compare when this folder queues nothing: it is behind.
@@ -187,7 +188,7 @@ func (s *session) decide(ctx context.Context) error {
 		s.rejoin = nil
 		msg := fmt.Sprintf("another data folder is syncing as this station: the hub holds other operations than this folder's under seq %d, and this folder was not restored from a backup. Nothing is sent from here, so as not to write over the other folder's changes; keep one data folder per station (a folder restored by copying the file by hand: restore it with dutyroom restore)", rj.diverged)
 		s.e.log.Warn("sync stopped: a second live data folder of this station", "seq", rj.diverged)
-		s.e.update(func(st *State) { st.Err, st.ErrCode = msg, CodeSecondFolder })
+		s.e.update(func(st *State) { st.Err, st.ErrCode, st.Rejoining = msg, CodeSecondFolder, false })
 		return permanent{wire.Errorf(CodeSecondFolder, "%s", msg)}
 	}
 	rj.taking = true
@@ -215,6 +216,7 @@ func (s *session) finishRejoin(ctx context.Context) error {
 // resume starts pushing after the hub's last seq, everything up to it
 // being stored there.
 func (s *session) resume(ctx context.Context, hubLast uint64) error {
+	s.e.update(func(st *State) { st.Rejoining = false })
 	st := s.e.cfg.Store
 	if _, err := st.MarkSent(ctx, hubLast); err != nil {
 		return err
@@ -232,6 +234,7 @@ func (s *session) ownRefused(we *wire.Error) {
 	s.rejoin = nil
 	s.e.log.Warn("the hub cannot give back this station's operations", "code", we.Code, "reason", we.Message)
 	s.e.update(func(st *State) {
+		st.Rejoining = false
 		st.Err, st.ErrCode = "the hub holds more operations from this station than this data folder made: was it restored from an older backup? Nothing will be sent ("+we.Code+": "+strconv.Quote(we.Message)+")", wire.CodeConflict
 	})
 }

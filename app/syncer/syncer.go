@@ -86,6 +86,7 @@ type State struct {
 	CaughtUp  bool // everything the hub had for this station has been applied
 	Received  int  // operations taken in since the engine started
 	Rejoined  int  // of those, this station's own taken back from the hub (a restored folder)
+	Rejoining bool // comparing seqs with the hub, or taking operations back: nothing is pushed yet
 	NeedLogin bool // the hub refused the credentials: log in again
 	// PinToConfirm is the pin the hub presented when none was configured
 	// or it differs from the configured one; the engine waits until it is
@@ -403,7 +404,7 @@ func (e *Engine) handshake(conn Conn) (wire.Welcome, error) {
 	}
 	e.update(func(s *State) {
 		s.Online, s.NeedLogin, s.PinToConfirm, s.Err, s.ErrCode = true, false, "", "", ""
-		s.Station, s.User, s.NextTry, s.CaughtUp = w.Station, w.User, time.Time{}, false
+		s.Station, s.User, s.NextTry, s.CaughtUp, s.Rejoining = w.Station, w.User, time.Time{}, false, false
 	})
 	e.log.Info("sync online", "user", w.User, "station", w.Station, "epoch", w.Epoch, "head", w.Head, "hubLastSeq", w.LastSeq)
 	return w, nil
