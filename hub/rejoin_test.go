@@ -9,6 +9,7 @@ import (
 
 	"dutyroom/app"
 	"dutyroom/app/incident"
+	"dutyroom/app/message"
 	"dutyroom/app/syncer"
 	"dutyroom/hub"
 	"dutyroom/store"
@@ -99,8 +100,18 @@ func TestRestoredCountyGetsBackWhatItMadeAfterTheBackupAndGoesOn(t *testing.T) {
 
 	afterBackup := c1.file(clk, "备份后的事件")
 	person := c1.addPerson(tr.C1, "备份后新来")
+	msg := message.Message{Kind: message.KindMessage, To: []app.ID{tr.P.ID}, Text: "备份后发出的消息"}
+	if err := store.NewMessages(c1.db).Send(dutyCtx, &msg, nil); err != nil {
+		t.Fatal(err)
+	}
+	c1.eng.Kick()
 	c1.caughtUp()
 	waitFor(t, "the county's changes at the prefecture", func() bool { return p.has(afterBackup.ID) && p.hasPerson(person.ID) })
+	delivered := func() bool {
+		list, err := store.NewMessages(c1.db).Receipts(dutyCtx, msg.ID)
+		return err == nil && len(list) == 1 && !list[0].Delivered.IsZero()
+	}
+	waitFor(t, "the prefecture's receipt of the message at the county", delivered)
 
 	c1.reopen(clk, func(dir string) {
 		if err := store.Restore(dir, backup); err != nil {
@@ -122,8 +133,14 @@ func TestRestoredCountyGetsBackWhatItMadeAfterTheBackupAndGoesOn(t *testing.T) {
 	waitFor(t, "the incident filed online at the prefecture", func() bool { return p.has(online.ID) })
 	c1.caughtUp()
 
+	// The prefecture's receipt comes again with the re-pull from the
+	// backup's cursor: it must find the message back, not be kept aside.
+	waitFor(t, "the prefecture's receipt of the message back at the county", delivered)
+	if kept := c1.kept(); len(kept) != 0 {
+		t.Fatalf("the county kept operations aside: %+v", kept)
+	}
 	s := c1.eng.State()
-	if s.Rejoined < 2 || s.Err != "" {
+	if s.Rejoined < 3 || s.Err != "" {
 		t.Fatalf("the county's state after rejoining: %d taken back, error %q", s.Rejoined, s.Err)
 	}
 	for _, id := range []app.ID{first.ID, afterBackup.ID, offline.ID, online.ID} {

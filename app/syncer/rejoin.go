@@ -150,8 +150,11 @@ func (s *session) compare(ctx context.Context, entries []wire.OwnEntry) error {
 	if len(entries) == 0 {
 		return nil
 	}
-	from := entries[0].Seq
-	queued, err := s.e.cfg.Store.Outbox(ctx, from-1, len(entries))
+	from, to := entries[0].Seq, min(entries[len(entries)-1].Seq, rj.last)
+	if to < from {
+		return nil
+	}
+	queued, err := s.e.cfg.Store.Outbox(ctx, from-1, int(to-from+1))
 	if err != nil {
 		return err
 	}
@@ -217,6 +220,9 @@ func (s *session) finishRejoin(ctx context.Context) error {
 // being stored there.
 func (s *session) resume(ctx context.Context, hubLast uint64) error {
 	s.e.update(func(st *State) { st.Rejoining = false })
+	if err := s.sendPendingPull(); err != nil {
+		return err
+	}
 	st := s.e.cfg.Store
 	if _, err := st.MarkSent(ctx, hubLast); err != nil {
 		return err
@@ -227,14 +233,25 @@ func (s *session) resume(ctx context.Context, hubLast uint64) error {
 	return s.pump(ctx)
 }
 
+// sendPendingPull sends the pull held back while the rejoin ran.
+func (s *session) sendPendingPull() error {
+	frame := s.pendingPull
+	s.pendingPull = nil
+	if frame == nil {
+		return nil
+	}
+	return s.conn.WriteFrame(frame)
+}
+
 // ownRefused handles an error answering the own request: a hub that does
 // not know it leaves the engine as it was before, stopped with the
-// conflict explained.
-func (s *session) ownRefused(we *wire.Error) {
+// conflict explained, still taking in what others send.
+func (s *session) ownRefused(we *wire.Error) error {
 	s.rejoin = nil
 	s.e.log.Warn("the hub cannot give back this station's operations", "code", we.Code, "reason", we.Message)
 	s.e.update(func(st *State) {
 		st.Rejoining = false
 		st.Err, st.ErrCode = "the hub holds more operations from this station than this data folder made: was it restored from an older backup? Nothing will be sent ("+we.Code+": "+strconv.Quote(we.Message)+")", wire.CodeConflict
 	})
+	return s.sendPendingPull()
 }

@@ -444,6 +444,7 @@ type session struct {
 	pushID      int
 	stopPush    bool
 	rejoin      *rejoin // comparing seqs with the hub before pushing (rejoin.go)
+	pendingPull []byte  // the pull, held until the rejoin has taken this station's operations back
 }
 
 // start reconciles with the hub and asks for the backlog. A new epoch
@@ -517,6 +518,12 @@ func (s *session) start(ctx context.Context) error {
 	frame, err := wire.Encode(wire.TypePull, "pull", wire.Pull{Cursor: wire.Cursor{Epoch: w.Epoch, Position: pos}})
 	if err != nil {
 		return err
+	}
+	if s.rejoin != nil {
+		// Others' changes to this station's records (an acknowledgement
+		// of its incident) must find the records back first (rejoin.go).
+		s.pendingPull = frame
+		return nil
 	}
 	if err := s.conn.WriteFrame(frame); err != nil {
 		return err
@@ -613,8 +620,7 @@ func (s *session) handle(ctx context.Context, env wire.Envelope) error {
 		we := wire.DecodeError(env)
 		if env.ID == ownRequestID && s.rejoin != nil {
 			if we.Code == wire.CodeUnknownType {
-				s.ownRefused(we) // a hub older than own: pushing stays stopped
-				return nil
+				return s.ownRefused(we) // a hub older than own: pushing stays stopped
 			}
 			return we // reconnect and compare again
 		}
