@@ -244,10 +244,17 @@ func (s *session) sendPendingPull() error {
 }
 
 // ownRefused handles an error answering the own request: a hub that does
-// not know it leaves the engine as it was before, stopped with the
-// conflict explained, still taking in what others send.
-func (s *session) ownRefused(we *wire.Error) error {
+// not know it leaves the engine as it was before: the seqs it holds
+// within what this folder made count as sent on its word, and when it
+// holds more, pushing stops with the conflict explained, while what others
+// send is still taken in.
+func (s *session) ownRefused(ctx context.Context, we *wire.Error) error {
+	rj := s.rejoin
 	s.rejoin = nil
+	if rj.hubLast <= rj.last {
+		s.e.log.Info("the hub cannot compare seqs (an older hub); taking its last seq on its word", "hubLastSeq", rj.hubLast)
+		return s.resume(ctx, rj.hubLast)
+	}
 	s.e.log.Warn("the hub cannot give back this station's operations", "code", we.Code, "reason", we.Message)
 	s.e.update(func(st *State) {
 		st.Rejoining = false

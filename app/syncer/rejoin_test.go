@@ -84,8 +84,9 @@ func TestLostAckIsCheckedAgainstTheHubsOperations(t *testing.T) {
 	}
 }
 
-// A hub older than own answers unknown_type: the engine sends nothing,
-// says why, and still takes in what others send.
+// A hub older than own answers unknown_type. When it holds more than this
+// folder made, the engine sends nothing, says why, and still takes in what
+// others send.
 func TestHubWithoutOwnLeavesPushingStopped(t *testing.T) {
 	station := app.NewID()
 	st := &rejoinStore{memStore: newMemStore(station, 2), restored: true}
@@ -123,5 +124,20 @@ func TestRestoredFolderRenumbersAfterTheHubsLastSeq(t *testing.T) {
 	}
 	if s := waitState(t, e, "the count of what came back", func(s State) bool { return s.Rejoined == 3 }); s.Rejoining {
 		t.Fatal("still rejoining after pushing")
+	}
+}
+
+// A hub older than own, holding seqs this folder queues (a lost ack): they
+// count as sent on its word, as before own existed, and pushing goes on.
+func TestHubWithoutOwnTakesALostAckOnItsWord(t *testing.T) {
+	station := app.NewID()
+	st := &rejoinStore{memStore: newMemStore(station, 5)}
+	_, pipe := welcomed(t, st, station, 3)
+	pipe.next(t, wire.TypeOwn)
+	pipe.fromHub <- wire.EncodeError("own", wire.Errorf(wire.CodeUnknownType, "unknown message type \"own\""))
+	pipe.next(t, wire.TypePull)
+	push, _ := wire.DecodePush(pipe.next(t, wire.TypePush))
+	if push.Ops[0].Seq != 4 {
+		t.Fatalf("pushed from seq %d, want 4", push.Ops[0].Seq)
 	}
 }

@@ -620,7 +620,7 @@ func (s *session) handle(ctx context.Context, env wire.Envelope) error {
 		we := wire.DecodeError(env)
 		if env.ID == ownRequestID && s.rejoin != nil {
 			if we.Code == wire.CodeUnknownType {
-				return s.ownRefused(we) // a hub older than own: pushing stays stopped
+				return s.ownRefused(ctx, we) // a hub older than own
 			}
 			return we // reconnect and compare again
 		}
