@@ -210,3 +210,70 @@ func TestSecondLiveFolderOfAStationIsRefusedAndTheFirstGoesOn(t *testing.T) {
 		}
 	}
 }
+
+// Two live folders of one station, both connected and both making
+// changes at once: the hub keeps one sequence, gap-free, each operation
+// once; the folder whose changes it holds goes on and gets everything to
+// the prefecture; the other is told and keeps its changes queued.
+func TestTwoLiveFoldersAtOnceKeepOneSequence(t *testing.T) {
+	h := startHub(t, hub.Config{})
+	tr := h.tree
+	p := newClient(t, "p")
+	p.start(h.addr, "p")
+	p.caughtUp()
+	p.setIdentity(tr.P)
+	a := newClient(t, "c1")
+	a.start(h.addr, "c1")
+	a.caughtUp()
+	a.setIdentity(tr.C1)
+	a.addPerson(tr.C1, "共同的人")
+	a.caughtUp()
+
+	dirB := t.TempDir()
+	copyFile(t, backupClient(t, a), filepath.Join(dirB, store.FileName))
+	dbB := storetest.OpenDir(t, dirB)
+	b := &client{t: t, name: "c1-copy", db: dbB, dir: store.NewDirectory(dbB)}
+	b.start(h.addr, "c1")
+
+	made := map[*client][]app.Person{}
+	for i := range 5 {
+		for _, c := range []*client{a, b} {
+			made[c] = append(made[c], c.addPerson(tr.C1, c.name+"-"+string(rune('甲'+i))))
+		}
+	}
+	refused := func(c *client) bool { return c.eng.State().ErrCode == syncer.CodeSecondFolder }
+	waitFor(t, "one of the two folders refused", func() bool { return refused(a) || refused(b) })
+	winner, loser := a, b
+	if refused(a) {
+		winner, loser = b, a
+	}
+	winner.caughtUp()
+	waitFor(t, "the going folder's people at the prefecture", func() bool {
+		for _, person := range made[winner] {
+			if !p.hasPerson(person.ID) {
+				return false
+			}
+		}
+		return true
+	})
+	if refused(winner) {
+		t.Fatal("both folders were refused")
+	}
+	n := checkSeqs(t, h, tr.C1.ID)
+	if last, _ := winner.db.LastSeq(context.Background()); last != uint64(n) {
+		t.Fatalf("the going folder's seq counter is %d; the hub holds %d of the station's operations", last, n)
+	}
+	// The hub took the first folder's changes after the split and none
+	// of the other's: it pushed each of its own into a seq already taken.
+	logged := h.logOps()
+	for _, person := range made[loser] {
+		for _, d := range logged {
+			if d.Op.Entity == person.ID {
+				t.Fatalf("the hub logged the refused folder's %s at seq %d", person.Name, d.Op.Seq)
+			}
+		}
+	}
+	if queued, _ := loser.db.Outbox(context.Background(), 0, 100); len(queued) != len(made[loser]) {
+		t.Fatalf("the refused folder queues %d operations, want its %d", len(queued), len(made[loser]))
+	}
+}
