@@ -8,6 +8,7 @@ import (
 	bolt "go.etcd.io/bbolt"
 
 	"dutyroom/app"
+	"dutyroom/app/syncer"
 )
 
 // Rejoining the hub after a restore. A data folder restored from an older
@@ -25,6 +26,10 @@ import (
 // live folder of the same station, and must not push over the first.
 
 var keyRestored = []byte("restored")
+
+// The sync engine finds this by a type assertion; a changed signature
+// must fail the build, not silently turn rejoining off.
+var _ syncer.Rejoiner = (*DB)(nil)
 
 // markRestored writes the restore mark into the database file at path,
 // which nothing else has open.
