@@ -60,10 +60,10 @@ type rejoin struct {
 	hubLast  uint64
 	restored bool
 
-	taking   bool // comparing done: taking the hub's operations back
-	diverged uint64
-	held     []app.ID
-	taken    int
+	taking   bool     // comparing done: taking the hub's operations back
+	diverged uint64   // the first seq under which the hub holds another operation; 0 while none
+	held     []app.ID // the ids of the hub's seqs from first on, to drop from the queue
+	taken    int      // operations the store took in
 }
 
 // needsRejoin reports whether the welcome's last seq reaches what this
