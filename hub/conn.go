@@ -513,6 +513,8 @@ func (c *conn) handle(env wire.Envelope) error {
 			c.feed(p.Cursor)
 		}()
 		return nil
+	case wire.TypeOwn:
+		return c.handleOwn(env)
 	case wire.TypeLogout:
 		if err := c.s.db.Logout(c.token); err != nil {
 			return err
@@ -566,7 +568,15 @@ func (c *conn) handlePush(env wire.Envelope) error {
 			return nil
 		}
 	}
-	ack, _ := wire.Encode(wire.TypeAck, env.ID, wire.Ack{Through: res.through})
+	through := res.through
+	if res.stop != nil && res.stop.Code == wire.CodeConflict {
+		// The seqs up to the hub's last are stored, but not necessarily
+		// as this push's operations: acknowledge only those before the
+		// conflict, or the client would file its own differing ones as
+		// sent.
+		through = min(through, res.stop.Seq-1)
+	}
+	ack, _ := wire.Encode(wire.TypeAck, env.ID, wire.Ack{Through: through})
 	if !c.queue(ack) {
 		return nil
 	}

@@ -30,6 +30,8 @@
 //	│   └── <operation id> → position        at most once: 0 marks an operation refused
 //	├── origins
 //	│   └── <station id> → uint64            the highest seq stored or refused from that station
+//	├── own_seqs                             (schema 3; own.go)
+//	│   └── <station id><seq> → <position><operation id>   position 0: refused
 //	└── feeds
 //	    └── <kind><station id><position> → nil   who reads what: kind S (addressed to
 //	                                             the station) or D (its whole subtree)
@@ -94,6 +96,7 @@ type migration struct {
 var migrations = []migration{
 	{version: 1, name: "create the accounts, stations and log buckets", migrate: createV1},
 	{version: 2, name: "add the log's hash chain and the checkpoint key", migrate: chainV2},
+	{version: 3, name: "index each station's operations by seq", migrate: createOwnSeqsV3},
 }
 
 // SchemaVersion is the version of the last migration.

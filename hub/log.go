@@ -160,6 +160,9 @@ func (st *txState) append(tx *bolt.Tx, op *app.Operation, audiences []Audience) 
 	if err := bucket(tx, bucketOpIDs).Put(op.ID[:], u64Key(pos)); err != nil {
 		return err
 	}
+	if err := putOwnSeq(tx, op, pos); err != nil {
+		return err
+	}
 	feeds := bucket(tx, bucketFeeds)
 	for _, a := range audiences {
 		if err := feeds.Put(feedKey(a, pos), op.Origin[:]); err != nil {
@@ -239,6 +242,9 @@ func applyPush(tx *bolt.Tx, st *txState, station app.ID, ops []app.Operation) (p
 			// Remember the id, so that resending the refused operation is
 			// a harmless duplicate, not a seq conflict.
 			if err := opIDs.Put(op.ID[:], u64Key(0)); err != nil {
+				return res, err
+			}
+			if err := putOwnSeq(tx, op, 0); err != nil {
 				return res, err
 			}
 			continue

@@ -16,6 +16,7 @@ import (
 //	│   ├── schema     → uint64            the last migration applied (big-endian)
 //	│   ├── identity   → station id        this duty room's own station, absent until chosen
 //	│   ├── seq        → uint64            the last origin seq given to an operation
+//	│   ├── restored   → uint64            put in place by Restore (unix seconds); gone once the folder has rejoined the hub's sequence (rejoin.go)
 //	│   └── intake:<seq> → nil             an intake logged as outbox op <seq>, not yet filed (migration 11, incidentfiling.go)
 //	├── stations
 //	│   └── <station id> → JSON            app.Station

@@ -86,6 +86,12 @@ func Restore(dir string, backupFile string) error {
 	if err := CheckFile(tmp); err != nil {
 		return err
 	}
+	// Its station's operations made after the backup are on the hub, and
+	// what it queues from now on takes seqs the hub has given them: the
+	// mark lets the sync engine take them back and renumber (rejoin.go).
+	if err := markRestored(tmp, time.Now()); err != nil {
+		return err
+	}
 
 	if _, err := os.Stat(path); err == nil {
 		if err := keepOld(path); err != nil {

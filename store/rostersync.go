@@ -247,7 +247,9 @@ func rosterSender(tx *txn, op *app.Operation, station app.ID) (string, error) {
 	case !tree.IsWithin(station, op.Origin):
 		return fmt.Sprintf("%s: %s cannot change the roster of %s; only that station and those above it can",
 			op.Kind, tree.Path(op.Origin), tree.Path(station)), nil
-	case station == self:
+	case station == self && op.Origin != self:
+		// Its own change comes back only to a file restored from a
+		// backup older than it (TakeOwn), and applies like any other.
 		return fmt.Sprintf("%s: the roster of %s is kept by this duty room itself; a change from %s does not replace it",
 			op.Kind, tree.Path(station), tree.Path(op.Origin)), nil
 	case !tree.IsWithin(station, self):

@@ -86,6 +86,8 @@ func hubWord(s syncer.Status) (string, widget.Importance) {
 		return lang.L("status.need_login"), widget.DangerImportance
 	case syncer.ReasonConfirmPin:
 		return lang.L("status.confirm_pin"), widget.DangerImportance
+	case syncer.ReasonSecondFolder:
+		return lang.L("status.second_folder"), widget.DangerImportance
 	}
 	return lang.L("status.not_connected"), widget.WarningImportance
 }

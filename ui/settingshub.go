@@ -226,6 +226,8 @@ func hubErrorText(s syncer.Status) string {
 		return lang.L("hub.error_forbidden")
 	case wire.CodeConflict:
 		return lang.L("hub.error_conflict")
+	case syncer.CodeSecondFolder:
+		return lang.L("hub.error_second_folder")
 	case wire.CodeInvalid:
 		return lang.L("hub.error_refused")
 	}

@@ -148,6 +148,11 @@ func (b *statusBar) showTasks(waiting, overdue int) {
 // the freshest.
 func (b *statusBar) showHub(s syncer.Status) {
 	word, importance := hubWord(s)
+	if s.Rejoined > 0 {
+		// A restored folder took back what its station made after the
+		// backup: say so, so no one enters those records again.
+		word += " · " + lang.N("status.rejoined", s.Rejoined, map[string]any{"Count": s.Rejoined})
+	}
 	b.online.SetText(word)
 	b.online.Importance = importance
 	b.online.Refresh()

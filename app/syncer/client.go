@@ -91,6 +91,7 @@ const (
 	ReasonReconnecting // trying, and will try again
 	ReasonNeedLogin    // waiting for a password
 	ReasonConfirmPin   // waiting for someone to confirm the certificate's pin
+	ReasonSecondFolder // another data folder syncs as this station; this one stopped sending
 )
 
 // Status is the engine's State with what the client knows of its hub.
@@ -114,6 +115,8 @@ func (s Status) Reason() Reason {
 		return ReasonConfirmPin
 	case s.NeedLogin:
 		return ReasonNeedLogin
+	case s.ErrCode == CodeSecondFolder:
+		return ReasonSecondFolder
 	}
 	return ReasonReconnecting
 }

@@ -95,6 +95,8 @@ type State struct {
 	Position  uint64
 	CaughtUp  bool // everything the hub had for this station has been applied
 	Received  int  // operations taken in since the engine started
+	Rejoined  int  // of those, this station's own taken back from the hub (a restored folder)
+	Rejoining bool // comparing seqs with the hub, or taking operations back: nothing is pushed yet
 	NeedLogin bool // the hub refused the credentials: log in again
 	// PinToConfirm is the pin the hub presented when none was configured
 	// or it differs from the configured one; the engine waits until it is
@@ -429,7 +431,7 @@ func (e *Engine) handshake(conn Conn) (wire.Welcome, error) {
 	}
 	e.update(func(s *State) {
 		s.Online, s.NeedLogin, s.PinToConfirm, s.Err, s.ErrCode = true, false, "", "", ""
-		s.Station, s.User, s.NextTry, s.CaughtUp = w.Station, w.User, time.Time{}, false
+		s.Station, s.User, s.NextTry, s.CaughtUp, s.Rejoining = w.Station, w.User, time.Time{}, false, false
 	})
 	e.log.Info("sync online", "user", w.User, "station", w.Station, "epoch", w.Epoch, "head", w.Head, "hubLastSeq", w.LastSeq)
 	return w, nil
@@ -468,6 +470,8 @@ type session struct {
 	inFlight    int
 	pushID      int
 	stopPush    bool
+	rejoin      *rejoin // comparing seqs with the hub before pushing (rejoin.go)
+	pendingPull []byte  // the pull, held until the rejoin has taken this station's operations back
 }
 
 // start reconciles with the hub and asks for the backlog. A new epoch
@@ -495,7 +499,18 @@ func (s *session) start(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if w.LastSeq > last {
+	first := last + 1
+	if queued, err := st.Outbox(ctx, 0, 1); err != nil {
+		return err
+	} else if len(queued) > 0 {
+		first = queued[0].Seq
+	}
+	rj, canRejoin := st.(Rejoiner)
+	if canRejoin && needsRejoin(w.LastSeq, first) {
+		if err := s.startRejoin(ctx, rj, first, last); err != nil {
+			return err
+		}
+	} else if w.LastSeq > last {
 		s.stopPush = true
 		s.e.update(func(st *State) {
 			st.Err, st.ErrCode = "the hub holds more operations from this station than this data folder made: was it restored from an older backup? Nothing will be sent", wire.CodeConflict
@@ -518,6 +533,16 @@ func (s *session) start(ctx context.Context) error {
 		if s.journalTo > w.LastSeq {
 			s.e.log.Warn("the hub lacks operations it had acknowledged; re-sending them", "from", w.LastSeq+1, "to", s.journalTo)
 		}
+		if canRejoin {
+			// In step with the hub: a restore mark has nothing left to do.
+			if restored, err := rj.Restored(ctx); err != nil {
+				return err
+			} else if restored {
+				if err := rj.ForgetRestore(ctx); err != nil {
+					return err
+				}
+			}
+		}
 	}
 	s.e.refreshQueued(ctx)
 	// The checkpoint names the operation the cursor stands on: the hub
@@ -525,6 +550,12 @@ func (s *session) start(ctx context.Context) error {
 	frame, err := wire.Encode(wire.TypePull, "pull", wire.Pull{Cursor: wire.Cursor{Epoch: w.Epoch, Position: pos, Checkpoint: checkpoint}})
 	if err != nil {
 		return err
+	}
+	if s.rejoin != nil {
+		// Others' changes to this station's records (an acknowledgement
+		// of its incident) must find the records back first (rejoin.go).
+		s.pendingPull = frame
+		return nil
 	}
 	if err := s.conn.WriteFrame(frame); err != nil {
 		return err
@@ -626,8 +657,16 @@ func (s *session) handle(ctx context.Context, env wire.Envelope) error {
 		s.inFlight = max(0, s.inFlight-1)
 		s.e.refreshQueued(ctx)
 		return s.pump(ctx)
+	case wire.TypeOwnOps:
+		return s.onOwnOps(ctx, env)
 	case wire.TypeError:
 		we := wire.DecodeError(env)
+		if env.ID == ownRequestID && s.rejoin != nil {
+			if we.Code == wire.CodeUnknownType {
+				return s.ownRefused(ctx, we) // a hub older than own
+			}
+			return we // reconnect and compare again
+		}
 		if we.Op != app.NilID {
 			// One operation refused; the hub skipped it and goes on.
 			s.e.log.Warn("the hub refused an operation", "op", we.Op, "seq", we.Seq, "code", we.Code, "reason", we.Message)
@@ -637,6 +676,12 @@ func (s *session) handle(ctx context.Context, env wire.Envelope) error {
 		}
 		switch we.Code {
 		case wire.CodeConflict:
+			if _, ok := st.(Rejoiner); ok {
+				// Reconnect: the welcome's last seq starts the comparison
+				// that tells a lost acknowledgement, a restored folder and
+				// a second live one apart.
+				return we
+			}
 			s.stopPush = true
 			s.e.update(func(st *State) { st.Err, st.ErrCode = we.Message, we.Code })
 		case wire.CodeOutOfOrder, wire.CodeUnavailable, wire.CodeInternal, wire.CodeTooLarge:

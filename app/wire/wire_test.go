@@ -206,6 +206,10 @@ func decodeBody(env Envelope) error {
 		_, err = DecodeRoomRecording(env)
 	case TypeRoomRecordings:
 		_, err = DecodeRoomRecordings(env)
+	case TypeOwn:
+		_, err = DecodeOwn(env)
+	case TypeOwnOps:
+		_, err = DecodeOwnOps(env)
 	case TypeError:
 		err = DecodeError(env)
 	}

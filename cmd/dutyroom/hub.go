@@ -220,7 +220,7 @@ func (m *Main) runSync(args []string) error {
 	s, err := waitHub(c, *timeout, func(s syncer.Status) bool {
 		switch s.Reason() {
 		case syncer.ReasonOnline:
-			return s.CaughtUp && (s.Queued == 0 || s.ErrCode == wire.CodeForbidden || s.ErrCode == wire.CodeConflict)
+			return s.CaughtUp && !s.Rejoining && (s.Queued == 0 || s.ErrCode == wire.CodeForbidden || s.ErrCode == wire.CodeConflict)
 		case syncer.ReasonReconnecting:
 			return s.Err != "" && !s.NextTry.IsZero()
 		}
@@ -239,6 +239,9 @@ func (m *Main) runSync(args []string) error {
 		return app.Errorf(app.EFORBIDDEN, "%d changes not sent: %s", s.Queued, s.Err)
 	}
 	fmt.Fprintf(m.Stdout, "sent %d, received %d, queued 0; read to position %d\n", before, s.Received, s.Position)
+	if s.Rejoined > 0 {
+		fmt.Fprintf(m.Stdout, "took back %d of this station's operations from the hub (this folder was behind it)\n", s.Rejoined)
+	}
 	if s.ErrCode != "" {
 		fmt.Fprintf(m.Stderr, "dutyroom: warning: %s\n", s.Err)
 	}
