@@ -100,7 +100,7 @@ var migrations = []migration{
 }
 
 // SchemaVersion is the version of the last migration.
-const SchemaVersion = 2
+const SchemaVersion = 3
 
 func createV1(tx *bolt.Tx) error {
 	root, err := tx.CreateBucketIfNotExists(bucketRoot)

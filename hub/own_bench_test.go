@@ -33,7 +33,7 @@ func BenchmarkOwnAfterRestore(b *testing.B) {
 		err := db.bolt.Update(func(tx *bolt.Tx) error {
 			st := &txState{head: lastPosition(tx), now: at}
 			for _, o := range origins {
-				op := app.Operation{ID: app.NewID(), Origin: o, Seq: seq, Author: "测试", At: at, Kind: "note.add", Entity: app.NewID(), Payload: payload}
+				op := app.Operation{ID: app.NewID(), Origin: o, Seq: seq, Author: "测试", At: at, Kind: "roster.log", Entity: app.NewID(), Payload: payload}
 				if err := st.append(tx, &op, nil); err != nil {
 					return err
 				}

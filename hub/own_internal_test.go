@@ -24,7 +24,7 @@ func TestMigrationIndexesTheLoggedOperationsBySeq(t *testing.T) {
 		st := &txState{head: lastPosition(tx), now: time.Now()}
 		for seq := uint64(1); seq <= 3; seq++ {
 			for _, o := range []app.ID{origin, other} {
-				op := app.Operation{ID: app.NewID(), Origin: o, Seq: seq, At: time.Now().UTC(), Kind: "note.add", Entity: app.NewID()}
+				op := app.Operation{ID: app.NewID(), Origin: o, Seq: seq, At: time.Now().UTC(), Kind: "roster.log", Entity: app.NewID()}
 				if o == origin {
 					ids = append(ids, op.ID)
 				}

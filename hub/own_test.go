@@ -37,12 +37,12 @@ func TestOwnGivesBackTheStationsOperationsAfterASeq(t *testing.T) {
 	t1, c2 := dialRaw(t, h.addr), dialRaw(t, h.addr)
 	t1.login("t1")
 	c2.login("c2")
-	c2.send(wire.TypePush, "c2", wire.Push{Ops: []app.Operation{op(tr.C2.ID, 1, "note.add")}})
+	c2.send(wire.TypePush, "c2", wire.Push{Ops: []app.Operation{op(tr.C2.ID, 1, "roster.log")}})
 	c2.expect(wire.TypeAck)
 
 	var ops []app.Operation
 	for seq := uint64(1); seq <= 4; seq++ {
-		ops = append(ops, op(tr.T1.ID, seq, "note.add"))
+		ops = append(ops, op(tr.T1.ID, seq, "roster.log"))
 	}
 	// Seq 3 changes a station T1 does not own: refused, the seq consumed.
 	ops[2].Kind, ops[2].Entity = app.OpStationDelete, tr.C2.ID
@@ -87,7 +87,7 @@ func TestOwnPagesALongHistory(t *testing.T) {
 		var push []app.Operation
 		for len(push) < wire.MaxPushOps && seq < n {
 			seq++
-			push = append(push, op(h.tree.T1.ID, seq, "note.add"))
+			push = append(push, op(h.tree.T1.ID, seq, "roster.log"))
 		}
 		r.send(wire.TypePush, "p", wire.Push{Ops: push})
 		r.expect(wire.TypeAck)
@@ -110,12 +110,12 @@ func TestConflictAcknowledgesOnlyBeforeTheConflict(t *testing.T) {
 	h := startHub(t, hub.Config{})
 	first, second := dialRaw(t, h.addr), dialRaw(t, h.addr)
 	first.login("t1")
-	a1, a2 := op(h.tree.T1.ID, 1, "note.add"), op(h.tree.T1.ID, 2, "note.add")
+	a1, a2 := op(h.tree.T1.ID, 1, "roster.log"), op(h.tree.T1.ID, 2, "roster.log")
 	first.send(wire.TypePush, "p", wire.Push{Ops: []app.Operation{a1, a2}})
 	first.expect(wire.TypeAck)
 
 	second.login("t1")
-	b2 := op(h.tree.T1.ID, 2, "note.add")
+	b2 := op(h.tree.T1.ID, 2, "roster.log")
 	second.send(wire.TypePush, "p", wire.Push{Ops: []app.Operation{a1, b2}})
 	if a, _ := wire.DecodeAck(second.expect(wire.TypeAck)); a.Through != 1 {
 		t.Fatalf("ack through %d, want 1", a.Through)
