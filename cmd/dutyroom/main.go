@@ -28,8 +28,11 @@ Commands:
   init [--demo [--station CODE]]
                                 create the data file; --demo seeds the demo prefecture;
                                 --station makes it that demo station, with the ids a demo hub shares
-  backup FILE                   write a consistent copy of the data file to FILE
-  restore FILE                  check FILE, then replace the data file with it
+  backup FILE                   write a consistent, checked copy of the data file to FILE
+  restore FILE                  check FILE, then replace the data file with it (the current one
+                                goes into DIR/backups first when it is sound)
+  backups                       list the automatic backups in DIR/backups, newest first
+  check                         check the data file for damage; exit status 1 if any is found
   station list [--json]         list the station tree
   station add --code C --name N --tier T [--parent CODE] [--phone P]
   station export FILE           write the tree for dutyhub station import (- for standard output)
