@@ -170,6 +170,11 @@ func (db *DB) Close() error {
 	if db.filer != nil {
 		err = db.filer.stop()
 	}
+	if app.ErrorCode(err) == app.ECORRUPT && db.damage.get() != nil {
+		// The filer could not file on a damaged file: already reported,
+		// and closing it is still right.
+		err = nil
+	}
 	return errors.Join(err, db.bolt.Close())
 }
 
