@@ -123,11 +123,14 @@ func (l *backupList) onChecked(i int, err error) {
 func (l *backupList) onRestore(i int) {
 	b := l.entries[i]
 	msg := lang.L("backups.restore_confirm", map[string]any{"Time": b.Time.Format("2006-01-02 15:04")})
-	dialog.ShowConfirm(lang.L("backups.restore_title"), msg, func(ok bool) {
+	d := dialog.NewConfirm(lang.L("backups.restore_title"), msg, func(ok bool) {
 		if ok {
 			l.restoreNow(b)
 		}
 	}, l.win)
+	d.SetConfirmText(lang.L("backups.restore"))
+	d.SetDismissText(lang.L("action.cancel"))
+	d.Show()
 }
 
 func (l *backupList) restoreNow(b BackupEntry) {
