@@ -221,7 +221,7 @@ func (db *DB) WriteBackup(ctx context.Context, path string) (int64, error) {
 		return 0, app.Errorf(app.EINTERNAL, "cannot write the backup in %s: %v", dir, unwrapPath(err))
 	}
 	tmp := f.Name()
-	n, err := db.Backup(ctx, f)
+	n, err := db.Backup(ctx, &syncEvery{f: f})
 	if err == nil {
 		err = f.Sync()
 	}
@@ -382,4 +382,26 @@ func copyChecked(src, dst string) (int64, error) {
 		return 0, err
 	}
 	return n, syncDir(dir)
+}
+
+// backupSyncStep is how much of a backup is written between fsyncs. One
+// fsync of a whole 500 MB copy at the end holds up every fsync of the
+// window's own writes behind it for as long as the disk takes; flushing
+// as it goes keeps each wait short.
+const backupSyncStep = 16 << 20
+
+// syncEvery writes to f and syncs it every backupSyncStep bytes.
+type syncEvery struct {
+	f       *os.File
+	pending int
+}
+
+func (s *syncEvery) Write(p []byte) (int, error) {
+	n, err := s.f.Write(p)
+	s.pending += n
+	if err == nil && s.pending >= backupSyncStep {
+		s.pending = 0
+		err = s.f.Sync()
+	}
+	return n, err
 }
