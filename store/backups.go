@@ -160,11 +160,25 @@ func parseBackupName(name string) (t time.Time, reason string, ok bool) {
 	if err != nil {
 		return time.Time{}, "", false
 	}
-	reason = rest[len(backupStamp)+1:]
-	if i := strings.IndexByte(reason, '-'); i >= 0 {
-		reason = reason[:i] // a second backup in the same second: daily-2
+	reason, n, _ := strings.Cut(rest[len(backupStamp)+1:], "-") // daily-2: a second backup in the same second
+	if !isWord(reason) || strings.Trim(n, "0123456789") != "" {
+		return time.Time{}, "", false
 	}
 	return t, reason, true
+}
+
+// isWord reports whether s is a reason as backupName writes it: lower-case
+// letters only.
+func isWord(s string) bool {
+	if s == "" {
+		return false
+	}
+	for _, c := range s {
+		if c < 'a' || c > 'z' {
+			return false
+		}
+	}
+	return true
 }
 
 // ListBackups returns the automatic backups of a data folder, newest
