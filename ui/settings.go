@@ -225,11 +225,16 @@ func (s *settingsScreen) backupTo(w fyne.URIWriteCloser) {
 	s.backupResult.Importance = widget.MediumImportance
 	s.backupResult.SetText(lang.L("settings.backup_running"))
 	s.backupResult.Show()
-	ctx, svc := s.u.ctx, s.u.svc.Backup
+	ctx, svc, backups := s.u.ctx, s.u.svc.Backup, s.u.svc.Backups
 	runAsync(func() (int64, error) {
 		n, err := svc.Backup(ctx, w)
 		if cerr := w.Close(); err == nil && cerr != nil {
 			err = app.Errorf(app.EINTERNAL, "cannot finish writing the backup: %v", cerr)
+		}
+		// A copy that does not check clean is no backup: the data file is
+		// damaged, and a file that looks like a backup must not be left.
+		if err == nil && backups != nil && w.URI().Scheme() == "file" {
+			err = backups.Check(w.URI().Path())
 		}
 		if err != nil {
 			_ = storage.Delete(w.URI())

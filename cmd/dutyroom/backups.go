@@ -63,11 +63,12 @@ type autoBackups struct {
 	dir  string
 	log  *slog.Logger
 	now  func() time.Time
+	poll time.Duration // how often the clock is read; tests shorten it
 	kick chan string
 }
 
 func newAutoBackups(db *store.DB, dir string, log *slog.Logger) *autoBackups {
-	return &autoBackups{db: db, dir: dir, log: log, now: time.Now, kick: make(chan string, 1)}
+	return &autoBackups{db: db, dir: dir, log: log, now: time.Now, poll: backupPoll, kick: make(chan string, 1)}
 }
 
 // backupPoll is how often the scheduler looks at the wall clock. A
@@ -82,7 +83,7 @@ func (a *autoBackups) run(ctx context.Context) {
 		a.take(ctx, store.ReasonDaily, settings.Keep)
 	}
 	next := settings.NextDaily(a.now())
-	tick := time.NewTicker(backupPoll)
+	tick := time.NewTicker(a.poll)
 	defer tick.Stop()
 	for {
 		select {
