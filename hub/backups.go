@@ -149,20 +149,31 @@ const backupPoll = time.Minute
 // runBackups takes the daily backups until ctx ends. A failure is logged
 // and counted; the next day tries again.
 func (db *DB) runBackups(ctx context.Context, s BackupSchedule, log *slog.Logger, failed func()) {
+	// A hub that was not running at the daily time (the machine is off at
+	// night) backs up at start when its newest backup is a day old.
+	due := true
+	if list, err := Backups(db.dir); err == nil && len(list) > 0 {
+		if info, err := os.Stat(list[0]); err == nil && time.Since(info.ModTime()) < 24*time.Hour {
+			due = false
+		}
+	}
 	next := s.next(time.Now())
 	tick := time.NewTicker(backupPoll)
 	defer tick.Stop()
 	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-tick.C:
+		if !due {
+			select {
+			case <-ctx.Done():
+				return
+			case <-tick.C:
+			}
+			now := time.Now()
+			if now.Before(next) {
+				continue
+			}
+			next = s.next(now)
 		}
-		now := time.Now()
-		if now.Before(next) {
-			continue
-		}
-		next = s.next(now)
+		due = false
 		start := time.Now()
 		path, err := db.AutoBackup(s.Keep)
 		if err != nil {

@@ -1,10 +1,14 @@
 package hub_test
 
 import (
+	"context"
+	"io"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"dutyroom/app"
 	"dutyroom/hub"
@@ -100,5 +104,36 @@ func TestHubCheckReportsDamageWithoutCrashing(t *testing.T) {
 		if code := app.ErrorCode(restoreErr); restoreErr != nil && code != app.ECORRUPT && code != app.ETOONEW {
 			t.Errorf("page %d: restore refused with %s: %v", page, code, restoreErr)
 		}
+	}
+}
+
+// A serving hub backs up at start when it has no backup of the last day,
+// and the backup checks clean.
+func TestServingHubBacksUpAtStartWithoutARecentBackup(t *testing.T) {
+	dir := t.TempDir()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	ready := make(chan struct{})
+	go func() {
+		done <- hub.Run(ctx, hub.RunConfig{Dir: dir, Listen: "127.0.0.1:0", PlainLoopback: true,
+			Server: hub.Config{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))},
+			Ready:  func(*hub.Server, string, string) { close(ready) }})
+	}()
+	<-ready
+	deadline := time.Now().Add(30 * time.Second)
+	var list []string
+	for len(list) == 0 && time.Now().Before(deadline) {
+		list, _ = hub.Backups(dir)
+		time.Sleep(10 * time.Millisecond)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if len(list) != 1 {
+		t.Fatalf("backups after start: %v, want one", list)
+	}
+	if problems, err := hub.CheckDatabase(list[0]); err != nil || len(problems) > 0 {
+		t.Errorf("%v %v", err, problems)
 	}
 }

@@ -11,7 +11,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 )
@@ -145,7 +144,7 @@ func TestKillDuringAutomaticBackupLeavesEverythingIntact(t *testing.T) {
 		}
 		time.Sleep(time.Millisecond)
 	}
-	if err := child.Process.Signal(syscall.SIGKILL); err != nil {
+	if err := child.Process.Kill(); err != nil { // SIGKILL
 		t.Fatal(err)
 	}
 	_ = child.Wait()
