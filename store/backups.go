@@ -272,9 +272,37 @@ func (db *DB) WriteBackup(ctx context.Context, path string) (int64, error) {
 func (db *DB) AutoBackup(ctx context.Context, reason string, keep int) (BackupFile, error) {
 	db.backupMu.Lock()
 	defer db.backupMu.Unlock()
+	if err := roomForBackup(db.path); err != nil {
+		return BackupFile{}, err
+	}
 	return putBackup(filepath.Dir(db.path), reason, keep, func(path string) (int64, error) {
 		return db.WriteBackup(ctx, path)
 	})
+}
+
+// minRoomAfterBackup is the free space an automatic backup must leave on
+// the disk: the data file must still be able to grow (bbolt grows it in
+// steps of up to 1 GB) and the duty room to keep working, which matters
+// more than one more generation of backups.
+const minRoomAfterBackup = 256 << 20
+
+// diskFree is freeSpace; tests make the disk look full.
+var diskFree = freeSpace
+
+// roomForBackup refuses an automatic backup that would leave the disk of
+// the data file with less than its size again plus minRoomAfterBackup.
+func roomForBackup(path string) error {
+	info, err := os.Stat(path)
+	if err != nil {
+		return nil // the backup itself will say what is wrong
+	}
+	free, ok := diskFree(filepath.Dir(path))
+	need := 2*info.Size() + minRoomAfterBackup
+	if ok && free < need {
+		return app.Errorf(app.EINTERNAL, "no automatic backup of %s: %d MB free on its disk, and a backup needs %d MB to leave the data file room to grow; free some space or move older backups out of %s",
+			path, free>>20, need>>20, BackupsDir(filepath.Dir(path)))
+	}
+	return nil
 }
 
 // putBackup makes the backups folder, clears what an interrupted backup

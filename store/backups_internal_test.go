@@ -3,6 +3,7 @@ package store
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 )
@@ -61,5 +62,30 @@ func TestBackupNameReadsBack(t *testing.T) {
 	}
 	if _, _, ok := parseBackupName("dutyroom.db"); ok {
 		t.Error("the data file itself reads as a backup")
+	}
+}
+
+// On a nearly full disk the automatic backup stands aside: the data file
+// keeps its room to grow, and the backups there stay as they are.
+func TestAutomaticBackupLeavesRoomOnANearlyFullDisk(t *testing.T) {
+	dir := t.TempDir()
+	db, err := Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	older, err := db.AutoBackup(t.Context(), ReasonDaily, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func(f func(string) (int64, bool)) { diskFree = f }(diskFree)
+	diskFree = func(string) (int64, bool) { return 100 << 20, true }
+	_, err = db.AutoBackup(t.Context(), ReasonDaily, 3)
+	if err == nil || !strings.Contains(err.Error(), "MB free") {
+		t.Fatalf("backup on a nearly full disk: %v", err)
+	}
+	list, _ := ListBackups(dir)
+	if len(list) != 1 || list[0].Path != older.Path {
+		t.Errorf("backups after the refusal: %v", list)
 	}
 }
