@@ -366,8 +366,16 @@ func backupBeforeMigration(db *DB, from int) error {
 		settings = BackupSettings{Keep: DefaultBackupKeep}
 	}
 	b, err := db.AutoBackup(context.Background(), ReasonMigration, settings.Keep)
-	if err != nil {
-		return app.Errorf(app.ErrorCode(err), "the database was not upgraded from schema %d: the backup before the upgrade failed: %s", from, app.ErrorMessage(err))
+	switch {
+	case app.ErrorCode(err) == app.ECORRUPT:
+		// A damaged file is not upgraded: the upgrade would write on it.
+		return app.Errorf(app.ECORRUPT, "the database was not upgraded from schema %d: %s", from, app.ErrorMessage(err))
+	case err != nil:
+		// No room or no permission for the backup must not keep the duty
+		// room from opening: each migration step is its own transaction,
+		// so the upgrade is safe without it.
+		slog.Error("upgrading without a backup first", "file", db.path, "from", from, "err", err)
+		return nil
 	}
 	slog.Info("backed up before the upgrade", "file", b.Path, "from", from, "to", SchemaVersion)
 	return nil
