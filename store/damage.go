@@ -40,9 +40,21 @@ func damagedError(path string, what any) error {
 }
 
 // guard runs fn and turns a panic or a memory fault in it into ECORRUPT;
-// broken says it did. The stack goes to the log: a panic that is a bug
-// rather than damage must still be findable.
+// broken says it did. It is for checks, where damage is what is looked
+// for; the program's own reads and writes go through guardLogged.
 func guard(path string, fn func() error) (broken bool, err error) {
+	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
+	defer func() {
+		if r := recover(); r != nil {
+			broken, err = true, damagedError(path, r)
+		}
+	}()
+	return false, fn()
+}
+
+// guardLogged is guard that also logs the stack: a panic that is a bug
+// rather than damage must still be findable.
+func guardLogged(path string, fn func() error) (broken bool, err error) {
 	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
 	defer func() {
 		if r := recover(); r != nil {
@@ -104,7 +116,7 @@ func (db *DB) OnDamage(fn func(err error)) {
 
 // boltView is bolt's View under guard.
 func (db *DB) boltView(fn func(tx *bolt.Tx) error) error {
-	broken, err := guard(db.path, func() error { return db.bolt.View(fn) })
+	broken, err := guardLogged(db.path, func() error { return db.bolt.View(fn) })
 	if broken {
 		db.damage.note(err)
 	}
@@ -117,7 +129,7 @@ func (db *DB) boltUpdate(fn func(tx *bolt.Tx) error) error {
 	if err := db.damage.get(); err != nil {
 		return err
 	}
-	broken, err := guard(db.path, func() error { return db.bolt.Update(fn) })
+	broken, err := guardLogged(db.path, func() error { return db.bolt.Update(fn) })
 	if broken {
 		db.damage.note(err)
 	}

@@ -89,7 +89,7 @@ func OpenFile(path string, opts Options) (*DB, error) {
 	// bbolt reads the meta pages and the freelist at open: a damaged one
 	// can panic there too.
 	var bdb *bolt.DB
-	_, err := guard(path, func() (err error) {
+	_, err := guardLogged(path, func() (err error) {
 		bdb, err = bolt.Open(path, 0o600, &bolt.Options{Timeout: opts.Timeout, ReadOnly: opts.ReadOnly, PageSize: PageSize})
 		if err != nil {
 			err = openError(path, err)

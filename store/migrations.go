@@ -131,7 +131,7 @@ func migrate(db *bolt.DB, path string, before func(from int) error) (int, error)
 		if m.version <= current {
 			continue
 		}
-		_, err := guard(path, func() error {
+		_, err := guardLogged(path, func() error {
 			return db.Update(func(tx *bolt.Tx) error {
 				if err := m.migrate(tx); err != nil {
 					return err

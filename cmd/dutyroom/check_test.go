@@ -19,6 +19,13 @@ import (
 // overwritten, as the damage found in the field had it: stations still
 // list, people do not.
 func damagedFolder(t *testing.T) (dir string, file []byte) {
+	dir, file, _ = damagedFolderWithBackup(t)
+	return dir, file
+}
+
+// damagedFolderWithBackup is damagedFolder with an automatic backup
+// taken before the damage.
+func damagedFolderWithBackup(t *testing.T) (dir string, file []byte, backup store.BackupFile) {
 	t.Helper()
 	dir = t.TempDir()
 	if code, _, stderr := run(t, dir, "init", "--demo"); code != 0 {
@@ -39,6 +46,10 @@ func damagedFolder(t *testing.T) (dir string, file []byte) {
 		if err := d.CreatePerson(ctx, &p); err != nil {
 			t.Fatal(err)
 		}
+	}
+	backup, err = db.AutoBackup(ctx, store.ReasonDaily, 0)
+	if err != nil {
+		t.Fatal(err)
 	}
 	db.Close()
 	path := filepath.Join(dir, store.FileName)
@@ -66,7 +77,7 @@ func damagedFolder(t *testing.T) (dir string, file []byte) {
 	if err := os.WriteFile(path, file, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	return dir, file
+	return dir, file, backup
 }
 
 func TestDamagedFileIsReportedByTheCommandLine(t *testing.T) {
@@ -122,5 +133,32 @@ func TestCheckOfASoundFileAndTheBackupsList(t *testing.T) {
 	}
 	if code, stdout, _ := run(t, dir, "backups"); code != 0 || !strings.Contains(stdout, "-restore.db") {
 		t.Errorf("backups after a restore: exit %d, %q", code, stdout)
+	}
+}
+
+// The way back the message names works: the automatic backup restores
+// over the damaged file, the damaged one is kept beside it, and the
+// people list again.
+func TestRestoreFromTheAutomaticBackupAfterDamage(t *testing.T) {
+	dir, file, backup := damagedFolderWithBackup(t)
+	code, stdout, stderr := run(t, dir, "backups")
+	if code != 0 || !strings.Contains(stdout, backup.Path) {
+		t.Fatalf("backups: exit %d, %q %q", code, stdout, stderr)
+	}
+	if code, _, stderr := run(t, dir, "restore", backup.Path); code != 0 {
+		t.Fatalf("restore: exit %d: %s", code, stderr)
+	}
+	if code, stdout, stderr := run(t, dir, "person", "list"); code != 0 || !strings.Contains(stdout, "值班员59") {
+		t.Errorf("person list after the restore: exit %d, %s", code, stderr)
+	}
+	if code, stdout, _ := run(t, dir, "check"); code != 0 || !strings.Contains(stdout, "is sound") {
+		t.Errorf("check after the restore: exit %d, %q", code, stdout)
+	}
+	kept, _ := filepath.Glob(filepath.Join(dir, store.FileName+".before-restore-*"))
+	if len(kept) != 1 {
+		t.Fatalf("kept %v, want the damaged file", kept)
+	}
+	if old, _ := os.ReadFile(kept[0]); !bytes.Equal(old, file) {
+		t.Error("the kept file is not the damaged one")
 	}
 }
