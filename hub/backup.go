@@ -22,7 +22,7 @@ func (db *DB) Backup(path string) error {
 	if err != nil {
 		return app.Errorf(app.EINTERNAL, "cannot write the backup %s: %v", path, err)
 	}
-	err = db.bolt.View(func(tx *bolt.Tx) error {
+	err = guardView(db.bolt, func(tx *bolt.Tx) error {
 		_, err := tx.WriteTo(f)
 		return err
 	})
@@ -37,9 +37,26 @@ func (db *DB) Backup(path string) error {
 	}
 	if err != nil {
 		os.Remove(tmp)
+		if app.ErrorCode(err) == app.ECORRUPT {
+			return err
+		}
 		return app.Errorf(app.EINTERNAL, "cannot write the backup %s: %v", path, err)
 	}
-	return os.Rename(tmp, path)
+	// The copy is checked before it takes the name: a copy of a damaged
+	// file must not pass for a backup, nor replace an older good one.
+	if err := checkBackup(tmp); err != nil {
+		os.Remove(tmp)
+		if app.ErrorCode(err) == app.ECORRUPT {
+			return app.Errorf(app.ECORRUPT, "%s is damaged: a copy of it fails the consistency check (%s); no backup was written. Restore an earlier backup from %s with dutyhub restore FILE",
+				db.path, app.ErrorMessage(err), filepath.Join(db.dir, BackupsFolder))
+		}
+		return err
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		os.Remove(tmp)
+		return app.Errorf(app.EINTERNAL, "cannot put the backup in place as %s: %v", path, err)
+	}
+	return nil
 }
 
 func clearBoot(path string) error {
@@ -118,12 +135,18 @@ func checkBackup(path string) error {
 	case info.IsDir():
 		return app.Errorf(app.EINVALID, "%s is a folder, not a backup", path)
 	}
-	b, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: time.Second, ReadOnly: true})
-	if err != nil {
-		return openError(path, err)
+	var b *bolt.DB
+	if err := guard(path, func() (err error) {
+		b, err = bolt.Open(path, 0o600, &bolt.Options{Timeout: time.Second, ReadOnly: true})
+		if err != nil {
+			err = openError(path, err)
+		}
+		return err
+	}); err != nil {
+		return err
 	}
 	defer b.Close()
-	return b.View(func(tx *bolt.Tx) error {
+	return guardView(b, func(tx *bolt.Tx) error {
 		meta := bucket(tx, bucketMeta)
 		if meta == nil {
 			return app.Errorf(app.ECORRUPT, "%s is not a dutyhub database", path)

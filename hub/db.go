@@ -140,9 +140,17 @@ func Open(dir string) (*DB, error) {
 		return nil, app.Errorf(app.EINTERNAL, "cannot use %s as the hub's data folder: %v", dir, err)
 	}
 	path := filepath.Join(dir, FileName)
-	bdb, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: time.Second})
-	if err != nil {
-		return nil, openError(path, err)
+	// A damaged meta page or freelist makes bbolt panic at open: an
+	// error naming the file and the backups instead (backups.go).
+	var bdb *bolt.DB
+	if err := guard(path, func() (err error) {
+		bdb, err = bolt.Open(path, 0o600, &bolt.Options{Timeout: time.Second})
+		if err != nil {
+			err = openError(path, err)
+		}
+		return err
+	}); err != nil {
+		return nil, err
 	}
 	db := &DB{bolt: bdb, dir: dir, path: path, Now: time.Now}
 	if err := db.migrate(); err != nil {

@@ -23,6 +23,8 @@ type RunConfig struct {
 	// duty room from talking to an impostor.
 	PlainLoopback bool
 	Server        Config
+	// Backups is when the hub backs its database up by itself (backups.go).
+	Backups BackupSchedule
 
 	// Ready, when set, is called once the hub listens, with the server,
 	// the address (the real port when Listen asked for port 0) and the
@@ -65,6 +67,11 @@ func Run(ctx context.Context, cfg RunConfig) error {
 		return err
 	}
 	defer srv.Close()
+	stopBackups, err := db.startBackups(cfg.Backups, srv.log)
+	if err != nil {
+		return err
+	}
+	defer stopBackups()
 	ln, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
 		return app.Errorf(app.EINTERNAL, "cannot listen on %s: %v", cfg.Listen, err)

@@ -15,7 +15,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"runtime/debug"
+	"sync"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -54,6 +54,10 @@ type DB struct {
 	path   string
 	schema int
 	filer  *intakeFiler // nil when read-only
+	damage damage
+	// backupMu lets one automatic backup run at a time, so two never
+	// pick the same name or prune under each other.
+	backupMu sync.Mutex
 
 	// Now is the clock, read once when a writing transaction starts, so every
 	// record and operation of one change carries the same instant.
@@ -82,9 +86,18 @@ func OpenFile(path string, opts Options) (*DB, error) {
 	if info, err := os.Stat(path); err == nil && info.IsDir() {
 		return nil, app.Errorf(app.EINTERNAL, "%s is a folder, not a DutyRoom database", path)
 	}
-	bdb, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: opts.Timeout, ReadOnly: opts.ReadOnly, PageSize: PageSize})
+	// bbolt reads the meta pages and the freelist at open: a damaged one
+	// can panic there too.
+	var bdb *bolt.DB
+	_, err := guardLogged(path, func() (err error) {
+		bdb, err = bolt.Open(path, 0o600, &bolt.Options{Timeout: opts.Timeout, ReadOnly: opts.ReadOnly, PageSize: PageSize})
+		if err != nil {
+			err = openError(path, err)
+		}
+		return err
+	})
 	if err != nil {
-		return nil, openError(path, err)
+		return nil, err
 	}
 	db := &DB{bolt: bdb, path: path, Now: time.Now}
 	if opts.ReadOnly {
@@ -96,7 +109,7 @@ func OpenFile(path string, opts Options) (*DB, error) {
 			err = app.Errorf(app.EINTERNAL, "%s has schema %d and needs upgrading to %d; open it once for writing", path, db.schema, SchemaVersion)
 		}
 	} else {
-		db.schema, err = migrate(bdb, path)
+		db.schema, err = migrate(bdb, path, func(from int) error { return backupBeforeMigration(db, from) })
 		if err == nil {
 			db.filer, err = startFiler(db)
 		}
@@ -145,14 +158,9 @@ func unwrapPath(err error) error {
 // safeView reads a file that may be damaged. bbolt trusts page contents, so
 // a damaged page can panic or fault deep inside it; at open and in checks we
 // would rather report the file than crash the program.
-func safeView(db *bolt.DB, fn func(tx *bolt.Tx) error) (err error) {
-	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
-	defer func() {
-		if r := recover(); r != nil {
-			err = app.Errorf(app.ECORRUPT, "%s is damaged (%v); restore a backup", db.Path(), r)
-		}
-	}()
-	return db.View(fn)
+func safeView(db *bolt.DB, fn func(tx *bolt.Tx) error) error {
+	_, err := guard(db.Path(), func() error { return db.View(fn) })
+	return err
 }
 
 // Close files what intakes are still being filed, then closes the file
@@ -161,6 +169,11 @@ func (db *DB) Close() error {
 	var err error
 	if db.filer != nil {
 		err = db.filer.stop()
+	}
+	if app.ErrorCode(err) == app.ECORRUPT && db.damage.get() != nil {
+		// The filer could not file on a damaged file: already reported,
+		// and closing it is still right.
+		err = nil
 	}
 	return errors.Join(err, db.bolt.Close())
 }
@@ -175,7 +188,7 @@ func (db *DB) SchemaVersion() int { return db.schema }
 // everything it finds, joined; nil when the file is sound.
 func (db *DB) Check() error {
 	var errs []error
-	err := safeView(db.bolt, func(tx *bolt.Tx) error {
+	err := db.boltView(func(tx *bolt.Tx) error {
 		for err := range tx.Check() {
 			errs = append(errs, err)
 		}
@@ -243,7 +256,7 @@ func (db *DB) viewLogged(ctx context.Context, fn func(tx *txn) error) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	return db.bolt.View(func(tx *bolt.Tx) error {
+	return db.boltView(func(tx *bolt.Tx) error {
 		return fn(&txn{Tx: tx, ctx: ctx})
 	})
 }
@@ -255,7 +268,7 @@ func (db *DB) update(ctx context.Context, fn func(tx *txn) error) error {
 		return err
 	}
 	db.filer.await()
-	return db.bolt.Update(func(tx *bolt.Tx) error {
+	return db.boltUpdate(func(tx *bolt.Tx) error {
 		return fn(&txn{Tx: tx, ctx: ctx, now: db.Now().UTC()})
 	})
 }

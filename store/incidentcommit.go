@@ -104,7 +104,7 @@ func (g *groupCommit) run(ctx context.Context, fn func(tx *txn) error) error {
 func (g *groupCommit) commit(group []*commitRequest) {
 	for len(group) > 0 {
 		var failed int
-		err := g.db.bolt.Update(func(btx *bolt.Tx) error {
+		err := g.db.boltUpdate(func(btx *bolt.Tx) error {
 			now := g.db.Now().UTC()
 			for i, r := range group {
 				if err := r.fn(&txn{Tx: btx, ctx: r.ctx, now: now}); err != nil {

@@ -216,7 +216,7 @@ func (f *intakeFiler) pass() (int, error) {
 		var n int
 		var failed uint64
 		var failure error
-		err := f.db.bolt.Update(func(btx *bolt.Tx) (err error) {
+		err := f.db.boltUpdate(func(btx *bolt.Tx) (err error) {
 			n, failed, failure = fileIntakes(&txn{Tx: btx, ctx: context.Background(), now: f.db.Now().UTC()}, f.skipped)
 			switch {
 			case failure != nil:

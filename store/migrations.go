@@ -111,8 +111,10 @@ func isLaterMajor(name string) bool {
 }
 
 // migrate brings the file from its recorded version to SchemaVersion, one
-// transaction per step, and returns the version reached.
-func migrate(db *bolt.DB, path string) (int, error) {
+// transaction per step, and returns the version reached. before runs once
+// ahead of the first step on a file that has data (a backup is taken
+// there); its error stops the upgrade with nothing changed.
+func migrate(db *bolt.DB, path string, before func(from int) error) (int, error) {
 	var current int
 	if err := safeView(db, func(tx *bolt.Tx) (err error) {
 		current, err = readSchema(tx, path)
@@ -120,20 +122,30 @@ func migrate(db *bolt.DB, path string) (int, error) {
 	}); err != nil {
 		return 0, err
 	}
+	if current > 0 && current < SchemaVersion && before != nil {
+		if err := before(current); err != nil {
+			return current, err
+		}
+	}
 	for _, m := range migrations {
 		if m.version <= current {
 			continue
 		}
-		err := db.Update(func(tx *bolt.Tx) error {
-			if err := m.migrate(tx); err != nil {
-				return err
-			}
-			meta := bucket(tx, bucketMeta)
-			if meta == nil {
-				return fmt.Errorf("migration %d left no v1/meta bucket", m.version)
-			}
-			return meta.Put(keySchema, u64Key(uint64(m.version)))
+		_, err := guardLogged(path, func() error {
+			return db.Update(func(tx *bolt.Tx) error {
+				if err := m.migrate(tx); err != nil {
+					return err
+				}
+				meta := bucket(tx, bucketMeta)
+				if meta == nil {
+					return fmt.Errorf("migration %d left no v1/meta bucket", m.version)
+				}
+				return meta.Put(keySchema, u64Key(uint64(m.version)))
+			})
 		})
+		if app.ErrorCode(err) == app.ECORRUPT {
+			return current, err
+		}
 		if err != nil {
 			return current, app.Errorf(app.EINTERNAL, "cannot upgrade %s to schema %d (%s): %v", path, m.version, m.name, err)
 		}

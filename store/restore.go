@@ -1,11 +1,15 @@
 package store
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
+	"log/slog"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -27,9 +31,15 @@ func CheckFile(path string) error {
 	case info.Size() == 0:
 		return app.Errorf(app.ECORRUPT, "%s is empty, not a DutyRoom database", path)
 	}
-	bdb, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: DefaultTimeout, ReadOnly: true})
-	if err != nil {
-		return openError(path, err)
+	var bdb *bolt.DB
+	if _, err := guard(path, func() (err error) {
+		bdb, err = bolt.Open(path, 0o600, &bolt.Options{Timeout: DefaultTimeout, ReadOnly: true})
+		if err != nil {
+			err = openError(path, err)
+		}
+		return err
+	}); err != nil {
+		return err
 	}
 	defer bdb.Close()
 	var problems []error
@@ -70,12 +80,23 @@ func Restore(dir string, backupFile string) error {
 	if info, err := os.Stat(dir); err != nil || !info.IsDir() {
 		return app.Errorf(app.EINVALID, "cannot restore into %s: it is not a folder", dir)
 	}
+	if err := sameStation(path, backupFile); err != nil {
+		return err
+	}
 
 	unlock, err := lockFile(path)
 	if err != nil {
 		return err
 	}
 	defer unlock()
+
+	// The file about to be replaced goes into the backups first, when it
+	// is sound; a damaged one is kept as before-restore below all the same.
+	if err := backupBeforeRestore(dir); app.ErrorCode(err) == app.ECORRUPT {
+		slog.Warn("the database being replaced is damaged; it is kept beside it, not among the backups", "file", path, "err", err)
+	} else if err != nil {
+		return app.Errorf(app.ErrorCode(err), "nothing was restored: the backup of the current database failed: %s", app.ErrorMessage(err))
+	}
 
 	tmp, err := copyToTemp(dir, backupFile)
 	if err != nil {
@@ -171,4 +192,132 @@ func copyFile(src, dst string) error {
 func fileExists(path string) bool {
 	_, err := os.Lstat(path)
 	return err == nil
+}
+
+// sameStation refuses a backup of another duty room: restored here, it
+// would make this folder that station. A current file that cannot be read
+// (damaged, which is why one restores) or either file without a station
+// yet is no objection.
+func sameStation(current, backupFile string) error {
+	if !fileExists(current) {
+		return nil
+	}
+	have, err := fileIdentity(current)
+	if app.ErrorCode(err) == app.ELOCKED {
+		return app.Errorf(app.ELOCKED, "%s is already open by another DutyRoom; close it before restoring", current)
+	}
+	if err != nil || have == app.NilID {
+		return nil
+	}
+	want, err := fileIdentity(backupFile)
+	if err != nil {
+		return err
+	}
+	if want != app.NilID && want != have {
+		return app.Errorf(app.EINVALID, "%s is a backup of another duty room (station %s, this folder is station %s); nothing was restored", backupFile, want, have)
+	}
+	return nil
+}
+
+// fileIdentity reads the station a closed database belongs to.
+func fileIdentity(path string) (app.ID, error) {
+	var id app.ID
+	_, err := guard(path, func() error {
+		bdb, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: DefaultTimeout, ReadOnly: true})
+		if err != nil {
+			return openError(path, err)
+		}
+		defer bdb.Close()
+		return bdb.View(func(tx *bolt.Tx) (err error) {
+			if tx.Bucket(bucketV1) == nil {
+				return nil
+			}
+			id, err = identityID(tx)
+			return err
+		})
+	})
+	return id, err
+}
+
+// pendingRestoreFile names the backup the window chose to restore; the
+// next start restores it before it opens the database.
+const pendingRestoreFile = "restore-pending"
+
+// ScheduleRestore checks backupFile as Restore would (sound, not newer,
+// this duty room's) and arranges for it to replace the database at the
+// next start, when no one holds the file. The database stays as it is
+// until then; scheduling again replaces the choice.
+func (db *DB) ScheduleRestore(backupFile string) error {
+	if err := CheckFile(backupFile); err != nil {
+		return err
+	}
+	var have app.ID
+	if err := db.view(context.Background(), func(tx *txn) (err error) {
+		have, err = identityID(tx.Tx)
+		return err
+	}); err == nil && have != app.NilID {
+		want, err := fileIdentity(backupFile)
+		if err != nil {
+			return err
+		}
+		if want != app.NilID && want != have {
+			return app.Errorf(app.EINVALID, "%s is a backup of another duty room (station %s, this folder is station %s); nothing was restored", backupFile, want, have)
+		}
+	}
+	dir := filepath.Dir(db.path)
+	path := filepath.Join(dir, pendingRestoreFile)
+	abs, err := filepath.Abs(backupFile)
+	if err != nil {
+		return app.Errorf(app.EINVALID, "cannot use %s: %v", backupFile, err)
+	}
+	if err := os.WriteFile(path+".tmp", []byte(abs+"\n"), 0o600); err != nil {
+		return app.Errorf(app.EINTERNAL, "cannot note the restore in %s: %v", dir, unwrapPath(err))
+	}
+	if err := os.Rename(path+".tmp", path); err != nil {
+		os.Remove(path + ".tmp")
+		return app.Errorf(app.EINTERNAL, "cannot note the restore in %s: %v", dir, unwrapPath(err))
+	}
+	return syncDir(dir)
+}
+
+// PendingRestore returns the backup a restore is scheduled from, "" for
+// none.
+func PendingRestore(dataDir string) string {
+	raw, err := os.ReadFile(filepath.Join(dataDir, pendingRestoreFile))
+	if err != nil {
+		return ""
+	}
+	return strings.TrimSpace(string(raw))
+}
+
+// CancelRestore drops a scheduled restore.
+func CancelRestore(dataDir string) error {
+	err := os.Remove(filepath.Join(dataDir, pendingRestoreFile))
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return app.Errorf(app.EINTERNAL, "cannot cancel the restore: %v", unwrapPath(err))
+	}
+	return nil
+}
+
+// RestorePending carries out a restore scheduled by ScheduleRestore,
+// before the database is opened, and returns the backup restored ("" for
+// none). The schedule is dropped whether the restore succeeds or is
+// refused, so a backup gone bad meanwhile does not block every start;
+// the refusal is returned and the database stays as it was.
+func RestorePending(dataDir string) (string, error) {
+	backup := PendingRestore(dataDir)
+	if backup == "" {
+		return "", nil
+	}
+	err := Restore(dataDir, backup)
+	if app.ErrorCode(err) == app.ELOCKED {
+		return "", err // another DutyRoom has the folder: keep the schedule
+	}
+	if cerr := CancelRestore(dataDir); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return "", err
+	}
+	return backup, nil
 }

@@ -31,6 +31,8 @@ type settingsScreen struct {
 	backupResult   *widget.Label
 	version        *widget.Label
 	hub            *hubSettings
+	backups        *backupList     // nil without automatic backups
+	schedule       *backupSchedule // nil without automatic backups
 	content        fyne.CanvasObject
 
 	// languageValues maps the radio options back to preference values.
@@ -79,7 +81,7 @@ func newSettingsScreen(u *UI) *settingsScreen {
 	s.version = widget.NewLabel(lang.L("settings.version", map[string]any{"Version": Version}))
 	s.hub = newHubSettings(u)
 
-	s.content = container.NewVScroll(container.NewVBox(
+	cards := []fyne.CanvasObject{
 		widget.NewCard(lang.L("settings.station"), "", container.NewVBox(
 			container.NewBorder(nil, nil, nil, s.chooseIdentity, s.identity), s.identityError, identityHint)),
 		s.hub.content,
@@ -87,8 +89,15 @@ func newSettingsScreen(u *UI) *settingsScreen {
 		widget.NewCard(lang.L("settings.data"), "", container.NewVBox(
 			widget.NewLabel(lang.L("settings.data_file")), s.dataPath,
 			container.NewHBox(s.backup), backupHint, s.backupResult)),
-		widget.NewCard(lang.L("settings.about"), "", s.version),
-	))
+	}
+	if u.svc.Backups != nil {
+		s.backups = newBackupList(u.win, u.svc.Backups)
+		s.schedule = newBackupSchedule(u.svc.Backups)
+		cards = append(cards, widget.NewCard(lang.L("backups.title"), lang.L("backups.subtitle"),
+			container.NewVBox(s.schedule.content, widget.NewSeparator(), s.backups.content)))
+	}
+	cards = append(cards, widget.NewCard(lang.L("settings.about"), "", s.version))
+	s.content = container.NewVScroll(container.NewVBox(cards...))
 	return s
 }
 
@@ -102,6 +111,10 @@ func hintLabel(text string) *widget.Label {
 // build is the navigation's constructor.
 func (s *settingsScreen) build() fyne.CanvasObject {
 	s.loadIdentity()
+	if s.backups != nil {
+		s.backups.load()
+		s.schedule.load()
+	}
 	return s.content
 }
 
@@ -212,11 +225,16 @@ func (s *settingsScreen) backupTo(w fyne.URIWriteCloser) {
 	s.backupResult.Importance = widget.MediumImportance
 	s.backupResult.SetText(lang.L("settings.backup_running"))
 	s.backupResult.Show()
-	ctx, svc := s.u.ctx, s.u.svc.Backup
+	ctx, svc, backups := s.u.ctx, s.u.svc.Backup, s.u.svc.Backups
 	runAsync(func() (int64, error) {
 		n, err := svc.Backup(ctx, w)
 		if cerr := w.Close(); err == nil && cerr != nil {
 			err = app.Errorf(app.EINTERNAL, "cannot finish writing the backup: %v", cerr)
+		}
+		// A copy that does not check clean is no backup: the data file is
+		// damaged, and a file that looks like a backup must not be left.
+		if err == nil && backups != nil && w.URI().Scheme() == "file" {
+			err = backups.Check(w.URI().Path())
 		}
 		if err != nil {
 			_ = storage.Delete(w.URI())

@@ -40,6 +40,10 @@ type Services struct {
 	Identity app.IdentityService
 	Backup   app.BackupService
 	Outbox   app.OutboxService
+	// Backups are the automatic backups of the data folder: 设置 → 备份
+	// lists and restores them, and so does the notice of a damaged file.
+	// Without it neither offers them.
+	Backups Backups
 	// Rosters keeps duty rosters and the duty log. Without it the duty
 	// screen says it is not available and the status bar names nobody.
 	Rosters roster.Service
@@ -152,6 +156,7 @@ type UI struct {
 	consultRing *consultRing   // nil without a consultation service
 	consultPlan *consultPlan   // nil without a consultation service
 	room        *consultRoom   // the consultation window while open
+	damage      *damageNotice  // the whole window once the data file is damaged
 }
 
 // New builds the main window. Call it after assets.ChooseLanguage and

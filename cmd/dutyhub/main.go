@@ -11,7 +11,9 @@
 //	dutyhub -data DIR user list             list the accounts
 //	dutyhub -data DIR station import FILE   add a JSON list of stations, all or nothing
 //	dutyhub -data DIR station list          list the station tree
-//	dutyhub -data DIR backup FILE           write a consistent copy of the database
+//	dutyhub -data DIR backup FILE           write a consistent, checked copy of the database
+//	dutyhub -data DIR backups               list the automatic backups in DIR/backups, newest first
+//	dutyhub -data DIR check                 check the database for damage; exit status 1 if any is found
 //	dutyhub -data DIR restore FILE          replace the database with a backup (new epoch)
 //	dutyhub -data DIR room link --room R --user U
 //	                                        print a one-time link to join room R from a browser as U
@@ -27,6 +29,11 @@
 // -login-wait the wait for a password check, and -quota-ops-per-second,
 // -quota-ops-burst and -quota-mib-per-day what one station may push. The
 // defaults fit a prefecture; docs/protocol.md, "Limits", explains them.
+//
+// A serving hub backs its database up by itself, daily at -backup-at
+// (local time, default 03:30) into DIR/backups, keeping -backup-keep
+// generations (default 14; -1 for none); each backup is checked before it
+// takes its name.
 //
 // The hub also routes the video of consultations (package hub/sfu). Its
 // media go over UDP: -rtc-interfaces keeps them on the duty-room network,
@@ -78,9 +85,12 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	limits.register(fs)
 	var rtcLimits sfuLimits
 	rtcLimits.register(fs)
+	var backups hub.BackupSchedule
+	fs.StringVar(&backups.DailyAt, "backup-at", hub.DefaultBackupTime, "local time of the daily automatic backup, HH:MM")
+	fs.IntVar(&backups.Keep, "backup-keep", hub.DefaultBackupKeep, "automatic backups kept in DIR/backups; -1 for none")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: dutyhub [-data DIR] [-listen ADDR] [-plain-loopback] [-rtc-interfaces LIST] [-rtc-ports MIN-MAX]")
-		fmt.Fprintln(stderr, "              [-rtc-public-ip IP] [-ice-servers URLS] [-turn-user NAME]")
+		fmt.Fprintln(stderr, "              [-rtc-public-ip IP] [-ice-servers URLS] [-turn-user NAME] [-backup-at HH:MM] [-backup-keep N]")
 		fmt.Fprintln(stderr, "              [-rtc-max-rooms-per-host N] [-rtc-max-participants N] [-rtc-max-peers N] [-rtc-max-candidates N]")
 		fmt.Fprintln(stderr, "              [-rtc-max-links-per-room N]")
 		fmt.Fprintln(stderr, "              [-record-max-mib N] [-record-max-length D] [-record-min-free-mib N]")
@@ -90,7 +100,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "              [-quota-ops-per-second R] [-quota-ops-burst N] [-quota-mib-per-day N]")
 		fmt.Fprintln(stderr, "       dutyhub [-data DIR] pin | user add NAME STATION | user passwd NAME | user disable NAME")
 		fmt.Fprintln(stderr, "                           | user logout NAME | user list | station import FILE | station list")
-		fmt.Fprintln(stderr, "                           | backup FILE | restore FILE")
+		fmt.Fprintln(stderr, "                           | backup FILE | backups | check | restore FILE")
 		fmt.Fprintln(stderr, "                           | room link --room ROOM --user NAME [--ttl 15m] [--base URL]")
 		fs.PrintDefaults()
 	}
@@ -99,7 +109,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	rest := fs.Args()
 	if len(rest) == 0 {
-		return serve(*dir, *listen, *plain, media, limits, rtcLimits, stderr)
+		return serve(*dir, *listen, *plain, media, limits, rtcLimits, backups, stderr)
 	}
 	if len(rest) >= 2 && rest[0] == "room" && rest[1] == "link" {
 		return roomLink(*dir, *listen, *plain, rest[2:], stdout, stderr)
@@ -167,7 +177,7 @@ func (m mediaFlags) network(listen string) (rtcconf.Network, error) {
 	return n, nil
 }
 
-func serve(dir, listen string, plain bool, media mediaFlags, limits limitFlags, rtcLimits sfuLimits, stderr io.Writer) int {
+func serve(dir, listen string, plain bool, media mediaFlags, limits limitFlags, rtcLimits sfuLimits, backups hub.BackupSchedule, stderr io.Writer) int {
 	log := slog.New(slog.NewTextHandler(stderr, nil))
 	network, err := media.network(listen)
 	if err != nil {
@@ -190,6 +200,7 @@ func serve(dir, listen string, plain bool, media mediaFlags, limits limitFlags, 
 		Dir:           dir,
 		Listen:        listen,
 		PlainLoopback: plain,
+		Backups:       backups,
 		Server:        cfg,
 		Ready: func(_ *hub.Server, addr, pin string) {
 			if pin != "" {
@@ -214,6 +225,30 @@ func admin(dir string, args []string, stdin io.Reader, stdout io.Writer) error {
 			return err
 		}
 		fmt.Fprintln(stdout, wire.FormatPin(pin))
+		return nil
+	case len(args) == 1 && args[0] == "check":
+		path := filepath.Join(dir, hub.FileName)
+		problems, err := hub.CheckDatabase(path)
+		if err != nil {
+			return err
+		}
+		if len(problems) == 0 {
+			fmt.Fprintf(stdout, "%s is sound\n", path)
+			return nil
+		}
+		for _, p := range problems {
+			fmt.Fprintln(stdout, p)
+		}
+		return app.Errorf(app.ECORRUPT, "%s is damaged (%d problems above); restore a backup from %s with dutyhub restore FILE",
+			path, len(problems), filepath.Join(dir, hub.BackupsFolder))
+	case len(args) == 1 && args[0] == "backups":
+		list, err := hub.Backups(dir)
+		if err != nil {
+			return err
+		}
+		for _, path := range list {
+			fmt.Fprintln(stdout, path)
+		}
 		return nil
 	case len(args) == 2 && args[0] == "restore":
 		if err := hub.Restore(dir, args[1]); err != nil {
@@ -297,7 +332,7 @@ func admin(dir string, args []string, stdin io.Reader, stdout io.Writer) error {
 		if err := db.Backup(args[1]); err != nil {
 			return err
 		}
-		fmt.Fprintf(stdout, "backup written to %s\n", args[1])
+		fmt.Fprintf(stdout, "backup written to %s and checked\n", args[1])
 	default:
 		return errUsage
 	}

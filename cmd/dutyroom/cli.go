@@ -75,6 +75,10 @@ func (m *Main) Run(args []string) int {
 		err = m.runInit(ctx, args)
 	case "backup":
 		err = m.runBackup(ctx, args)
+	case "backups":
+		err = m.runBackups(args)
+	case "check":
+		err = m.runCheck(args)
 	case "restore":
 		err = m.runRestore(args)
 	case "station":
@@ -234,29 +238,14 @@ func (m *Main) runBackup(ctx context.Context, args []string) error {
 	} else if err != nil {
 		return err
 	}
-	// Write beside the target and rename, so a failed backup never leaves
-	// a truncated file that looks like a good one.
-	tmp := target + ".partial"
-	f, err := os.OpenFile(tmp, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o600)
+	// Written beside the target, checked, and only then renamed over it:
+	// a failed or damaged copy never leaves a file that looks like a good
+	// backup, nor replaces an older good one.
+	n, err := db.WriteBackup(ctx, target)
 	if err != nil {
-		return fmt.Errorf("cannot write backup: %w", err)
+		return fmt.Errorf("backup failed, nothing was written to %s: %w", target, err)
 	}
-	n, err := db.Backup(ctx, f)
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("backup failed: %w", err)
-	}
-	if err := os.Rename(tmp, target); err != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("backup failed: %w", err)
-	}
-	fmt.Fprintf(m.Stdout, "wrote %s (%d bytes)\n", target, n)
+	fmt.Fprintf(m.Stdout, "wrote %s (%d bytes, checked)\n", target, n)
 	return nil
 }
 

@@ -2,10 +2,12 @@ package main
 
 import (
 	"context"
+	"errors"
 	"log"
 	"log/slog"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"syscall"
 	"time"
 
@@ -37,11 +39,44 @@ func (m *Main) runWindow() error {
 	if err := os.MkdirAll(m.DataDir, 0o700); err != nil {
 		return app.Errorf(app.EINVALID, "cannot create the data folder %s: %v", m.DataDir, err)
 	}
+	// A restore chosen in 设置 → 备份 is done now, before anyone holds
+	// the file; a refused one leaves the file as it was.
+	if restored, err := store.RestorePending(m.DataDir); err != nil {
+		log.Printf("the restore chosen last time was not done: %v", err)
+	} else if restored != "" {
+		log.Printf("restored %s from %s", filepath.Join(m.DataDir, store.FileName), restored)
+	}
 	db, err := m.open()
+	if app.ErrorCode(err) == app.ECORRUPT {
+		// A damaged file: the window shows what happened and offers the
+		// automatic backups instead of vanishing.
+		a := fyneapp.NewWithID(appID)
+		assets.ChooseLanguage(a.Preferences().String("language"))
+		if lerr := assets.LoadTranslations(); lerr != nil {
+			return errors.Join(err, lerr)
+		}
+		ui.ShowDamageAndRun(a, err, folderBackups{dir: m.DataDir})
+		return err
+	}
 	if err != nil {
 		return err
 	}
 	ctx := app.WithAuthor(context.Background(), authorName())
+
+	// Automatic backups run for the whole life of the window and stop
+	// (an unfinished one leaving nothing behind) before the store closes.
+	backups := newAutoBackups(db, m.DataDir, slog.Default())
+	backupCtx, cancelBackups := context.WithCancel(ctx)
+	backedUp := make(chan struct{})
+	go func() {
+		defer close(backedUp)
+		backups.run(backupCtx)
+	}()
+	stopBackups := func() {
+		cancelBackups()
+		<-backedUp
+	}
+	defer stopBackups()
 	if m.Demo {
 		seed := seedIfEmpty
 		if m.Serve != "" {
@@ -166,6 +201,8 @@ func (m *Main) runWindow() error {
 	}
 	ui.Version = Version
 	svc := windowServices(db, hubc)
+	svc.Rosters = backupAtHandover{Service: svc.Rosters, backups: backups}
+	svc.Backups = folderBackups{dir: m.DataDir, db: db}
 	// Attachment contents a crash left owed to other duty rooms go out
 	// now; those that fail stay owed for the next start.
 	if _, err := store.NewIncidents(db).SendContents(context.Background()); err != nil {
@@ -178,6 +215,7 @@ func (m *Main) runWindow() error {
 	svc.TestCalls = store.NewTestCalls(db)
 	svc.JoinLinks = links
 	u := ui.New(a, svc)
+	db.OnDamage(func(err error) { fyne.Do(func() { u.ShowDamage(err) }) })
 
 	sig := make(chan os.Signal, 1)
 	signal.Notify(sig, syscall.SIGINT, syscall.SIGTERM)
@@ -192,6 +230,7 @@ func (m *Main) runWindow() error {
 	stopTests()
 	stopSweeps()
 	stopSync()
+	stopBackups()
 	return m.Close()
 }
 

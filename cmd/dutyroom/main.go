@@ -23,13 +23,21 @@ The window syncs with the hub set in DIR/hub.json (设置 → 联网, or hub
 connect). -serve ADDR also runs a hub on ADDR (host:port) with its data in
 DIR/hub, logs the window into it and prints the certificate pin that other
 duty rooms confirm: a single-machine set-up, or a small hub beside a duty room.
+The window backs the data file up by itself into DIR/backups: at every
+handover, daily at 03:30 local time, before every upgrade and restore,
+keeping 14 (设置 → 备份, or DIR/backup.json: {"daily_at":"03:30","keep":14}).
+Each backup is checked after it is written. A damaged data file is reported
+with the way back, never written to; dutyroom check looks for damage.
 
 Commands:
   init [--demo [--station CODE]]
                                 create the data file; --demo seeds the demo prefecture;
                                 --station makes it that demo station, with the ids a demo hub shares
-  backup FILE                   write a consistent copy of the data file to FILE
-  restore FILE                  check FILE, then replace the data file with it
+  backup FILE                   write a consistent, checked copy of the data file to FILE
+  restore FILE                  check FILE, then replace the data file with it (the current one
+                                goes into DIR/backups first when it is sound)
+  backups                       list the automatic backups in DIR/backups, newest first
+  check                         check the data file for damage; exit status 1 if any is found
   station list [--json]         list the station tree
   station add --code C --name N --tier T [--parent CODE] [--phone P]
   station export FILE           write the tree for dutyhub station import (- for standard output)
