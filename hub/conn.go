@@ -57,6 +57,7 @@ type conn struct {
 
 	send      chan outFrame
 	queued    atomic.Int64  // bytes of the frames in send, bounded by cfg.SendQueueBytes
+	writing   atomic.Int64  // when the frame being written started (Unix ns), 0 between frames
 	room      chan struct{} // pulsed by the write pump when it has written a frame
 	slot      *slot         // the connection's place under the caps (limits.go)
 	done      chan struct{}
@@ -397,16 +398,18 @@ func (c *conn) unreserve(n int64) {
 
 // writePump writes the queued frames. It waits on the queue alone, as a
 // bare fan-out does (pings and the wake-up at close come through it too),
-// and renews the write deadline at most once a second: on a broadcast to
-// thousands these two costs were most of what the hub spent beyond the
-// write itself.
+// and sets no write deadline per frame: the runtime re-arms a timer at
+// every deadline set, which on a broadcast to thousands was most of what
+// the hub spent beyond the writes themselves. A write that hangs (a peer
+// that stopped reading) is ended by the connection table's watchdog
+// instead (table.ping), and a closed connection's write at once.
 func (c *conn) writePump() {
 	defer func() {
+		c.writing.Store(0)
 		_ = c.ws.SetWriteDeadline(time.Now().Add(time.Second))
 		_ = c.ws.WriteMessage(websocket.CloseMessage, websocket.FormatCloseMessage(c.closeCode, c.reason))
 		c.ws.Close()
 	}()
-	var deadline time.Time
 	for {
 		f := <-c.send
 		select {
@@ -414,18 +417,16 @@ func (c *conn) writePump() {
 			return
 		default:
 		}
-		if now := time.Now(); deadline.Sub(now) < c.s.cfg.WriteWait-time.Second {
-			deadline = now.Add(c.s.cfg.WriteWait)
-			_ = c.ws.SetWriteDeadline(deadline)
-		}
 		switch {
 		case f.ping:
-			if err := c.ws.WriteControl(websocket.PingMessage, nil, deadline); err != nil {
+			if err := c.ws.WriteControl(websocket.PingMessage, nil, time.Now().Add(c.s.cfg.WriteWait)); err != nil {
 				c.close(websocket.CloseAbnormalClosure, "ping failed")
 				return
 			}
 		case f.data != nil:
+			c.writing.Store(time.Now().UnixNano())
 			err := c.ws.WriteMessage(websocket.TextMessage, f.data)
+			c.writing.Store(0)
 			c.unreserve(int64(len(f.data)))
 			if err != nil {
 				c.close(websocket.CloseAbnormalClosure, "write failed")
@@ -437,6 +438,13 @@ func (c *conn) writePump() {
 			}
 		}
 	}
+}
+
+// writeStuck reports whether the frame being written has taken longer
+// than the write wait.
+func (c *conn) writeStuck(now time.Time) bool {
+	started := c.writing.Load()
+	return started != 0 && now.UnixNano()-started > int64(c.s.cfg.WriteWait)
 }
 
 func (c *conn) readPump() {

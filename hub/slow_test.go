@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"dutyroom/app"
 	"dutyroom/app/wire"
@@ -104,4 +105,37 @@ func TestMetricsCountConnectionsAndOperations(t *testing.T) {
 	if !strings.Contains(text, "dutyhub_operations_out_total 8\n") {
 		t.Errorf("deliveries miscounted:\n%s", text)
 	}
+}
+
+// A peer that stops reading with room left in its queue is not dropped by
+// the queue's bound: its write hangs once the socket's buffers are full.
+// The table's watchdog closes such a connection after the write wait, so
+// it holds neither a goroutine nor its buffers; the client resyncs later.
+func TestHangingWriteIsEndedByTheWatchdog(t *testing.T) {
+	h := startHub(t, hub.Config{PingInterval: 100 * time.Millisecond, PongWait: time.Hour, WriteWait: 300 * time.Millisecond})
+	tr := h.tree
+
+	stuck := dialRaw(t, h.addr)
+	w := stuck.login("t2")
+	stuck.send(wire.TypePull, "p", wire.Pull{Cursor: wire.Cursor{Epoch: w.Epoch, Position: 0}})
+	stuck.expect(wire.TypeCaughtUp)
+
+	sender := dialRaw(t, h.addr)
+	sender.login("t1")
+	pad := `{"text":"` + strings.Repeat("汛", 60_000) + `"}` // ~180 kB, 40 of them fill any socket buffer
+	for i := range 40 {
+		o := op(tr.T1.ID, uint64(i+1), "message.send")
+		o.To, o.Scope, o.Payload = []app.ID{tr.T2.ID}, app.ScopeNone, []byte(pad)
+		sender.send(wire.TypePush, "", wire.Push{Ops: []app.Operation{o}})
+		sender.expect(wire.TypeAck)
+	}
+	waitFor(t, "the hanging write to be ended", func() bool { return strings.Contains(h.log.String(), "whose write hangs") })
+	if !strings.Contains(metricsText(t, h), "dutyhub_slow_client_drops_total 1") {
+		t.Fatal("the drop is not counted in /metrics")
+	}
+	// The hub goes on serving the sender.
+	o := op(tr.T1.ID, 41, "message.send")
+	o.To, o.Scope = []app.ID{tr.T2.ID}, app.ScopeNone
+	sender.send(wire.TypePush, "", wire.Push{Ops: []app.Operation{o}})
+	sender.expect(wire.TypeAck)
 }

@@ -92,8 +92,22 @@ func (t *table) run(ctx context.Context) {
 
 // ping asks every connection's write pump for a ping. A connection whose
 // queue is full gets none: it is busy, and is dropped as slow if it stays so.
+//
+// It is also the watchdog of hanging writes: a connection whose write has
+// taken longer than the write wait reads nothing, and is closed hard (its
+// socket, so the write ends whatever deadline it has) and dropped; it
+// resyncs from its cursor if it comes back.
 func (t *table) ping() {
+	now := time.Now()
 	for c := range t.conns {
+		if c.writeStuck(now) {
+			t.s.metrics.slowDrops.Add(1)
+			t.s.log.Warn("dropping a client whose write hangs; it will resync from its cursor", "station", c.station, "user", c.user, "addr", c.addr, "wait", t.s.cfg.WriteWait)
+			c.close(websocketPolicy, "too slow: a write hung")
+			_ = c.ws.NetConn().Close()
+			t.remove(c)
+			continue
+		}
 		select {
 		case c.send <- outFrame{ping: true}:
 		default:
