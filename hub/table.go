@@ -21,6 +21,8 @@ type table struct {
 	conns      map[*conn]struct{}
 	byStation  map[app.ID]*conn
 	byAudience map[[17]byte]map[*conn]struct{}
+
+	checkpointed time.Time // when a live batch last carried a checkpoint
 }
 
 // goLiveReq asks to switch a connection to live delivery: its feeder has
@@ -154,6 +156,11 @@ func (t *table) tryLive(req goLiveReq) bool {
 // The last frame of each share carries one checkpoint at the batch's last
 // position, signed once per batch: a live connection has everything for
 // it up to there, whether or not the batch's last operation is its own.
+// Live batches carry one at most once every liveCheckpointEvery: a client
+// whose checkpoint lags its cursor is read from the checkpoint when it
+// comes back (a second of deliveries again, each applied once), while the
+// checkpoint's 175 bytes on every frame of a broadcast to thousands made
+// the frames half as big again.
 func (t *table) dispatch(batch []logged) {
 	if len(batch) == 0 {
 		return
@@ -183,8 +190,11 @@ func (t *table) dispatch(batch []logged) {
 		return
 	}
 	epoch := t.s.db.Epoch()
-	cp, _ := json.Marshal(t.s.db.checkpoint(epoch, last.pos, last.chain))
-	enc := frameEncoder{epoch: epoch, checkpoint: cp}
+	enc := frameEncoder{epoch: epoch}
+	if now := time.Now(); now.Sub(t.checkpointed) >= liveCheckpointEvery {
+		t.checkpointed = now
+		enc.checkpoint, _ = json.Marshal(t.s.db.checkpoint(epoch, last.pos, last.chain))
+	}
 	single := make([][][]byte, len(batch)) // frames of one-operation shares, by operation
 	var multi map[string][][]byte
 	for _, c := range touched {
@@ -223,6 +233,9 @@ func shareKey(idx []int) string {
 	return string(b)
 }
 
+// liveCheckpointEvery is how often live deliveries carry a checkpoint.
+const liveCheckpointEvery = time.Second
+
 // frameEncoder builds the ops frames of one dispatch.
 type frameEncoder struct {
 	epoch      string
@@ -235,7 +248,10 @@ type frameEncoder struct {
 func (e frameEncoder) encode(batch []logged, idx []int) [][]byte {
 	head := `{"type":"ops","data":{"epoch":"` + e.epoch + `","ops":[`
 	const tail = `]}}`
-	lastTail := `],"checkpoint":` + string(e.checkpoint) + `}}`
+	lastTail := tail
+	if e.checkpoint != nil {
+		lastTail = `],"checkpoint":` + string(e.checkpoint) + `}}`
+	}
 	var frames [][]byte
 	var cur []byte
 	for _, i := range idx {
