@@ -4,8 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -298,13 +296,7 @@ func TestAttackConsultationTakeoverRefusedAcrossARestart(t *testing.T) {
 		}
 	}
 	db.Close()
-	logFile, err := os.Create(filepath.Join(t.TempDir(), "hub.log"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer logFile.Close()
-	proc := &process{t: t, bin: buildHub(t), dir: dir, addr: freeAddr(t), log: logFile}
-	proc.start()
+	proc := runHubProcess(t, dir)
 	addr := "ws://" + proc.addr
 
 	room := app.NewID()

@@ -63,6 +63,20 @@ type process struct {
 	log  *os.File
 }
 
+// runHubProcess runs cmd/dutyhub on dir as its own process, its log in
+// a file of the test's, and waits until it serves.
+func runHubProcess(t *testing.T, dir string) *process {
+	t.Helper()
+	logFile, err := os.Create(filepath.Join(t.TempDir(), "hub.log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { logFile.Close() })
+	p := &process{t: t, bin: buildHub(t), dir: dir, addr: freeAddr(t), log: logFile}
+	p.start()
+	return p
+}
+
 func (p *process) start() {
 	p.t.Helper()
 	p.cmd = exec.Command(p.bin, "-data", p.dir, "-listen", p.addr, "-plain-loopback")
@@ -127,13 +141,7 @@ func TestHubKilledMidStream(t *testing.T) {
 		}
 	}
 	db.Close()
-	logFile, err := os.Create(filepath.Join(t.TempDir(), "hub.log"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer logFile.Close()
-	p := &process{t: t, bin: buildHub(t), dir: dir, addr: freeAddr(t), log: logFile}
-	p.start()
+	p := runHubProcess(t, dir)
 	addr := "ws://" + p.addr
 
 	t1, c1 := newClient(t, "t1"), newClient(t, "c1")
@@ -229,7 +237,7 @@ func TestHubKilledMidStream(t *testing.T) {
 	checkHubHolds(t, dir, tr.T1.ID, sent, "at the end")
 	// Checkpoints go out only after the commit, so no kill leaves a client
 	// holding one the restarted file lacks: the epoch never changes.
-	if out, _ := os.ReadFile(logFile.Name()); bytes.Contains(out, []byte("rolled back")) {
+	if out, _ := os.ReadFile(p.log.Name()); bytes.Contains(out, []byte("rolled back")) {
 		t.Fatal("a client's checkpoint proved a rollback after a mere kill")
 	}
 	people, err := c1.dir.Persons(ctx, app.PersonFilter{Station: &tr.T1.ID})

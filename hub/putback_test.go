@@ -55,13 +55,7 @@ func TestFolderPutBackByHandLosesNothing(t *testing.T) {
 		}
 	}
 	db.Close()
-	logFile, err := os.Create(filepath.Join(t.TempDir(), "hub.log"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer logFile.Close()
-	hp := &process{t: t, bin: buildHub(t), dir: dir, addr: freeAddr(t), log: logFile}
-	hp.start()
+	hp := runHubProcess(t, dir)
 	addr := "ws://" + hp.addr
 
 	clk := &alertClock{t: time.Date(2026, 7, 14, 2, 0, 0, 0, time.UTC)}

@@ -272,21 +272,7 @@ func (s *Server) Epoch() string { return s.db.Epoch() }
 // ImportStations adds stations while the server runs, all or nothing, and
 // delivers them to connected clients. As DB.ImportStations.
 func (s *Server) ImportStations(list []app.Station) error {
-	var ierr error
-	err := s.writer.submit(s.ctx, func(tx *bolt.Tx, st *txState) error {
-		// A refused import must leave nothing behind in the shared
-		// transaction, so it is checked in full before it writes:
-		// importStations validates first and only then puts.
-		ierr = importStations(tx, st, list)
-		if ierr != nil && app.ErrorCode(ierr) == app.EINTERNAL {
-			return ierr
-		}
-		return nil
-	})
-	if err != nil {
-		return err
-	}
-	return ierr
+	return s.ImportDirectory(Directory{Stations: list})
 }
 
 // ImportDirectory imports a station file while the server runs: its
