@@ -2,10 +2,14 @@ package ui
 
 import (
 	"errors"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
@@ -75,6 +79,12 @@ func openBackupSettings(t *testing.T, b *fakeBackups) *UI {
 
 func TestBackupsListShowsTimeSizeAndCheckResult(t *testing.T) {
 	u := openBackupSettings(t, newFakeBackups())
+	if dir := os.Getenv("DUTYROOM_SCREENSHOTS"); dir != "" {
+		u.win.Resize(fyne.NewSize(1366, 768))
+		layoutAll(u.win.Canvas().Content())
+		u.settings.content.(*container.Scroll).ScrollToBottom()
+		captureLaidOut(t, u, filepath.Join(dir, "settings-backups.png"))
+	}
 	content := u.settings.content
 	for _, want := range []string{"/data/backups", "2026-12-07 08:30 · 交接班 · 12.0 MB", "2026-12-07 03:30 · 每日 · 11.0 MB", "检查通过", "已损坏"} {
 		if !hasText(content, want) {
@@ -129,6 +139,10 @@ func TestDamageNoticeFillsTheWindowAndOffersTheBackups(t *testing.T) {
 	u := openBackupSettings(t, b)
 	err := app.Errorf(app.ECORRUPT, "/data/dutyroom.db is damaged (slice bounds out of range); restore a backup")
 	u.ShowDamage(err)
+	if dir := os.Getenv("DUTYROOM_SCREENSHOTS"); dir != "" {
+		u.win.Resize(fyne.NewSize(1366, 768))
+		captureLaidOut(t, u, filepath.Join(dir, "damage-notice.png"))
+	}
 	content := u.win.Content()
 	if content != u.damage.content {
 		t.Fatal("the damage notice does not fill the window")
