@@ -43,19 +43,23 @@ func (s *consultPlan) poll() {
 	s.check()
 }
 
-// check reads the consultations and acts on those scheduled.
+// check reads the consultations scheduled around now and acts on them.
+// Only those within reach of a reminder or a start are read: the index
+// of scheduled ones answers that without the history.
 func (s *consultPlan) check() {
 	s.last = time.Now()
 	s.seq++
 	seq := s.seq
 	ctx, svc := s.u.ctx, s.u.svc
+	now := s.u.now()
+	from, to := now.Add(-consult.StartWindow), now.Add(consult.RemindBefore)
 	runAsync(func() (consultData, error) {
 		var d consultData
 		var err error
 		if d.base, err = loadAlertBase(ctx, svc); err != nil || d.base.home == nil {
 			return d, err
 		}
-		d.records, err = svc.Consultations.Records(ctx)
+		d.records, err = svc.Consultations.Scheduled(ctx, from, to)
 		return d, err
 	}, func(d consultData, err error) {
 		if seq == s.seq && err == nil {
