@@ -22,7 +22,7 @@ import (
 type alertHistory struct {
 	days          int
 	warnings      int // issued above, all acknowledged here but the last day's
-	messages      int
+	messages      int // a tenth to this station, all read but the last day's
 	consultations int // hosted above with this station invited, all ended
 }
 
@@ -30,7 +30,7 @@ type alertHistory struct {
 // station is tree.aizhai, straight into the buckets as the apply path
 // would, and then the few records the window must find: a live
 // consultation ringing, one scheduled in five minutes, and the last day's
-// warnings unacknowledged. Fixture only: fsync is off while it runs.
+// warnings unacknowledged and messages unread. Fixture only: fsync is off while it runs.
 func fillAlertHistory(tb testing.TB, db *DB, tree benchTree, h alertHistory, end time.Time) {
 	tb.Helper()
 	db.bolt.NoSync = true
@@ -78,6 +78,12 @@ func fillAlertHistory(tb testing.TB, db *DB, tree benchTree, h alertHistory, end
 						Text: "沅水水位持续上涨，已转移群众120人，暂无人员伤亡报告。值班人员已到岗到位，带班领导已在岗。"}
 					if _, err := putMessage(tx, &m, self); err != nil {
 						return err
+					}
+					if to == self && !last {
+						// Read at the desk: the receipts are beside the point here.
+						if err := tx.Tx.Bucket(bucketV1).Bucket(bucketMessageUnread).Delete(unreadKey(self, m.Conversation(), m.ID)); err != nil {
+							return err
+						}
 					}
 				}
 				for i := range h.consultations {
@@ -324,18 +330,21 @@ func BenchmarkAlertPoll5Years(b *testing.B) {
 	if info, err := os.Stat(db.Path()); err == nil {
 		b.Logf("%d days of history, file %d MB", days, info.Size()>>20)
 	}
-	for _, run := range []struct {
-		name   string
-		before bool
-	}{{"indexed", false}, {"history", true}} {
-		b.Run(run.name, func(b *testing.B) {
-			pollCycle(b, db, tree.aizhai.ID, end, run.before) // warm the page cache as a running client has it
-			b.ResetTimer()
-			start := time.Now()
-			for range b.N {
-				pollCycle(b, db, tree.aizhai.ID, end, run.before)
-			}
-			b.ReportMetric(float64(time.Since(start).Microseconds())/1000/float64(b.N), "ms/cycle")
-		})
+	// Five rounds, alternating, so both cycles meet the same machine.
+	for range 5 {
+		for _, run := range []struct {
+			name   string
+			before bool
+		}{{"indexed", false}, {"history", true}} {
+			b.Run(run.name, func(b *testing.B) {
+				pollCycle(b, db, tree.aizhai.ID, end, run.before) // warm the page cache as a running client has it
+				b.ResetTimer()
+				start := time.Now()
+				for range b.N {
+					pollCycle(b, db, tree.aizhai.ID, end, run.before)
+				}
+				b.ReportMetric(float64(time.Since(start).Microseconds())/1000/float64(b.N), "ms/cycle")
+			})
+		}
 	}
 }
