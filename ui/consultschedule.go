@@ -12,8 +12,8 @@ import (
 )
 
 // scheduleInterval is how often the window looks at the scheduled
-// consultations: a start a few seconds after its minute is on time, and a
-// read of every consultation each alert poll would be wasted.
+// consultations: a start a few seconds after its minute is on time. The
+// look reads only those scheduled around now, from their index.
 const scheduleInterval = 10 * time.Second
 
 // consultPlan watches the scheduled consultations this station takes
