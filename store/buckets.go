@@ -145,8 +145,17 @@ import (
 //	│   └── <incident id> → nil                          arrivals nobody has acknowledged: what the alarm rings for after a restart
 //	│
 //	│   incident attachment contents (migration 12, incidentcontent.go); received ones live in message_blobs
-//	└── incident_contents_owed
-//	    └── <sha256 digest><station id> → incident id    a content to send that station, once held here in full
+//	├── incident_contents_owed
+//	│   └── <sha256 digest><station id> → incident id    a content to send that station, once held here in full
+//	│
+//	│   what the window polls (migration 13, alertindex.go); indexes kept with the records, rebuilt from them
+//	├── warning_pending
+//	│   ├── owner → <station id>                         the station the index is kept for (this one; nil before it is chosen)
+//	│   └── <warning id> → nil                           warnings owner neither issued nor acknowledged, expired ones too
+//	└── consult_open
+//	    ├── L<consultation id> → nil                     live consultations: what rings
+//	    ├── S<scheduled time><consultation id> → nil     scheduled ones, by their time: what is reminded of and started
+//	    └── I<consultation id> → L or S key              where each open one sits, so a change moves it
 //
 // Ids are uuid v7 in their 16 raw bytes, so keys sort by creation time, and
 // a composite key is two ids back to back (32 bytes). Integers are

@@ -69,7 +69,14 @@ func putConsultation(tx *txn, r *consult.Record) error {
 	if err != nil {
 		return err
 	}
-	return b.Put(idKey(r.Consultation.ID), buf)
+	if err := b.Put(idKey(r.Consultation.ID), buf); err != nil {
+		return err
+	}
+	idx, err := mustBucket(tx.Tx, bucketConsultOpen)
+	if err != nil {
+		return err
+	}
+	return indexConsultation(idx, &r.Consultation)
 }
 
 // sendConsult queues an operation about r for its other stations.
@@ -524,33 +531,19 @@ func (s *Consultations) Records(ctx context.Context) ([]consult.Record, error) {
 	return out, err
 }
 
-// Ringing implements consult.Service.
+// Ringing implements consult.Service. It reads the live consultations
+// only (consult_open), not the history.
 func (s *Consultations) Ringing(ctx context.Context) ([]consult.Consultation, error) {
-	var self app.ID
-	if err := s.db.view(ctx, func(tx *txn) (err error) {
-		self, err = identityID(tx.Tx)
-		return err
-	}); err != nil {
-		return nil, err
-	}
-	all, err := s.Records(ctx)
-	if err != nil {
-		return nil, err
-	}
 	var out []consult.Consultation
-	for _, r := range all {
-		c := r.Consultation
-		if c.State != consult.Live || !slices.Contains(c.Invited, self) {
-			continue
+	err := s.db.view(ctx, func(tx *txn) error {
+		self, err := identityID(tx.Tx)
+		if err != nil {
+			return err
 		}
-		answered := slices.ContainsFunc(r.Replies, func(x consult.Reply) bool { return x.Station == self }) ||
-			slices.ContainsFunc(r.Participations, func(x consult.Participation) bool { return x.Station == self })
-		if !answered {
-			out = append(out, c)
-		}
-	}
-	slices.Reverse(out) // oldest first
-	return out, nil
+		out, err = ringingFor(tx, self)
+		return err
+	})
+	return out, err
 }
 
 // stateRank orders the states a consultation goes through, so an old

@@ -96,6 +96,10 @@ func (s *Identity) SetIdentity(ctx context.Context, id app.ID) error {
 		if err := meta.Put(keyIdentity, idKey(id)); err != nil {
 			return err
 		}
+		// The warnings owed an acknowledgement are kept for this station.
+		if err := rebuildWarningPending(tx.Tx, id); err != nil {
+			return err
+		}
 		return stampOrigin(tx, id)
 	})
 }

@@ -32,11 +32,12 @@ var migrations = []migration{
 	{version: 10, name: "create the routine test-call bucket", migrate: createTestCallsV10},
 	{version: 11, name: "intakes are logged before they are filed (meta intake:<seq> marks)", migrate: logIntakesV11},
 	{version: 12, name: "create the bucket of attachment contents owed to other stations", migrate: createIncidentContentsV12},
+	{version: 13, name: "index the warnings owed an acknowledgement and the consultations live or scheduled", migrate: createAlertIndexesV13},
 }
 
 // SchemaVersion is the schema this program writes: the version of the last
 // migration (a test holds the two together).
-const SchemaVersion = 12
+const SchemaVersion = 13
 
 func createDirectoryV1(tx *bolt.Tx) error {
 	root, err := tx.CreateBucketIfNotExists(bucketV1)

@@ -179,6 +179,11 @@ func (s *Warnings) Pending(ctx context.Context, station app.ID) ([]warning.Warni
 			return err
 		}
 		tree := app.NewTree(stations)
+		var ok bool
+		if out, ok, err = pendingFromIndex(tx, tree, station); ok || err != nil {
+			return err
+		}
+		// Another station than the index is kept for: read them all.
 		list, err := allWarnings(tx, time.Time{})
 		if err != nil {
 			return err
@@ -273,7 +278,10 @@ func putWarning(tx *txn, w *warning.Warning) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	return buf, b.Put(idKey(w.ID), buf)
+	if err := b.Put(idKey(w.ID), buf); err != nil {
+		return nil, err
+	}
+	return buf, indexWarning(tx, w)
 }
 
 func getWarning(tx *txn, id app.ID) (*warning.Warning, error) {
@@ -323,7 +331,10 @@ func putAck(tx *txn, a *warning.Ack) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	return buf, b.Put(pairKey(a.Warning, a.Station), buf)
+	if err := b.Put(pairKey(a.Warning, a.Station), buf); err != nil {
+		return nil, err
+	}
+	return buf, indexAck(tx, a)
 }
 
 func getAck(tx *txn, w, station app.ID) (*warning.Ack, error) {

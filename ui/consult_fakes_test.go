@@ -4,6 +4,7 @@ import (
 	"context"
 	"image"
 	"slices"
+	"sort"
 	"sync"
 	"time"
 
@@ -261,6 +262,20 @@ func (f *fakeConsults) Ringing(ctx context.Context) ([]consult.Consultation, err
 			out = append(out, c)
 		}
 	}
+	return out, nil
+}
+
+func (f *fakeConsults) Scheduled(ctx context.Context, from, to time.Time) ([]consult.Record, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var out []consult.Record
+	for _, r := range f.records {
+		c := r.Consultation
+		if c.State == consult.Scheduled && c.Scheduled != nil && !c.Scheduled.Before(from) && !c.Scheduled.After(to) {
+			out = append(out, *r)
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Consultation.Scheduled.Before(*out[j].Consultation.Scheduled) })
 	return out, nil
 }
 

@@ -12,8 +12,8 @@ import (
 )
 
 // scheduleInterval is how often the window looks at the scheduled
-// consultations: a start a few seconds after its minute is on time, and a
-// read of every consultation each alert poll would be wasted.
+// consultations: a start a few seconds after its minute is on time. The
+// look reads only those scheduled around now, from their index.
 const scheduleInterval = 10 * time.Second
 
 // consultPlan watches the scheduled consultations this station takes
@@ -43,19 +43,23 @@ func (s *consultPlan) poll() {
 	s.check()
 }
 
-// check reads the consultations and acts on those scheduled.
+// check reads the consultations scheduled around now and acts on them.
+// Only those within reach of a reminder or a start are read: the index
+// of scheduled ones answers that without the history.
 func (s *consultPlan) check() {
 	s.last = time.Now()
 	s.seq++
 	seq := s.seq
 	ctx, svc := s.u.ctx, s.u.svc
+	now := s.u.now()
+	from, to := now.Add(-consult.StartWindow), now.Add(consult.RemindBefore)
 	runAsync(func() (consultData, error) {
 		var d consultData
 		var err error
 		if d.base, err = loadAlertBase(ctx, svc); err != nil || d.base.home == nil {
 			return d, err
 		}
-		d.records, err = svc.Consultations.Records(ctx)
+		d.records, err = svc.Consultations.Scheduled(ctx, from, to)
 		return d, err
 	}, func(d consultData, err error) {
 		if seq == s.seq && err == nil {

@@ -439,4 +439,8 @@ type Service interface {
 	// Ringing returns the live consultations this station is invited to
 	// and has neither replied to nor joined: what rings.
 	Ringing(ctx context.Context) ([]Consultation, error)
+	// Scheduled returns the consultations still scheduled for a time
+	// within [from, to], soonest first: what the window reminds of and
+	// starts, read without the history.
+	Scheduled(ctx context.Context, from, to time.Time) ([]Record, error)
 }
