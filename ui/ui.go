@@ -6,6 +6,7 @@ package ui
 import (
 	"context"
 	"io"
+	"net/url"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -157,6 +158,10 @@ type UI struct {
 	consultPlan *consultPlan   // nil without a consultation service
 	room        *consultRoom   // the consultation window while open
 	damage      *damageNotice  // the whole window once the data file is damaged
+
+	// openURL hands a link (tel:, file:) to the system; tests replace it
+	// to see what would have been opened.
+	openURL func(*url.URL) error
 }
 
 // New builds the main window. Call it after assets.ChooseLanguage and
@@ -170,6 +175,7 @@ func New(a fyne.App, svc Services) *UI {
 		svc: svc,
 		ctx: app.WithAuthor(context.Background(), svc.Author),
 	}
+	u.openURL = a.OpenURL
 	u.win.SetIcon(assets.Icon)
 	u.win.SetMaster()
 
