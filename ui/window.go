@@ -36,7 +36,7 @@ func (u *UI) screens() []screen {
 		u.warningsEntry(),
 		u.spotChecksEntry(),
 		u.consultEntry(),
-		{id: "directory", label: lang.L("nav.directory"), icon: theme.AccountIcon(), build: u.directory.build},
+		{id: "directory", label: lang.L("nav.directory"), icon: theme.AccountIcon(), build: u.directory.build, shown: u.directory.refreshOnDuty},
 		{id: "settings", label: lang.L("nav.settings"), icon: theme.SettingsIcon(), build: u.settings.build},
 	}
 }
