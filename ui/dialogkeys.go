@@ -27,8 +27,8 @@ func (k *closeKeys) CreateRenderer() fyne.WidgetRenderer {
 	return widget.NewSimpleRenderer(canvas.NewRectangle(nil))
 }
 
-func (k *closeKeys) FocusGained()    {}
-func (k *closeKeys) FocusLost()      {}
+func (k *closeKeys) FocusGained()   {}
+func (k *closeKeys) FocusLost()     {}
 func (k *closeKeys) TypedRune(rune) {}
 
 func (k *closeKeys) TypedKey(ev *fyne.KeyEvent) {
