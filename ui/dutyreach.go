@@ -1,6 +1,8 @@
 package ui
 
 import (
+	"image/color"
+
 	"net/url"
 	"strings"
 
@@ -97,7 +99,7 @@ type subRow struct {
 const subIndent = 24
 
 func newSubRow(p *todayPanel) *subRow {
-	r := &subRow{p: p, indent: canvas.NewRectangle(nil)}
+	r := &subRow{p: p, indent: canvas.NewRectangle(color.Transparent)}
 	r.station = widget.NewLabel("乾州街道")
 	r.station.TextStyle.Bold = true
 	r.station.Truncation = fyne.TextTruncateClip
@@ -113,9 +115,11 @@ func newSubRow(p *todayPanel) *subRow {
 }
 
 func (r *subRow) CreateRenderer() fyne.WidgetRenderer {
-	buttons := container.NewCenter(container.NewHBox(r.copy, r.call, r.check, r.consult))
-	return widget.NewSimpleRenderer(container.NewBorder(nil, nil, r.indent, buttons,
-		container.NewVBox(r.station, r.detail)))
+	// The buttons share the first line with the station's name, so the
+	// second line, who is on duty with their phones, has the row's width.
+	buttons := container.NewHBox(r.copy, r.call, r.check, r.consult)
+	return widget.NewSimpleRenderer(container.NewBorder(nil, nil, r.indent, nil,
+		container.NewVBox(container.NewBorder(nil, nil, nil, buttons, r.station), r.detail)))
 }
 
 // set shows one station below and enables only what can be done for it.

@@ -122,7 +122,7 @@ func (u *UI) showShortcuts() {
 	grid := container.New(layout.NewFormLayout())
 	for _, r := range u.shortcutRows() {
 		key := widget.NewLabel(r[0])
-		key.TextStyle = fyne.TextStyle{Bold: true, Monospace: true}
+		key.TextStyle = fyne.TextStyle{Bold: true}
 		grid.Add(key)
 		grid.Add(widget.NewLabel(r[1]))
 	}
