@@ -106,7 +106,7 @@ type directoryScreen struct {
 
 	nodes         *stationNodes
 	stationTree   *widget.Tree
-	search        *widget.Entry
+	search        *shortcutEntry
 	list          *widget.List
 	heading       *widget.Label
 	empty         *widget.Label
@@ -126,7 +126,7 @@ func newDirectoryScreen(u *UI) *directoryScreen {
 	d.stationTree = newStationTree(d.nodes)
 	d.stationTree.OnSelected = d.onStationSelected
 
-	d.search = widget.NewEntry()
+	d.search = newShortcutEntry()
 	d.search.SetPlaceHolder(lang.L("directory.search_placeholder"))
 	d.search.ActionItem = widget.NewIcon(theme.SearchIcon())
 	d.search.OnChanged = d.onSearchChanged

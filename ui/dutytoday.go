@@ -152,7 +152,7 @@ type todayPanel struct {
 	log               *widget.List
 	logEmpty          *widget.Label
 	logKind           *widget.Select
-	logText           *widget.Entry
+	logText           *shortcutEntry
 	logAdd            *widget.Button
 	logErr            *widget.Label
 	content           fyne.CanvasObject
@@ -195,7 +195,7 @@ func newTodayPanel(s *dutyScreen) *todayPanel {
 	}
 	p.logKind = widget.NewSelect(options, nil)
 	p.logKind.SetSelectedIndex(0)
-	p.logText = widget.NewEntry()
+	p.logText = newShortcutEntry()
 	p.logText.SetPlaceHolder(lang.L("duty.log_placeholder"))
 	p.logText.OnSubmitted = func(string) { p.onAddLog() }
 	p.logText.OnChanged = func(string) { p.logErr.Hide() }

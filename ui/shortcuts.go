@@ -139,3 +139,23 @@ func (u *UI) helpButton() *widget.Button {
 	b.Alignment = widget.ButtonAlignLeading
 	return b
 }
+
+// shortcutEntry is a plain entry that passes the window's shortcuts on
+// rather than swallowing them: for the fields a duty officer's cursor
+// rests in between calls, the duty log and the directory's search.
+type shortcutEntry struct {
+	widget.Entry
+}
+
+func newShortcutEntry() *shortcutEntry {
+	e := &shortcutEntry{}
+	e.ExtendBaseWidget(e)
+	return e
+}
+
+func (e *shortcutEntry) TypedShortcut(s fyne.Shortcut) {
+	if windowShortcut(e, s) {
+		return
+	}
+	e.Entry.TypedShortcut(s)
+}

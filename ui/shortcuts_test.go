@@ -107,3 +107,23 @@ func TestF1AndTheNavigationButtonShowTheShortcuts(t *testing.T) {
 		t.Error("the navigation's button does not open the help")
 	}
 }
+
+func TestCtrlNFromTheDutyLogFieldOpensTheIntake(t *testing.T) {
+	d := newIncidentDemo(t, "2026-10-03 09:00")
+	u := openIncidents(t, d)
+	c := u.win.Canvas()
+	u.nav.open("duty")
+	c.Focus(u.duty.today.logText)
+	pressShortcut(c, newIntakeShortcut)
+	if u.nav.current != "incidents" || c.Focused() != u.incidents.form.reporterName {
+		t.Errorf("Ctrl+N in the duty log opened %q with the cursor on %T", u.nav.current, c.Focused())
+	}
+	// The directory's search passes them on too.
+	u.nav.open("directory")
+	test.Type(u.directory.search, "张")
+	c.Focus(u.directory.search)
+	pressShortcut(c, screenShortcut(0))
+	if u.nav.current != "duty" {
+		t.Errorf("Ctrl+1 in the directory's search opened %q", u.nav.current)
+	}
+}
