@@ -472,7 +472,11 @@ func inviteChoices(b alertBase) []*app.Station {
 
 // onNew asks for a title, the stations or an incident, and a time; with
 // no time the consultation starts at once.
-func (s *consultScreen) onNew() {
+func (s *consultScreen) onNew() { s.newConsultation(app.NilID) }
+
+// newConsultation is onNew with one station already ticked, as 会商 on a
+// row of 今日值班 opens it; NilID ticks none.
+func (s *consultScreen) newConsultation(invite app.ID) {
 	b := s.base
 	title := widget.NewEntry()
 	title.SetPlaceHolder(lang.L("consult.title_placeholder"))
@@ -484,6 +488,11 @@ func (s *consultScreen) onNew() {
 		byName[st.Name] = st.ID
 	}
 	stations := widget.NewCheckGroup(names, nil)
+	for _, st := range choices {
+		if st.ID == invite {
+			stations.SetSelected([]string{st.Name})
+		}
+	}
 	when := widget.NewEntry()
 	when.SetPlaceHolder(lang.L("consult.when_placeholder"))
 	recording := widget.NewCheck(lang.L("consult.recording"), nil)

@@ -6,7 +6,6 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
@@ -59,7 +58,7 @@ func (r *consultRoom) onRecord() {
 			r.record.Enable()
 		}
 		if err != nil {
-			dialog.ShowInformation(lang.L("error.title"), lang.L("consult.record_failed", map[string]any{"Error": errorText(err)}), r.win)
+			showKeyedMessage(r.win, lang.L("error.title"), lang.L("consult.record_failed", map[string]any{"Error": errorText(err)}), lang.L("action.ok"))
 		}
 	})
 }

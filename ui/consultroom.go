@@ -515,7 +515,7 @@ func (r *consultRoom) onAnswer() {
 	runAsync(func() (consult.Status, error) { return svc.AnswerRoll(ctx, id) }, func(st consult.Status, err error) {
 		r.answer.Enable()
 		if err != nil {
-			dialog.ShowInformation(lang.L("error.title"), errorText(err), r.win)
+			showKeyedMessage(r.win, lang.L("error.title"), errorText(err), lang.L("action.ok"))
 			return
 		}
 		r.answer.Hide()
@@ -551,7 +551,7 @@ func (r *consultRoom) callRoll(stations []app.ID) {
 	ctx, svc, id := r.u.ctx, r.u.svc.Consultations, r.rec.Consultation.ID
 	runAsync(func() (*consult.Call, error) { return svc.CallRoll(ctx, id, stations) }, func(_ *consult.Call, err error) {
 		if err != nil {
-			dialog.ShowInformation(lang.L("error.title"), errorText(err), r.win)
+			showKeyedMessage(r.win, lang.L("error.title"), errorText(err), lang.L("action.ok"))
 			return
 		}
 		r.status.SetText(lang.L("consult.roll_sent"))

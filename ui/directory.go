@@ -34,11 +34,12 @@ type directoryData struct {
 	index    *directory.Index
 	places   map[app.ID]string // where a station sits, for the rows
 	identity app.ID
+	onDuty   map[app.ID]bool // the leaders and officers on duty today, marked 今日值班
 }
 
 // loadDirectory reads stations and people and builds the search index. It
 // runs off the UI goroutine.
-func loadDirectory(ctx context.Context, svc Services) (directoryData, error) {
+func loadDirectory(ctx context.Context, svc Services, now time.Time) (directoryData, error) {
 	stations, err := svc.Stations.Stations(ctx)
 	if err != nil {
 		return directoryData{}, err
@@ -76,6 +77,7 @@ func loadDirectory(ctx context.Context, svc Services) (directoryData, error) {
 	if me, err := svc.Identity.Identity(ctx); err == nil {
 		d.identity = me.ID
 	}
+	d.onDuty = loadOnDutyToday(ctx, svc, stations, d.identity, now)
 	return d, nil
 }
 
@@ -104,7 +106,7 @@ type directoryScreen struct {
 
 	nodes         *stationNodes
 	stationTree   *widget.Tree
-	search        *widget.Entry
+	search        *shortcutEntry
 	list          *widget.List
 	heading       *widget.Label
 	empty         *widget.Label
@@ -124,7 +126,7 @@ func newDirectoryScreen(u *UI) *directoryScreen {
 	d.stationTree = newStationTree(d.nodes)
 	d.stationTree.OnSelected = d.onStationSelected
 
-	d.search = widget.NewEntry()
+	d.search = newShortcutEntry()
 	d.search.SetPlaceHolder(lang.L("directory.search_placeholder"))
 	d.search.ActionItem = widget.NewIcon(theme.SearchIcon())
 	d.search.OnChanged = d.onSearchChanged
@@ -177,8 +179,8 @@ func (d *directoryScreen) build() fyne.CanvasObject {
 
 // load reads the directory again; call it after every change.
 func (d *directoryScreen) load() {
-	ctx, svc := d.u.ctx, d.u.svc
-	runAsync(func() (directoryData, error) { return loadDirectory(ctx, svc) }, d.onLoaded)
+	ctx, svc, now := d.u.ctx, d.u.svc, d.u.now()
+	runAsync(func() (directoryData, error) { return loadDirectory(ctx, svc, now) }, d.onLoaded)
 }
 
 func (d *directoryScreen) onLoaded(data directoryData, err error) {
@@ -326,7 +328,9 @@ func (d *directoryScreen) length() int { return len(d.shown) }
 func (d *directoryScreen) createItem() fyne.CanvasObject { return newPersonRow(d) }
 
 func (d *directoryScreen) updateItem(id widget.ListItemID, o fyne.CanvasObject) {
-	o.(*personRow).set(d.shown[id], d.data.places[d.shown[id].Station])
+	r := o.(*personRow)
+	r.set(d.shown[id], d.data.places[d.shown[id].Station])
+	r.showOnDuty(d.data.onDuty[d.shown[id].ID])
 }
 
 // flash shows a short confirmation beside the heading, then clears it.
@@ -467,6 +471,7 @@ type personRow struct {
 	person app.Person
 
 	name, title, place, roles *widget.Label
+	onDuty                    *widget.Label // 今日值班, shown for the leader and officer on duty
 	mobile, office            *widget.Label
 	copyMobile, copyOffice    *widget.Button
 	edit, remove              *widget.Button
@@ -484,6 +489,7 @@ func newPersonRow(d *directoryScreen) *personRow {
 		roles:  widget.NewLabel(""),
 		mobile: widget.NewLabel(""),
 		office: widget.NewLabel(""),
+		onDuty: onDutyBadge(),
 	}
 	r.name.TextStyle.Bold = true
 	r.place.Importance = widget.LowImportance
@@ -506,7 +512,7 @@ func newPersonRow(d *directoryScreen) *personRow {
 }
 
 func (r *personRow) CreateRenderer() fyne.WidgetRenderer {
-	whoLeft := container.NewHBox(r.name, r.title)
+	whoLeft := container.NewHBox(r.name, r.onDuty, r.title)
 	who := container.NewBorder(nil, nil, whoLeft, nil, r.place)
 	reachLeft := container.NewHBox(r.mobile, r.copyMobile, r.office, r.copyOffice)
 	reach := container.NewBorder(nil, nil, reachLeft, nil, r.roles)

@@ -40,6 +40,7 @@ type todayData struct {
 // from its published roster only: a draft may still change.
 type subordinateDuty struct {
 	station   *app.Station
+	depth     int // levels below the first listed: a township under a county
 	day       roster.Date
 	on        []roster.Assignment
 	published bool
@@ -94,8 +95,10 @@ func loadToday(ctx context.Context, svc Services, now time.Time) (todayData, err
 			return d, err
 		}
 	}
-	for _, sub := range base.subordinates() {
-		d.subs = append(d.subs, loadSubordinateDuty(ctx, r, sub, now))
+	for _, sub := range base.dutyRoomsBelow() {
+		sd := loadSubordinateDuty(ctx, r, sub.station, now)
+		sd.depth = sub.depth
+		d.subs = append(d.subs, sd)
 	}
 	return d, nil
 }
@@ -149,7 +152,7 @@ type todayPanel struct {
 	log               *widget.List
 	logEmpty          *widget.Label
 	logKind           *widget.Select
-	logText           *widget.Entry
+	logText           *shortcutEntry
 	logAdd            *widget.Button
 	logErr            *widget.Label
 	content           fyne.CanvasObject
@@ -192,7 +195,7 @@ func newTodayPanel(s *dutyScreen) *todayPanel {
 	}
 	p.logKind = widget.NewSelect(options, nil)
 	p.logKind.SetSelectedIndex(0)
-	p.logText = widget.NewEntry()
+	p.logText = newShortcutEntry()
 	p.logText.SetPlaceHolder(lang.L("duty.log_placeholder"))
 	p.logText.OnSubmitted = func(string) { p.onAddLog() }
 	p.logText.OnChanged = func(string) { p.logErr.Hide() }
@@ -429,32 +432,11 @@ func (p *todayPanel) onCheckIn(person app.ID) {
 
 func (p *todayPanel) subsLength() int { return len(p.data.subs) }
 
-func (p *todayPanel) subsCreate() fyne.CanvasObject {
-	station := widget.NewLabel("乾州街道")
-	station.TextStyle.Bold = true
-	station.Truncation = fyne.TextTruncateClip
-	detail := widget.NewLabel("")
-	detail.Truncation = fyne.TextTruncateClip
-	return container.NewVBox(station, detail)
-}
+func (p *todayPanel) subsCreate() fyne.CanvasObject { return newSubRow(p) }
 
 func (p *todayPanel) subsUpdate(id widget.ListItemID, o fyne.CanvasObject) {
 	sd := p.data.subs[id]
-	box := o.(*fyne.Container)
-	station, detail := box.Objects[0].(*widget.Label), box.Objects[1].(*widget.Label)
-	setText(station, sd.station.Name)
-	detail.Importance = widget.MediumImportance
-	switch {
-	case sd.err != nil:
-		detail.Importance = widget.DangerImportance
-		setText(detail, errorText(sd.err))
-	case !sd.published:
-		detail.Importance = widget.WarningImportance
-		setText(detail, lang.L("duty.sub_unpublished"))
-	default:
-		setText(detail, p.subordinateLine(sd))
-	}
-	detail.Refresh()
+	o.(*subRow).set(sd, sd.depth)
 }
 
 // subordinateLine names the leader and officer of a station below, with

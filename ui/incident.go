@@ -307,8 +307,12 @@ func (e *formEntry) FocusGained() {
 // description is worth less than getting to the next field.
 func (e *formEntry) AcceptsTab() bool { return false }
 
-// TypedShortcut takes Ctrl+S, which a plain entry would swallow.
+// TypedShortcut takes Ctrl+S, which a plain entry would swallow, and
+// passes the window's shortcuts (Ctrl+1…, Ctrl+N) on to it.
 func (e *formEntry) TypedShortcut(s fyne.Shortcut) {
+	if windowShortcut(e, s) {
+		return
+	}
 	if isSaveShortcut(s) && e.onSave != nil {
 		e.onSave()
 		return

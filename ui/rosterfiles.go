@@ -282,9 +282,9 @@ func (m *monthPanel) showImportRefused(name string, lines []string) {
 // showLines shows a list that may run to fifty errors, scrolled, in a
 // dialog that still fits the smallest window.
 func (m *monthPanel) showLines(title string, box *fyne.Container) {
-	d := dialog.NewCustom(title, lang.L("action.close"), container.NewVScroll(box), m.s.u.win)
+	d, keys := newKeyedDialog(title, lang.L("action.close"), container.NewVScroll(box), m.s.u.win)
 	d.Resize(fyne.NewSize(640, 440))
-	d.Show()
+	showKeyed(d, keys, m.s.u.win)
 }
 
 // importErrorLines lists why a file was refused, each problem with its row

@@ -6,12 +6,11 @@ package ui
 import (
 	"context"
 	"io"
+	"net/url"
 	"time"
 
 	"fyne.io/fyne/v2"
-	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/lang"
-	"fyne.io/fyne/v2/widget"
 
 	"dutyroom/app"
 	"dutyroom/app/consult"
@@ -157,6 +156,10 @@ type UI struct {
 	consultPlan *consultPlan   // nil without a consultation service
 	room        *consultRoom   // the consultation window while open
 	damage      *damageNotice  // the whole window once the data file is damaged
+
+	// openURL hands a link (tel:, file:) to the system; tests replace it
+	// to see what would have been opened.
+	openURL func(*url.URL) error
 }
 
 // New builds the main window. Call it after assets.ChooseLanguage and
@@ -170,6 +173,7 @@ func New(a fyne.App, svc Services) *UI {
 		svc: svc,
 		ctx: app.WithAuthor(context.Background(), svc.Author),
 	}
+	u.openURL = a.OpenURL
 	u.win.SetIcon(assets.Icon)
 	u.win.SetMaster()
 
@@ -205,6 +209,7 @@ func New(a fyne.App, svc Services) *UI {
 	u.tray = newTray(u)
 
 	u.win.SetContent(u.layout())
+	u.addShortcuts()
 	u.win.Resize(fyne.NewSize(1280, 800))
 	u.nav.open(startScreen)
 	u.status.refresh()
@@ -298,11 +303,8 @@ func (u *UI) showError(err error) {
 	u.showMessage(lang.L("error.title"), errorText(err))
 }
 
-// showMessage shows a short message in a dialog with one button.
+// showMessage shows a short message in a dialog with one button; Enter
+// and Escape close it too.
 func (u *UI) showMessage(title, text string) {
-	msg := widget.NewLabel(text)
-	msg.Wrapping = fyne.TextWrapWord
-	d := dialog.NewCustom(title, lang.L("action.ok"), msg, u.win)
-	d.Resize(fyne.NewSize(420, 0))
-	d.Show()
+	showKeyedMessage(u.win, title, text, lang.L("action.ok"))
 }

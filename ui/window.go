@@ -36,7 +36,7 @@ func (u *UI) screens() []screen {
 		u.warningsEntry(),
 		u.spotChecksEntry(),
 		u.consultEntry(),
-		{id: "directory", label: lang.L("nav.directory"), icon: theme.AccountIcon(), build: u.directory.build},
+		{id: "directory", label: lang.L("nav.directory"), icon: theme.AccountIcon(), build: u.directory.build, shown: u.directory.refreshOnDuty},
 		{id: "settings", label: lang.L("nav.settings"), icon: theme.SettingsIcon(), build: u.settings.build},
 	}
 }
@@ -68,7 +68,7 @@ func (u *UI) incidentsEntry() screen {
 // status bar along the bottom and, while an incident from below, a warning
 // or a spot check waits for this station, the alarms across the top.
 func (u *UI) layout() fyne.CanvasObject {
-	left := container.NewBorder(nil, nil, nil, widget.NewSeparator(), u.nav.list)
+	left := container.NewBorder(nil, u.helpButton(), nil, widget.NewSeparator(), u.nav.list)
 	bottom := container.NewVBox(widget.NewSeparator(), u.status.content)
 	return container.NewBorder(u.alertBanners(), bottom, left, nil, u.nav.content)
 }
