@@ -61,7 +61,7 @@ type intakeForm struct {
 	base incidentBase
 
 	received, occurred *formEntry
-	setNow             *widget.Button
+	setNow             *mouseButton
 	channel            *widget.Select
 	channels           map[string]incident.Channel
 	reporterName       *formEntry
@@ -119,7 +119,7 @@ func newIntakeForm(s *incidentScreen) *intakeForm {
 
 	f.received = f.entry("received_at")
 	f.received.SetPlaceHolder("2026-10-03 09:00")
-	f.setNow = widget.NewButton(lang.L("incident.now"), f.onSetNow)
+	f.setNow = newMouseButton(lang.L("incident.now"), f.onSetNow)
 	f.occurred = f.entry("occurred_at")
 	f.occurred.SetPlaceHolder(lang.L("incident.occurred_placeholder"))
 
@@ -235,15 +235,19 @@ func newIntakeForm(s *incidentScreen) *intakeForm {
 			f.errs[field] = rowErr
 			grid.Add(container.NewVBox(widget.NewLabel(countFieldLabel(field)), f.counts[field]))
 		}
-		countRows = append(countRows, container.NewVBox(grid, rowErr))
+		countRows = append(countRows, container.NewVBox(grid, reserveLines(rowErr, 2)))
 	}
 	countGrid := container.NewVBox(countRows...)
-	loss := container.NewVBox(widget.NewLabel(lang.L("incident.loss_wan")), f.loss, f.errs["loss"])
+	loss := container.NewVBox(widget.NewLabel(lang.L("incident.loss_wan")), f.loss, reserveLines(f.errs["loss"], 2))
 
+	// Everything above the figures keeps its room whether it shows or not,
+	// so the figures stay where the officer's eye and mouse left them.
 	grade := container.NewVBox(
 		container.NewBorder(nil, nil, sectionTitle(lang.L("incident.provisional_grade")), nil,
 			container.NewStack(f.gradeBox, container.NewPadded(f.gradeName))),
-		f.gradeFigure, f.focusFlag, f.directFlag, f.missingNote)
+		reserveLines(f.gradeFigure, 2),
+		reserveLines(container.NewVBox(f.focusFlag, f.directFlag), 3),
+		reserveLines(f.missingNote, 2))
 	f.right = container.NewVBox(grade, widget.NewSeparator(), countGrid, loss,
 		// The rules sit on the left of the buttons but come after them with
 		// Tab: the intake leads to the save, not to the rules.
@@ -562,6 +566,10 @@ func (f *intakeForm) entered() (incident.Incident, string, string) {
 // updateGrade grades the figures as they stand, under this station's
 // thresholds, exactly as the service will on saving.
 func (f *intakeForm) updateGrade() {
+	if field, text := f.badFigure(); field != "" {
+		f.showFigureFault(field, text)
+		return
+	}
 	inc, _, _ := f.entered()
 	a := incident.Assess(&inc, f.base.settings.Thresholds)
 	f.gradeBox.FillColor = gradeColor(a.Grade)
@@ -585,6 +593,41 @@ func (f *intakeForm) updateGrade() {
 	f.missingNote.SetText(missingRuleText(a))
 	// Flags came and went: lay the column out again, or they are drawn
 	// over their neighbours.
+	if f.right != nil {
+		f.right.Refresh()
+	}
+}
+
+// badFigure is the first figure, in the form's order, that cannot be
+// graded: not a number, or below zero. Graded as zero it would show a
+// lower grade than the caller gave, which is worse than showing none.
+func (f *intakeForm) badFigure() (field, text string) {
+	for _, field := range countFields {
+		if n, err := parseCount(f.counts[field].Text); err != nil || n < 0 {
+			return field, f.counts[field].Text
+		}
+	}
+	if yuan, err := parseWan(f.loss.Text); err != nil || yuan < 0 {
+		return "loss", f.loss.Text
+	}
+	return "", ""
+}
+
+// showFigureFault puts 请更正 where the grade goes, naming the figure to
+// correct, until it is a number again.
+func (f *intakeForm) showFigureFault(field, text string) {
+	name := lang.L("incident.loss_wan")
+	if field != "loss" {
+		name = countFieldLabel(field)
+	}
+	f.gradeBox.FillColor = theme.Color(theme.ColorNameError)
+	f.gradeBox.Refresh()
+	f.gradeName.Text = lang.L("incident.grade_correct")
+	f.gradeName.Color = theme.Color(theme.ColorNameForegroundOnError)
+	f.gradeName.Refresh()
+	f.gradeFigure.SetText(lang.L("incident.grade_correct_field", map[string]any{"Field": name, "Text": strings.TrimSpace(text)}))
+	f.focusFlag.Hide()
+	f.directFlag.Hide()
 	if f.right != nil {
 		f.right.Refresh()
 	}

@@ -1,0 +1,117 @@
+package ui
+
+import (
+	"testing"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/test"
+
+	"dutyroom/app/incident"
+)
+
+func TestIntakeInvalidFigureShowsCorrectInsteadOfALowerGrade(t *testing.T) {
+	d := newIncidentDemo(t, "2026-10-03 03:00")
+	u := openIncidents(t, d)
+	f := u.incidents.form
+	f.category.SetSelected(categoryChoice(incident.RoadTraffic))
+
+	test.Type(f.counts["counts.dead"], "3a")
+	if f.gradeName.Text != "请更正" {
+		t.Errorf("with 死亡 3a the grade reads %q, want 请更正", f.gradeName.Text)
+	}
+	if f.gradeFigure.Text != "死亡「3a」有误，请更正后再定等级" {
+		t.Errorf("the line under the grade reads %q, want it to name 死亡 and what was typed", f.gradeFigure.Text)
+	}
+	typeInto(f.counts["counts.dead"], "3")
+	if f.gradeName.Text != "较大" {
+		t.Errorf("once corrected to 3 the grade reads %q, want 较大", f.gradeName.Text)
+	}
+
+	typeInto(f.counts["counts.injured"], "-1")
+	if f.gradeName.Text != "请更正" || f.gradeFigure.Text != "轻伤「-1」有误，请更正后再定等级" {
+		t.Errorf("with 轻伤 -1: %q, %q", f.gradeName.Text, f.gradeFigure.Text)
+	}
+	typeInto(f.counts["counts.injured"], "")
+	typeInto(f.loss, "12万")
+	if f.gradeName.Text != "请更正" || f.gradeFigure.Text != "直接经济损失（万元）「12万」有误，请更正后再定等级" {
+		t.Errorf("with a loss of 12万: %q, %q", f.gradeName.Text, f.gradeFigure.Text)
+	}
+}
+
+func TestIntakeFiguresStayPutAsHintsAndErrorsComeAndGo(t *testing.T) {
+	d := newIncidentDemo(t, "2026-10-03 03:00")
+	u := openIncidents(t, d)
+	u.win.Resize(fyne.NewSize(1366, 768))
+	f := u.incidents.form
+	drv := fyne.CurrentApp().Driver()
+	where := func() map[string]fyne.Position {
+		// Within the form, not the window: moving the cursor to a field at
+		// fault may scroll the form, which is not the form moving about.
+		origin := drv.AbsolutePositionForObject(f.formArea.Content)
+		at := func(o fyne.CanvasObject) fyne.Position { return drv.AbsolutePositionForObject(o).Subtract(origin) }
+		out := map[string]fyne.Position{"loss": at(f.loss), "save": at(f.save)}
+		for _, field := range countFields {
+			out[field] = at(f.counts[field])
+		}
+		return out
+	}
+	fill(t, f, incident.RoadTraffic)
+	before := where()
+
+	steps := []struct {
+		what string
+		do   func()
+	}{
+		{"2 dead, the focus flag shown", func() { typeInto(f.counts["counts.dead"], "2") }},
+		{"3 dead, the focus flag gone", func() { typeInto(f.counts["counts.dead"], "3") }},
+		{"a flood with 3 dead and 9 missing, direct report flagged", func() {
+			f.category.SetSelected(categoryChoice(incident.Flood))
+			typeInto(f.counts["counts.missing"], "9")
+		}},
+		{"3a dead, 请更正", func() { typeInto(f.counts["counts.dead"], "3a") }},
+		{"the save refused on 3a", func() { test.Tap(f.save) }},
+		{"a loss error", func() { typeInto(f.counts["counts.dead"], "3"); typeInto(f.loss, "x"); test.Tap(f.save) }},
+		{"all cleared", func() {
+			typeInto(f.loss, "")
+			typeInto(f.counts["counts.missing"], "")
+			typeInto(f.counts["counts.dead"], "")
+		}},
+	}
+	for _, step := range steps {
+		step.do()
+		for name, at := range where() {
+			if at != before[name] {
+				t.Errorf("after %s, %s moved from %v to %v", step.what, name, before[name], at)
+			}
+		}
+	}
+}
+
+func TestIntakeNowButtonIsOutOfTheTabOrderAndASpaceNeverPressesIt(t *testing.T) {
+	d := newIncidentDemo(t, "2026-10-03 03:00")
+	u := openIncidents(t, d)
+	f := u.incidents.form
+	c := u.win.Canvas()
+
+	if _, ok := any(f.setNow).(fyne.Focusable); ok {
+		t.Fatal("现在 can take the keyboard focus")
+	}
+	c.Focus(f.received)
+	c.FocusNext()
+	if c.Focused() != f.occurred {
+		t.Errorf("Tab from 接报时间 goes to %v, want 发生时间", describe(c.Focused()))
+	}
+
+	typeInto(f.received, "2026-10-02 21:15")
+	c.Focus(f.received)
+	c.FocusNext()
+	test.Type(f.occurred, "2026-10-02 21:00")
+	if f.received.Text != "2026-10-02 21:15" {
+		t.Errorf("typing on after the time received changed it to %q", f.received.Text)
+	}
+
+	test.Tap(f.setNow)
+	if f.received.Text != "2026-10-03 03:00" {
+		t.Errorf("clicking 现在 set the time received to %q, want the clock's 2026-10-03 03:00", f.received.Text)
+	}
+}
