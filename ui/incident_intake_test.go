@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"strings"
 	"testing"
 
 	"fyne.io/fyne/v2"
@@ -113,5 +114,53 @@ func TestIntakeNowButtonIsOutOfTheTabOrderAndASpaceNeverPressesIt(t *testing.T) 
 	test.Tap(f.setNow)
 	if f.received.Text != "2026-10-03 03:00" {
 		t.Errorf("clicking 现在 set the time received to %q, want the clock's 2026-10-03 03:00", f.received.Text)
+	}
+}
+
+func TestIntakeDeadlinesShowAsTheFormIsFilled(t *testing.T) {
+	d := newIncidentDemo(t, "2026-10-03 03:00")
+	u := openIncidents(t, d)
+	f := u.incidents.form
+	typeInto(f.received, "2026-10-03 02:50")
+	fill(t, f, incident.RoadTraffic)
+	if want := "03:50 前书面初报 → 湘西州（接报后 1 小时内）"; f.deadlines.Text != want {
+		t.Errorf("a general road accident received at 02:50: deadlines %q, want %q", f.deadlines.Text, want)
+	}
+
+	typeInto(f.counts["counts.dead"], "12")
+	want := "03:20 前电话初报 → 湘西州、省级、应急管理部（接报后 30 分钟内）\n" +
+		"03:50 前书面初报 → 湘西州、省级、应急管理部（接报后 1 小时内）"
+	if f.deadlines.Text != want {
+		t.Errorf("12 dead, a major accident: deadlines %q, want %q", f.deadlines.Text, want)
+	}
+	typeInto(f.counts["counts.dead"], "3a")
+	if f.deadlines.Text != "更正数字后计算报送时限" {
+		t.Errorf("with a figure to correct the deadlines read %q", f.deadlines.Text)
+	}
+	typeInto(f.received, "")
+	typeInto(f.counts["counts.dead"], "12")
+	if f.deadlines.Text != "填写接报时间后计算报送时限" {
+		t.Errorf("with no time received the deadlines read %q", f.deadlines.Text)
+	}
+	typeInto(f.received, "2026-10-02 23:50")
+	if !strings.HasPrefix(f.deadlines.Text, "10-03 00:20 前电话初报") {
+		t.Errorf("a deadline past midnight shows without its date: %q", f.deadlines.Text)
+	}
+
+	// What the form showed is what the service sets on saving.
+	typeInto(f.received, "2026-10-03 02:50")
+	test.Tap(f.save)
+	tasks, err := d.svc.Tasks(u.ctx, incident.TaskFilter{})
+	if err != nil || len(tasks) == 0 {
+		t.Fatalf("saved tasks: %v, %v", tasks, err)
+	}
+	loc := shanghai(t)
+	for _, task := range tasks {
+		if task.From != d.jishou.ID {
+			continue
+		}
+		if at := task.Due.In(loc).Format("15:04"); at != "03:20" && at != "03:50" {
+			t.Errorf("the saved %s task to %v is due at %s, not a time the form showed", task.Mode, task.To, at)
+		}
 	}
 }

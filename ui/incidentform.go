@@ -89,6 +89,7 @@ type intakeForm struct {
 	focusFlag   *widget.Label
 	directFlag  *widget.Label
 	missingNote *widget.Label
+	deadlines   *widget.Label // the reports this station owes, by the grade shown
 
 	errs   map[string]*widget.Label
 	save   *widget.Button
@@ -118,6 +119,8 @@ func newIntakeForm(s *incidentScreen) *intakeForm {
 	}
 
 	f.received = f.entry("received_at")
+	// The deadlines run from the time received.
+	f.received.OnChanged = func(string) { f.clearError("received_at"); f.touch(); f.updateGrade() }
 	f.received.SetPlaceHolder("2026-10-03 09:00")
 	f.setNow = newMouseButton(lang.L("incident.now"), f.onSetNow)
 	f.occurred = f.entry("occurred_at")
@@ -195,6 +198,8 @@ func newIntakeForm(s *incidentScreen) *intakeForm {
 	f.directFlag.Importance = widget.DangerImportance
 	f.directFlag.Wrapping = fyne.TextWrapWord
 	f.missingNote = hintLabel("")
+	f.deadlines = widget.NewLabel("")
+	f.deadlines.Wrapping = fyne.TextWrapWord
 
 	f.save = widget.NewButtonWithIcon(lang.L("incident.save"), theme.DocumentSaveIcon(), f.onSave)
 	f.save.Importance = widget.HighImportance
@@ -246,13 +251,18 @@ func newIntakeForm(s *incidentScreen) *intakeForm {
 		container.NewBorder(nil, nil, sectionTitle(lang.L("incident.provisional_grade")), nil,
 			container.NewStack(f.gradeBox, container.NewPadded(f.gradeName))),
 		reserveLines(f.gradeFigure, 2),
-		reserveLines(container.NewVBox(f.focusFlag, f.directFlag), 3),
+		reserveLines(container.NewVBox(f.focusFlag, f.directFlag), 2),
 		reserveLines(f.missingNote, 2))
 	f.right = container.NewVBox(grade, widget.NewSeparator(), countGrid, loss,
 		// The rules sit on the left of the buttons but come after them with
 		// Tab: the intake leads to the save, not to the rules.
 		container.NewBorder(nil, nil, f.rules, nil, container.NewHBox(layout.NewSpacer(), f.clear, f.save)),
-		f.errs[""], f.status)
+		f.errs[""], f.status,
+		// The deadlines follow the grade: the officer sees, while still on
+		// the phone, how long there is to report and to whom. They come
+		// last, as their length varies with the grade and nothing below
+		// them can move.
+		sectionTitle(lang.L("incident.deadlines_title")), f.deadlines)
 	right := f.right
 	f.formArea = container.NewVScroll(container.NewPadded(
 		container.New(&intakeColumns{}, left, right)))
@@ -568,10 +578,14 @@ func (f *intakeForm) entered() (incident.Incident, string, string) {
 func (f *intakeForm) updateGrade() {
 	if field, text := f.badFigure(); field != "" {
 		f.showFigureFault(field, text)
+		f.deadlines.SetText(lang.L("incident.deadlines_wait_figures"))
+		f.deadlines.Importance = widget.LowImportance
+		f.deadlines.Refresh()
 		return
 	}
 	inc, _, _ := f.entered()
 	a := incident.Assess(&inc, f.base.settings.Thresholds)
+	f.showDeadlines(&inc, a)
 	f.gradeBox.FillColor = gradeColor(a.Grade)
 	f.gradeBox.Refresh()
 	f.gradeName.Text = gradeLabel(a.Grade)
@@ -596,6 +610,73 @@ func (f *intakeForm) updateGrade() {
 	if f.right != nil {
 		f.right.Refresh()
 	}
+}
+
+// showDeadlines lists the reports this station will owe once the
+// incident is saved, worked out by the same rules the service applies on
+// saving, from the time received as typed.
+func (f *intakeForm) showDeadlines(inc *incident.Incident, a incident.Assessment) {
+	text, importance := intakeDeadlinesText(inc, a, f.base, f.received.Text)
+	f.deadlines.Importance = importance
+	f.deadlines.SetText(text)
+}
+
+func intakeDeadlinesText(inc *incident.Incident, a incident.Assessment, b incidentBase, received string) (string, widget.Importance) {
+	if b.home == nil || b.tree == nil {
+		return "", widget.LowImportance
+	}
+	if inc.ReceivedAt.IsZero() || strings.TrimSpace(received) == "" {
+		return lang.L("incident.deadlines_wait_received"), widget.LowImportance
+	}
+	// One line per deadline, naming everyone due then: a major incident
+	// owes the same report to three offices, and six lines would hide that
+	// there are only two times to meet.
+	type due struct {
+		kind incident.ReportKind
+		mode incident.Mode
+		at   time.Time
+	}
+	var order []due
+	to := map[due][]string{}
+	tasks := incident.RequiredReports(inc, a, b.tree, b.settings.Rules, inc.ReceivedAt)
+	incident.SortTasks(tasks)
+	for _, t := range tasks {
+		if t.From != b.home.ID {
+			continue // passed on by the stations above, on their own clocks
+		}
+		k := due{t.Kind, t.Mode, t.Due}
+		if _, seen := to[k]; !seen {
+			order = append(order, k)
+		}
+		to[k] = append(to[k], recipientLabel(t.To, b.tree))
+	}
+	var lines []string
+	for _, k := range order {
+		lines = append(lines, lang.L("incident.deadline_line", map[string]any{
+			"Kind": reportKindLabel(k.kind), "Mode": modeLabel(k.mode), "To": strings.Join(to[k], lang.L("list.separator")),
+			"Due": dueClock(k.at, inc.ReceivedAt, b.location()), "Within": withinText(k.at.Sub(inc.ReceivedAt))}))
+	}
+	if len(lines) == 0 {
+		return lang.L("incident.deadlines_none"), widget.LowImportance
+	}
+	return strings.Join(lines, "\n"), widget.WarningImportance
+}
+
+// dueClock writes a deadline as the clock alone when it falls on the day
+// the call came in, with the date when it runs past midnight.
+func dueClock(due, received time.Time, loc *time.Location) string {
+	if due.In(loc).Format("2006-01-02") == received.In(loc).Format("2006-01-02") {
+		return clockTime(due, loc)
+	}
+	return dateTime(due, loc)
+}
+
+// withinText writes a time limit as the rules state it: 30 分钟, 2 小时.
+func withinText(d time.Duration) string {
+	if d >= time.Hour && d%time.Hour == 0 {
+		return lang.L("incident.within_hours", map[string]any{"N": int(d / time.Hour)})
+	}
+	return lang.L("incident.within_minutes", map[string]any{"N": int(d.Round(time.Minute) / time.Minute)})
 }
 
 // badFigure is the first figure, in the form's order, that cannot be
