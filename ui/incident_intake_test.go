@@ -164,3 +164,20 @@ func TestIntakeDeadlinesShowAsTheFormIsFilled(t *testing.T) {
 		}
 	}
 }
+
+func TestIncidentViewShowsTheDescriptionTyped(t *testing.T) {
+	d := newIncidentDemo(t, "2026-10-03 03:00")
+	u := openIncidents(t, d)
+	f := u.incidents.form
+	test.Type(f.description, "两辆货车追尾后起火，交警、消防已到场。")
+	v := intake(t, u, "1")
+	want := "事件概况：两辆货车追尾后起火，交警、消防已到场。"
+	if !slicesContain(texts(v.content), want) {
+		t.Errorf("the incident view shows %q, not %q", texts(v.content), want)
+	}
+
+	v = intake(t, u, "0")
+	if !slicesContain(texts(v.content), "事件概况：未填写") {
+		t.Errorf("with no description the view shows %q, want it to say none was given", texts(v.content))
+	}
+}
