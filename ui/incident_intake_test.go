@@ -181,3 +181,28 @@ func TestIncidentViewShowsTheDescriptionTyped(t *testing.T) {
 		t.Errorf("with no description the view shows %q, want it to say none was given", texts(v.content))
 	}
 }
+
+func TestIntakeLossNotYetKnownStaysUnknown(t *testing.T) {
+	d := newIncidentDemo(t, "2026-10-03 03:00")
+	u := openIncidents(t, d)
+	f := u.incidents.form
+	if f.loss.PlaceHolder != "未知" {
+		t.Errorf("the empty loss field reads %q, want 未知", f.loss.PlaceHolder)
+	}
+	v := intake(t, u, "1")
+	if !strings.HasSuffix(v.facts.Text, "死亡 1 人 · 直接经济损失 未知") {
+		t.Errorf("a loss never given shows as %q, want 未知", v.facts.Text)
+	}
+	if draft := reportDraft(&v.data.inc, v.base()); !strings.Contains(draft, "直接经济损失未知。") || strings.Contains(draft, "约 0") {
+		t.Errorf("the report draft reads %q, want the loss 未知", draft)
+	}
+
+	typeInto(f.loss, "12.5")
+	v = intake(t, u, "1")
+	if !strings.HasSuffix(v.facts.Text, "死亡 1 人 · 直接经济损失 12.5 万元") {
+		t.Errorf("a loss of 12.5 万元 shows as %q", v.facts.Text)
+	}
+	if draft := reportDraft(&v.data.inc, v.base()); !strings.Contains(draft, "直接经济损失约 12.5 万元。") {
+		t.Errorf("the report draft reads %q, want 约 12.5 万元", draft)
+	}
+}

@@ -168,7 +168,8 @@ func newIntakeForm(s *incidentScreen) *intakeForm {
 		f.counts[field] = e
 	}
 	f.loss = f.entry("loss")
-	f.loss.SetPlaceHolder("0")
+	// Left empty, the loss is not yet known, and says so.
+	f.loss.SetPlaceHolder(lang.L("incident.loss_unknown"))
 	f.loss.OnChanged = func(string) { f.clearError("loss"); f.touch(); f.updateGrade() }
 	// The last field: Enter here saves, as in any form filled top to bottom.
 	f.loss.OnSubmitted = func(string) { f.onSave() }

@@ -230,7 +230,7 @@ func (v *incidentView) show() {
 	v.status.Refresh()
 
 	v.facts.SetText(receivedText(inc, b) + "\n" + placeText(inc, b) + "\n" + lang.L("incident.figures_line", map[string]any{
-		"Counts": countsText(inc.Counts), "Loss": formatWan(inc.Loss)}))
+		"Counts": countsText(inc.Counts), "Loss": lossText(inc.Loss)}))
 	v.described.SetText(descriptionText(inc.Description))
 	v.descBox.Layout = descriptionHeight(inc.Description)
 	v.descBox.Refresh()
