@@ -6,6 +6,7 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
 
 	"dutyroom/app/incident"
 )
@@ -204,5 +205,68 @@ func TestIntakeLossNotYetKnownStaysUnknown(t *testing.T) {
 	}
 	if draft := reportDraft(&v.data.inc, v.base()); !strings.Contains(draft, "直接经济损失约 12.5 万元。") {
 		t.Errorf("the report draft reads %q, want 约 12.5 万元", draft)
+	}
+}
+
+// placeSearch opens the place picker from the form and returns its search
+// field.
+func placeSearch(t *testing.T, u *UI) *widget.Entry {
+	t.Helper()
+	test.Tap(u.incidents.form.placeChoose)
+	var search *widget.Entry
+	walk(overlay(t, u), func(o fyne.CanvasObject) {
+		if e, ok := o.(*widget.Entry); ok && e.PlaceHolder == "搜索地点：名称或拼音首字母，如 qyc" {
+			search = e
+		}
+	})
+	if search == nil {
+		t.Fatal("the place picker has no search field")
+	}
+	return search
+}
+
+func TestPlacePickerFindsByPinyinInitialsAndEnterChooses(t *testing.T) {
+	d := newIncidentDemo(t, "2026-10-03 03:00")
+	u := openIncidents(t, d)
+	f := u.incidents.form
+	search := placeSearch(t, u)
+	if u.win.Canvas().Focused() != search {
+		t.Error("the cursor is not in the search field when the picker opens")
+	}
+	test.Type(search, "QYC")
+	if !hasText(overlay(t, u), "吉首市 / 乾州街道 / 乾元村") {
+		t.Errorf("qyc lists %q, want 乾元村 with its path", texts(overlay(t, u)))
+	}
+	search.TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn})
+	if f.placeStation != d.village.ID {
+		t.Fatalf("Enter on the one match chose %v, want 乾元村", f.placeStation)
+	}
+	if f.placePath.Text != "湘西州 / 吉首市 / 乾州街道 / 乾元村" {
+		t.Errorf("the form shows the place as %q", f.placePath.Text)
+	}
+}
+
+func TestPlacePickerFindsByNameAndOnlyWithinTheArea(t *testing.T) {
+	d := newIncidentDemo(t, "2026-10-03 03:00")
+	u := openIncidents(t, d)
+	f := u.incidents.form
+	search := placeSearch(t, u)
+	test.Type(search, "乾州")
+	test.Tap(findButton(t, overlay(t, u), "选择"))
+	if f.placeStation != d.qianzhou.ID {
+		t.Fatalf("searching 乾州 and choosing gave %v, want 乾州街道", f.placeStation)
+	}
+
+	search = placeSearch(t, u)
+	test.Type(search, "泸溪")
+	if !hasText(overlay(t, u), "没有名称或拼音首字母相符的地点") {
+		t.Errorf("泸溪县, outside 吉首市, is offered: %q", texts(overlay(t, u)))
+	}
+	if b := findButton(t, overlay(t, u), "选择"); !b.Disabled() {
+		t.Error("选择 is enabled with nothing found")
+	}
+	search.SetText("")
+	if hasText(overlay(t, u), "没有名称或拼音首字母相符的地点") {
+		t.Error("with the search cleared the picker still says nothing was found")
 	}
 }
