@@ -78,7 +78,7 @@ func TestIncidentScreenshots(t *testing.T) {
 		t.Skip("set DUTYROOM_SCREENSHOTS to a folder to render the incident screens")
 	}
 	for _, language := range []string{assets.Chinese, assets.English} {
-		for _, size := range []fyne.Size{smallest, fyne.NewSize(1280, 800)} {
+		for _, size := range []fyne.Size{smallest, fyne.NewSize(1366, 768), fyne.NewSize(1280, 800)} {
 			t.Run(language+itoaSize(size), func(t *testing.T) {
 				inLanguage(t, language)
 				d, u := fullIncidentDemo(t)
@@ -96,6 +96,18 @@ func TestIncidentScreenshots(t *testing.T) {
 				test.Type(f.counts["counts.serious_injured"], "4")
 				test.Type(f.description, "两辆货车追尾后起火，交警、消防已到场。")
 				capture(t, u, name("intake"))
+				test.Tap(f.placeChoose)
+				test.Type(u.win.Canvas().Focused().(fyne.Focusable).(*widget.Entry), "qz")
+				capture(t, u, name("place-search"))
+				test.Tap(findButton(t, overlay(t, u), lang.L("action.cancel")))
+				typeInto(f.counts["counts.dead"], "3a")
+				capture(t, u, name("intake-correct"))
+				typeInto(f.counts["counts.dead"], "12")
+				capture(t, u, name("intake-major"))
+				f.formArea.ScrollToBottom()
+				capture(t, u, name("intake-deadlines"))
+				f.formArea.ScrollToTop()
+				typeInto(f.counts["counts.dead"], "2")
 				test.Type(f.counts["counts.injured"], "-1")
 				test.Tap(f.save)
 				capture(t, u, name("intake-error"))

@@ -239,7 +239,8 @@ func newReportDialog(v *incidentView, kind incident.ReportKind) *reportDialog {
 		grid.Add(container.NewVBox(widget.NewLabel(countFieldLabel(field)), e, d.errs[field]))
 	}
 	d.loss = newFormEntry(d.onOK)
-	d.loss.SetText(formatWan(inc.Loss))
+	d.loss.SetText(lossEntryText(inc.Loss))
+	d.loss.SetPlaceHolder(lang.L("incident.loss_unknown"))
 	d.errs["loss"] = errorLabel()
 	d.loss.OnChanged = func(string) { d.errs["loss"].Hide() }
 	d.loss.OnSubmitted = func(string) { d.onOK() }
@@ -412,7 +413,7 @@ func reportDraft(inc *incident.Incident, b incidentBase) string {
 	}
 	s := lang.L("incident.draft", map[string]any{
 		"Time": when.In(loc).Format(entryTimeLayout), "Place": orDash(place), "Category": categoryLabel(inc.Category),
-		"Counts": countsText(inc.Counts), "Loss": formatWan(inc.Loss)})
+		"Counts": countsText(inc.Counts), "Loss": draftLoss(inc.Loss)})
 	if inc.Description != "" {
 		s += "\n" + inc.Description
 	}

@@ -61,7 +61,7 @@ type intakeForm struct {
 	base incidentBase
 
 	received, occurred *formEntry
-	setNow             *widget.Button
+	setNow             *mouseButton
 	channel            *widget.Select
 	channels           map[string]incident.Channel
 	reporterName       *formEntry
@@ -89,6 +89,7 @@ type intakeForm struct {
 	focusFlag   *widget.Label
 	directFlag  *widget.Label
 	missingNote *widget.Label
+	deadlines   *widget.Label // the reports this station owes, by the grade shown
 
 	errs   map[string]*widget.Label
 	save   *widget.Button
@@ -118,8 +119,10 @@ func newIntakeForm(s *incidentScreen) *intakeForm {
 	}
 
 	f.received = f.entry("received_at")
+	// The deadlines run from the time received.
+	f.received.OnChanged = func(string) { f.clearError("received_at"); f.touch(); f.updateGrade() }
 	f.received.SetPlaceHolder("2026-10-03 09:00")
-	f.setNow = widget.NewButton(lang.L("incident.now"), f.onSetNow)
+	f.setNow = newMouseButton(lang.L("incident.now"), f.onSetNow)
 	f.occurred = f.entry("occurred_at")
 	f.occurred.SetPlaceHolder(lang.L("incident.occurred_placeholder"))
 
@@ -165,7 +168,8 @@ func newIntakeForm(s *incidentScreen) *intakeForm {
 		f.counts[field] = e
 	}
 	f.loss = f.entry("loss")
-	f.loss.SetPlaceHolder("0")
+	// Left empty, the loss is not yet known, and says so.
+	f.loss.SetPlaceHolder(lang.L("incident.loss_unknown"))
 	f.loss.OnChanged = func(string) { f.clearError("loss"); f.touch(); f.updateGrade() }
 	// The last field: Enter here saves, as in any form filled top to bottom.
 	f.loss.OnSubmitted = func(string) { f.onSave() }
@@ -195,6 +199,8 @@ func newIntakeForm(s *incidentScreen) *intakeForm {
 	f.directFlag.Importance = widget.DangerImportance
 	f.directFlag.Wrapping = fyne.TextWrapWord
 	f.missingNote = hintLabel("")
+	f.deadlines = widget.NewLabel("")
+	f.deadlines.Wrapping = fyne.TextWrapWord
 
 	f.save = widget.NewButtonWithIcon(lang.L("incident.save"), theme.DocumentSaveIcon(), f.onSave)
 	f.save.Importance = widget.HighImportance
@@ -235,20 +241,29 @@ func newIntakeForm(s *incidentScreen) *intakeForm {
 			f.errs[field] = rowErr
 			grid.Add(container.NewVBox(widget.NewLabel(countFieldLabel(field)), f.counts[field]))
 		}
-		countRows = append(countRows, container.NewVBox(grid, rowErr))
+		countRows = append(countRows, container.NewVBox(grid, reserveLines(rowErr, 2)))
 	}
 	countGrid := container.NewVBox(countRows...)
-	loss := container.NewVBox(widget.NewLabel(lang.L("incident.loss_wan")), f.loss, f.errs["loss"])
+	loss := container.NewVBox(widget.NewLabel(lang.L("incident.loss_wan")), f.loss, reserveLines(f.errs["loss"], 2))
 
+	// Everything above the figures keeps its room whether it shows or not,
+	// so the figures stay where the officer's eye and mouse left them.
 	grade := container.NewVBox(
 		container.NewBorder(nil, nil, sectionTitle(lang.L("incident.provisional_grade")), nil,
 			container.NewStack(f.gradeBox, container.NewPadded(f.gradeName))),
-		f.gradeFigure, f.focusFlag, f.directFlag, f.missingNote)
+		reserveLines(f.gradeFigure, 2),
+		reserveLines(container.NewVBox(f.focusFlag, f.directFlag), 2),
+		reserveLines(f.missingNote, 2))
 	f.right = container.NewVBox(grade, widget.NewSeparator(), countGrid, loss,
 		// The rules sit on the left of the buttons but come after them with
 		// Tab: the intake leads to the save, not to the rules.
 		container.NewBorder(nil, nil, f.rules, nil, container.NewHBox(layout.NewSpacer(), f.clear, f.save)),
-		f.errs[""], f.status)
+		f.errs[""], f.status,
+		// The deadlines follow the grade: the officer sees, while still on
+		// the phone, how long there is to report and to whom. They come
+		// last, as their length varies with the grade and nothing below
+		// them can move.
+		sectionTitle(lang.L("incident.deadlines_title")), f.deadlines)
 	right := f.right
 	f.formArea = container.NewVScroll(container.NewPadded(
 		container.New(&intakeColumns{}, left, right)))
@@ -562,8 +577,16 @@ func (f *intakeForm) entered() (incident.Incident, string, string) {
 // updateGrade grades the figures as they stand, under this station's
 // thresholds, exactly as the service will on saving.
 func (f *intakeForm) updateGrade() {
+	if field, text := f.badFigure(); field != "" {
+		f.showFigureFault(field, text)
+		f.deadlines.SetText(lang.L("incident.deadlines_wait_figures"))
+		f.deadlines.Importance = widget.LowImportance
+		f.deadlines.Refresh()
+		return
+	}
 	inc, _, _ := f.entered()
 	a := incident.Assess(&inc, f.base.settings.Thresholds)
+	f.showDeadlines(&inc, a)
 	f.gradeBox.FillColor = gradeColor(a.Grade)
 	f.gradeBox.Refresh()
 	f.gradeName.Text = gradeLabel(a.Grade)
@@ -585,6 +608,108 @@ func (f *intakeForm) updateGrade() {
 	f.missingNote.SetText(missingRuleText(a))
 	// Flags came and went: lay the column out again, or they are drawn
 	// over their neighbours.
+	if f.right != nil {
+		f.right.Refresh()
+	}
+}
+
+// showDeadlines lists the reports this station will owe once the
+// incident is saved, worked out by the same rules the service applies on
+// saving, from the time received as typed.
+func (f *intakeForm) showDeadlines(inc *incident.Incident, a incident.Assessment) {
+	text, importance := intakeDeadlinesText(inc, a, f.base, f.received.Text)
+	f.deadlines.Importance = importance
+	f.deadlines.SetText(text)
+}
+
+func intakeDeadlinesText(inc *incident.Incident, a incident.Assessment, b incidentBase, received string) (string, widget.Importance) {
+	if b.home == nil || b.tree == nil {
+		return "", widget.LowImportance
+	}
+	if inc.ReceivedAt.IsZero() || strings.TrimSpace(received) == "" {
+		return lang.L("incident.deadlines_wait_received"), widget.LowImportance
+	}
+	// One line per deadline, naming everyone due then: a major incident
+	// owes the same report to three offices, and six lines would hide that
+	// there are only two times to meet.
+	type due struct {
+		kind incident.ReportKind
+		mode incident.Mode
+		at   time.Time
+	}
+	var order []due
+	to := map[due][]string{}
+	tasks := incident.RequiredReports(inc, a, b.tree, b.settings.Rules, inc.ReceivedAt)
+	incident.SortTasks(tasks)
+	for _, t := range tasks {
+		if t.From != b.home.ID {
+			continue // passed on by the stations above, on their own clocks
+		}
+		k := due{t.Kind, t.Mode, t.Due}
+		if _, seen := to[k]; !seen {
+			order = append(order, k)
+		}
+		to[k] = append(to[k], recipientLabel(t.To, b.tree))
+	}
+	var lines []string
+	for _, k := range order {
+		lines = append(lines, lang.L("incident.deadline_line", map[string]any{
+			"Kind": reportKindLabel(k.kind), "Mode": modeLabel(k.mode), "To": strings.Join(to[k], lang.L("list.separator")),
+			"Due": dueClock(k.at, inc.ReceivedAt, b.location()), "Within": withinText(k.at.Sub(inc.ReceivedAt))}))
+	}
+	if len(lines) == 0 {
+		return lang.L("incident.deadlines_none"), widget.LowImportance
+	}
+	return strings.Join(lines, "\n"), widget.WarningImportance
+}
+
+// dueClock writes a deadline as the clock alone when it falls on the day
+// the call came in, with the date when it runs past midnight.
+func dueClock(due, received time.Time, loc *time.Location) string {
+	if due.In(loc).Format("2006-01-02") == received.In(loc).Format("2006-01-02") {
+		return clockTime(due, loc)
+	}
+	return dateTime(due, loc)
+}
+
+// withinText writes a time limit as the rules state it: 30 分钟, 2 小时.
+func withinText(d time.Duration) string {
+	if d >= time.Hour && d%time.Hour == 0 {
+		return lang.L("incident.within_hours", map[string]any{"N": int(d / time.Hour)})
+	}
+	return lang.L("incident.within_minutes", map[string]any{"N": int(d.Round(time.Minute) / time.Minute)})
+}
+
+// badFigure is the first figure, in the form's order, that cannot be
+// graded: not a number, or below zero. Graded as zero it would show a
+// lower grade than the caller gave, which is worse than showing none.
+func (f *intakeForm) badFigure() (field, text string) {
+	for _, field := range countFields {
+		if n, err := parseCount(f.counts[field].Text); err != nil || n < 0 {
+			return field, f.counts[field].Text
+		}
+	}
+	if yuan, err := parseWan(f.loss.Text); err != nil || yuan < 0 {
+		return "loss", f.loss.Text
+	}
+	return "", ""
+}
+
+// showFigureFault puts 请更正 where the grade goes, naming the figure to
+// correct, until it is a number again.
+func (f *intakeForm) showFigureFault(field, text string) {
+	name := lang.L("incident.loss_wan")
+	if field != "loss" {
+		name = countFieldLabel(field)
+	}
+	f.gradeBox.FillColor = theme.Color(theme.ColorNameError)
+	f.gradeBox.Refresh()
+	f.gradeName.Text = lang.L("incident.grade_correct")
+	f.gradeName.Color = theme.Color(theme.ColorNameForegroundOnError)
+	f.gradeName.Refresh()
+	f.gradeFigure.SetText(lang.L("incident.grade_correct_field", map[string]any{"Field": name, "Text": strings.TrimSpace(text)}))
+	f.focusFlag.Hide()
+	f.directFlag.Hide()
 	if f.right != nil {
 		f.right.Refresh()
 	}

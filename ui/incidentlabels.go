@@ -389,6 +389,34 @@ func formatWan(yuan int64) string {
 	return sign + s
 }
 
+// lossText writes the estimated loss for reading. Nothing entered is kept
+// as zero, and at intake a zero is almost never a figure anyone gave: it
+// reads 未知, which sends the reader to ask, where "约 0 万元" would
+// tell them there was no loss.
+func lossText(yuan int64) string {
+	if yuan == 0 {
+		return lang.L("incident.loss_unknown")
+	}
+	return lang.L("incident.wan", map[string]any{"N": formatWan(yuan)})
+}
+
+// draftLoss is the loss in a report's draft: about so much, or unknown.
+func draftLoss(yuan int64) string {
+	if yuan == 0 {
+		return lang.L("incident.loss_unknown")
+	}
+	return lang.L("incident.loss_about", map[string]any{"N": formatWan(yuan)})
+}
+
+// lossEntryText is the loss as put back in an entry: empty while unknown,
+// so the entry shows its 未知 placeholder rather than a 0 that looks typed.
+func lossEntryText(yuan int64) string {
+	if yuan == 0 {
+		return ""
+	}
+	return formatWan(yuan)
+}
+
 // parseCount reads a number of persons; the empty string is zero.
 func parseCount(s string) (int, error) {
 	s = strings.TrimSpace(s)

@@ -144,6 +144,9 @@ func argText(a incident.Arg, n incident.Note, tree *app.Tree, loc *time.Location
 		// A loss is stored in yuan and shown, as everywhere, in 万元.
 		if f, ok := n.Arg("field"); ok && f.Value == "loss" {
 			if v, err := strconv.ParseInt(a.Value, 10, 64); err == nil {
+				if v == 0 {
+					return lang.L("incident.loss_unknown") // as in the view: nothing given yet
+				}
 				return lang.L("incident.note_wan", map[string]any{"Wan": formatWan(v)})
 			}
 		}

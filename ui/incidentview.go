@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
@@ -62,6 +63,8 @@ type incidentView struct {
 	status    *widget.Label
 	facts     *widget.Label // when and how it came in, where, the figures: a line each
 	grading   *widget.Label
+	described *widget.Label // 事件概况 as typed on intake
+	descBox   *fyne.Container
 	flags     *widget.Label
 	confirm   *widget.Button
 	override  *widget.Button
@@ -102,6 +105,8 @@ func newIncidentView(s *incidentScreen) *incidentView {
 	v.facts.Truncation = fyne.TextTruncateEllipsis
 	v.grading = widget.NewLabel("")
 	v.grading.Wrapping = fyne.TextWrapWord
+	v.described = widget.NewLabel("")
+	v.described.Wrapping = fyne.TextWrapWord
 	v.flags = widget.NewLabel("")
 	v.flags.Importance = widget.DangerImportance
 	v.flags.Wrapping = fyne.TextWrapWord
@@ -135,7 +140,10 @@ func newIncidentView(s *incidentScreen) *incidentView {
 	header := container.NewBorder(nil, nil, container.NewHBox(v.back, badge), container.NewHBox(v.notice.label, v.status), v.title)
 	v.notice.parent = header
 	gradeRow := container.NewBorder(nil, nil, nil, container.NewHBox(v.consult, v.confirm, v.override, v.closeIt), v.grading)
-	top := container.NewVBox(header, v.facts, gradeRow, v.flags, widget.NewSeparator())
+	// The description may run to pages: it keeps three lines and scrolls
+	// within them, so the tasks below stay on the screen.
+	v.descBox = container.New(descriptionHeight(""), container.NewVScroll(v.described))
+	top := container.NewVBox(header, v.facts, v.descBox, gradeRow, v.flags, widget.NewSeparator())
 
 	reportButtons := container.NewBorder(nil, nil, nil,
 		container.NewHBox(v.newInitial, v.newFollowUp, v.newSupplementary, v.newFinal), v.window)
@@ -199,6 +207,7 @@ func (v *incidentView) show() {
 	if !v.loaded {
 		v.title.SetText(lang.L("incident.loading"))
 		v.facts.SetText("")
+		v.described.SetText("")
 		v.grading.SetText("")
 		v.flags.Hide()
 		v.status.SetText("")
@@ -221,7 +230,10 @@ func (v *incidentView) show() {
 	v.status.Refresh()
 
 	v.facts.SetText(receivedText(inc, b) + "\n" + placeText(inc, b) + "\n" + lang.L("incident.figures_line", map[string]any{
-		"Counts": countsText(inc.Counts), "Loss": formatWan(inc.Loss)}))
+		"Counts": countsText(inc.Counts), "Loss": lossText(inc.Loss)}))
+	v.described.SetText(descriptionText(inc.Description))
+	v.descBox.Layout = descriptionHeight(inc.Description)
+	v.descBox.Refresh()
 
 	a := incident.Assess(inc, b.settings.Thresholds)
 	v.grading.SetText(gradingText(inc, a, loc))
@@ -647,4 +659,22 @@ func (v *incidentView) onClose() {
 			v.notice.show(lang.L("incident.closed_notice"))
 			v.s.u.changed()
 		}).show()
+}
+
+// descriptionText is 事件概况 as typed, or says none was.
+func descriptionText(d string) string {
+	if strings.TrimSpace(d) == "" {
+		return lang.L("incident.description_line", map[string]any{"Text": lang.L("incident.description_none")})
+	}
+	return lang.L("incident.description_line", map[string]any{"Text": d})
+}
+
+// descriptionHeight is one line for a short description (or none), three
+// for a longer one, which then scrolls within them.
+func descriptionHeight(d string) fixedHeight {
+	lines := "X"
+	if strings.Contains(d, "\n") || utf8.RuneCountInString(d) > 60 {
+		lines = "X\nX\nX"
+	}
+	return fixedHeight{height: widget.NewLabel(lines).MinSize().Height}
 }
