@@ -243,8 +243,8 @@ func TestIssueWarningShowsErrorsBesideFields(t *testing.T) {
 	if f.issuedBy.Text != "孙局长" {
 		t.Errorf("signed by %q, want the leader on duty", f.issuedBy.Text)
 	}
-	if f.from.Text != "2026-07-14 10:00" || f.until.Text != "2026-07-15 10:00" {
-		t.Errorf("validity %q to %q, want from now for a day", f.from.Text, f.until.Text)
+	if f.from.Text != "" || f.until.Text != "" || !strings.Contains(f.from.PlaceHolder, "发布时生效") || !strings.Contains(f.until.PlaceHolder, "24 小时") {
+		t.Errorf("validity %q (%q) to %q (%q), want empty: from issue for a day", f.from.Text, f.from.PlaceHolder, f.until.Text, f.until.PlaceHolder)
 	}
 
 	expect := func(field fyne.CanvasObject, want string) {
@@ -306,6 +306,31 @@ func TestIssueWarningShowsErrorsBesideFields(t *testing.T) {
 	}
 	if d.alarm.sounding {
 		t.Error("the issuer's own warning alarms the issuer")
+	}
+}
+
+// The form is opened at 10:00 and the warning issued at 12:30: it is in
+// force from 12:30 for a day, not from when the window opened.
+func TestWarningValidityIsTakenWhenIssued(t *testing.T) {
+	d := newAlertDemo(t, "2026-07-14 10:00:00")
+	u := d.open(t, "warnings")
+	u.warnings.tabs.SelectIndex(warningTabIssue)
+	f := u.warnings.form
+	d.setClockSeconds(t, "2026-07-14 12:30:00")
+	test.Tap(f.chips[2])
+	f.typ.SetSelected("暴雨")
+	test.Type(f.text, "预计未来24小时将出现大暴雨，请做好防范。")
+	test.Tap(f.issue)
+	test.Tap(findButton(t, overlay(t, u), lang.L("warning.issue")))
+	if len(d.warnings.warnings) != 1 {
+		t.Fatalf("%d warnings issued", len(d.warnings.warnings))
+	}
+	w := d.warnings.warnings[0]
+	if !w.ValidUntil.Equal(d.now.Add(24 * time.Hour)) {
+		t.Errorf("in force until %s, want a day after it was issued (%s)", w.ValidUntil, d.now)
+	}
+	if !w.ValidFrom.IsZero() && !w.ValidFrom.Equal(d.now) {
+		t.Errorf("in force from %s, want when it was issued (%s)", w.ValidFrom, d.now)
 	}
 }
 

@@ -137,7 +137,7 @@ func newWarningForm(s *warningScreen) *warningForm {
 	f.area = f.entry("area")
 	f.area.SetPlaceHolder(lang.L("warning.area_placeholder"))
 	f.from = f.entry("valid_from")
-	f.from.SetPlaceHolder("2026-07-14 18:00")
+	f.from.SetPlaceHolder(lang.L("warning.valid_from_empty"))
 	f.until = f.entry("valid_until")
 	f.until.SetPlaceHolder("2026-07-15 18:00")
 	for _, h := range quickHours {
@@ -281,15 +281,16 @@ func (f *warningForm) fillSigner() {
 	})
 }
 
-// reset empties the form for the next warning: valid from now for a day.
+// reset empties the form for the next warning. The validity is left
+// empty: it runs from when the warning is issued for a day, taken when
+// 发布 is pressed, not when the window opened hours before.
 func (f *warningForm) reset() {
-	now := f.s.u.now()
-	loc := f.loc()
 	f.onLevel("")
 	f.typ.ClearSelected()
 	f.area.SetText("")
-	f.from.SetText(formatEntryTime(now, loc))
-	f.until.SetText(formatEntryTime(now.Add(24*time.Hour), loc))
+	f.from.SetText("")
+	f.until.SetText("")
+	f.until.SetPlaceHolder(lang.L("warning.valid_until_empty"))
 	f.text.SetText("")
 	f.clearErrors()
 }
@@ -325,6 +326,13 @@ func (f *warningForm) read() (warning.Warning, string, string) {
 	}
 	if w.ValidUntil, err = parseEntryTime(f.until.Text, f.loc()); err != nil {
 		return w, "valid_until", lang.L("warning.error_time_format", map[string]any{"Example": "2026-07-15 18:00"})
+	}
+	if w.ValidUntil.IsZero() {
+		from := w.ValidFrom
+		if from.IsZero() {
+			from = f.s.u.now()
+		}
+		w.ValidUntil = from.Add(24 * time.Hour)
 	}
 	return w, "", ""
 }
