@@ -20,52 +20,59 @@ type metrics struct {
 	opsOut      atomic.Int64
 	slowDrops   atomic.Int64
 
-	mu       sync.Mutex
-	refusals map[string]int64
-	limits   map[string]int64
+	refusals labelled // by error code
+	limits   labelled // refusals at a limit (limits.go, throttle.go, quota.go, slow readers), by reason
 }
 
-// limited counts a refusal at one of the hub's limits by its reason
-// (limits.go, throttle.go, quota.go, slow readers).
-func (m *metrics) limited(reason string) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if m.limits == nil {
-		m.limits = make(map[string]int64)
-	}
-	m.limits[reason]++
+// labelled is a counter per label value.
+type labelled struct {
+	mu sync.Mutex
+	m  map[string]int64
 }
+
+func (l *labelled) add(label string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.m == nil {
+		l.m = make(map[string]int64)
+	}
+	l.m[label]++
+}
+
+// snapshot returns a copy of the counts.
+func (l *labelled) snapshot() map[string]int64 {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	out := make(map[string]int64, len(l.m))
+	for k, v := range l.m {
+		out[k] = v
+	}
+	return out
+}
+
+// write writes the counter family in label order.
+func (l *labelled) write(b *strings.Builder, name, label, help string) {
+	fmt.Fprintf(b, "# HELP %s %s\n# TYPE %s counter\n", name, help, name)
+	counts := l.snapshot()
+	keys := make([]string, 0, len(counts))
+	for k := range counts {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		fmt.Fprintf(b, "%s{%s=%q} %d\n", name, label, k, counts[k])
+	}
+}
+
+func (m *metrics) limited(reason string) { m.limits.add(reason) }
 
 // Limited returns the refusals at limits counted so far by reason.
-func (s *Server) Limited() map[string]int64 {
-	s.metrics.mu.Lock()
-	defer s.metrics.mu.Unlock()
-	out := make(map[string]int64, len(s.metrics.limits))
-	for k, v := range s.metrics.limits {
-		out[k] = v
-	}
-	return out
-}
+func (s *Server) Limited() map[string]int64 { return s.metrics.limits.snapshot() }
 
-func (m *metrics) refusal(code string) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if m.refusals == nil {
-		m.refusals = make(map[string]int64)
-	}
-	m.refusals[code]++
-}
+func (m *metrics) refusal(code string) { m.refusals.add(code) }
 
 // Refusals returns the refusals counted so far by code.
-func (s *Server) Refusals() map[string]int64 {
-	s.metrics.mu.Lock()
-	defer s.metrics.mu.Unlock()
-	out := make(map[string]int64, len(s.metrics.refusals))
-	for k, v := range s.metrics.refusals {
-		out[k] = v
-	}
-	return out
-}
+func (s *Server) Refusals() map[string]int64 { return s.metrics.refusals.snapshot() }
 
 // queueDepths asks the table for the frames waiting across connections
 // and the longest single queue.
@@ -114,26 +121,8 @@ func (s *Server) serveMetrics(w http.ResponseWriter, r *http.Request) {
 	metric("dutyhub_prelogin_connections", "gauge", "Websockets that have not yet logged in.", int64(pre))
 	metric("dutyhub_login_waiting", "gauge", "Logins waiting for a password check.", s.hashWaiters.Load())
 	metric("dutyhub_throttle_keys", "gauge", "Addresses and accounts the login throttle holds.", int64(s.throttle.size()))
-	b.WriteString("# HELP dutyhub_refusals_total Requests refused, by error code; each is also logged.\n# TYPE dutyhub_refusals_total counter\n")
-	refusals := s.Refusals()
-	codes := make([]string, 0, len(refusals))
-	for code := range refusals {
-		codes = append(codes, code)
-	}
-	sort.Strings(codes)
-	for _, code := range codes {
-		fmt.Fprintf(&b, "dutyhub_refusals_total{code=%q} %d\n", code, refusals[code])
-	}
-	b.WriteString("# HELP dutyhub_limit_refusals_total Requests refused at a limit (connections, logins, quotas, slow readers), by reason; each is also logged.\n# TYPE dutyhub_limit_refusals_total counter\n")
-	limits := s.Limited()
-	reasons := make([]string, 0, len(limits))
-	for r := range limits {
-		reasons = append(reasons, r)
-	}
-	sort.Strings(reasons)
-	for _, r := range reasons {
-		fmt.Fprintf(&b, "dutyhub_limit_refusals_total{reason=%q} %d\n", r, limits[r])
-	}
+	s.metrics.refusals.write(&b, "dutyhub_refusals_total", "code", "Requests refused, by error code; each is also logged.")
+	s.metrics.limits.write(&b, "dutyhub_limit_refusals_total", "reason", "Requests refused at a limit (connections, logins, quotas, slow readers), by reason; each is also logged.")
 	if s.cfg.ExtraMetrics != nil {
 		s.cfg.ExtraMetrics(&b)
 	}

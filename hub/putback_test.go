@@ -38,7 +38,7 @@ func copyFolder(t *testing.T, from, to string) {
 // exactly once.
 func TestFolderPutBackByHandLosesNothing(t *testing.T) {
 	if testing.Short() {
-		t.Skip("builds and runs a hub process")
+		t.Skip("-short: builds cmd/dutyhub and runs it as its own process; make test runs it")
 	}
 	tr := testTree()
 	dir := t.TempDir()
