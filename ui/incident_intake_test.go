@@ -124,7 +124,7 @@ func TestIntakeDeadlinesShowAsTheFormIsFilled(t *testing.T) {
 	f := u.incidents.form
 	typeInto(f.received, "2026-10-03 02:50")
 	fill(t, f, incident.RoadTraffic)
-	if want := "03:50 前书面初报 → 湘西州（接报后 1 小时内）"; f.deadlines.Text != want {
+	if want := "04:50 前书面初报 → 湘西州（接报后 2 小时内）"; f.deadlines.Text != want {
 		t.Errorf("a general road accident received at 02:50: deadlines %q, want %q", f.deadlines.Text, want)
 	}
 

@@ -86,6 +86,7 @@ type incidentRulesDialog struct {
 	durations          map[string]*widget.Entry
 	attachment         *widget.Entry
 	errs               map[string]*widget.Label
+	inForce            *widget.Label // which rule holds: national or local, and this station's first hop
 	tabs               *container.AppTabs
 	save               *widget.Button
 	dlg                *dialog.CustomDialog
@@ -111,7 +112,9 @@ func newIncidentRulesDialog(s *incidentScreen) *incidentRulesDialog {
 	}
 	d.attachment = d.entry("limits", strconv.FormatInt(limit>>20, 10))
 	deadlines.Append(lang.L("incident.rules_attachment"), d.withError("limits", d.attachment))
-	deadlineTab := container.NewVScroll(container.NewVBox(deadlines, hintLabel(lang.L("incident.rules_deadline_hint"))))
+	d.inForce = widget.NewLabel(rulesInForce(b.home, st.Rules))
+	d.inForce.Wrapping = fyne.TextWrapWord
+	deadlineTab := container.NewVScroll(container.NewVBox(d.inForce, deadlines, hintLabel(lang.L("incident.rules_deadline_hint"))))
 
 	d.tabs = container.NewAppTabs(
 		container.NewTabItem(lang.L("incident.scale_accident"), d.scaleTab(d.accident)),
@@ -356,4 +359,24 @@ func (f *intakeForm) onRules() {
 	}
 	f.rulesDialog = newIncidentRulesDialog(f.s)
 	f.rulesDialog.show()
+}
+
+// rulesInForce says in words which reporting rule holds at the station:
+// its first hop up (an hour below the county, Decree 493 art. 9; two
+// hours from a county or prefecture, art. 11), and whether the station's
+// deadlines are the national ones or local ones, naming those that differ.
+func rulesInForce(home *app.Station, r incident.EscalationRules) string {
+	first := lang.L("incident.rules_first_hop_county", map[string]any{"Minutes": int(r.FirstHop(home.Tier).Minutes())})
+	if home.Tier > app.TierCounty {
+		first = lang.L("incident.rules_first_hop_township", map[string]any{"Minutes": int(r.FirstHop(home.Tier).Minutes())})
+	}
+	local := r.LocalDeadlines()
+	if len(local) == 0 {
+		return first + "\n" + lang.L("incident.rules_national")
+	}
+	names := make([]string, len(local))
+	for i, f := range local {
+		names[i] = strings.TrimSuffix(strings.TrimSuffix(ruleDurationLabel(f), "（分钟）"), " (min)")
+	}
+	return first + "\n" + lang.L("incident.rules_local", map[string]any{"Fields": strings.Join(names, lang.L("list.separator"))})
 }

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -170,5 +171,26 @@ func TestIncidentRulesFitSmallestWindow(t *testing.T) {
 			fits(t, "rules with an error", overlay(t, u).MinSize())
 			r.dlg.Hide()
 		})
+	}
+}
+
+func TestRulesDialogSaysWhichDeadlinesAreInForce(t *testing.T) {
+	d := newIncidentDemo(t, "2026-10-03 03:00")
+	u := openIncidents(t, d)
+	r := openRules(t, u)
+	if want := "本站首报上一级：接报后120分钟内"; !strings.HasPrefix(r.inForce.Text, want) {
+		t.Errorf("a county's rules say %q, want it to start %q", r.inForce.Text, want)
+	}
+	if !strings.Contains(r.inForce.Text, "现行规定：全国规定") {
+		t.Errorf("national rules not named as in force: %q", r.inForce.Text)
+	}
+	retype(r.durations["per_level"], "90")
+	test.Tap(r.save)
+	r = openRules(t, u)
+	if !strings.Contains(r.inForce.Text, "现行规定：本地规定。与全国规定不同的项：县级以上每级上报") {
+		t.Errorf("after a local per-level deadline the dialog says %q", r.inForce.Text)
+	}
+	if !strings.Contains(r.inForce.Text, "本站首报上一级：接报后90分钟内") {
+		t.Errorf("the county's first hop does not follow the local per-level deadline: %q", r.inForce.Text)
 	}
 }

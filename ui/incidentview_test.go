@@ -265,10 +265,10 @@ func TestReportSentLateIsRecordedAsLate(t *testing.T) {
 	test.Type(u.incidents.form.occurred, "") // the form is empty again
 	writeInitialReport(t, u, v, "3 人死亡。", true)
 	sign(t, u, v, "张三")
-	d.setClock(t, "2026-10-03 04:10")
+	d.setClock(t, "2026-10-03 05:10")
 	test.Tap(findButton(t, taskRow(t, v, "书面"), "报送"))
 	test.Tap(findButton(t, overlay(t, u), "仍然报送"))
-	if l := rowState(taskRow(t, v, "书面")); l.Text != "迟报 10-03 04:10" || l.Importance != widget.DangerImportance {
+	if l := rowState(taskRow(t, v, "书面")); l.Text != "迟报 10-03 05:10" || l.Importance != widget.DangerImportance {
 		t.Errorf("a report sent 10 minutes late reads %q (importance %v)", l.Text, l.Importance)
 	}
 	tasks, _ := d.svc.Tasks(u.ctx, incident.TaskFilter{Incident: &v.id})

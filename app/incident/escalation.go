@@ -219,8 +219,9 @@ func NextDue(tasks []ReportTask) time.Time {
 // EscalationRules are a station's reporting deadlines. The defaults are the
 // national ones; provinces tighten them, so every figure is editable.
 type EscalationRules struct {
-	// FirstReport is the time for the first report to the next tier up
-	// (Decree 493, art. 9: one hour).
+	// FirstReport is the time a station below the county has for its first
+	// report up, to the county (Decree 493, art. 9: one hour). A county or
+	// prefecture that receives an incident first has PerLevel.
 	FirstReport time.Duration `json:"first_report"`
 	// PerLevel is the time each further level has to pass it on (art. 11).
 	PerLevel time.Duration `json:"per_level"`
@@ -386,7 +387,7 @@ func (r *router) route(from app.ID) []ReportTask {
 	urgent := r.rules.UrgentFrom.Valid() && r.grade >= r.rules.UrgentFrom
 	disaster := r.inc.Category.Group() == GroupNaturalDisaster
 
-	due := r.start.Add(r.rules.FirstReport)
+	due := r.start.Add(r.firstHop(origin))
 	hops := 0
 	for i := 0; i+1 < len(chain); i++ {
 		s, up := chain[i], chain[i+1]
@@ -422,6 +423,16 @@ func (r *router) route(from app.ID) []ReportTask {
 		r.directReports(chain)
 	}
 	return r.tasks
+}
+
+// firstHop is the time the receiving station has for its first report up.
+// Decree 493 gives the accident unit one hour to reach the county-level
+// authority (art. 9) and every further level two hours (art. 11): a
+// township passing on what it took in still owes the county the first
+// hour, but a county or prefecture that took the call is itself a level
+// the report has reached, so its hop up is a further level's.
+func (r *router) firstHop(origin *app.Station) time.Duration {
+	return r.rules.FirstHop(origin.Tier)
 }
 
 // hop adds the reports from one station to the next: in writing by the
@@ -558,4 +569,39 @@ func SortTasks(tasks []ReportTask) {
 		}
 		return bytes.Compare(a.ID[:], b.ID[:])
 	})
+}
+
+// FirstHop is the time a station of tier t has for its first report up
+// under these rules (see router.firstHop).
+func (r EscalationRules) FirstHop(t app.Tier) time.Duration {
+	if t > app.TierCounty {
+		return r.FirstReport
+	}
+	return r.PerLevel
+}
+
+// LocalDeadlines lists the reporting deadlines, by the field names of
+// Validate, that differ from the national ones, so a settings screen can
+// say which rule is in force: none means the national rules hold as they
+// are.
+func (r EscalationRules) LocalDeadlines() []string {
+	national := DefaultEscalationRules()
+	var out []string
+	for _, f := range []struct {
+		field       string
+		got, nation time.Duration
+	}{
+		{"first_report", r.FirstReport, national.FirstReport},
+		{"per_level", r.PerLevel, national.PerLevel},
+		{"urgent_phone", r.UrgentPhone, national.UrgentPhone},
+		{"urgent_written", r.UrgentWritten, national.UrgentWritten},
+		{"direct_phone", r.DirectPhone, national.DirectPhone},
+		{"direct_written", r.DirectWritten, national.DirectWritten},
+		{"disaster_county", r.DisasterCounty, national.DisasterCounty},
+	} {
+		if f.got != f.nation {
+			out = append(out, f.field)
+		}
+	}
+	return out
 }

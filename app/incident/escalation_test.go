@@ -68,7 +68,7 @@ func TestDeadlinesGeneral(t *testing.T) {
 	})
 	t.Run("from county", func(t *testing.T) {
 		assertTasks(t, required(general(), jishou.ID), received,
-			"county>prefecture written +1h0m0s")
+			"county>prefecture written +2h0m0s")
 	})
 	t.Run("from prefecture", func(t *testing.T) {
 		assertTasks(t, required(general(), prefecture.ID), received)
@@ -85,12 +85,12 @@ func TestDeadlinesLargeGoBeyondThePrefecture(t *testing.T) {
 	})
 	t.Run("from county", func(t *testing.T) {
 		assertTasks(t, required(large(), jishou.ID), received,
-			"county>prefecture written +1h0m0s",
-			"prefecture>province written +3h0m0s")
+			"county>prefecture written +2h0m0s",
+			"prefecture>province written +4h0m0s")
 	})
 	t.Run("from prefecture", func(t *testing.T) {
 		assertTasks(t, required(large(), prefecture.ID), received,
-			"prefecture>province written +1h0m0s")
+			"prefecture>province written +2h0m0s")
 	})
 }
 
@@ -172,7 +172,7 @@ func TestDeadlinesDisasterCountyTwoHours(t *testing.T) {
 	})
 	t.Run("accident from county", func(t *testing.T) {
 		assertTasks(t, required(withCounts(incident.Fire, incident.Counts{Dead: 1}, 0), jishou.ID), received,
-			"county>prefecture written +1h0m0s")
+			"county>prefecture written +2h0m0s")
 	})
 }
 
@@ -298,8 +298,8 @@ func TestRequiredReportsUseTheLeadersGrade(t *testing.T) {
 		t.Fatal(err)
 	}
 	assertTasks(t, incident.RequiredReports(inc, a, testTree(), incident.DefaultEscalationRules(), received), received,
-		"county>prefecture written +1h0m0s",
-		"prefecture>province written +3h0m0s")
+		"county>prefecture written +2h0m0s",
+		"prefecture>province written +4h0m0s")
 }
 
 func TestRequiredReportsIgnoreLowerLeadersGradeAfterNewFigures(t *testing.T) {
@@ -311,7 +311,7 @@ func TestRequiredReportsIgnoreLowerLeadersGradeAfterNewFigures(t *testing.T) {
 	}
 	a := incident.Assess(inc, incident.DefaultThresholds())
 	assertTasks(t, incident.RequiredReports(inc, a, testTree(), incident.DefaultEscalationRules(), received), received,
-		"county>prefecture written +1h0m0s")
+		"county>prefecture written +2h0m0s")
 
 	// Four deaths later: large again on figures the leader has not seen.
 	a, err := inc.SetFigures(incident.Counts{Dead: 4}, inc.Loss, incident.DefaultThresholds())
@@ -322,8 +322,8 @@ func TestRequiredReportsIgnoreLowerLeadersGradeAfterNewFigures(t *testing.T) {
 		t.Errorf("leader's general stands at %s after four deaths, want it lapsed", inc.Grade)
 	}
 	assertTasks(t, incident.RequiredReports(inc, a, testTree(), incident.DefaultEscalationRules(), received), received,
-		"county>prefecture written +1h0m0s",
-		"prefecture>province written +3h0m0s")
+		"county>prefecture written +2h0m0s",
+		"prefecture>province written +4h0m0s")
 }
 
 func TestFollowUpTasksCarryTheReport(t *testing.T) {
@@ -447,4 +447,32 @@ func TestReportTaskValidate(t *testing.T) {
 	tk := required(inc, aizhai.ID)[0]
 	tk.To = incident.Recipient{Level: "galaxy"}
 	assertField(t, tk.Validate(), "to")
+}
+
+// Decree 493 art. 11: a prefecture or county that takes the call has two
+// hours for its first hop, like every further level; a township owes the
+// county the first hour of art. 9.
+func TestFirstHopFollowsTheTierOfTheReceivingStation(t *testing.T) {
+	r := incident.DefaultEscalationRules()
+	for tier, want := range map[app.Tier]time.Duration{
+		app.TierPrefecture: 2 * time.Hour,
+		app.TierCounty:     2 * time.Hour,
+		app.TierTownship:   time.Hour,
+	} {
+		if got := r.FirstHop(tier); got != want {
+			t.Errorf("first hop from tier %s: %s, want %s", tier.Key(), got, want)
+		}
+	}
+}
+
+func TestLocalDeadlinesNameWhatDiffersFromTheNationalRules(t *testing.T) {
+	r := incident.DefaultEscalationRules()
+	if got := r.LocalDeadlines(); len(got) != 0 {
+		t.Errorf("national rules report local deadlines %v", got)
+	}
+	r.PerLevel = 90 * time.Minute
+	r.UrgentPhone = 15 * time.Minute
+	if got := r.LocalDeadlines(); !slices.Equal(got, []string{"per_level", "urgent_phone"}) {
+		t.Errorf("local deadlines %v, want per_level and urgent_phone", got)
+	}
 }
