@@ -17,7 +17,9 @@ import (
 //	│   ├── identity   → station id        this duty room's own station, absent until chosen
 //	│   ├── seq        → uint64            the last origin seq given to an operation
 //	│   ├── restored   → uint64            put in place by Restore (unix seconds); gone once the folder has rejoined the hub's sequence (rejoin.go)
-//	│   └── intake:<seq> → nil             an intake logged as outbox op <seq>, not yet filed (migration 11, incidentfiling.go)
+//	│   ├── intake:<seq> → nil             an intake logged as outbox op <seq>, not yet filed (migration 11, incidentfiling.go)
+//	│   ├── docseq:<station><year> → uint32 the last bulletin number (第N期) given in the station's year (docnumber.go)
+//	│   └── docnum:<record> → <year><n>   the number of a record's bulletin, fixed when first made
 //	├── stations
 //	│   └── <station id> → JSON            app.Station
 //	├── station_codes
