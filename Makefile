@@ -17,12 +17,13 @@ SUDO     := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # for the window, and libvpx and libopus for video consultations (VP8 and
 # Opus through cgo); the tests add a virtual display, input and screenshot tools,
 # a spreadsheet program that must open our .xlsx files, an independent
-# iCalendar parser for our .ics files, and a browser that joins a
-# consultation through the hub's page.
+# iCalendar parser for our .ics files, a browser that joins a
+# consultation through the hub's page, and a PDF reader (poppler) that
+# must find the text of our report documents.
 APT_RUN  := gcc pkg-config libgl1-mesa-dev libx11-dev libxcursor-dev libxrandr-dev \
             libxinerama-dev libxi-dev libxxf86vm-dev libvpx-dev libopus-dev
 APT_TEST := $(APT_RUN) xvfb xdotool xclip imagemagick x11-utils \
-            libreoffice-calc-nogui python3-icalendar chromium
+            libreoffice-calc-nogui python3-icalendar chromium poppler-utils
 
 .PHONY: run test deps-run deps-test build bench fuzz demo demo-data clean-demo
 

@@ -58,8 +58,8 @@ func (b *Bulletin) Validate() error {
 		return app.FieldErrorf("masthead", "the header is required (at most %d characters)", MaxNameRunes)
 	case b.Year < 2000 || b.Year > 2999:
 		return app.FieldErrorf("year", "the year %d is not a year of this program", b.Year)
-	case b.Number < 1:
-		return app.FieldErrorf("number", "the issue number must be 1 or more, not %d", b.Number)
+	case b.Number < 0:
+		return app.FieldErrorf("number", "the issue number must be 1 or more (0 for a draft), not %d", b.Number)
 	case b.Title == "" || utf8.RuneCountInString(b.Title) > MaxTitleRunes:
 		return app.FieldErrorf("title", "the title is required (at most %d characters)", MaxTitleRunes)
 	case b.Body == "":

@@ -77,7 +77,11 @@ func (c *composer) header(b *Bulletin) {
 		size -= 1
 	}
 	c.centred(b.Masthead, Bold, size, size*1.7, true)
-	c.centred("第"+itoa(b.Number)+"期", Regular, bodySize, bodyPitch, false)
+	number := "第" + itoa(b.Number) + "期"
+	if b.Number == 0 {
+		number = "（待签发稿，签发后编号）"
+	}
+	c.centred(number, Regular, bodySize, bodyPitch, false)
 	y := c.line(bodyPitch, bodySize)
 	c.text(marginLeft, y, b.Office, Regular, bodySize, false)
 	if b.Signer != "" {

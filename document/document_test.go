@@ -207,7 +207,7 @@ func TestBadBulletinIsRefusedNamingTheField(t *testing.T) {
 	}{
 		{"title", func(b *document.Bulletin) { b.Title = " " }},
 		{"body", func(b *document.Bulletin) { b.Body = "" }},
-		{"number", func(b *document.Bulletin) { b.Number = 0 }},
+		{"number", func(b *document.Bulletin) { b.Number = -1 }},
 		{"office", func(b *document.Bulletin) { b.Office = "" }},
 		{"date", func(b *document.Bulletin) { b.Date = time.Time{} }},
 		{"body", func(b *document.Bulletin) { b.Body = strings.Repeat("字", document.MaxBodyRunes+1) }},
@@ -227,5 +227,14 @@ func TestChineseNumerals(t *testing.T) {
 		if got := document.ChineseNumeral(n); got != want {
 			t.Errorf("%d: %q, want %q", n, got, want)
 		}
+	}
+}
+
+func TestDraftSaysItAwaitsSigning(t *testing.T) {
+	b := sample()
+	b.Number, b.Signer = 0, ""
+	text := strings.Join(strings.Fields(run(t, "pdftotext", writePDF(t, b), "-")), "")
+	if !strings.Contains(text, "（待签发稿，签发后编号）") || strings.Contains(text, "签发人") || strings.Contains(text, "第0期") {
+		t.Errorf("a draft's header reads:\n%s", text)
 	}
 }

@@ -25,17 +25,17 @@ const (
 	textHeight = 225 * mm
 	textBottom = marginTop + textHeight
 
-	bodySize    = 16.0                 // 3号
-	bodyPitch   = textHeight / 22      // 22 lines to the page
-	titleSize   = 22.0                 // 2号
-	titlePitch  = titleSize * 1.45     //
-	mastSize    = 30.0                 // the red header, shrunk to fit
-	closingSize = 14.0                 // 4号: 抄送, 印发, page numbers
-	closingLine = closingSize * 1.9    // a line of the closing block
-	pageNoDrop  = 7 * mm               // page numbers sit 7 mm under the text block
-	ruleRed     = 1.0                  // the red separator
-	ruleThick   = 0.35 * mm * 2.8      // the closing block's first and last rules (about 1 pt)
-	ruleThin    = 0.25 * mm * 2.8      // its middle rule
+	bodySize    = 16.0              // 3号
+	bodyPitch   = textHeight / 22   // 22 lines to the page
+	titleSize   = 22.0              // 2号
+	titlePitch  = titleSize * 1.45  //
+	mastSize    = 30.0              // the red header, shrunk to fit
+	closingSize = 14.0              // 4号: 抄送, 印发, page numbers
+	closingLine = closingSize * 1.9 // a line of the closing block
+	pageNoDrop  = 7 * mm            // page numbers sit 7 mm under the text block
+	ruleRed     = 1.0               // the red separator
+	ruleThick   = 0.35 * mm * 2.8   // the closing block's first and last rules (about 1 pt)
+	ruleThin    = 0.25 * mm * 2.8   // its middle rule
 )
 
 // Face is a weight of the document's typeface.

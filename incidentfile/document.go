@@ -66,7 +66,16 @@ func Subject(inc *incident.Incident, tree *app.Tree) string {
 	if s := tree.Station(inc.Place.Station); s != nil {
 		place = s.Name
 	}
-	return place + strings.TrimSpace(inc.Place.Text) + categoryNames[inc.Category] + "事件"
+	what := categoryNames[inc.Category]
+	switch {
+	case inc.Category.Group() == incident.GroupProductionSafety && what != "火灾":
+		what += "事故" // 道路交通事故, 危险化学品事故
+	case inc.Category.Group() == incident.GroupNaturalDisaster && !strings.HasSuffix(what, "灾害") && !strings.HasSuffix(what, "火灾"):
+		what += "灾害" // 洪涝灾害, 地震灾害
+	case inc.Category == incident.OtherIncident || what == "":
+		what = "突发事件"
+	}
+	return place + strings.TrimSpace(inc.Place.Text) + what
 }
 
 // ReportTitle is the report's kind as its title gives it, follow-ups and

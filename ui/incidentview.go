@@ -520,7 +520,8 @@ func (v *incidentView) reportsCreate() fyne.CanvasObject {
 	text := widget.NewLabel("")
 	text.Truncation = fyne.TextTruncateEllipsis
 	sign := widget.NewButton(lang.L("incident.sign"), nil)
-	return container.NewBorder(nil, nil, nil, sign,
+	doc := widget.NewButton(lang.L("incident.document"), nil)
+	return container.NewBorder(nil, nil, nil, container.NewHBox(doc, sign),
 		container.NewVBox(container.NewBorder(nil, nil, kind, missing, meta), text))
 }
 
@@ -531,7 +532,8 @@ func (v *incidentView) reportsUpdate(id widget.ListItemID, o fyne.CanvasObject) 
 	r := v.data.reports[id]
 	loc := v.base().location()
 	row := o.(*fyne.Container)
-	body, sign := row.Objects[0].(*fyne.Container), row.Objects[1].(*widget.Button)
+	body, buttons := row.Objects[0].(*fyne.Container), row.Objects[1].(*fyne.Container)
+	doc, sign := buttons.Objects[0].(*widget.Button), buttons.Objects[1].(*widget.Button)
 	line := body.Objects[0].(*fyne.Container)
 	meta, kind, missing := line.Objects[0].(*widget.Label), line.Objects[1].(*widget.Label), line.Objects[2].(*widget.Label)
 	text := body.Objects[1].(*widget.Label)
@@ -553,6 +555,10 @@ func (v *incidentView) reportsUpdate(id widget.ListItemID, o fyne.CanvasObject) 
 	setText(text, first)
 	showIf(sign, r.SignedBy == "" && r.Station == v.home())
 	sign.OnTapped = func() { v.onSignReport(r) }
+	// Only the filing station issues a report's document: its number is
+	// in that station's series.
+	showIf(doc, r.Station == v.home())
+	doc.OnTapped = func() { v.onReportDocument(r) }
 	row.Refresh()
 }
 

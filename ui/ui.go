@@ -56,6 +56,9 @@ type Services struct {
 	// Incidents keeps incidents, their reports and deadlines. Without it
 	// the 接报 screen says it is not available.
 	Incidents incident.Service
+	// Documents numbers the bulletins this station issues (第N期). Without
+	// it a report's document is previewed as a draft only.
+	Documents app.DocumentNumbers
 	// Messages keeps the messages, notices and direct reports between
 	// duty rooms. Without it the 消息 screen says it is not available.
 	Messages message.Service

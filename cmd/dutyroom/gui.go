@@ -253,6 +253,7 @@ func windowServices(db *store.DB, hubc *syncer.Client) ui.Services {
 		RosterImporter: rosters,
 		Notices:        rosters,
 		Incidents:      incidents,
+		Documents:      store.NewDocuments(db),
 		IncidentFiles:  incidentFiles(incidents),
 		IncidentAlarms: incidents,
 		Warnings:       store.NewWarnings(db),

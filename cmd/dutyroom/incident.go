@@ -18,7 +18,7 @@ import (
 
 func (m *Main) runIncident(ctx context.Context, args []string) error {
 	if len(args) == 0 {
-		return errUsage{"incident needs a subcommand: add, list, show, report, sign, send, ack, confirm, override, close, grade or settings"}
+		return errUsage{"incident needs a subcommand: add, list, show, report, sign, send, ack, confirm, override, close, grade, settings or document"}
 	}
 	db, err := m.open()
 	if err != nil {
@@ -51,8 +51,10 @@ func (m *Main) runIncident(ctx context.Context, args []string) error {
 		run = m.incidentGrade
 	case "settings":
 		run = m.incidentSettings
+	case "document":
+		run = m.incidentDocument
 	default:
-		return errUsage{fmt.Sprintf("unknown incident subcommand %q (want add, list, show, report, sign, send, ack, confirm, override, close, grade or settings)", args[0])}
+		return errUsage{fmt.Sprintf("unknown incident subcommand %q (want add, list, show, report, sign, send, ack, confirm, override, close, grade, settings or document)", args[0])}
 	}
 	return flagNames(run(ctx, env, args[1:]))
 }
