@@ -91,6 +91,18 @@ func (m *Main) Run(args []string) int {
 		err = m.runCalendar(ctx, args)
 	case "incident":
 		err = m.runIncident(ctx, args)
+	case "message":
+		err = m.runMessage(ctx, args)
+	case "notice":
+		err = m.runNotice(ctx, args)
+	case "warning":
+		err = m.runWarning(ctx, args)
+	case "spotcheck":
+		err = m.runSpotCheck(ctx, args)
+	case "log":
+		err = m.runLog(ctx, args)
+	case "consult":
+		err = m.runConsult(ctx, args)
 	case "hub":
 		err = m.runHub(ctx, args)
 	case "sync":
