@@ -19,6 +19,9 @@ var consultFlags = map[string]string{
 }
 
 func (m *Main) runConsult(ctx context.Context, args []string) error {
+	if m.groupHelp("consult", args) {
+		return nil
+	}
 	if len(args) == 0 {
 		return errUsage{"consult needs a subcommand: schedule, list, show or end"}
 	}

@@ -219,3 +219,55 @@ func at(t time.Time, loc *time.Location) string {
 	}
 	return t.In(loc).Format("2006-01-02 15:04")
 }
+
+// groupUsage is what `dutyroom GROUP help` prints; each subcommand's -h
+// lists its flags.
+var groupUsage = map[string]string{
+	"message": `usage:
+  message send --to STATION[,STATION...] [--subject S] --text T [--file F]... [--up] [--json]
+                     --up: a direct report (信息直报) to a station above, copying every level skipped
+  message list [--unread] [--limit N] [--json]
+  message show ID [--json]      also marks a message to this station read
+`,
+	"notice": `usage:
+  notice send --to STATION[,STATION...] --subject S --text T [--ack-by TIME] [--file F]... [--json]
+  notice list [--unread] [--limit N] [--json]
+  notice ack ID [--by NAME]
+`,
+	"warning": `usage:
+  warning issue --level blue|yellow|orange|red --kind KIND --text T --until TIME
+                [--title T] [--area A] [--from TIME] [--by NAME] [--json]
+                KIND: rainstorm, flood, geological, forest_fire, low_temp_ice, high_temp,
+                strong_wind, thunder, other; it reaches every station below this one
+  warning list [--since TIME] [--active] [--json]
+  warning show ID [--json]      with each station's acknowledgement
+  warning ack ID [--by NAME] [--station VILLAGE]
+`,
+	"spotcheck": `usage:
+  spotcheck start STATION | --random N [--prompt TEXT] [--json]
+  spotcheck list [--quarter 2026Q3] [--json]
+  spotcheck answer ID --name NAME [--json]
+  spotcheck rank [--quarter 2026Q3] [--json]
+`,
+	"log": `usage:
+  log add [--kind call|instruction|event|other] --text T [--at TIME] [--json]
+  log list [--day YYYY-MM-DD] [--json]
+  log export [--from YYYY-MM-DD] [--to YYYY-MM-DD] [-o FILE] [--json]   CSV by default
+`,
+	"consult": `usage:
+  consult schedule --title T --at TIME --invite STATION[,STATION...] [--json]
+  consult list [--json]
+  consult show ID [--json]
+  consult end ID
+`,
+}
+
+// groupHelp prints the group's usage for help, -h and --help.
+func (m *Main) groupHelp(group string, args []string) bool {
+	if len(args) == 0 || (args[0] != "help" && args[0] != "-h" && args[0] != "--help") {
+		return false
+	}
+	fmt.Fprint(m.Stdout, groupUsage[group])
+	fmt.Fprintln(m.Stdout, "Stations are named by code or name; TIME is YYYY-MM-DD HH:MM in the station's zone, or RFC 3339.")
+	return true
+}

@@ -168,3 +168,23 @@ func FuzzParseTime(f *testing.F) {
 		}
 	})
 }
+
+func TestEveryCommandPrintsItsUsage(t *testing.T) {
+	dir := demoStation(t, "433101")
+	for group := range groupUsage {
+		for _, h := range []string{"help", "--help"} {
+			code, stdout, _ := run(t, dir, group, h)
+			if code != 0 || !strings.Contains(stdout, "usage:") || !strings.Contains(stdout, group+" ") {
+				t.Errorf("%s %s: exit %d, %q", group, h, code, stdout)
+			}
+		}
+	}
+	// Each subcommand lists its flags.
+	for _, args := range [][]string{{"message", "send", "-h"}, {"warning", "issue", "--help"}, {"spotcheck", "start", "-h"},
+		{"log", "add", "-h"}, {"consult", "schedule", "-h"}, {"notice", "send", "-h"}} {
+		code, _, stderr := run(t, dir, args...)
+		if code != 0 || !strings.Contains(stderr, "Usage of "+args[0]+" "+args[1]) {
+			t.Errorf("%q: exit %d, %q", args, code, stderr)
+		}
+	}
+}

@@ -27,6 +27,9 @@ var logFlags = map[string]string{
 const maxExportDays = 366
 
 func (m *Main) runLog(ctx context.Context, args []string) error {
+	if m.groupHelp("log", args) {
+		return nil
+	}
 	if len(args) == 0 {
 		return errUsage{"log needs a subcommand: add, list or export"}
 	}

@@ -28,6 +28,9 @@ var messageFlags = map[string]string{
 }
 
 func (m *Main) runMessage(ctx context.Context, args []string) error {
+	if m.groupHelp("message", args) {
+		return nil
+	}
 	if len(args) == 0 {
 		return errUsage{"message needs a subcommand: send, list or show"}
 	}
@@ -51,6 +54,9 @@ func (m *Main) runMessage(ctx context.Context, args []string) error {
 }
 
 func (m *Main) runNotice(ctx context.Context, args []string) error {
+	if m.groupHelp("notice", args) {
+		return nil
+	}
 	if len(args) == 0 {
 		return errUsage{"notice needs a subcommand: send, list or ack"}
 	}

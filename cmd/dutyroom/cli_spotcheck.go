@@ -23,6 +23,9 @@ var spotCheckFlags = map[string]string{
 // The spot-check commands are thin over the service, so they follow it
 // when the way a check reaches its station and is answered changes.
 func (m *Main) runSpotCheck(ctx context.Context, args []string) error {
+	if m.groupHelp("spotcheck", args) {
+		return nil
+	}
 	if len(args) == 0 {
 		return errUsage{"spotcheck needs a subcommand: start, list, answer or rank"}
 	}

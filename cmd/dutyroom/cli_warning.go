@@ -24,6 +24,9 @@ var warningFlags = map[string]string{
 }
 
 func (m *Main) runWarning(ctx context.Context, args []string) error {
+	if m.groupHelp("warning", args) {
+		return nil
+	}
 	if len(args) == 0 {
 		return errUsage{"warning needs a subcommand: issue, list, show or ack"}
 	}
