@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"dutyroom/app"
 	"dutyroom/app/demo"
@@ -215,6 +216,9 @@ func (m *Main) runInit(ctx context.Context, args []string) error {
 		if !seeded {
 			fmt.Fprintf(m.Stdout, "%s already holds stations; demo data not added\n", db.Path())
 			return nil
+		}
+		if err := liveDemo(ctx, db, time.Now()); err != nil {
+			return err
 		}
 		fmt.Fprintf(m.Stdout, "created %s with the shared demo prefecture as station %s\n", db.Path(), *station)
 		return nil
