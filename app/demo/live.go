@@ -216,7 +216,8 @@ func (l *live) incidents(ctx context.Context) error {
 		for i, kind := range kinds {
 			minute := p.minute + 15 + i*24*60
 			c, _ = l.at(ctx, p.daysAgo, minute)
-			r := &incident.Report{Incident: inc.ID, Station: l.me.ID, Kind: kind, Text: reportText(kind, inc)}
+			counts, loss := inc.Counts, inc.Loss
+			r := &incident.Report{Incident: inc.ID, Station: l.me.ID, Kind: kind, Text: reportText(kind, inc), Counts: &counts, Loss: &loss}
 			if _, err := l.s.Incidents.AddReport(c, r); err != nil {
 				return err
 			}
@@ -256,15 +257,24 @@ func reportText(kind incident.ReportKind, inc *incident.Incident) string {
 	return inc.Description + "现场处置工作正在进行。"
 }
 
-// messages: the station writes to the station above and to each duty room
-// below, a day or two apart; the replies come from those stations' own
-// folders when they run.
+// messages: the station writes to the station above, sends a direct
+// report (信息直报) to the top of the tree, copied to every level between,
+// and writes to the duty rooms below, a day or two apart; the replies come
+// from those stations' own folders when they run.
 func (l *live) messages(ctx context.Context) error {
 	rooms, _ := l.below()
 	if l.me.Parent != app.NilID {
 		c, _ := l.at(ctx, 2, 10*60+30)
 		m := &message.Message{Kind: message.KindMessage, To: []app.ID{l.me.Parent}, Subject: "值班情况报告",
 			Text: fmt.Sprintf("%s今日值班人员均已到岗，辖区内无重大突发事件。", l.me.Name)}
+		if err := l.s.Messages.Send(c, m, nil); err != nil {
+			return err
+		}
+		ancestors := l.tree.Ancestors(l.me.ID)
+		top := ancestors[len(ancestors)-1]
+		c, _ = l.at(ctx, 1, 16*60+20)
+		m = &message.Message{Kind: message.KindDirectReport, To: []app.ID{top.ID}, Subject: "强降雨情况直报",
+			Text: fmt.Sprintf("%s辖区过去6小时降雨量42毫米，部分村道积水，已安排人员巡查，暂无人员伤亡。", l.me.Name)}
 		if err := l.s.Messages.Send(c, m, nil); err != nil {
 			return err
 		}
