@@ -55,7 +55,9 @@ func TestEveryMakeDemoStationStartsAsAWorkingDutyRoom(t *testing.T) {
 				var shown struct {
 					Incident struct{ Station string }
 					Tasks    []struct{ From, Status string }
-					Reports  []struct{ SignedBy string `json:"signed_by"` }
+					Reports  []struct {
+						SignedBy string `json:"signed_by"`
+					}
 					Timeline []struct{ Kind string }
 				}
 				jsonRun(t, dir, &shown, "incident", "show", inc.ID, "--json")

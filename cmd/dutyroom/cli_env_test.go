@@ -118,11 +118,11 @@ func local(t time.Time) string {
 
 func TestSplitListReadsCommasAndEnumerationMarks(t *testing.T) {
 	cases := map[string][]string{
-		"433101,433122":        {"433101", "433122"},
+		"433101,433122":   {"433101", "433122"},
 		" 吉首市 ， 泸溪县、凤凰县 ": {"吉首市", "泸溪县", "凤凰县"},
-		",,":                   {},
-		"":                     {},
-		"湘西州":                  {"湘西州"},
+		",,":              {},
+		"":                {},
+		"湘西州":             {"湘西州"},
 	}
 	for in, want := range cases {
 		got := splitList(in)

@@ -48,7 +48,7 @@ func TestBadWarningsAreRefusedAndNothingIsStored(t *testing.T) {
 		{[]string{"warning", "issue", "--level", "red", "--kind", "flood", "--text", " ", "--until", until}, "text (--text): the warning has no text"},
 		{[]string{"warning", "issue", "--level", "red", "--kind", "flood", "--text", "x"}, "valid_until (--until): give the time"},
 		{with("--until", "soon"), `valid_until (--until): "soon" is not a time`},
-		{with("--from", local(time.Now().Add(48 * time.Hour))), "valid_until (--until): valid until"},
+		{with("--from", local(time.Now().Add(48*time.Hour))), "valid_until (--until): valid until"},
 		{with("--until", local(time.Now().Add(40*24*time.Hour))), "at most 31 days"},
 		{with("--to", "433101001"), "to: a warning goes to every station below"},
 		{with("--by", strings.Repeat("名", 40)), "issued_by (--by)"},
