@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"dutyroom/app"
 	"dutyroom/app/demo"
@@ -91,6 +92,18 @@ func (m *Main) Run(args []string) int {
 		err = m.runCalendar(ctx, args)
 	case "incident":
 		err = m.runIncident(ctx, args)
+	case "message":
+		err = m.runMessage(ctx, args)
+	case "notice":
+		err = m.runNotice(ctx, args)
+	case "warning":
+		err = m.runWarning(ctx, args)
+	case "spotcheck":
+		err = m.runSpotCheck(ctx, args)
+	case "log":
+		err = m.runLog(ctx, args)
+	case "consult":
+		err = m.runConsult(ctx, args)
 	case "hub":
 		err = m.runHub(ctx, args)
 	case "sync":
@@ -203,6 +216,9 @@ func (m *Main) runInit(ctx context.Context, args []string) error {
 		if !seeded {
 			fmt.Fprintf(m.Stdout, "%s already holds stations; demo data not added\n", db.Path())
 			return nil
+		}
+		if err := liveDemo(ctx, db, time.Now()); err != nil {
+			return err
 		}
 		fmt.Fprintf(m.Stdout, "created %s with the shared demo prefecture as station %s\n", db.Path(), *station)
 		return nil

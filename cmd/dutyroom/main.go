@@ -77,6 +77,8 @@ Commands:
   hub disconnect                stop syncing until the next hub connect
   sync [--timeout 1m]           one round with the hub, for scripts: send the queue, take in what is new
   version                       print the version
+  message, notice, warning, spotcheck, log, consult
+                                the window's other work, for scripts: dutyroom GROUP help
 
 Tiers: prefecture, county, township, village.
 Roles: leader, cadre, officer, standby, info_officer.
