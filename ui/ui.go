@@ -13,6 +13,7 @@ import (
 	"fyne.io/fyne/v2/lang"
 
 	"dutyroom/app"
+	"dutyroom/app/alerts"
 	"dutyroom/app/consult"
 	"dutyroom/app/incident"
 	"dutyroom/app/message"
@@ -91,6 +92,9 @@ type Services struct {
 	// Without Consultations the 会商 screen says it is not available.
 	Consultations consult.Service
 	Media         consult.Media
+	// Alerts reads what the alert poll needs in one transaction; without
+	// it the poll asks the services above one by one.
+	Alerts alerts.Service
 	// Devices chooses the camera, microphone and loudspeaker; without it
 	// the consultation window offers no choice.
 	Devices consult.Devices
@@ -138,6 +142,7 @@ type UI struct {
 	status *statusBar
 	tray   *tray // nil until the navigation is built
 
+	alertPoll alertPoll       // the alert poll's state
 	duty      *dutyScreen     // nil without a roster service
 	incidents *incidentScreen // nil without an incident service
 	messages  *messageScreen  // nil without a message service

@@ -257,6 +257,7 @@ func windowServices(db *store.DB, hubc *syncer.Client) ui.Services {
 		IncidentAlarms: incidents,
 		Warnings:       store.NewWarnings(db),
 		SpotChecks:     store.NewSpotChecks(db),
+		Alerts:         store.NewAlerts(db),
 		Messages:       messages,
 		MessageLimits:  messages.Limits,
 		Author:         authorName(),
