@@ -104,6 +104,9 @@ type Services struct {
 	// JoinLinks asks the hub for one-time browser join links; with it the
 	// host's consultation window offers 浏览器入会链接.
 	JoinLinks consult.Links
+	// RecordingLinks asks the hub for a link to a consultation's
+	// recordings page; with it 会商记录 offers 观看.
+	RecordingLinks consult.RecordingLinks
 	// Alarm sounds while incidents from stations below wait to be
 	// acknowledged, an orange or red warning waits for its
 	// acknowledgement, or a spot check of this station for its answer;

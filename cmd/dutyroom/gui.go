@@ -214,6 +214,7 @@ func (m *Main) runWindow() error {
 	}
 	svc.TestCalls = store.NewTestCalls(db)
 	svc.JoinLinks = links
+	svc.RecordingLinks = links
 	u := ui.New(a, svc)
 	db.OnDamage(func(err error) { fyne.Do(func() { u.ShowDamage(err) }) })
 
