@@ -307,4 +307,3 @@ func TestRecordingsPagePlaysForInvitedStationsAndRefusesOthers(t *testing.T) {
 	}
 	h.healthy()
 }
-
