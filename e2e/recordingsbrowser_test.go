@@ -174,11 +174,7 @@ func TestBrowserWatchesARecordingThroughTheHubPage(t *testing.T) {
 	if !strings.Contains(st.Text, "会商录像：暴雨防御视频会商") || !strings.Contains(st.Text, "吉首市") || strings.Contains(st.URL, "code") {
 		t.Errorf("the page at %s reads:\n%s", st.URL, st.Text)
 	}
-	shots := os.Getenv("DUTYROOM_SCREENSHOTS")
-	if shots == "" {
-		shots = t.TempDir()
-	}
-	shot := filepath.Join(shots, "browser-recordings.png")
+	shot := filepath.Join(shotDir(t), "browser-recordings.png")
 	if err := os.WriteFile(shot, b.screenshot(t), 0o644); err != nil {
 		t.Fatal(err)
 	}
