@@ -552,7 +552,7 @@ func launchChromium(t *testing.T, bin, url string) *browser {
 		_ = json.NewDecoder(resp.Body).Decode(&targets)
 		resp.Body.Close()
 		for _, tg := range targets {
-			if tg.Type == "page" && strings.Contains(tg.URL, "/join") {
+			if tg.Type == "page" && (strings.Contains(tg.URL, "/join") || strings.Contains(tg.URL, "/recordings/")) {
 				pageWS = tg.WebSocketDebuggerURL
 			}
 		}

@@ -533,6 +533,9 @@ func (c *conn) handle(env wire.Envelope) error {
 	case wire.TypeHello:
 		return wire.Errorf(wire.CodeBadMessage, "hello: this connection is already open")
 	}
+	if env.Type == TypeRecLink && c.s.rec != nil {
+		return c.recordingLink(env)
+	}
 	if env.Type == TypeRoomLink && c.s.cfg.Signalling != nil {
 		return c.roomLink(env)
 	}

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -74,6 +75,13 @@ type Config struct {
 	// Replay lists kind prefixes ("consult.") whose stored operations
 	// Observe is given again at start, oldest first, before any push.
 	Replay []string
+
+	// Recordings is the folder the SFU records consultations in
+	// (hub/sfu's Config.Recordings); with it the hub serves their
+	// recordings pages (recordings.go). MaxRecordingStreams bounds the
+	// recordings one account plays at once (DefaultMaxRecordingStreams).
+	Recordings          string
+	MaxRecordingStreams int
 
 	// ExtraMetrics, when set, writes more lines in the Prometheus text
 	// format at the end of /metrics: the SFU's counters (hub/sfu's
@@ -158,6 +166,7 @@ type Server struct {
 	logLimit logLimiter
 	metrics  metrics
 	upgrader websocket.Upgrader
+	rec      *recordings // nil when the hub keeps no recordings
 
 	// hashing bounds concurrent argon2 checks: each takes 19 MiB, and a
 	// burst of logins must not take the hub's memory with it.
@@ -214,8 +223,14 @@ func NewServer(db *DB, cfg Config) (*Server, error) {
 		return nil, err
 	}
 	w.observe = cfg.Observe
-	if cfg.Observe != nil && len(cfg.Replay) > 0 {
-		n, err := replayObserved(db, cfg.Replay, cfg.Observe)
+	replay := cfg.Replay
+	if cfg.Recordings != "" {
+		s.rec = newRecordings(cfg.Recordings, cfg.MaxRecordingStreams)
+		w.observe = s.rec.observeWith(cfg.Observe)
+		replay = append(slices.Clone(replay), recordingKinds...)
+	}
+	if w.observe != nil && len(replay) > 0 {
+		n, err := replayObserved(db, replay, w.observe)
 		if err != nil {
 			return nil, err
 		}

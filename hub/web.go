@@ -34,6 +34,7 @@ func (s *Server) webRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("/join/join.js", s.servePage("web/join.js", "text/javascript; charset=utf-8"))
 	mux.HandleFunc("/join/font.otf", serveFont)
 	mux.HandleFunc("/join/sync", s.serveWebSync)
+	s.recordingRoutes(mux)
 }
 
 func (s *Server) servePage(name, contentType string) http.HandlerFunc {

@@ -322,27 +322,35 @@ func (s *SpotChecks) Records(ctx context.Context, f spotcheck.Filter) ([]spotche
 // Unanswered implements spotcheck.Service.
 func (s *SpotChecks) Unanswered(ctx context.Context, station app.ID) ([]spotcheck.Record, error) {
 	var out []spotcheck.Record
-	err := s.db.view(ctx, func(tx *txn) error {
-		b, err := mustBucket(tx.Tx, bucketSpotCheckDue)
+	err := s.db.view(ctx, func(tx *txn) (err error) {
+		out, err = unansweredChecks(tx, station)
+		return err
+	})
+	return out, err
+}
+
+// unansweredChecks is Unanswered within tx.
+func unansweredChecks(tx *txn, station app.ID) ([]spotcheck.Record, error) {
+	var out []spotcheck.Record
+	b, err := mustBucket(tx.Tx, bucketSpotCheckDue)
+	if err != nil {
+		return nil, err
+	}
+	err = b.ForEach(func(k, v []byte) error {
+		if len(v) != 17 || v[16] != dueOfHere || !bytes.Equal(v[:16], station[:]) {
+			return nil
+		}
+		id, _ := idFromBytes(k[timeKeyLen:])
+		c, err := getCheck(tx, id)
 		if err != nil {
 			return err
 		}
-		return b.ForEach(func(k, v []byte) error {
-			if len(v) != 17 || v[16] != dueOfHere || !bytes.Equal(v[:16], station[:]) {
-				return nil
-			}
-			id, _ := idFromBytes(k[timeKeyLen:])
-			c, err := getCheck(tx, id)
-			if err != nil {
-				return err
-			}
-			r, err := spotRecordOf(tx, *c)
-			if err != nil || r.Answer != nil {
-				return err
-			}
-			out = append(out, r)
-			return nil
-		})
+		r, err := spotRecordOf(tx, *c)
+		if err != nil || r.Answer != nil {
+			return err
+		}
+		out = append(out, r)
+		return nil
 	})
 	return out, err
 }

@@ -178,29 +178,34 @@ func (s *Warnings) Pending(ctx context.Context, station app.ID) ([]warning.Warni
 		if err != nil {
 			return err
 		}
-		tree := app.NewTree(stations)
-		var ok bool
-		if out, ok, err = pendingFromIndex(tx, tree, station); ok || err != nil {
-			return err
-		}
-		// Another station than the index is kept for: read them all.
-		list, err := allWarnings(tx, time.Time{})
-		if err != nil {
-			return err
-		}
-		acks, err := mustBucket(tx.Tx, bucketWarningAcks)
-		if err != nil {
-			return err
-		}
-		for i := range list {
-			w := &list[i]
-			if warning.Reaches(tree, w, station) && acks.Get(pairKey(w.ID, station)) == nil {
-				out = append(out, *w)
-			}
-		}
-		return nil
+		out, err = pendingWarnings(tx, app.NewTree(stations), station)
+		return err
 	})
 	return out, err
+}
+
+// pendingWarnings is Pending within tx.
+func pendingWarnings(tx *txn, tree *app.Tree, station app.ID) ([]warning.Warning, error) {
+	out, ok, err := pendingFromIndex(tx, tree, station)
+	if ok || err != nil {
+		return out, err
+	}
+	// Another station than the index is kept for: read them all.
+	list, err := allWarnings(tx, time.Time{})
+	if err != nil {
+		return nil, err
+	}
+	acks, err := mustBucket(tx.Tx, bucketWarningAcks)
+	if err != nil {
+		return nil, err
+	}
+	for i := range list {
+		w := &list[i]
+		if warning.Reaches(tree, w, station) && acks.Get(pairKey(w.ID, station)) == nil {
+			out = append(out, *w)
+		}
+	}
+	return out, nil
 }
 
 // applyWarningOp takes in a warning or an ack from another station. A

@@ -83,30 +83,30 @@ func (a *alarmSource) Silence()               { a.shared.silence(a) }
 // that through, and a spot check's three minutes lose at most this much.
 const alertInterval = 3 * time.Second
 
-// pollAlerts looks for warnings and spot checks that want attention and
-// reloads the live views of them that are in sight.
+// pollAlerts looks for warnings, spot checks and consultations that want
+// attention, in one read of the store, hands the reading to the banner,
+// the prompt, the ring and the schedule, and reloads the live views in
+// sight.
 func (u *UI) pollAlerts() {
-	if u.warnBanner != nil {
-		u.warnBanner.poll()
+	if u.warnBanner == nil && u.spotPrompt == nil && u.consultRing == nil {
+		return
 	}
-	if u.spotPrompt != nil {
-		u.spotPrompt.poll()
+	p := &u.alertPoll
+	p.seq++
+	seq := p.seq
+	ctx, svc, now := u.ctx, u.svc, u.now()
+	var onDuty OnDutyFunc
+	if u.status != nil {
+		onDuty = u.status.onDuty
 	}
-	if u.consultRing != nil {
-		u.consultRing.poll()
-	}
-	if u.consultPlan != nil {
-		u.consultPlan.poll()
-	}
-	if u.consults != nil && u.consults.visible {
-		u.consults.refresh()
-	}
-	if u.warnings != nil && u.warnings.visible {
-		u.warnings.refreshLive()
-	}
-	if u.spotChecks != nil && u.spotChecks.visible {
-		u.spotChecks.refreshLive()
-	}
+	runAsync(func() (alertReading, error) { return readAlerts(ctx, svc, now, onDuty) }, func(d alertReading, err error) {
+		if seq != p.seq || err != nil {
+			// A failed read keeps everything as it was: better a banner
+			// one poll late than a silenced alarm.
+			return
+		}
+		u.takeAlerts(d)
+	})
 }
 
 // alertsChanged reloads the warning and spot-check screens and looks

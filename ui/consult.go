@@ -36,24 +36,25 @@ type consultScreen struct {
 	visible   bool
 	loaded    bool
 
-	list    *widget.List
-	empty   *widget.Label
-	pick    *widget.Label // in place of the detail while none is selected
-	title   *widget.Label
-	info    *widget.Label
-	people  *widget.Label
-	roll    *widget.Label
-	join    *widget.Button
-	start   *widget.Button
-	end     *widget.Button
-	export  *widget.Button
-	openInc *widget.Button // the incident the consultation was started from
-	recBox  *fyne.Container
-	recs    *widget.Label // the recorded files
-	detail  *fyne.Container
-	tests   *testCallPanel // 例行测试, nil without the service
-	notice  *widget.Label  // the scheduled consultations about to start
-	content fyne.CanvasObject
+	list     *widget.List
+	empty    *widget.Label
+	pick     *widget.Label // in place of the detail while none is selected
+	title    *widget.Label
+	info     *widget.Label
+	people   *widget.Label
+	roll     *widget.Label
+	join     *widget.Button
+	start    *widget.Button
+	end      *widget.Button
+	export   *widget.Button
+	openInc  *widget.Button // the incident the consultation was started from
+	recBox   *fyne.Container
+	recWatch *widget.Button // 观看: the recordings page in the browser
+	recs     *widget.Label  // the recorded files
+	detail   *fyne.Container
+	tests    *testCallPanel // 例行测试, nil without the service
+	notice   *widget.Label  // the scheduled consultations about to start
+	content  fyne.CanvasObject
 }
 
 func newConsultScreen(u *UI) *consultScreen {
@@ -104,7 +105,7 @@ func newConsultScreen(u *UI) *consultScreen {
 	rollHead.TextStyle.Bold = true
 	peopleHead := widget.NewLabel(lang.L("consult.people_heading"))
 	peopleHead.TextStyle.Bold = true
-	s.recBox, s.recs = newRecordingsBox()
+	s.recBox, s.recs = newRecordingsBox(s)
 	s.detail = container.NewVBox(s.title, s.info,
 		container.NewHBox(s.join, s.start, s.end, s.export, s.openInc),
 		widget.NewSeparator(), peopleHead, s.people, widget.NewSeparator(), rollHead, s.roll, s.recBox)
@@ -299,8 +300,7 @@ func (s *consultScreen) show() {
 	}
 	s.people.SetText(strings.Join(lines, "\n"))
 	s.roll.SetText(rollText(r, b, s.u.now()))
-	s.recs.SetText(recordingsText(r, b))
-	s.recBox.Hidden = !c.Recording && len(r.Recordings) == 0
+	s.showRecordings(r, b)
 	host := c.Host == b.homeID()
 	s.join.Hidden = c.State != consult.Live
 	s.start.Hidden = !host || c.State != consult.Scheduled

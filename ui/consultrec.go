@@ -2,6 +2,8 @@ package ui
 
 import (
 	"fmt"
+	"net/url"
+	"slices"
 	"strings"
 
 	"fyne.io/fyne/v2"
@@ -10,6 +12,7 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
+	"dutyroom/app"
 	"dutyroom/app/consult"
 )
 
@@ -106,11 +109,56 @@ func fileSize(n int64) string {
 }
 
 // newRecordingsBox is the part of 会商记录 that lists the files, under
-// the roll call; shown for a consultation recorded or to be.
-func newRecordingsBox() (*fyne.Container, *widget.Label) {
+// the roll call; shown for a consultation recorded or to be. Its 观看
+// opens the recordings page the hub serves, in the browser.
+func newRecordingsBox(s *consultScreen) (*fyne.Container, *widget.Label) {
 	head := widget.NewLabel(lang.L("consult.recordings_heading"))
 	head.TextStyle.Bold = true
+	s.recWatch = widget.NewButtonWithIcon(lang.L("consult.recordings_watch"), theme.MediaPlayIcon(), s.onWatchRecordings)
+	s.recWatch.Importance = widget.HighImportance
+	s.recWatch.Hide()
 	list := widget.NewLabel("")
 	list.Wrapping = fyne.TextWrapWord
-	return container.NewVBox(widget.NewSeparator(), head, list), list
+	return container.NewVBox(widget.NewSeparator(), container.NewHBox(head, s.recWatch), list), list
+}
+
+// showRecordings lists r's files; 观看 is offered once one is finished
+// and the window can ask the hub for a link.
+func (s *consultScreen) showRecordings(r *consult.Record, b alertBase) {
+	s.recs.SetText(recordingsText(r, b))
+	s.recBox.Hidden = !r.Consultation.Recording && len(r.Recordings) == 0
+	finished := slices.ContainsFunc(r.Recordings, func(f consult.RecordedFile) bool { return !f.End.IsZero() })
+	s.recWatch.Hidden = s.u.svc.RecordingLinks == nil || !finished
+}
+
+// onWatchRecordings asks the hub for a one-time link to the selected
+// consultation's recordings page and opens it in the browser.
+func (s *consultScreen) onWatchRecordings() {
+	links, ctx, id := s.u.svc.RecordingLinks, s.u.ctx, s.sel
+	if links == nil || id == app.NilID {
+		return
+	}
+	s.recWatch.Disable()
+	runAsync(func() (consult.RecordingsLink, error) { return links.RecordingsLink(ctx, id) }, func(l consult.RecordingsLink, err error) {
+		s.recWatch.Enable()
+		if err == nil {
+			var link *url.URL
+			if link, err = url.Parse(l.URL); err == nil {
+				err = s.u.openURL(link)
+			}
+		}
+		if err == nil {
+			return
+		}
+		var text string
+		switch app.ErrorField(err) {
+		case consult.LinkOffline:
+			text = lang.L("consult.recordings_offline")
+		case consult.LinkNotInvited:
+			text = lang.L("consult.recordings_forbidden")
+		default:
+			text = lang.L("consult.recordings_failed", map[string]any{"Error": errorText(err)})
+		}
+		showKeyedMessage(s.u.win, lang.L("error.title"), text, lang.L("action.ok"))
+	})
 }

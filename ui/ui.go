@@ -13,6 +13,7 @@ import (
 	"fyne.io/fyne/v2/lang"
 
 	"dutyroom/app"
+	"dutyroom/app/alerts"
 	"dutyroom/app/consult"
 	"dutyroom/app/incident"
 	"dutyroom/app/message"
@@ -94,6 +95,9 @@ type Services struct {
 	// Without Consultations the 会商 screen says it is not available.
 	Consultations consult.Service
 	Media         consult.Media
+	// Alerts reads what the alert poll needs in one transaction; without
+	// it the poll asks the services above one by one.
+	Alerts alerts.Service
 	// Devices chooses the camera, microphone and loudspeaker; without it
 	// the consultation window offers no choice.
 	Devices consult.Devices
@@ -103,6 +107,9 @@ type Services struct {
 	// JoinLinks asks the hub for one-time browser join links; with it the
 	// host's consultation window offers 浏览器入会链接.
 	JoinLinks consult.Links
+	// RecordingLinks asks the hub for a link to a consultation's
+	// recordings page; with it 会商记录 offers 观看.
+	RecordingLinks consult.RecordingLinks
 	// Alarm sounds while incidents from stations below wait to be
 	// acknowledged, an orange or red warning waits for its
 	// acknowledgement, or a spot check of this station for its answer;
@@ -141,6 +148,7 @@ type UI struct {
 	status *statusBar
 	tray   *tray // nil until the navigation is built
 
+	alertPoll alertPoll       // the alert poll's state
 	duty      *dutyScreen     // nil without a roster service
 	incidents *incidentScreen // nil without an incident service
 	messages  *messageScreen  // nil without a message service

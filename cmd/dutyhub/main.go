@@ -194,7 +194,8 @@ func serve(dir, listen string, plain bool, media mediaFlags, limits limitFlags, 
 	defer router.Shutdown()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	cfg := hub.Config{Logger: log, Signalling: router, Observe: router.Observe, Replay: sfu.ObservedKinds, ExtraMetrics: router.WriteMetrics}
+	cfg := hub.Config{Logger: log, Signalling: router, Observe: router.Observe, Replay: sfu.ObservedKinds, ExtraMetrics: router.WriteMetrics,
+		Recordings: rtcCfg.Recordings}
 	limits.apply(&cfg)
 	err = hub.Run(ctx, hub.RunConfig{
 		Dir:           dir,

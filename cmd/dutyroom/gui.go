@@ -214,6 +214,7 @@ func (m *Main) runWindow() error {
 	}
 	svc.TestCalls = store.NewTestCalls(db)
 	svc.JoinLinks = links
+	svc.RecordingLinks = links
 	u := ui.New(a, svc)
 	db.OnDamage(func(err error) { fyne.Do(func() { u.ShowDamage(err) }) })
 
@@ -258,6 +259,7 @@ func windowServices(db *store.DB, hubc *syncer.Client) ui.Services {
 		IncidentAlarms: incidents,
 		Warnings:       store.NewWarnings(db),
 		SpotChecks:     store.NewSpotChecks(db),
+		Alerts:         store.NewAlerts(db),
 		Messages:       messages,
 		MessageLimits:  messages.Limits,
 		Author:         authorName(),

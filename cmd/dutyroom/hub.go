@@ -350,7 +350,8 @@ func (m *Main) serveHub(ctx context.Context, listen string, db *store.DB, c *syn
 		h.done <- hub.Run(ctx, hub.RunConfig{
 			Dir:    filepath.Join(m.DataDir, "hub"),
 			Listen: listen,
-			Server: hub.Config{Logger: log, Signalling: router, Observe: router.Observe, Replay: sfu.ObservedKinds, ExtraMetrics: router.WriteMetrics},
+			Server: hub.Config{Logger: log, Signalling: router, Observe: router.Observe, Replay: sfu.ObservedKinds, ExtraMetrics: router.WriteMetrics,
+				Recordings: filepath.Join(m.DataDir, "hub", sfu.RecordingsFolder)},
 			Ready: func(srv *hub.Server, addr, pin string) {
 				h.addr, h.pin = clientAddr(addr), pin
 				fmt.Fprintf(m.Stderr, "dutyroom: hub serving %s, data in %s\ndutyroom: certificate pin (SHA-256): %s\n",

@@ -47,6 +47,8 @@ type testHub struct {
 	log    *logBuffer
 	st     map[string]app.Station
 	tokens map[string]string
+	// maxStreams is the hub's MaxRecordingStreams; 0 for the default.
+	maxStreams int
 }
 
 type logBuffer struct {
@@ -124,7 +126,7 @@ func (h *testHub) serve() {
 		h.t.Fatal(err)
 	}
 	srv, err := hub.NewServer(h.db, hub.Config{Logger: cfg.Logger, Signalling: router, Observe: router.Observe,
-		Replay: ObservedKinds, ExtraMetrics: router.WriteMetrics})
+		Replay: ObservedKinds, ExtraMetrics: router.WriteMetrics, Recordings: cfg.Recordings, MaxRecordingStreams: h.maxStreams})
 	if err != nil {
 		h.t.Fatal(err)
 	}
