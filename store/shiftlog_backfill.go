@@ -147,5 +147,3 @@ func backfillReceived(tx *txn, self app.ID) error {
 		return nil
 	})
 }
-
-
