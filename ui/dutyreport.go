@@ -141,7 +141,11 @@ func dailyReport(d todayData, language string) []byte {
 		}
 	}
 	for _, e := range d.log {
-		v.Log = append(v.Log, reportLine{Time: dateTime(e.At, d.loc), Kind: logKindLabel(e.Kind), Text: e.Text, Author: e.Author})
+		kind := logTagLabel(&e)
+		if e.Auto {
+			kind = lang.L("report.auto_kind", map[string]any{"Kind": kind})
+		}
+		v.Log = append(v.Log, reportLine{Time: dateTime(e.At, d.loc), Kind: kind, Text: logEntryText(&e, d.loc), Author: e.Author})
 	}
 	for _, inc := range d.incidents {
 		summary := inc.Title

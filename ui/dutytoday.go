@@ -484,7 +484,7 @@ func (p *todayPanel) logCreate() fyne.CanvasObject {
 	kind.Importance = widget.HighImportance
 	text := widget.NewLabel("")
 	text.Truncation = fyne.TextTruncateEllipsis
-	return container.NewBorder(nil, nil, container.NewHBox(at, kind), nil, text)
+	return container.NewBorder(nil, nil, container.NewHBox(at, kind, logAutoTag()), nil, text)
 }
 
 func (p *todayPanel) logUpdate(id widget.ListItemID, o fyne.CanvasObject) {
@@ -493,17 +493,22 @@ func (p *todayPanel) logUpdate(id widget.ListItemID, o fyne.CanvasObject) {
 	text := row.Objects[0].(*widget.Label)
 	left := row.Objects[1].(*fyne.Container)
 	setText(left.Objects[0].(*widget.Label), clockTime(e.At, p.data.loc))
-	setText(left.Objects[1].(*widget.Label), logKindLabel(e.Kind))
-	setText(text, e.Text)
+	setText(left.Objects[1].(*widget.Label), logTagLabel(&e))
+	left.Objects[2].(*widget.Label).Hidden = !e.Auto
+	setText(text, logEntryText(&e, p.data.loc))
 	left.Refresh()
 }
 
-// onLogSelected shows the whole entry: a row shows only its first line.
+// onLogSelected opens an automatic entry's record, or shows a typed entry
+// whole: a row shows only its first line.
 func (p *todayPanel) onLogSelected(id widget.ListItemID) {
 	p.log.Unselect(id)
 	e := p.data.log[id]
-	p.s.u.showMessage(lang.L("duty.log_entry_title", map[string]any{
-		"Time": dateTime(e.At, p.data.loc), "Kind": logKindLabel(e.Kind), "Author": orDash(e.Author)}), e.Text)
+	if e.Auto {
+		p.onAutoEntry(e)
+		return
+	}
+	p.showLogEntry(e)
 }
 
 func (p *todayPanel) onAddLog() {
