@@ -1,10 +1,15 @@
 package ui
 
 import (
+	"image/color"
 	"strings"
 	"time"
 
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/lang"
+	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
 	"dutyroom/app"
@@ -227,9 +232,42 @@ func openConsultationRecord(u *UI, id app.ID) {
 	s.show()
 }
 
-// logAutoTag is the small 自动 beside an automatic entry's kind.
-func logAutoTag() *widget.Label {
-	l := widget.NewLabel(lang.L("shiftlog.auto"))
-	l.Importance = widget.LowImportance
-	return l
+// logTagColumns returns a row's kind tag and its 自动 mark, each as wide
+// as its widest text, so every entry's text starts in one column.
+func logTagColumns() (kind, auto fyne.CanvasObject) {
+	tag := widget.NewLabel(lang.L("duty.log_instruction"))
+	tag.Importance = widget.HighImportance
+	var tags []string
+	for _, k := range []roster.LogKind{roster.LogCall, roster.LogInstruction, roster.LogEvent, roster.LogOther} {
+		tags = append(tags, logKindLabel(k))
+	}
+	for _, k := range []roster.LogRecordKind{roster.RecordIncident, roster.RecordWarning, roster.RecordNotice,
+		roster.RecordSpotCheck, roster.RecordConsultation, roster.RecordHandover} {
+		tags = append(tags, logTagLabel(&roster.LogEntry{Auto: true, Record: roster.LogRecord{Kind: k}}))
+	}
+	mark := widget.NewLabel(lang.L("shiftlog.auto"))
+	mark.Importance = widget.LowImportance
+	return fixedWidth(tag, tags), fixedWidth(mark, []string{mark.Text})
+}
+
+// fixedWidth holds l at the width of the widest of texts.
+func fixedWidth(l *widget.Label, texts []string) fyne.CanvasObject {
+	w := float32(0)
+	for _, s := range texts {
+		w = max(w, fyne.MeasureText(s, theme.TextSize(), l.TextStyle).Width)
+	}
+	spacer := canvas.NewRectangle(color.Transparent)
+	spacer.SetMinSize(fyne.NewSize(w+2*theme.InnerPadding(), 0))
+	return container.NewStack(spacer, l)
+}
+
+// logRowParts returns the labels of a row logCreate made.
+func logRowParts(o fyne.CanvasObject) (at, kind, auto, text *widget.Label) {
+	row := o.(*fyne.Container)
+	text = row.Objects[0].(*widget.Label)
+	left := row.Objects[1].(*fyne.Container)
+	at = left.Objects[0].(*widget.Label)
+	kind = left.Objects[1].(*fyne.Container).Objects[1].(*widget.Label)
+	auto = left.Objects[2].(*fyne.Container).Objects[1].(*widget.Label)
+	return at, kind, auto, text
 }

@@ -480,23 +480,23 @@ func (p *todayPanel) logLength() int { return len(p.data.log) }
 
 func (p *todayPanel) logCreate() fyne.CanvasObject {
 	at := widget.NewLabel("00:00")
-	kind := widget.NewLabel(lang.L("duty.log_instruction"))
-	kind.Importance = widget.HighImportance
+	kind, auto := logTagColumns()
 	text := widget.NewLabel("")
 	text.Truncation = fyne.TextTruncateEllipsis
-	return container.NewBorder(nil, nil, container.NewHBox(at, kind, logAutoTag()), nil, text)
+	return container.NewBorder(nil, nil, container.NewHBox(at, kind, auto), nil, text)
 }
 
 func (p *todayPanel) logUpdate(id widget.ListItemID, o fyne.CanvasObject) {
 	e := p.data.log[id]
-	row := o.(*fyne.Container)
-	text := row.Objects[0].(*widget.Label)
-	left := row.Objects[1].(*fyne.Container)
-	setText(left.Objects[0].(*widget.Label), clockTime(e.At, p.data.loc))
-	setText(left.Objects[1].(*widget.Label), logTagLabel(&e))
-	left.Objects[2].(*widget.Label).Hidden = !e.Auto
+	at, kind, auto, text := logRowParts(o)
+	setText(at, clockTime(e.At, p.data.loc))
+	setText(kind, logTagLabel(&e))
+	mark := ""
+	if e.Auto {
+		mark = lang.L("shiftlog.auto")
+	}
+	setText(auto, mark)
 	setText(text, logEntryText(&e, p.data.loc))
-	left.Refresh()
 }
 
 // onLogSelected opens an automatic entry's record, or shows a typed entry
