@@ -27,8 +27,10 @@ import (
 // missed and the officer types nothing twice.
 //
 // Where: every change made here appends an operation (appendOp, or the
-// intake's appendPreparedOp, filed by fileIntake) and every change from
-// another station is an operation applied (applyIncoming). Both call
+// intake's appendPreparedOp, filed by fileIntake), every change from
+// another station is an operation applied (applyIncoming), and after a
+// restore this station's own later changes come back from the hub
+// (TakeOwn). Both call
 // shiftLogOp, which reads the operation and writes at most one entry per
 // record and event. An index, duty_log_auto, keyed by the record and the
 // event, makes it idempotent: an operation applied again, sent again or
@@ -140,6 +142,9 @@ func oneLine(s string) string {
 // just applied (at the time it arrived). Operations of other kinds, and
 // those that concern other stations, write nothing.
 func shiftLogOp(tx *txn, op *app.Operation, own bool) error {
+	if !shiftLogKinds[op.Kind] {
+		return nil // most operations (rosters, the directory...) are not the shift's events
+	}
 	self, err := identityID(tx.Tx)
 	if err != nil || self == app.NilID {
 		return err
@@ -165,6 +170,17 @@ func shiftLogOp(tx *txn, op *app.Operation, own bool) error {
 		return s.handover()
 	}
 	return nil
+}
+
+// shiftLogKinds are the operations that can make an entry.
+var shiftLogKinds = map[string]bool{
+	incident.OpIncidentCreate: true, incident.OpIncidentShare: true, incident.OpIncidentCounts: true, incident.OpIncidentGrade: true,
+	incident.OpIncidentReport: true, incident.OpIncidentSign: true, incident.OpIncidentSend: true,
+	warning.OpIssue: true, warning.OpAck: true,
+	message.OpSend: true, message.OpReceipt: true,
+	spotcheck.OpStart: true, spotcheck.OpAnswer: true, spotcheck.OpResult: true,
+	consult.OpSchedule: true, consult.OpStart: true, consult.OpEnd: true, consult.OpPresence: true,
+	roster.OpHandover: true, roster.OpHandoverConfirm: true,
 }
 
 // shiftOp is one operation being logged.

@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"fmt"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -436,4 +437,42 @@ func downgrade(t *testing.T, path string) {
 		t.Fatal(err)
 	}
 	setSchema(t, path, 13)
+}
+
+// A folder restored from a backup taken before the shift's records gets
+// its own operations back from the hub (TakeOwn): each enters the log once,
+// at its own time, however often it comes back.
+func TestShiftLogOwnOperationsTakenBackAfterARestoreAreLoggedOnce(t *testing.T) {
+	n := newSyncNet(t)
+	dir := t.TempDir()
+	f, err := os.Create(filepath.Join(dir, store.FileName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := n.c.db.Backup(ctx, f); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
+	w := warning.Warning{Level: warning.Yellow, Type: warning.Flood, ValidUntil: n.now.Add(12 * time.Hour), Text: "洪水黄色预警"}
+	if err := store.NewWarnings(n.c.db).Issue(as("向值班"), &w); err != nil {
+		t.Fatal(err)
+	}
+	restored, err := store.Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer restored.Close()
+	restored.Now = n.clock.Now
+	n.setNow(n.now.Add(time.Hour))
+	for range 2 {
+		if _, err := restored.TakeOwn(ctx, allOps(t, n.c.db)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	e := only(t, shiftLog(t, restored, n.c.st.ID, n.now), "warning.issued")
+	if !e.At.Equal(w.IssuedAt) || e.Author != "向值班" || e.Record.ID != w.ID {
+		t.Errorf("entry %+v", e)
+	}
 }
