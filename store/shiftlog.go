@@ -236,7 +236,12 @@ func (s *shiftOp) incident() error {
 			if inc.Station != s.self {
 				return nil
 			}
-			return s.put(roster.RecordIncident, inc.ID, "incident.intake", string(inc.Category), "", title)
+			// At the time the call came in (接报时间), which may be some
+			// minutes before the form was saved, and on that duty day.
+			return putAutoEntry(s.tx, s.self, autoEntry{
+				record: roster.LogRecord{Kind: roster.RecordIncident, ID: inc.ID, Event: "incident.intake", Detail: string(inc.Category)},
+				at:     inc.ReceivedAt, author: s.op.Author, text: title,
+			})
 		case incident.OpIncidentSign:
 			// The report signed: this station's own report, or its
 			// deliveries of a report from below.

@@ -121,7 +121,7 @@ func TestShiftLogIntakeAndReportsEachMakeOneLinkedEntry(t *testing.T) {
 	}
 	intake := only(t, log, "incident.intake")
 	wantLink(t, intake, roster.RecordIncident, inc.ID)
-	if intake.Author != "龙值班" || intake.Text != "货车侧翻" {
+	if intake.Author != "龙值班" || intake.Text != "货车侧翻" || !intake.At.Equal(inc.ReceivedAt) {
 		t.Errorf("intake entry %+v", intake)
 	}
 	if e := only(t, log, "incident.signed"); e.Author != "田乡长" || e.Record.Detail != string(incident.KindInitial) {

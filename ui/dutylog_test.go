@@ -10,6 +10,7 @@ import (
 	"fyne.io/fyne/v2"
 
 	"dutyroom/app"
+	"dutyroom/app/incident"
 	"dutyroom/app/roster"
 	"dutyroom/app/spotcheck"
 	"dutyroom/app/warning"
@@ -158,5 +159,28 @@ func TestShiftLogScreenshots(t *testing.T) {
 				t.Fatal(err)
 			}
 		})
+	}
+}
+
+func TestDutyLogIntakeEntryOpensTheIncident(t *testing.T) {
+	d := newIncidentDemo(t, "2026-07-14 10:00")
+	inc := &incident.Incident{Station: d.jishou.ID, ReceivedAt: d.now.Add(-10 * time.Minute), OccurredAt: d.now.Add(-30 * time.Minute),
+		Channel: incident.ChannelPhone, Place: incident.Place{Text: "G65 吉首段 K1234"}, Category: incident.RoadTraffic, Title: "G65 两车相撞"}
+	if _, _, err := d.svc.CreateIncident(setupContext(t), inc); err != nil {
+		t.Fatal(err)
+	}
+	d.store.rosters.log = append(d.store.rosters.log, roster.LogEntry{ID: app.NewID(), Station: d.jishou.ID,
+		Day: roster.DutyDayAt(roster.DefaultSettings().Handover, shanghai(t), d.now), At: inc.ReceivedAt, Author: "值班员甲",
+		Kind: roster.LogEvent, Text: inc.Title, Auto: true,
+		Record: roster.LogRecord{Kind: roster.RecordIncident, ID: inc.ID, Event: "incident.intake", Detail: string(inc.Category)}})
+	u := openIncidents(t, d)
+	u.nav.open("duty")
+	p := u.duty.today
+	if !hasText(p.log, "接报（道路交通）：G65 两车相撞") || !hasText(p.log, "事件") {
+		t.Fatalf("log list: %v", texts(p.log))
+	}
+	p.log.Select(logRow(t, p, "G65 两车相撞"))
+	if u.nav.current != "incidents" || u.incidents.view.id != inc.ID {
+		t.Fatalf("the intake's entry opened screen %q, incident %s", u.nav.current, u.incidents.view.id)
 	}
 }
