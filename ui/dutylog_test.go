@@ -11,6 +11,7 @@ import (
 
 	"dutyroom/app"
 	"dutyroom/app/incident"
+	"dutyroom/app/message"
 	"dutyroom/app/roster"
 	"dutyroom/app/spotcheck"
 	"dutyroom/app/warning"
@@ -182,5 +183,25 @@ func TestDutyLogIntakeEntryOpensTheIncident(t *testing.T) {
 	p.log.Select(logRow(t, p, "G65 两车相撞"))
 	if u.nav.current != "incidents" || u.incidents.view.id != inc.ID {
 		t.Fatalf("the intake's entry opened screen %q, incident %s", u.nav.current, u.incidents.view.id)
+	}
+}
+
+func TestDutyLogNoticeEntryOpensItsConversation(t *testing.T) {
+	d := newMessageDemo(t, "2026-07-14 10:00")
+	d.as(d.jishou)
+	m := d.svc.receive(d.from(d.xiangxi, message.KindNotice, []app.Station{d.jishou}, "今晚加强防汛值守。"))
+	d.store.rosters.log = append(d.store.rosters.log, roster.LogEntry{ID: app.NewID(), Station: d.jishou.ID,
+		Day: roster.DutyDayAt(roster.DefaultSettings().Handover, shanghai(t), d.now), At: d.now, Author: "对方值班员",
+		Kind: roster.LogEvent, Text: "湘西州 · 通知", Auto: true,
+		Record: roster.LogRecord{Kind: roster.RecordNotice, ID: m.ID, Event: "notice.received"}})
+	u := openMessages(t, d)
+	u.nav.open("duty")
+	p := u.duty.today
+	p.log.Select(logRow(t, p, "收到通知：湘西州 · 通知"))
+	if u.nav.current != "messages" || u.messages.view.conv != m.Conversation() {
+		t.Fatalf("the notice's entry opened screen %q, conversation %s", u.nav.current, u.messages.view.conv)
+	}
+	if !hasText(u.messages.view.list, "今晚加强防汛值守。") {
+		t.Errorf("the conversation does not show the notice: %v", texts(u.messages.view.list))
 	}
 }
