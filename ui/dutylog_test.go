@@ -10,6 +10,7 @@ import (
 	"fyne.io/fyne/v2"
 
 	"dutyroom/app"
+	"dutyroom/app/consult"
 	"dutyroom/app/incident"
 	"dutyroom/app/message"
 	"dutyroom/app/roster"
@@ -203,5 +204,28 @@ func TestDutyLogNoticeEntryOpensItsConversation(t *testing.T) {
 	}
 	if !hasText(u.messages.view.list, "今晚加强防汛值守。") {
 		t.Errorf("the conversation does not show the notice: %v", texts(u.messages.view.list))
+	}
+}
+
+func TestDutyLogConsultationEntryOpensTheConsultation(t *testing.T) {
+	d := newConsultDemo(t)
+	at := d.now.Add(2 * time.Hour)
+	other := consult.Consultation{Title: "森林防火调度", Invited: []app.ID{d.luxi.ID}, Scheduled: &at}
+	c := consult.Consultation{Title: "防汛调度", Invited: []app.ID{d.qianzhou.ID}, Scheduled: &at}
+	for _, x := range []*consult.Consultation{&other, &c} {
+		if err := d.consults.Schedule(t.Context(), x); err != nil {
+			t.Fatal(err)
+		}
+	}
+	d.store.rosters.log = append(d.store.rosters.log, roster.LogEntry{ID: app.NewID(), Station: d.jishou.ID,
+		Day: roster.DutyDayAt(roster.DefaultSettings().Handover, shanghai(t), d.now), At: d.now, Author: "刘值班",
+		Kind: roster.LogEvent, Text: c.Title, Auto: true,
+		Record: roster.LogRecord{Kind: roster.RecordConsultation, ID: c.ID, Event: "consultation.scheduled", Detail: at.UTC().Format(time.RFC3339)}})
+	u := d.open(t, "consultation")
+	u.nav.open("duty")
+	p := u.duty.today
+	p.log.Select(logRow(t, p, "预约会商（07-14 12:00）：防汛调度"))
+	if u.nav.current != "consultation" || u.consults.sel != c.ID || u.consults.title.Text != "防汛调度" {
+		t.Fatalf("the consultation's entry opened screen %q, consultation %s titled %q", u.nav.current, u.consults.sel, u.consults.title.Text)
 	}
 }
