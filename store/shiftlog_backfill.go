@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"slices"
 	"time"
 
@@ -103,6 +104,10 @@ func backfillReceived(tx *txn, self app.ID) error {
 		return err
 	}
 	err = messages.ForEach(func(_, v []byte) error {
+		// Most messages are not notices: look before decoding each.
+		if !bytes.Contains(v, []byte(`"kind":"notice"`)) {
+			return nil
+		}
 		var m message.Message
 		if unmarshalRecord(v, &m) != nil || m.Kind != message.KindNotice || m.From == self || !slices.Contains(m.To, self) {
 			return nil

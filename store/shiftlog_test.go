@@ -372,10 +372,14 @@ func TestShiftLogMigrationFillsOldData(t *testing.T) {
 	if err := store.NewSpotChecks(n.c.db).Start(as("向值班"), &c); err != nil {
 		t.Fatal(err)
 	}
+	notice := message.Message{To: []app.ID{n.t1.st.ID}, Kind: message.KindNotice, Subject: "防汛值守通知", Text: "今晚加强值守。"}
+	if err := store.NewMessages(n.c.db).Send(as("向值班"), &notice, nil); err != nil {
+		t.Fatal(err)
+	}
 	n.flush(t, n.c)
 	want := events(shiftLog(t, n.t1.db, n.t1.st.ID, n.now))
 	slices.Sort(want)
-	if !slices.Equal(want, []string{"incident.intake", "spotcheck.received", "warning.received"}) {
+	if !slices.Equal(want, []string{"incident.intake", "notice.received", "spotcheck.received", "warning.received"}) {
 		t.Fatalf("township log before %v", want)
 	}
 
