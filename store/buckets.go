@@ -71,6 +71,8 @@ import (
 //	│   └── <station id><day><person id> → JSON          checkInRecord: one per person and day
 //	├── duty_handovers
 //	│   └── <station id><day> → JSON                     handoverRecord
+//	├── duty_log_auto
+//	│   └── <station id><record id><event> 0 <part> → <day><entry id>  automatic entries, one per record and event (migration 14, shiftlog.go)
 //	│
 //	│   incidents (migrations 3 and 9, incident*.go); <time> is 12 bytes, Unix seconds with the
 //	│   sign bit flipped and then nanoseconds, so keys sort by instant

@@ -56,6 +56,8 @@ func (r *Rosters) AddLogEntry(ctx context.Context, e *roster.LogEntry) error {
 	n.ID = app.NewID()
 	n.Author = app.AuthorFrom(ctx)
 	n.At = n.At.UTC()
+	// Automatic entries are written by the records they follow, never by hand.
+	n.Auto, n.Record = false, roster.LogRecord{}
 	if err := n.Validate(); err != nil {
 		return err
 	}

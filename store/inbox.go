@@ -176,6 +176,9 @@ func (db *DB) applyIncoming(ctx context.Context, epoch string, position uint64, 
 					if err := judge.applied(op); err != nil {
 						return err
 					}
+					if err := shiftLogOp(tx, op, false); err != nil {
+						return err
+					}
 				}
 			}
 			if !known || reason != "" {

@@ -109,6 +109,9 @@ func fileIntake(tx *txn, outbox, sent *bolt.Bucket, seq uint64) error {
 			return err
 		}
 	}
+	if err := shiftLogOp(tx, &op, true); err != nil {
+		return err
+	}
 	return appendEvents(tx, ch.Events)
 }
 

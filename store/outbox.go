@@ -54,6 +54,9 @@ func appendOp(tx *txn, kind string, entity app.ID, payload []byte) (app.Operatio
 	if err := meta.Put(keySeq, u64Key(op.Seq)); err != nil {
 		return app.Operation{}, err
 	}
+	if err := shiftLogOp(tx, &op, true); err != nil {
+		return app.Operation{}, err
+	}
 	return op, nil
 }
 

@@ -120,6 +120,8 @@ func (db *DB) TakeOwn(ctx context.Context, ops []app.Operation) (int, error) {
 					if err := keepOp(tx, op, reason); err != nil {
 						return err
 					}
+				} else if err := shiftLogOp(tx, op, true); err != nil {
+					return err
 				}
 				if err := applied.Put(idKey(op.ID), nil); err != nil {
 					return err

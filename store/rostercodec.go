@@ -219,14 +219,23 @@ type logRecord struct {
 	Author  string         `json:"author,omitempty"`
 	Kind    roster.LogKind `json:"kind"`
 	Text    string         `json:"text"`
+	// An automatic entry (shiftlog.go) names its record; manual ones
+	// leave these out, so their records read as before.
+	Auto   bool                 `json:"auto,omitempty"`
+	Record roster.LogRecordKind `json:"record,omitempty"`
+	RecID  app.ID               `json:"record_id,omitzero"`
+	Event  string               `json:"event,omitempty"`
+	Detail string               `json:"detail,omitempty"`
 }
 
 func toLogRecord(e *roster.LogEntry) logRecord {
-	return logRecord{ID: e.ID, Station: e.Station, Day: e.Day, At: e.At, Author: e.Author, Kind: e.Kind, Text: e.Text}
+	return logRecord{ID: e.ID, Station: e.Station, Day: e.Day, At: e.At, Author: e.Author, Kind: e.Kind, Text: e.Text,
+		Auto: e.Auto, Record: e.Record.Kind, RecID: e.Record.ID, Event: e.Record.Event, Detail: e.Record.Detail}
 }
 
 func (r logRecord) entry() roster.LogEntry {
-	return roster.LogEntry{ID: r.ID, Station: r.Station, Day: r.Day, At: r.At, Author: r.Author, Kind: r.Kind, Text: r.Text}
+	return roster.LogEntry{ID: r.ID, Station: r.Station, Day: r.Day, At: r.At, Author: r.Author, Kind: r.Kind, Text: r.Text,
+		Auto: r.Auto, Record: roster.LogRecord{Kind: r.Record, ID: r.RecID, Event: r.Event, Detail: r.Detail}}
 }
 
 type checkInRecord struct {

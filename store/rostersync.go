@@ -153,6 +153,9 @@ func applyRosterOp(tx *txn, op *app.Operation) (string, error) {
 		if rec.ID != op.Entity {
 			return fail("the payload is entry %s but the operation names %s", rec.ID, op.Entity)
 		}
+		if rec.Auto {
+			return fail("entry %s is an automatic entry; each station writes its own from the records", rec.ID)
+		}
 		if r, err := rosterSender(tx, op, rec.Station); r != "" || err != nil {
 			return r, err
 		}

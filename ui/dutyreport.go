@@ -23,7 +23,7 @@ var reportPage = template.Must(template.New("report").Parse(`<!DOCTYPE html>
 <meta charset="utf-8">
 <title>{{.Title}}</title>
 <style>
-body { font-family: "Noto Sans SC", "Microsoft YaHei", "SimSun", sans-serif; margin: 2em; color: #000; }
+body { font-family: "Noto Sans SC", "Noto Sans CJK SC", "Source Han Sans SC", "Microsoft YaHei", "PingFang SC", "WenQuanYi Micro Hei", "SimSun", sans-serif; margin: 2em; color: #000; }
 h1 { font-size: 20pt; text-align: center; margin-bottom: 0.2em; }
 p.sub { text-align: center; margin-top: 0; }
 h2 { font-size: 13pt; border-bottom: 1px solid #000; margin-top: 1.4em; }
@@ -141,7 +141,11 @@ func dailyReport(d todayData, language string) []byte {
 		}
 	}
 	for _, e := range d.log {
-		v.Log = append(v.Log, reportLine{Time: dateTime(e.At, d.loc), Kind: logKindLabel(e.Kind), Text: e.Text, Author: e.Author})
+		kind := logTagLabel(&e)
+		if e.Auto {
+			kind = lang.L("report.auto_kind", map[string]any{"Kind": kind})
+		}
+		v.Log = append(v.Log, reportLine{Time: dateTime(e.At, d.loc), Kind: kind, Text: logEntryText(&e, d.loc), Author: e.Author})
 	}
 	for _, inc := range d.incidents {
 		summary := inc.Title

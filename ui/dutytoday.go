@@ -480,30 +480,35 @@ func (p *todayPanel) logLength() int { return len(p.data.log) }
 
 func (p *todayPanel) logCreate() fyne.CanvasObject {
 	at := widget.NewLabel("00:00")
-	kind := widget.NewLabel(lang.L("duty.log_instruction"))
-	kind.Importance = widget.HighImportance
+	kind, auto := logTagColumns()
 	text := widget.NewLabel("")
 	text.Truncation = fyne.TextTruncateEllipsis
-	return container.NewBorder(nil, nil, container.NewHBox(at, kind), nil, text)
+	return container.NewBorder(nil, nil, container.NewHBox(at, kind, auto), nil, text)
 }
 
 func (p *todayPanel) logUpdate(id widget.ListItemID, o fyne.CanvasObject) {
 	e := p.data.log[id]
-	row := o.(*fyne.Container)
-	text := row.Objects[0].(*widget.Label)
-	left := row.Objects[1].(*fyne.Container)
-	setText(left.Objects[0].(*widget.Label), clockTime(e.At, p.data.loc))
-	setText(left.Objects[1].(*widget.Label), logKindLabel(e.Kind))
-	setText(text, e.Text)
-	left.Refresh()
+	at, kind, auto, text := logRowParts(o)
+	setText(at, clockTime(e.At, p.data.loc))
+	setText(kind, logTagLabel(&e))
+	mark := ""
+	if e.Auto {
+		mark = lang.L("shiftlog.auto")
+	}
+	setText(auto, mark)
+	setText(text, logEntryText(&e, p.data.loc))
 }
 
-// onLogSelected shows the whole entry: a row shows only its first line.
+// onLogSelected opens an automatic entry's record, or shows a typed entry
+// whole: a row shows only its first line.
 func (p *todayPanel) onLogSelected(id widget.ListItemID) {
 	p.log.Unselect(id)
 	e := p.data.log[id]
-	p.s.u.showMessage(lang.L("duty.log_entry_title", map[string]any{
-		"Time": dateTime(e.At, p.data.loc), "Kind": logKindLabel(e.Kind), "Author": orDash(e.Author)}), e.Text)
+	if e.Auto {
+		p.onAutoEntry(e)
+		return
+	}
+	p.showLogEntry(e)
 }
 
 func (p *todayPanel) onAddLog() {

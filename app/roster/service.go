@@ -60,6 +60,38 @@ type LogEntry struct {
 	Author  string
 	Kind    LogKind
 	Text    string
+
+	// An automatic entry is written by the station itself as a record is
+	// made or arrives (an intake, a warning, a spot check...); it names the
+	// record it follows and cannot be edited or deleted by hand. Manual
+	// entries leave these empty.
+	Auto   bool
+	Record LogRecord
+}
+
+// LogRecordKind names the kind of record an automatic log entry follows.
+type LogRecordKind string
+
+const (
+	RecordIncident     LogRecordKind = "incident"     // an intake, a report, an incident from below
+	RecordWarning      LogRecordKind = "warning"      // 预警
+	RecordNotice       LogRecordKind = "notice"       // 通知: a message of kind notice
+	RecordSpotCheck    LogRecordKind = "spotcheck"    // 查岗
+	RecordConsultation LogRecordKind = "consultation" // 会商
+	RecordHandover     LogRecordKind = "handover"     // 交接班; ID is the station, Day the duty day handed over
+)
+
+// LogRecord links an automatic entry to its record: what it is, which
+// one, and what happened to it.
+type LogRecord struct {
+	Kind LogRecordKind
+	ID   app.ID
+	// Event says what happened, as "<kind>.<what>": incident.intake,
+	// warning.received, spotcheck.missed... The window words it.
+	Event string
+	// Detail is a code the event's wording needs beside the text: a
+	// report's kind, a warning's level. Empty when there is none.
+	Detail string
 }
 
 // Validate checks the entry on its own. EINVALID with the field.
