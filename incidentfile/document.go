@@ -125,3 +125,6 @@ var levelOffices = map[incident.Level]string{
 	incident.LevelMinistry:     "应急管理部",
 	incident.LevelStateCouncil: "国务院总值班室",
 }
+
+// GradeName is a grade in the documents' words: 一般, 较大, 重大, 特别重大.
+func GradeName(g incident.Grade) string { return gradeNames[g] }

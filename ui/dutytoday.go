@@ -138,13 +138,14 @@ type todayPanel struct {
 	data   todayData
 	loaded bool
 
-	heading  *widget.Label
-	window   *widget.Label
-	report   *widget.Button
-	notice   *notice
-	posts    *fyne.Container
-	subs     *widget.List
-	subsNote *widget.Label
+	heading   *widget.Label
+	window    *widget.Label
+	report    *widget.Button
+	reportDoc *widget.Button // the day's report as a numbered bulletin (PDF)
+	notice    *notice
+	posts     *fyne.Container
+	subs      *widget.List
+	subsNote  *widget.Label
 
 	prevText, ownText *widget.Label
 	confirm, handOver *widget.Button
@@ -169,6 +170,7 @@ func newTodayPanel(s *dutyScreen) *todayPanel {
 	p.window.Importance = widget.LowImportance
 	p.window.Truncation = fyne.TextTruncateEllipsis
 	p.report = widget.NewButtonWithIcon(lang.L("duty.report"), theme.DocumentSaveIcon(), p.onReport)
+	p.reportDoc = widget.NewButtonWithIcon(lang.L("duty.report_document"), theme.DocumentPrintIcon(), p.onReportDocument)
 	p.posts = container.New(layout.NewFormLayout())
 
 	p.subs = widget.NewList(p.subsLength, p.subsCreate, p.subsUpdate)
@@ -202,7 +204,7 @@ func newTodayPanel(s *dutyScreen) *todayPanel {
 	p.logAdd = widget.NewButtonWithIcon(lang.L("duty.log_add"), theme.ContentAddIcon(), p.onAddLog)
 	p.logErr = errorLabel()
 
-	header := container.NewBorder(nil, nil, nil, container.NewCenter(container.NewHBox(p.notice.label, p.report)),
+	header := container.NewBorder(nil, nil, nil, container.NewCenter(container.NewHBox(p.notice.label, p.reportDoc, p.report)),
 		container.NewVBox(p.heading, p.window))
 	p.notice.parent = header
 	left := container.NewBorder(
@@ -257,6 +259,7 @@ func (p *todayPanel) show() {
 	d := p.data
 	ready := p.loaded && d.base.home != nil
 	enable(p.report, ready)
+	enable(p.reportDoc, ready)
 	enable(p.logAdd, ready)
 	enable(p.logText, ready)
 	enable(p.handOver, ready && len(d.on) > 0 && d.own == nil)

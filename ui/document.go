@@ -3,14 +3,17 @@ package ui
 import (
 	"bytes"
 	"image"
+	"strings"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/lang"
+	"fyne.io/fyne/v2/storage"
 	"fyne.io/fyne/v2/widget"
 
+	"dutyroom/app"
 	"dutyroom/app/attachment"
 	"dutyroom/app/incident"
 	"dutyroom/document"
@@ -22,28 +25,40 @@ import (
 // 714 pixels, which leaves the dialog's buttons in sight.
 const previewScale = 1.2
 
-// reportDocument is the report's bulletin as the office above will
-// receive it: previewed page by page, then saved as PDF or opened in the
-// system's viewer to print. A signed report takes its number (第N期) in
-// this station's series the first time its document is made; a report
-// not yet signed is previewed as a draft, for the leader to read before
-// signing.
-type reportDocument struct {
-	v      *incidentView
-	report incident.Report
-	doc    *document.Bulletin
-	pdf    []byte
-	name   string
-	dlg    dialog.Dialog
+// documentDialog previews a bulletin page by page as the office above
+// will receive it, then saves it as PDF or opens it in the system's
+// viewer to print. Reports, 批示 replies and the daily report all go
+// through it.
+type documentDialog struct {
+	u          *UI
+	doc        *document.Bulletin
+	pdf        []byte
+	name       string
+	chooseSave chooseSaveFunc
+	openFile   func(name string, data []byte) error
+	saved      func(name string) // the confirmation, where the eye is
+	dlg        dialog.Dialog
 }
 
+// makeDocument writes the bulletin; it runs off the UI goroutine.
+func makeDocument(doc *document.Bulletin) (*documentDialog, error) {
+	var buf bytes.Buffer
+	if err := document.WritePDF(&buf, doc); err != nil {
+		return nil, err
+	}
+	return &documentDialog{doc: doc, pdf: buf.Bytes(), name: documentFileName(doc)}, nil
+}
+
+// onReportDocument shows a report's bulletin. A signed report takes its
+// number (第N期) in this station's series the first time its document is
+// made; a report not yet signed is previewed as a draft, for the leader
+// to read before signing.
 func (v *incidentView) onReportDocument(r incident.Report) {
 	u := v.s.u
 	b := v.base()
 	data := v.data
 	ctx, numbers := u.ctx, u.svc.Documents
-	runAsync(func() (*reportDocument, error) {
-		d := &reportDocument{v: v, report: r}
+	runAsync(func() (*documentDialog, error) {
 		year, number := 0, 0
 		if r.SignedBy != "" && numbers != nil {
 			y, n, err := numbers.DocumentNumber(ctx, r.Station, r.ID, r.SignedAt.In(b.location()).Year())
@@ -62,18 +77,14 @@ func (v *incidentView) onReportDocument(r incident.Report) {
 		if err != nil {
 			return nil, err
 		}
-		var buf bytes.Buffer
-		if err := document.WritePDF(&buf, doc); err != nil {
-			return nil, err
-		}
-		d.doc, d.pdf = doc, buf.Bytes()
-		d.name = documentFileName(doc)
-		return d, nil
-	}, func(d *reportDocument, err error) {
+		return makeDocument(doc)
+	}, func(d *documentDialog, err error) {
 		if err != nil {
 			u.showError(err)
 			return
 		}
+		d.u, d.chooseSave, d.openFile = u, v.s.chooseSave, v.s.openFile
+		d.saved = func(name string) { v.notice.show(lang.L("document.saved", map[string]any{"Name": name})) }
 		d.show()
 	})
 }
@@ -85,11 +96,12 @@ func documentFileName(doc *document.Bulletin) string {
 	if doc.Number > 0 {
 		name = lang.L("document.file_name", map[string]any{"Year": doc.Year, "Number": doc.Number, "Title": doc.Title})
 	}
+	name = strings.NewReplacer("/", "-", "\\", "-", ":", "-").Replace(name)
 	return attachment.CleanName(name + ".pdf")
 }
 
-func (d *reportDocument) show() {
-	u := d.v.s.u
+func (d *documentDialog) show() {
+	u := d.u
 	pages, err := document.Preview(d.doc, previewScale)
 	if err != nil {
 		u.showError(err)
@@ -128,28 +140,34 @@ func pageImage(p image.Image) fyne.CanvasObject {
 	return img
 }
 
-func (d *reportDocument) onSave() {
-	u := d.v.s.u
-	d.v.s.chooseSave(d.name, []string{".pdf"}, func(w fyne.URIWriteCloser, err error) {
+func (d *documentDialog) onSave() {
+	d.chooseSave(d.name, []string{".pdf"}, func(w fyne.URIWriteCloser, err error) {
 		if err != nil {
-			u.showError(err)
+			d.u.showError(err)
 			return
 		}
 		if w == nil {
 			return
 		}
-		defer w.Close()
-		if _, err := w.Write(d.pdf); err != nil {
-			u.showError(err)
+		_, err = w.Write(d.pdf)
+		if cerr := w.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil {
+			// No half document is left to be printed.
+			_ = storage.Delete(w.URI())
+			d.u.showError(app.Errorf(app.EINTERNAL, "cannot write the document: %v", err))
 			return
 		}
 		d.dlg.Hide()
-		d.v.notice.show(lang.L("document.saved", map[string]any{"Name": w.URI().Name()}))
+		if d.saved != nil {
+			d.saved(w.URI().Name())
+		}
 	})
 }
 
-func (d *reportDocument) onOpen() {
-	if err := d.v.s.openFile(d.name, d.pdf); err != nil {
-		d.v.s.u.showError(err)
+func (d *documentDialog) onOpen() {
+	if err := d.openFile(d.name, d.pdf); err != nil {
+		d.u.showError(err)
 	}
 }
