@@ -212,21 +212,22 @@ type calendarDayRecord struct {
 }
 
 type logRecord struct {
-	ID      app.ID         `json:"id"`
-	Station app.ID         `json:"station"`
-	Day     roster.Date    `json:"day"`
-	At      time.Time      `json:"at"`
-	Author  string         `json:"author,omitempty"`
-	Kind    roster.LogKind `json:"kind"`
-	Text    string         `json:"text"`
+	ID       app.ID         `json:"id"`
+	Station  app.ID         `json:"station"`
+	Day      roster.Date    `json:"day"`
+	At       time.Time      `json:"at"`
+	Author   string         `json:"author,omitempty"`
+	AuthorID app.ID         `json:"author_id,omitzero"`
+	Kind     roster.LogKind `json:"kind"`
+	Text     string         `json:"text"`
 }
 
 func toLogRecord(e *roster.LogEntry) logRecord {
-	return logRecord{ID: e.ID, Station: e.Station, Day: e.Day, At: e.At, Author: e.Author, Kind: e.Kind, Text: e.Text}
+	return logRecord{ID: e.ID, Station: e.Station, Day: e.Day, At: e.At, Author: e.Author, AuthorID: e.AuthorID, Kind: e.Kind, Text: e.Text}
 }
 
 func (r logRecord) entry() roster.LogEntry {
-	return roster.LogEntry{ID: r.ID, Station: r.Station, Day: r.Day, At: r.At, Author: r.Author, Kind: r.Kind, Text: r.Text}
+	return roster.LogEntry{ID: r.ID, Station: r.Station, Day: r.Day, At: r.At, Author: r.Author, AuthorID: r.AuthorID, Kind: r.Kind, Text: r.Text}
 }
 
 type checkInRecord struct {
