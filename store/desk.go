@@ -21,19 +21,12 @@ type deskRecord struct {
 	At     time.Time `json:"at"`
 }
 
-// SignIn is the officer signed in at the desk and since when.
-type SignIn struct {
-	Person app.Person
-	At     time.Time
-}
-
-// Actor is the person as the author of changes.
-func (s SignIn) Actor() app.Actor { return app.Actor{ID: s.Person.ID, Name: s.Person.Name} }
-
 // Desk keeps who is at this client's desk (到岗签到).
 type Desk struct {
 	db *DB
 }
+
+var _ roster.Desk = (*Desk)(nil)
 
 // NewDesk returns the desk of db.
 func NewDesk(db *DB) *Desk { return &Desk{db: db} }
@@ -41,8 +34,8 @@ func NewDesk(db *DB) *Desk { return &Desk{db: db} }
 // SignedIn returns who is signed in. ENOTFOUND when nobody is, or when the
 // person signed in has since left this station or the directory: a record
 // must not be signed by someone who is no longer here.
-func (d *Desk) SignedIn(ctx context.Context) (SignIn, error) {
-	var out SignIn
+func (d *Desk) SignedIn(ctx context.Context) (roster.SignIn, error) {
+	var out roster.SignIn
 	err := d.db.view(ctx, func(tx *txn) error {
 		meta, err := mustBucket(tx.Tx, bucketMeta)
 		if err != nil {
@@ -66,7 +59,7 @@ func (d *Desk) SignedIn(ctx context.Context) (SignIn, error) {
 		} else if err != nil {
 			return err
 		}
-		out = SignIn{Person: p, At: rec.At}
+		out = roster.SignIn{Person: p, At: rec.At}
 		return nil
 	})
 	return out, err
@@ -78,8 +71,8 @@ func (d *Desk) SignedIn(ctx context.Context) (SignIn, error) {
 // The person must be one of this station's own people. EINVALID for a bad
 // entry or a person of another station, ENOTFOUND for an unknown person,
 // EFORBIDDEN before this duty room has chosen its station.
-func (d *Desk) SignIn(ctx context.Context, person app.ID, entry roster.LogEntry) (SignIn, error) {
-	var out SignIn
+func (d *Desk) SignIn(ctx context.Context, person app.ID, entry roster.LogEntry) (roster.SignIn, error) {
+	var out roster.SignIn
 	err := d.db.update(ctx, func(tx *txn) error {
 		self, err := identityID(tx.Tx)
 		if err != nil {
@@ -96,7 +89,7 @@ func (d *Desk) SignIn(ctx context.Context, person app.ID, entry roster.LogEntry)
 			st, _ := findStationByID(tx, p.Station)
 			return app.FieldErrorf("person", "%s is a person of %s, not of this station; sign in with one of this station's people", p.Name, st.Name)
 		}
-		out = SignIn{Person: p, At: tx.now}
+		out = roster.SignIn{Person: p, At: tx.now}
 		raw, err := json.Marshal(deskRecord{Person: p.ID, Name: p.Name, At: tx.now})
 		if err != nil {
 			return err

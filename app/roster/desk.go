@@ -29,3 +29,26 @@ func OnDutyNow(ctx context.Context, svc Service, st *app.Station, role app.Role,
 	}
 	return day, app.NilID, app.Errorf(app.ENOTFOUND, "no %s is rostered at %s on %s", role, st.Name, day)
 }
+
+// SignIn is the officer signed in at a client's desk (到岗签到) and since
+// when. Every record made at that client from then on carries them as its
+// author.
+type SignIn struct {
+	Person app.Person
+	At     time.Time
+}
+
+// Actor is the person as the author of changes.
+func (s SignIn) Actor() app.Actor { return app.Actor{ID: s.Person.ID, Name: s.Person.Name} }
+
+// Desk keeps who is signed in at this client's desk. It is a local
+// setting, not synced; each sign-in writes a duty-log entry, which is.
+type Desk interface {
+	// SignedIn returns who is signed in. ENOTFOUND when nobody is, or the
+	// person has since left the station.
+	SignedIn(ctx context.Context) (SignIn, error)
+	// SignIn makes person, one of this station's own people, the officer at
+	// the desk and writes entry (day, kind and text; the rest is filled) to
+	// the duty log signed by them. EINVALID, ENOTFOUND, EFORBIDDEN.
+	SignIn(ctx context.Context, person app.ID, entry LogEntry) (SignIn, error)
+}
