@@ -484,7 +484,9 @@ func (p *todayPanel) logCreate() fyne.CanvasObject {
 	kind.Importance = widget.HighImportance
 	text := widget.NewLabel("")
 	text.Truncation = fyne.TextTruncateEllipsis
-	return container.NewBorder(nil, nil, container.NewHBox(at, kind), nil, text)
+	author := widget.NewLabel("") // who wrote it, as signed in at the desk
+	author.Importance = widget.LowImportance
+	return container.NewBorder(nil, nil, container.NewHBox(at, kind), author, text)
 }
 
 func (p *todayPanel) logUpdate(id widget.ListItemID, o fyne.CanvasObject) {
@@ -495,6 +497,7 @@ func (p *todayPanel) logUpdate(id widget.ListItemID, o fyne.CanvasObject) {
 	setText(left.Objects[0].(*widget.Label), clockTime(e.At, p.data.loc))
 	setText(left.Objects[1].(*widget.Label), logKindLabel(e.Kind))
 	setText(text, e.Text)
+	setText(row.Objects[2].(*widget.Label), e.Author)
 	left.Refresh()
 }
 

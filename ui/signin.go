@@ -185,8 +185,7 @@ type signInDialog struct {
 	dlg    *dialog.CustomDialog
 }
 
-// openSignIn shows the sign-in dialog. done, when set, runs after a
-// successful sign-in.
+// openSignIn shows the sign-in dialog.
 func (u *UI) openSignIn() *signInDialog {
 	d := &signInDialog{u: u, previous: u.desk.current()}
 	d.search = widget.NewEntry()

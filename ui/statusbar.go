@@ -39,6 +39,7 @@ type statusBar struct {
 	duty          *widget.Label
 	who           *widget.Label  // who signs the records (signin.go)
 	signIn        *widget.Button // 到岗签到, or 换人 once someone is signed in
+	signInDialog  *signInDialog  // the last one opened
 	tasks         *widget.Label
 	online        *widget.Label
 	queued        *widget.Label
@@ -66,7 +67,7 @@ func newStatusBar(u *UI) *statusBar {
 	b.tasks.Hide()
 	b.who = widget.NewLabel(lang.L("signin.status_nobody"))
 	b.who.Importance = widget.WarningImportance
-	b.signIn = widget.NewButton(lang.L("signin.button"), func() { u.openSignIn() })
+	b.signIn = widget.NewButton(lang.L("signin.button"), func() { b.signInDialog = u.openSignIn() })
 	b.signIn.Importance = widget.HighImportance
 	if u.svc.Desk == nil {
 		b.who.Hide()
