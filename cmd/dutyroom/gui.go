@@ -259,6 +259,7 @@ func windowServices(db *store.DB, hubc *syncer.Client) ui.Services {
 		SpotChecks:     store.NewSpotChecks(db),
 		Messages:       messages,
 		MessageLimits:  messages.Limits,
+		Desk:           store.NewDesk(db),
 		Author:         authorName(),
 		Hub:            hubc,
 	}
