@@ -128,3 +128,43 @@ func (d *Desk) SignIn(ctx context.Context, person app.ID, entry roster.LogEntry)
 	})
 	return out, err
 }
+
+// leaderNamed returns the person of station called name who signs off (签发)
+// a report: the one with the leader role, else the one person of that
+// name; NilID when the name is typed free and matches nobody, or more than
+// one person, so the record keeps the name alone.
+func leaderNamed(tx *txn, station app.ID, name string) (app.ID, error) {
+	idx, err := mustBucket(tx.Tx, bucketPersonsByStation)
+	if err != nil {
+		return app.NilID, err
+	}
+	var named, leaders []app.ID
+	c := idx.Cursor()
+	prefix := station[:]
+	for k, _ := c.Seek(prefix); k != nil && len(k) == 32 && string(k[:16]) == string(prefix); k, _ = c.Next() {
+		id, ok := idFromBytes(k[16:])
+		if !ok {
+			continue
+		}
+		p, err := findPersonByID(tx, id)
+		if app.ErrorCode(err) == app.ENOTFOUND {
+			continue
+		} else if err != nil {
+			return app.NilID, err
+		}
+		if p.Name != name {
+			continue
+		}
+		named = append(named, p.ID)
+		if p.Has(app.RoleLeader) {
+			leaders = append(leaders, p.ID)
+		}
+	}
+	switch {
+	case len(leaders) == 1:
+		return leaders[0], nil
+	case len(named) == 1:
+		return named[0], nil
+	}
+	return app.NilID, nil
+}

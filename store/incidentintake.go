@@ -68,6 +68,7 @@ func prepareIntake(tx *txn, stations *stationCache, n *incident.Incident, now ti
 	n.Regrade(a)
 	author := app.AuthorFrom(tx.ctx)
 	n.CreatedBy, n.CreatedAt, n.UpdatedAt = author, now, now
+	n.CreatedByID = app.ActorFrom(tx.ctx).ID
 	tasks := incident.RequiredReports(n, a, tree, st.Rules, n.ReceivedAt)
 	n.NextDue = incident.NextDue(tasks)
 

@@ -18,11 +18,13 @@ import (
 //
 //  1. --as NAME (or a person's id): a person of this station; an unknown
 //     or ambiguous name is an error naming the candidates.
-//  2. Otherwise the officer on duty now by this station's roster.
-//  3. Otherwise the station's principal, so a script run on a day with no
+//  2. Otherwise the officer signed in at this folder's desk (到岗签到, in
+//     the window or with desk signin).
+//  3. Otherwise the officer on duty now by this station's roster.
+//  4. Otherwise the station's principal, so a script run on a day with no
 //     roster can still act: its first leader by name, else its first
 //     person by name. stderr says so, once, when the first change is made.
-//  4. A folder that has no station yet (before init) or no people signs
+//  5. A folder that has no station yet (before init) or no people signs
 //     with the login name, as before people existed.
 type cliAuthor struct {
 	mu     sync.Mutex
@@ -70,6 +72,9 @@ func resolveAuthor(ctx context.Context, db *store.DB, as string, now time.Time) 
 			return app.Actor{}, "", err
 		}
 		return app.Actor{ID: p.ID, Name: p.Name}, "", nil
+	}
+	if in, err := store.NewDesk(db).SignedIn(ctx); err == nil {
+		return in.Actor(), "", nil
 	}
 	if _, id, err := roster.OnDutyNow(ctx, store.NewRosters(db), me, app.RoleOfficer, now); err == nil {
 		if p, err := dir.FindPersonByID(ctx, id); err == nil {

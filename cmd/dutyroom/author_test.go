@@ -98,3 +98,38 @@ func TestAsNamesWhoSignsACommandsChanges(t *testing.T) {
 		t.Fatalf("--as by id: %s", stderr)
 	}
 }
+
+// desk signin puts an officer at the desk as the window's 到岗签到 does:
+// the duty log says so, and later commands sign as them without --as.
+func TestDeskSigninSignsLaterCommands(t *testing.T) {
+	dir := t.TempDir()
+	if code, _, stderr := run(t, dir, "init", "--demo"); code != 0 {
+		t.Fatalf("init --demo: %s", stderr)
+	}
+	people, _ := peopleOf(t, dir, "433100")
+	officer := people[len(people)-1]
+	if code, _, stderr := run(t, dir, "desk", "signin", "不存在的人"); code == 0 || !strings.Contains(stderr, "no person of 湘西州") {
+		t.Fatalf("desk signin of nobody: exit %d, %q", code, stderr)
+	}
+	if code, stdout, _ := run(t, dir, "desk", "show"); code != 0 || !strings.Contains(stdout, "nobody is signed in") {
+		t.Fatalf("desk show before: %q", stdout)
+	}
+	if code, _, stderr := run(t, dir, "desk", "signin", officer.Name); code != 0 {
+		t.Fatalf("desk signin: %s", stderr)
+	}
+	_, ops := peopleOf(t, dir, "433100")
+	if last := ops[len(ops)-1]; last.Kind != "roster.log" || last.AuthorID != officer.ID {
+		t.Fatalf("the sign-in's log entry: %+v", last)
+	}
+	code, _, stderr := run(t, dir, "person", "add", "--station", "433100", "--name", "新来的", "--mobile", "13907439999")
+	if code != 0 || stderr != "" {
+		t.Fatalf("person add after the sign-in: exit %d, %q", code, stderr)
+	}
+	_, ops = peopleOf(t, dir, "433100")
+	if last := ops[len(ops)-1]; last.AuthorID != officer.ID {
+		t.Fatalf("signed by %s, want the officer at the desk %s", last.Author, officer.Name)
+	}
+	if code, stdout, _ := run(t, dir, "desk", "show"); code != 0 || !strings.Contains(stdout, officer.Name) {
+		t.Fatalf("desk show after: %q", stdout)
+	}
+}

@@ -98,6 +98,8 @@ func (m *Main) Run(args []string) int {
 		err = m.runCalendar(ctx, args)
 	case "incident":
 		err = m.runIncident(ctx, args)
+	case "desk":
+		err = m.runDesk(ctx, args)
 	case "hub":
 		err = m.runHub(ctx, args)
 	case "sync":
