@@ -6,9 +6,11 @@ import (
 	"testing"
 
 	"dutyroom/app"
+	"dutyroom/app/message"
 	"dutyroom/app/roster"
 	"dutyroom/app/wire"
 	"dutyroom/hub"
+	"dutyroom/store"
 )
 
 // A hostile township signs a duty-log entry with the prefecture's deputy
@@ -83,5 +85,43 @@ func TestAttackStationSignsWithAnotherStationsPersonIsRefused(t *testing.T) {
 	}
 	if !found {
 		t.Fatalf("the forged entry is not kept for its foreign author: %+v", kept)
+	}
+}
+
+// A message written by the officer signed in at the county reaches the
+// prefecture through a real hub with that officer's id and name, in the
+// record and on its operation.
+func TestMessageKeepsItsAuthorThroughTheHub(t *testing.T) {
+	h := startHub(t, hub.Config{})
+	tr := h.tree
+	p, c1 := newClient(t, "p"), newClient(t, "c1")
+	p.start(h.addr, "p")
+	c1.start(h.addr, "c1")
+	p.caughtUp()
+	c1.caughtUp()
+	p.setIdentity(tr.P)
+	c1.setIdentity(tr.C1)
+	officer := c1.addPerson(tr.C1, "吉首值班员")
+	waitFor(t, "the officer at the prefecture", func() bool { return p.hasPerson(officer.ID) })
+
+	ctx := app.WithActor(context.Background(), app.Actor{ID: officer.ID, Name: officer.Name})
+	m := message.Message{Kind: message.KindMessage, To: []app.ID{tr.P.ID}, Text: "道路已抢通"}
+	if err := store.NewMessages(c1.db).Send(ctx, &m, nil); err != nil {
+		t.Fatal(err)
+	}
+	c1.eng.Kick()
+	var got *message.Message
+	waitFor(t, "the message at the prefecture", func() bool {
+		var err error
+		got, err = store.NewMessages(p.db).FindMessage(context.Background(), m.ID)
+		return err == nil
+	})
+	if got.AuthorID != officer.ID || got.Author != officer.Name {
+		t.Fatalf("the prefecture's message is by %s (%s), want %s (%s)", got.Author, got.AuthorID, officer.Name, officer.ID)
+	}
+	for _, d := range h.logOps() {
+		if d.Op.Entity == m.ID && d.Op.AuthorID != officer.ID {
+			t.Fatalf("the hub's log holds the message's operation with author id %s", d.Op.AuthorID)
+		}
 	}
 }
