@@ -11,6 +11,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"dutyroom/app"
+	"dutyroom/app/incident"
 	"dutyroom/app/roster"
 )
 
@@ -228,5 +229,39 @@ func TestSignInRefusesAnotherStationsPerson(t *testing.T) {
 	entries, _ := d.store.rosters.LogEntries(u.ctx, d.jishou.ID, date(t, "2026-10-03"))
 	if len(entries) != 0 {
 		t.Errorf("a refused sign-in wrote the log: %+v", entries)
+	}
+}
+
+// An incident taken by the officer signed in at the desk names them in its
+// record and on the view's timeline.
+func TestIncidentTimelineNamesTheSignedInOfficer(t *testing.T) {
+	d := newIncidentDemo(t, "2026-10-03 03:00")
+	officer := d.store.addPerson(d.jishou.ID, "田值班", "科员", "13700000031", "", app.RoleOfficer)
+	desk := &fakeDesk{f: d.store}
+	svc := d.services()
+	svc.Desk = desk
+	u := New(test.NewTempApp(t), svc)
+	t.Cleanup(u.win.Close)
+	u.win.Resize(fyne.NewSize(1280, 800))
+	signInAs(t, u, "田值班")
+	u.nav.open("incidents")
+
+	f := u.incidents.form
+	test.Type(f.reporterName, "王五")
+	test.Type(f.reporterPhone, "13800000000")
+	fill(t, f, incident.RoadTraffic)
+	test.Tap(f.save)
+	inc := d.svc.only()
+	if inc == nil || inc.CreatedBy != "田值班" {
+		t.Fatalf("saved %+v", inc)
+	}
+	if a := app.ActorFrom(u.ctx); a.ID != officer.ID {
+		t.Errorf("the window's author: %+v", a)
+	}
+	v := u.incidents.view
+	v.tabs.SelectIndex(2)
+	rows := listRows(v.timeline)
+	if len(rows) == 0 || !strings.Contains(strings.Join(texts(rows[0]), " | "), "田值班") {
+		t.Errorf("the timeline does not name the officer: %v", texts(v.timeline))
 	}
 }
