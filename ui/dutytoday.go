@@ -425,6 +425,7 @@ func (p *todayPanel) onCheckIn(person app.ID) {
 			}
 			p.notice.show(lang.L("duty.checked_in_notice", map[string]any{"Name": name}))
 			p.s.u.changed()
+			p.s.u.signInAtCheckIn(person, d.day, name) // signin.go
 		})
 }
 

@@ -111,6 +111,7 @@ func deskText(f deskFacts, fallback string, loc *time.Location) (string, bool) {
 type signInChoice struct {
 	person app.Person
 	post   string // today's post at this station, "" when off duty
+	rank   int    // 0 today's officer, 1 another post today, 2 off duty
 }
 
 // signInData is what the dialog lists: this station's people, those on
@@ -131,7 +132,7 @@ func loadSignIn(ctx context.Context, svc Services, now time.Time) (signInData, e
 	if err != nil {
 		return d, err
 	}
-	posts := map[app.ID]string{}
+	posts, ranks := map[app.ID]string{}, map[app.ID]int{}
 	if svc.Rosters != nil {
 		settings, err := svc.Rosters.Settings(ctx, me.ID)
 		if err != nil {
@@ -146,18 +147,26 @@ func loadSignIn(ctx context.Context, svc Services, now time.Time) (signInData, e
 		for _, a := range as {
 			if _, seen := posts[a.Person]; !seen && a.Day == d.day {
 				posts[a.Person] = roleLabel(a.Post.Role)
+				ranks[a.Person] = 1
+				if a.Post.Role == app.RoleOfficer {
+					ranks[a.Person] = 0 // the one who usually signs in
+				}
 			}
 		}
 	} else {
 		d.day = roster.DateOf(now.In(me.Location()))
 	}
 	for _, p := range people {
-		d.choices = append(d.choices, signInChoice{person: p, post: posts[p.ID]})
+		rank, on := ranks[p.ID]
+		if !on {
+			rank = 2
+		}
+		d.choices = append(d.choices, signInChoice{person: p, post: posts[p.ID], rank: rank})
 	}
 	sort.SliceStable(d.choices, func(i, j int) bool {
 		a, b := d.choices[i], d.choices[j]
-		if (a.post != "") != (b.post != "") {
-			return a.post != ""
+		if a.rank != b.rank {
+			return a.rank < b.rank
 		}
 		if a.person.Name != b.person.Name {
 			return a.person.Name < b.person.Name
@@ -198,6 +207,7 @@ func (u *UI) openSignIn() *signInDialog {
 		d.ok.Enable()
 	}
 	d.hint = hintLabel(lang.L("signin.hint"))
+	d.hint.Importance = widget.MediumImportance // the one thing to read first
 	d.err = errorLabel()
 	title, okText := lang.L("signin.title"), lang.L("signin.ok")
 	if d.previous != nil {
@@ -346,3 +356,27 @@ func (u *UI) signInAtHandover(person app.ID, day roster.Date, name string) {
 
 // author is the name the window signs with now (deskState.actor).
 func (u *UI) author() string { return u.desk.actor().Name }
+
+// signInAtCheckIn signs in the officer on duty now when they check in at
+// their post (今日值班's 到岗签到): the officer checking in is the one at the
+// desk. Others checking in (the leader, standby staff) do not take the desk.
+func (u *UI) signInAtCheckIn(person app.ID, day roster.Date, name string) {
+	u.desk.mu.Lock()
+	rostered := u.desk.rostered.ID
+	u.desk.mu.Unlock()
+	if u.svc.Desk == nil || person == app.NilID || person != rostered {
+		return
+	}
+	if cur := u.desk.current(); cur != nil && cur.Person.ID == person {
+		return
+	}
+	text := lang.L("signin.log", map[string]any{"Name": name})
+	if cur := u.desk.current(); cur != nil {
+		text = lang.L("signin.log_change", map[string]any{"Name": name, "Previous": cur.Person.Name})
+	}
+	u.signIn(person, day, text, func(err error) {
+		if err != nil {
+			u.showError(err)
+		}
+	})
+}

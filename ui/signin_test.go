@@ -108,8 +108,8 @@ func TestSignInAtTheDeskSignsEveryRecordAndTheLog(t *testing.T) {
 	for _, c := range dlg.shown {
 		order = append(order, c.person.Name)
 	}
-	if len(order) < 2 || order[0] != "孙局长" && order[0] != "吴值班" || order[1] != "孙局长" && order[1] != "吴值班" {
-		t.Errorf("today's people do not come first: %v", order)
+	if len(order) < 2 || order[0] != "吴值班" || order[1] != "孙局长" {
+		t.Errorf("today's officer, then today's leader, do not come first: %v", order)
 	}
 	for _, c := range dlg.shown {
 		if c.person.Station != d.jishou.ID {
@@ -263,5 +263,30 @@ func TestIncidentTimelineNamesTheSignedInOfficer(t *testing.T) {
 	rows := listRows(v.timeline)
 	if len(rows) == 0 || !strings.Contains(strings.Join(texts(rows[0]), " | "), "田值班") {
 		t.Errorf("the timeline does not name the officer: %v", texts(v.timeline))
+	}
+}
+
+// The rostered officer checking in at their post on 今日值班 takes the
+// desk; the leader checking in does not.
+func TestOfficerCheckingInAtThePostSignsIn(t *testing.T) {
+	d := newDutyDemo(t, "2026-10-03 09:00")
+	d.put("2026-10-03", leader0, d.sun)
+	d.put("2026-10-03", officer0, d.chen)
+	u, desk := openDeskUI(t, d, 0)
+	p := u.duty.today
+	buttons := checkInButtons(p)
+	if len(buttons) != 2 {
+		t.Fatalf("%d check-in buttons", len(buttons))
+	}
+	test.Tap(buttons[0]) // the leader's
+	if in, _ := desk.SignedIn(context.Background()); in.Person.ID != app.NilID {
+		t.Fatalf("the leader's check-in took the desk: %+v", in)
+	}
+	test.Tap(checkInButtons(p)[0]) // the officer's
+	if in, _ := desk.SignedIn(context.Background()); in.Person.ID != d.chen.ID {
+		t.Fatalf("the officer's check-in did not take the desk: %+v", in)
+	}
+	if a := app.ActorFrom(u.ctx); a.ID != d.chen.ID || u.status.signIn.Text != "换人" {
+		t.Errorf("after the officer's check-in: author %+v, button %q", a, u.status.signIn.Text)
 	}
 }
