@@ -7,6 +7,7 @@ import (
 
 	"dutyroom/app"
 	"dutyroom/app/demo"
+	"dutyroom/app/incident"
 	"dutyroom/app/roster"
 	"dutyroom/store"
 	"dutyroom/store/storetest"
@@ -96,4 +97,52 @@ func TestSignInAtTheDeskSurvivesARestartAndSignsTheLog(t *testing.T) {
 		t.Fatal(err)
 	}
 	wantCode(t, func() error { _, err := store.NewDesk(db).SignedIn(ctx); return err }(), app.ENOTFOUND)
+}
+
+// An incident taken with the officer's actor keeps their id and name, and
+// a report's 签发 keeps the leader's id when the name is the station's
+// leader; a name typed free keeps the name alone.
+func TestIncidentAndSignOffKeepThePeoplesIDs(t *testing.T) {
+	e := newIncidentEnv(t)
+	officer := app.Person{Station: e.township.ID, Name: "龙值班", Mobile: "13800000001", Roles: []app.Role{app.RoleOfficer}}
+	mustCreatePerson(t, e.dir, &officer)
+	leader := app.Person{Station: e.township.ID, Name: "田乡长", Mobile: "13800000002", Roles: []app.Role{app.RoleLeader}}
+	mustCreatePerson(t, e.dir, &leader)
+	namesake := app.Person{Station: e.county.ID, Name: "田乡长", Mobile: "13800000003", Roles: []app.Role{app.RoleLeader}}
+	mustCreatePerson(t, e.dir, &namesake)
+
+	actx := app.WithActor(context.Background(), app.Actor{ID: officer.ID, Name: officer.Name})
+	inc := e.sample()
+	if _, _, err := e.svc.CreateIncident(actx, inc); err != nil {
+		t.Fatal(err)
+	}
+	got, err := e.svc.FindIncidentByID(ctx, inc.ID)
+	if err != nil || got.CreatedByID != officer.ID || got.CreatedBy != officer.Name {
+		t.Fatalf("the incident was taken by %s (%s), %v", got.CreatedBy, got.CreatedByID, err)
+	}
+	ops := allOps(t, e.db)
+	if last := ops[len(ops)-1]; last.AuthorID != officer.ID {
+		t.Fatalf("the incident's operation is signed by %s", last.AuthorID)
+	}
+
+	first := report(inc, e.township.ID, incident.KindInitial, "初报")
+	if _, err := e.svc.AddReport(actx, first); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.svc.SignReport(actx, first.ID, "田乡长"); err != nil {
+		t.Fatal(err)
+	}
+	if r, _ := e.svc.FindReportByID(ctx, first.ID); r.SignedBy != "田乡长" || r.SignedByID != leader.ID {
+		t.Errorf("signed by %s (%s), want the township's leader %s", r.SignedBy, r.SignedByID, leader.ID)
+	}
+	follow := report(inc, e.township.ID, incident.KindFollowUp, "续报")
+	if _, err := e.svc.AddReport(actx, follow); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.svc.SignReport(actx, follow.ID, "外来领导"); err != nil {
+		t.Fatal(err)
+	}
+	if r, _ := e.svc.FindReportByID(ctx, follow.ID); r.SignedBy != "外来领导" || r.SignedByID != app.NilID {
+		t.Errorf("a free name signed as %s (%s)", r.SignedBy, r.SignedByID)
+	}
 }
