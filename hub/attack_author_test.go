@@ -57,6 +57,9 @@ func TestAttackStationSignsWithAnotherStationsPersonIsRefused(t *testing.T) {
 	if log := h.log.String(); !strings.Contains(log, "code=foreign_author") {
 		t.Errorf("the hub's log does not record the refusal:\n%s", log)
 	}
+	if text := metricsText(t, h); !strings.Contains(text, `dutyhub_refusals_total{code="foreign_author"} 2`) {
+		t.Errorf("the metrics do not count the 2 foreign_author refusals:\n%s", text)
+	}
 
 	// The county speaks for the township below it.
 	county := dialRaw(t, h.addr)
