@@ -10,14 +10,19 @@ import (
 // A service writes the record and appends its operation to the outbox in the
 // same transaction, so nothing is saved locally but forgotten by sync.
 type Operation struct {
-	ID      ID              `json:"id"`
-	Origin  ID              `json:"origin"` // the station whose client made the change
-	Seq     uint64          `json:"seq"`    // the origin's own counter, 1, 2, 3, ... without gaps
-	Author  string          `json:"author"`
-	At      time.Time       `json:"at"`
-	Kind    string          `json:"kind"` // "station.create", "person.update", ...
-	Entity  ID              `json:"entity"`
-	Payload json.RawMessage `json:"payload,omitempty"`
+	ID     ID     `json:"id"`
+	Origin ID     `json:"origin"` // the station whose client made the change
+	Seq    uint64 `json:"seq"`    // the origin's own counter, 1, 2, 3, ... without gaps
+	Author string `json:"author"`
+	// AuthorID is the person who made the change, when one signed in at
+	// the desk (or was named on the command line). Empty for changes made
+	// by no one in particular (the hub's own, older clients); older hubs
+	// ignore it. Hub and clients check it is a person of the origin.
+	AuthorID ID              `json:"author_id,omitzero"`
+	At       time.Time       `json:"at"`
+	Kind     string          `json:"kind"` // "station.create", "person.update", ...
+	Entity   ID              `json:"entity"`
+	Payload  json.RawMessage `json:"payload,omitempty"`
 
 	// Addressing, read by the hub's router (DESIGN.md, "Who receives what").
 	// Both empty means the default of the kind: directory changes go to the
@@ -106,15 +111,48 @@ type OutboxService interface {
 	OutboxLen(ctx context.Context) (int, error)
 }
 
-type authorKey struct{}
-
-// WithAuthor returns a context naming who makes the changes done with it.
-func WithAuthor(ctx context.Context, name string) context.Context {
-	return context.WithValue(ctx, authorKey{}, name)
+// Actor is the person making changes: the officer signed in at the desk,
+// or the one named on the command line. ID is NilID when the author is
+// known only by name (an older caller, a test, the hub itself).
+type Actor struct {
+	ID   ID
+	Name string
 }
 
-// AuthorFrom returns the author named by WithAuthor, or "".
+type actorKey struct{}
+
+// WithActor returns a context naming the person who makes the changes done
+// with it.
+func WithActor(ctx context.Context, a Actor) context.Context {
+	return context.WithValue(ctx, actorKey{}, a)
+}
+
+// WithActorFunc returns a context whose author is asked of f each time a
+// change is made, so one context can follow the sign-in at the desk while
+// screens keep it. f must be safe to call from any goroutine.
+func WithActorFunc(ctx context.Context, f func() Actor) context.Context {
+	return context.WithValue(ctx, actorKey{}, f)
+}
+
+// WithAuthor returns a context naming who makes the changes done with it,
+// by name alone.
+func WithAuthor(ctx context.Context, name string) context.Context {
+	return WithActor(ctx, Actor{Name: name})
+}
+
+// ActorFrom returns the person named by WithActor, WithActorFunc or
+// WithAuthor, or the zero Actor.
+func ActorFrom(ctx context.Context) Actor {
+	switch v := ctx.Value(actorKey{}).(type) {
+	case Actor:
+		return v
+	case func() Actor:
+		return v()
+	}
+	return Actor{}
+}
+
+// AuthorFrom returns the author's name, or "".
 func AuthorFrom(ctx context.Context) string {
-	s, _ := ctx.Value(authorKey{}).(string)
-	return s
+	return ActorFrom(ctx).Name
 }

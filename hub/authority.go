@@ -141,13 +141,20 @@ func judge(tx *bolt.Tx, st *txState, op *app.Operation) (authority.Decision, *wi
 	if st.tree.Station(op.Origin) == nil {
 		return authority.Decision{}, wire.Errorf(wire.CodeForbidden, "station %s is not in the hub's tree", op.Origin), nil
 	}
-	return authority.Check(op, authority.Facts{
+	facts := authority.Facts{
 		Tree:   st.tree,
 		Strict: true,
 		Lookup: func(f authority.Family, entity app.ID) (authority.Record, bool, error) {
 			return st.lookupOwner(tx, f, entity)
 		},
-	})
+	}
+	d, refusal, err := authority.Check(op, facts)
+	if refusal != nil || err != nil {
+		return d, refusal, err
+	}
+	// The author signs for the origin: a person of it or below it.
+	refusal, err = authority.CheckAuthor(op, facts)
+	return d, refusal, err
 }
 
 // learnPeople records the owners of people the hub imports with its tree

@@ -28,11 +28,11 @@ type Register struct {
 var Columns = []string{
 	"序号", "接报时间", "发生时间", "接报单位", "发生地点", "具体位置", "事件类别", "类别大类",
 	"事件等级", "定级", "死亡", "失踪", "重伤", "轻伤", "被困", "转移安置", "直接经济损失（万元）",
-	"来报方式", "报告人", "报告人单位", "报告人电话", "状态", "下一报送时限", "是否超时", "事件概况",
+	"来报方式", "报告人", "报告人单位", "报告人电话", "接报人", "状态", "下一报送时限", "是否超时", "事件概况",
 }
 
 // Widths in characters; a Chinese character takes about two.
-var widths = []float64{6, 17, 17, 14, 24, 20, 14, 10, 10, 12, 6, 6, 6, 6, 6, 9, 12, 10, 10, 16, 14, 8, 17, 8, 50}
+var widths = []float64{6, 17, 17, 14, 24, 20, 14, 10, 10, 12, 6, 6, 6, 6, 6, 9, 12, 10, 10, 16, 14, 10, 8, 17, 8, 50}
 
 const (
 	sheet      = "台账"
@@ -207,6 +207,7 @@ func rowValues(n int, inc *incident.Incident, tree *app.Tree, loc *time.Location
 		inc.Reporter.Name,
 		inc.Reporter.Unit,
 		inc.Reporter.Phone,
+		inc.CreatedBy, // 接报人: the officer signed in at the desk
 		status,
 		wall(inc.NextDue, loc),
 		overdue,

@@ -39,7 +39,7 @@ func TestWriteXLSXWritesOneRowPerIncidentInStationTime(t *testing.T) {
 			Reporter: incident.Reporter{Name: "王五", Phone: "13800000000"},
 			Counts:   incident.Counts{Dead: 3, SeriousInjured: 2}, Loss: 125000,
 			Provisional: incident.GradeLarge, Grade: incident.GradeMajor, GradedBy: "张三", GradeReason: "影响大",
-			NextDue: received.Add(time.Hour), Status: incident.StatusOpen, Description: "两车追尾",
+			NextDue: received.Add(time.Hour), Status: incident.StatusOpen, Description: "两车追尾", CreatedBy: "陈值班",
 		},
 		{
 			Station: county.ID, ReceivedAt: received.Add(-24 * time.Hour), Channel: incident.ChannelHotline12379,
@@ -78,7 +78,7 @@ func TestWriteXLSXWritesOneRowPerIncidentInStationTime(t *testing.T) {
 	want := map[string]string{
 		"序号": "1", "接报时间": "2026-10-03 09:05", "接报单位": "吉首市", "发生地点": "湘西州 / 吉首市 / 乾州街道",
 		"具体位置": "G65 K1234", "事件类别": "道路交通", "类别大类": "安全生产", "事件等级": "重大", "定级": "带班领导调整",
-		"死亡": "3", "重伤": "2", "直接经济损失（万元）": "12.5", "来报方式": "电话", "报告人": "王五",
+		"死亡": "3", "重伤": "2", "直接经济损失（万元）": "12.5", "来报方式": "电话", "报告人": "王五", "接报人": "陈值班",
 		"状态": "处置中", "下一报送时限": "2026-10-03 10:05", "是否超时": "超时", "事件概况": "两车追尾",
 	}
 	for column, v := range want {

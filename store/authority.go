@@ -43,9 +43,15 @@ func (r *receipt) check(op *app.Operation) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	_, refusal, err := authority.Check(op, authority.Facts{Tree: tree, Lookup: r.lookup})
+	facts := authority.Facts{Tree: tree, Lookup: r.lookup}
+	_, refusal, err := authority.Check(op, facts)
 	if err != nil {
 		return "", err
+	}
+	if refusal == nil {
+		if refusal, err = authority.CheckAuthor(op, facts); err != nil {
+			return "", err
+		}
 	}
 	if refusal != nil {
 		return fmt.Sprintf("refused by the rules of its kind (%s): %s", refusal.Code, refusal.Message), nil

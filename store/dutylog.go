@@ -54,7 +54,8 @@ func eachUnder(tx *txn, bucket, prefix []byte, fn func(v []byte) error) error {
 func (r *Rosters) AddLogEntry(ctx context.Context, e *roster.LogEntry) error {
 	n := *e
 	n.ID = app.NewID()
-	n.Author = app.AuthorFrom(ctx)
+	actor := app.ActorFrom(ctx)
+	n.Author, n.AuthorID = actor.Name, actor.ID
 	n.At = n.At.UTC()
 	// Automatic entries are written by the records they follow, never by hand.
 	n.Auto, n.Record = false, roster.LogRecord{}

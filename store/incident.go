@@ -567,6 +567,9 @@ func signReport(tx *txn, r incident.Report, station app.ID, leader string) ([]in
 			return nil, err
 		}
 		leader = r.SignedBy
+		if r.SignedByID, err = leaderNamed(tx, station, leader); err != nil {
+			return nil, err
+		}
 	} else if r.SignedBy == "" {
 		return nil, app.Errorf(app.ECONFLICT, "%s must sign the report it filed before the stations above pass it on", e.tree.Path(r.Station))
 	}

@@ -68,6 +68,7 @@ func prepareIntake(tx *txn, stations *stationCache, n *incident.Incident, now ti
 	n.Regrade(a)
 	author := app.AuthorFrom(tx.ctx)
 	n.CreatedBy, n.CreatedAt, n.UpdatedAt = author, now, now
+	n.CreatedByID = app.ActorFrom(tx.ctx).ID
 	tasks := incident.RequiredReports(n, a, tree, st.Rules, n.ReceivedAt)
 	n.NextDue = incident.NextDue(tasks)
 
@@ -120,7 +121,7 @@ func prepareIntake(tx *txn, stations *stationCache, n *incident.Incident, now ti
 	to := slices.DeleteFunc(incident.Audience(n, tasks, tree), func(id app.ID) bool { return id == self })
 	p.to = to
 	p.op, err = prepareOp(app.Operation{
-		ID: app.NewID(), Origin: self, Author: author, At: now, Kind: incident.OpIncidentCreate,
+		ID: app.NewID(), Origin: self, Author: author, AuthorID: app.ActorFrom(tx.ctx).ID, At: now, Kind: incident.OpIncidentCreate,
 		Entity: n.ID, Payload: payload, To: to, Scope: app.ScopeNone,
 	})
 	return p, err

@@ -90,6 +90,7 @@ func (s *Messages) Send(ctx context.Context, m *message.Message, files []message
 		}
 		n := *m
 		n.ID, n.From, n.Author, n.SentAt = app.NewID(), self, app.AuthorFrom(ctx), tx.now
+		n.AuthorID = app.ActorFrom(ctx).ID
 		n.To, n.CC = slices.Clone(m.To), slices.Clone(m.CC)
 		n.Attachments = slices.Clone(m.Attachments)
 		contents := map[string][]byte{}

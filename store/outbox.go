@@ -38,15 +38,17 @@ func appendOp(tx *txn, kind string, entity app.ID, payload []byte) (app.Operatio
 			return app.Operation{}, app.Errorf(app.ECORRUPT, "the operation counter in v1/meta is damaged; restore a backup")
 		}
 	}
+	actor := app.ActorFrom(tx.ctx)
 	op := app.Operation{
-		ID:      app.NewID(),
-		Origin:  origin,
-		Seq:     last + 1,
-		Author:  app.AuthorFrom(tx.ctx),
-		At:      tx.now,
-		Kind:    kind,
-		Entity:  entity,
-		Payload: json.RawMessage(payload),
+		ID:       app.NewID(),
+		Origin:   origin,
+		Seq:      last + 1,
+		Author:   actor.Name,
+		AuthorID: actor.ID,
+		At:       tx.now,
+		Kind:     kind,
+		Entity:   entity,
+		Payload:  json.RawMessage(payload),
 	}
 	if err := putOp(outbox, &op); err != nil {
 		return app.Operation{}, err

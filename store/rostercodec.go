@@ -212,13 +212,14 @@ type calendarDayRecord struct {
 }
 
 type logRecord struct {
-	ID      app.ID         `json:"id"`
-	Station app.ID         `json:"station"`
-	Day     roster.Date    `json:"day"`
-	At      time.Time      `json:"at"`
-	Author  string         `json:"author,omitempty"`
-	Kind    roster.LogKind `json:"kind"`
-	Text    string         `json:"text"`
+	ID       app.ID         `json:"id"`
+	Station  app.ID         `json:"station"`
+	Day      roster.Date    `json:"day"`
+	At       time.Time      `json:"at"`
+	Author   string         `json:"author,omitempty"`
+	AuthorID app.ID         `json:"author_id,omitzero"`
+	Kind     roster.LogKind `json:"kind"`
+	Text     string         `json:"text"`
 	// An automatic entry (shiftlog.go) names its record; manual ones
 	// leave these out, so their records read as before.
 	Auto   bool                 `json:"auto,omitempty"`
@@ -229,12 +230,12 @@ type logRecord struct {
 }
 
 func toLogRecord(e *roster.LogEntry) logRecord {
-	return logRecord{ID: e.ID, Station: e.Station, Day: e.Day, At: e.At, Author: e.Author, Kind: e.Kind, Text: e.Text,
+	return logRecord{ID: e.ID, Station: e.Station, Day: e.Day, At: e.At, Author: e.Author, AuthorID: e.AuthorID, Kind: e.Kind, Text: e.Text,
 		Auto: e.Auto, Record: e.Record.Kind, RecID: e.Record.ID, Event: e.Record.Event, Detail: e.Record.Detail}
 }
 
 func (r logRecord) entry() roster.LogEntry {
-	return roster.LogEntry{ID: r.ID, Station: r.Station, Day: r.Day, At: r.At, Author: r.Author, Kind: r.Kind, Text: r.Text,
+	return roster.LogEntry{ID: r.ID, Station: r.Station, Day: r.Day, At: r.At, Author: r.Author, AuthorID: r.AuthorID, Kind: r.Kind, Text: r.Text,
 		Auto: r.Auto, Record: roster.LogRecord{Kind: r.Record, ID: r.RecID, Event: r.Event, Detail: r.Detail}}
 }
 

@@ -221,7 +221,7 @@ func TestDutyLogEnterAddsEntry(t *testing.T) {
 		t.Fatalf("%d entries stored, want 1", len(entries))
 	}
 	e := entries[0]
-	if e.Kind != roster.LogInstruction || e.Text != "州局要求各县区加强国庆值守" || !e.At.Equal(d.now) || e.Author != "值班员甲" {
+	if e.Kind != roster.LogInstruction || e.Text != "州局要求各县区加强国庆值守" || !e.At.Equal(d.now) || e.Author != "陈值班" {
 		t.Errorf("stored %+v", e)
 	}
 	if p.logText.Text != "" {

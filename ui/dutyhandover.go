@@ -166,6 +166,8 @@ func (c *confirmDialog) onSave() {
 		}
 		c.dlg.Hide()
 		c.p.afterHandover(lang.L("duty.took_over", map[string]any{"Name": name}))
+		// The incoming officer takes the desk with the duty (signin.go).
+		c.p.s.u.signInAtHandover(in, h.Day.AddDays(1), name)
 	})
 }
 

@@ -428,6 +428,7 @@ func (p *todayPanel) onCheckIn(person app.ID) {
 			}
 			p.notice.show(lang.L("duty.checked_in_notice", map[string]any{"Name": name}))
 			p.s.u.changed()
+			p.s.u.signInAtCheckIn(person, d.day, name) // signin.go
 		})
 }
 
@@ -486,7 +487,9 @@ func (p *todayPanel) logCreate() fyne.CanvasObject {
 	kind, auto := logTagColumns()
 	text := widget.NewLabel("")
 	text.Truncation = fyne.TextTruncateEllipsis
-	return container.NewBorder(nil, nil, container.NewHBox(at, kind, auto), nil, text)
+	author := widget.NewLabel("") // who wrote it, as signed in at the desk
+	author.Importance = widget.LowImportance
+	return container.NewBorder(nil, nil, container.NewHBox(at, kind, auto), author, text)
 }
 
 func (p *todayPanel) logUpdate(id widget.ListItemID, o fyne.CanvasObject) {
@@ -500,6 +503,7 @@ func (p *todayPanel) logUpdate(id widget.ListItemID, o fyne.CanvasObject) {
 	}
 	setText(auto, mark)
 	setText(text, logEntryText(&e, p.data.loc))
+	setText(o.(*fyne.Container).Objects[2].(*widget.Label), e.Author)
 }
 
 // onLogSelected opens an automatic entry's record, or shows a typed entry

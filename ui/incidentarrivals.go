@@ -66,7 +66,10 @@ func (b *alarmBanner) acknowledge(id app.ID) {
 		return
 	}
 	b.setAcking(true)
-	ctx, onDuty, author := b.u.ctx, b.u.status.onDuty, b.u.svc.Author
+	ctx, onDuty, author := b.u.ctx, b.u.status.onDuty, b.u.author()
+	if b.u.desk.current() != nil {
+		onDuty = nil // the officer signed in at the desk acknowledges
+	}
 	runAsync(func() (struct{}, error) {
 		return struct{}{}, alarms.AckArrival(ctx, id, acknowledgerName(ctx, onDuty, author))
 	}, func(_ struct{}, err error) {

@@ -111,14 +111,15 @@ func TestRegisterFiltersAndSearches(t *testing.T) {
 	}
 	r.period.SetSelectedIndex(0)
 
-	// The road accident's report to the prefecture was due at 09:00.
-	d.setClock(t, "2026-10-03 09:30")
+	// The road accident's report to the prefecture was due at 10:00: a
+	// county that takes the call has two hours (Decree 493 art. 11).
+	d.setClock(t, "2026-10-03 10:30")
 	r.overdue.SetChecked(true)
 	if got := registerRows(u); len(got) != 1 || !strings.Contains(got[0], "追尾") {
 		t.Errorf("overdue only: %q", got)
 	}
 	text, importance := registerCell(&r.rows[0], 6, u.incidents.base, u.now())
-	if text != "超时 10-03 09:00" || importance != widget.DangerImportance {
+	if text != "超时 10-03 10:00" || importance != widget.DangerImportance {
 		t.Errorf("the deadline column reads %q (importance %v)", text, importance)
 	}
 	r.overdue.SetChecked(false)

@@ -496,7 +496,7 @@ func (v *incidentView) onSend(t incident.ReportTask) {
 }
 
 func (v *incidentView) onAcknowledge(t incident.ReportTask) {
-	by := v.s.u.svc.Author
+	by := v.s.u.author()
 	newNameDialog(v.s.u, lang.L("incident.acknowledge_title"), lang.L("incident.acknowledge_by"), by,
 		lang.L("incident.acknowledge"), func(name string) error {
 			return v.s.u.svc.Incidents.AcknowledgeTask(v.s.u.ctx, t.ID, name)

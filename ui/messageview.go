@@ -403,8 +403,8 @@ func newAckDialog(v *conversationView, id app.ID) *ackDialog {
 	a := &ackDialog{v: v, id: id, name: widget.NewEntry(), err: errorLabel()}
 	a.name.SetPlaceHolder(lang.L("message.ack_name_placeholder"))
 	a.name.SetText(v.s.base.officer)
-	if a.name.Text == "" {
-		a.name.SetText(v.s.u.svc.Author)
+	if v.s.u.desk.current() != nil || a.name.Text == "" {
+		a.name.SetText(v.s.u.author())
 	}
 	a.name.OnSubmitted = func(string) { a.onOK() }
 	a.name.OnChanged = func(string) { a.err.Hide() }

@@ -463,7 +463,7 @@ func (d *dayDialog) onSwapSend() {
 		First:       mine,
 		Second:      other,
 		Reason:      d.swapReason.Text,
-		RequestedBy: d.m.s.u.svc.Author,
+		RequestedBy: d.m.s.u.author(),
 		RequestedAt: d.m.s.u.now(),
 		State:       roster.SwapPending,
 	}

@@ -84,6 +84,7 @@ type minePanel struct {
 	choices personChoices
 
 	personSel     *widget.Select
+	signedIn      *widget.Label // the signed-in officer, in place of the picker
 	heading       *widget.Label
 	upcoming      *widget.List
 	past          *widget.List
@@ -101,6 +102,9 @@ func newMinePanel(s *dutyScreen) *minePanel {
 	p := &minePanel{s: s}
 	p.personSel = widget.NewSelect(nil, p.onPersonChosen)
 	p.personSel.PlaceHolder = lang.L("duty.choose_person")
+	p.signedIn = widget.NewLabel("")
+	p.signedIn.TextStyle.Bold = true
+	p.signedIn.Hide()
 	p.heading = widget.NewLabel(lang.L("mine.hint"))
 	p.heading.Wrapping = fyne.TextWrapWord
 	p.upcoming = widget.NewList(
@@ -123,7 +127,8 @@ func newMinePanel(s *dutyScreen) *minePanel {
 	p.unreadPeople.Wrapping = fyne.TextWrapWord
 	p.unreadPeople.Hide()
 	top := container.NewVBox(
-		container.NewBorder(nil, nil, widget.NewLabel(lang.L("mine.person")), nil, p.personSel),
+		container.NewBorder(nil, nil, widget.NewLabel(lang.L("mine.person")), nil,
+			container.NewStack(p.personSel, p.signedIn)),
 		p.heading, p.unreadPeople, widget.NewSeparator())
 	duties := container.NewGridWithColumns(2, upcoming, past)
 	var body fyne.CanvasObject = duties
@@ -146,6 +151,10 @@ func newMinePanel(s *dutyScreen) *minePanel {
 }
 
 func (p *minePanel) load() {
+	// Signed in, 我的值班 is that officer's: no picking someone else.
+	if cur := p.s.u.desk.current(); cur != nil {
+		p.person = cur.Person.ID
+	}
 	ctx, svc, person, now := p.s.u.ctx, p.s.u.svc, p.person, p.s.u.now()
 	runAsync(func() (mineData, error) { return loadMine(ctx, svc, person, now) }, p.onLoaded)
 }
@@ -176,6 +185,14 @@ func (p *minePanel) show() {
 			p.personSel.SetSelected(label)
 		}
 		p.quiet = false
+	}
+	if cur := p.s.u.desk.current(); cur != nil && cur.Person.ID == p.person {
+		p.signedIn.SetText(lang.L("mine.signed_in", map[string]any{"Name": cur.Person.Name}))
+		p.signedIn.Show()
+		p.personSel.Hide()
+	} else {
+		p.signedIn.Hide()
+		p.personSel.Show()
 	}
 	switch {
 	case d.base.tree != nil && d.base.home == nil:
@@ -212,12 +229,17 @@ func (p *minePanel) showNotices() {
 	// need its row laid out again each time.
 	enable(p.readAll, unread > 0)
 	p.notices.Refresh()
-	total := 0
-	for _, n := range d.unread {
-		total += n
+	// Signed in, the badge is that officer's own unread notices, not the
+	// station's: the others' are listed above, in words.
+	badge := unread
+	if p.s.u.desk.current() == nil {
+		badge = 0
+		for _, n := range d.unread {
+			badge += n
+		}
 	}
 	if d.base.home != nil {
-		p.s.showBadge(total)
+		p.s.showBadge(badge)
 	}
 }
 

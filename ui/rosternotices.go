@@ -34,10 +34,14 @@ func unreadNotices(ctx context.Context, svc roster.NoticeService, people []app.I
 }
 
 // loadUnreadCount totals the unread notices of this station's people, for
-// the badge on the 我的值班 tab.
-func loadUnreadCount(ctx context.Context, svc Services) (int, error) {
+// the badge on the 我的值班 tab; only those of person when one is signed in.
+func loadUnreadCount(ctx context.Context, svc Services, person app.ID) (int, error) {
 	if svc.Notices == nil {
 		return 0, nil
+	}
+	if person != app.NilID {
+		ns, err := svc.Notices.Notices(ctx, person, true)
+		return len(ns), err
 	}
 	me, err := svc.Identity.Identity(ctx)
 	if app.ErrorCode(err) == app.ENOTFOUND {
@@ -65,7 +69,11 @@ func loadUnreadCount(ctx context.Context, svc Services) (int, error) {
 // loadBadge puts the unread count on the 我的值班 tab.
 func (s *dutyScreen) loadBadge() {
 	ctx, svc := s.u.ctx, s.u.svc
-	runAsync(func() (int, error) { return loadUnreadCount(ctx, svc) }, func(n int, err error) {
+	var only app.ID
+	if cur := s.u.desk.current(); cur != nil {
+		only = cur.Person.ID
+	}
+	runAsync(func() (int, error) { return loadUnreadCount(ctx, svc, only) }, func(n int, err error) {
 		if err != nil {
 			// The badge is a hint; the tab itself says what failed.
 			return

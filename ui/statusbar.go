@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -36,6 +37,9 @@ type statusBar struct {
 	station       *widget.Label
 	chooseStation *widget.Button
 	duty          *widget.Label
+	who           *widget.Label  // who signs the records (signin.go)
+	signIn        *widget.Button // 到岗签到, or 换人 once someone is signed in
+	signInDialog  *signInDialog  // the last one opened
 	tasks         *widget.Label
 	online        *widget.Label
 	queued        *widget.Label
@@ -61,8 +65,17 @@ func newStatusBar(u *UI) *statusBar {
 	b.chooseStation.Hide()
 	b.tasks.TextStyle.Bold = true
 	b.tasks.Hide()
+	b.who = widget.NewLabel(lang.L("signin.status_nobody"))
+	b.who.Importance = widget.WarningImportance
+	b.signIn = widget.NewButton(lang.L("signin.button"), func() { b.signInDialog = u.openSignIn() })
+	b.signIn.Importance = widget.HighImportance
+	if u.svc.Desk == nil {
+		b.who.Hide()
+		b.signIn.Hide()
+	}
 
-	left := container.NewHBox(widget.NewIcon(theme.HomeIcon()), b.station, b.chooseStation, widget.NewSeparator())
+	left := container.NewHBox(widget.NewIcon(theme.HomeIcon()), b.station, b.chooseStation, widget.NewSeparator(),
+		b.who, b.signIn, widget.NewSeparator())
 	right := container.NewHBox(b.tasks, widget.NewSeparator(), b.online, widget.NewSeparator(), b.queued)
 	b.content = container.NewBorder(nil, nil, left, right, b.duty)
 	return b
@@ -76,13 +89,15 @@ type statusFacts struct {
 	dutyErr    error
 	queued     int
 	queuedErr  error
+	desk       deskFacts
 }
 
 // refresh reads the facts again; call it after every change.
 func (b *statusBar) refresh() {
-	svc, ctx, onDuty := b.u.svc, b.u.ctx, b.onDuty
+	svc, ctx, onDuty, now := b.u.svc, b.u.ctx, b.onDuty, b.u.now()
 	runAsync(func() (statusFacts, error) {
 		var f statusFacts
+		f.desk = loadDesk(ctx, svc, now)
 		f.station, f.stationErr = svc.Identity.Identity(ctx)
 		if onDuty != nil {
 			f.duty, f.dutyErr = onDuty(ctx)
@@ -119,6 +134,7 @@ func (b *statusBar) show(f statusFacts, _ error) {
 		b.duty.SetText(errorText(f.dutyErr))
 	}
 
+	b.showDesk(f)
 	b.showQueued(f.queued, f.queuedErr)
 	// The texts changed width: lay the bar out again.
 	b.content.Refresh()
@@ -160,6 +176,32 @@ func (b *statusBar) showHub(s syncer.Status) {
 		b.showQueued(s.Queued, nil)
 	}
 	b.content.Refresh()
+}
+
+// showDesk says who signs the records made here, and asks for a sign-in
+// while that is only the roster's guess.
+func (b *statusBar) showDesk(f statusFacts) {
+	b.u.desk.set(f.desk.signedIn, f.desk.rostered)
+	if b.u.svc.Desk == nil {
+		return
+	}
+	loc := time.Local
+	if f.station != nil {
+		loc = f.station.Location()
+	}
+	text, ask := deskText(f.desk, b.u.svc.Author, loc)
+	b.who.SetText(text)
+	if ask {
+		b.who.Importance = widget.WarningImportance
+		b.signIn.SetText(lang.L("signin.button"))
+		b.signIn.Importance = widget.HighImportance
+	} else {
+		b.who.Importance = widget.MediumImportance
+		b.signIn.SetText(lang.L("signin.change"))
+		b.signIn.Importance = widget.MediumImportance
+	}
+	b.who.Refresh()
+	b.signIn.Refresh()
 }
 
 func (b *statusBar) showQueued(n int, err error) {

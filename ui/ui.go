@@ -120,8 +120,14 @@ type Services struct {
 	// is on duty now" has one answer.
 	Clock func() time.Time
 
-	// Author names who makes the changes done through the window; it is
-	// recorded on every operation. Optional.
+	// Desk keeps who is signed in at this client (到岗签到). With it the
+	// status bar offers 到岗签到 and 换人, and every change made through the
+	// window carries the signed-in person (id and name) as its author.
+	Desk roster.Desk
+
+	// Author names who makes the changes done through the window while
+	// nobody is signed in and the roster names no officer on duty now.
+	// Optional.
 	Author string
 
 	// Hub is the connection to the prefecture's hub. Without it the window
@@ -142,7 +148,10 @@ type UI struct {
 	app fyne.App
 	win fyne.Window
 	svc Services
-	ctx context.Context
+	// ctx is the context of every service call. Its author follows the
+	// sign-in at the desk (desk.actor), so it is made once.
+	ctx  context.Context
+	desk *deskState
 
 	nav    *navigation
 	status *statusBar
@@ -179,11 +188,12 @@ func New(a fyne.App, svc Services) *UI {
 	a.Settings().SetTheme(newTheme())
 	a.SetIcon(assets.Icon)
 	u := &UI{
-		app: a,
-		win: a.NewWindow(lang.L("app.title")),
-		svc: svc,
-		ctx: app.WithAuthor(context.Background(), svc.Author),
+		app:  a,
+		win:  a.NewWindow(lang.L("app.title")),
+		svc:  svc,
+		desk: &deskState{fallback: svc.Author},
 	}
+	u.ctx = app.WithActorFunc(context.Background(), u.desk.actor)
 	u.openURL = a.OpenURL
 	u.win.SetIcon(assets.Icon)
 	u.win.SetMaster()

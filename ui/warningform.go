@@ -271,7 +271,7 @@ func (f *warningForm) enableAll(on bool) {
 // fillSigner puts the leader on duty in as the signer, unless a name was
 // typed.
 func (f *warningForm) fillSigner() {
-	ctx, onDuty, author := f.s.u.ctx, f.s.u.status.onDuty, f.s.u.svc.Author
+	ctx, onDuty, author := f.s.u.ctx, f.s.u.status.onDuty, f.s.u.author()
 	runAsync(func() (string, error) { return signingName(onDutyNow(ctx, onDuty), author), nil }, func(name string, _ error) {
 		if !f.signTyped {
 			f.quiet = true

@@ -243,9 +243,11 @@ type Incident struct {
 	ClosedAt    time.Time `json:"closed_at,omitzero"`
 	CloseReason string    `json:"close_reason,omitempty"`
 
-	CreatedBy string    `json:"created_by,omitempty"`
-	CreatedAt time.Time `json:"created_at,omitzero"`
-	UpdatedAt time.Time `json:"updated_at,omitzero"`
+	CreatedBy string `json:"created_by,omitempty"`
+	// CreatedByID is the person who took the call (signed in at the desk).
+	CreatedByID app.ID    `json:"created_by_id,omitzero"`
+	CreatedAt   time.Time `json:"created_at,omitzero"`
+	UpdatedAt   time.Time `json:"updated_at,omitzero"`
 }
 
 // Limits are the tolerances of validation. The zero value means the defaults.

@@ -46,8 +46,11 @@ type Report struct {
 	CreatedBy string    `json:"created_by,omitempty"`
 	CreatedAt time.Time `json:"created_at,omitzero"`
 	SignedBy  string    `json:"signed_by,omitempty"` // the leader on duty (签发)
-	SignedAt  time.Time `json:"signed_at,omitzero"`
-	SentAt    time.Time `json:"sent_at,omitzero"` // first delivery
+	// SignedByID is that leader, when the name is one person of the
+	// station (the dialog proposes the leader on duty by the roster).
+	SignedByID app.ID    `json:"signed_by_id,omitzero"`
+	SignedAt   time.Time `json:"signed_at,omitzero"`
+	SentAt     time.Time `json:"sent_at,omitzero"` // first delivery
 }
 
 // Validate checks the report on its own. CheckNewReport checks it against

@@ -57,10 +57,12 @@ type Attachment = attachment.Attachment
 
 // Message is one message as sender and recipients keep it.
 type Message struct {
-	ID     app.ID   `json:"id"`
-	From   app.ID   `json:"from"` // the sending station
-	Author string   `json:"author,omitempty"`
-	To     []app.ID `json:"to"`
+	ID     app.ID `json:"id"`
+	From   app.ID `json:"from"` // the sending station
+	Author string `json:"author,omitempty"`
+	// AuthorID is the person who wrote it, as signed in at the desk.
+	AuthorID app.ID   `json:"author_id,omitzero"`
+	To       []app.ID `json:"to"`
 	// CC are the stations sent a copy (抄送): they receive and may read it,
 	// but do not acknowledge a notice. A direct report copies every level
 	// it skips.

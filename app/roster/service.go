@@ -58,8 +58,11 @@ type LogEntry struct {
 	Day     Date      // the duty day it belongs to
 	At      time.Time // when it happened
 	Author  string
-	Kind    LogKind
-	Text    string
+	// AuthorID is the person who wrote it (signed in at the desk), NilID
+	// for entries from before people signed in.
+	AuthorID app.ID
+	Kind     LogKind
+	Text     string
 
 	// An automatic entry is written by the station itself as a record is
 	// made or arrives (an intake, a warning, a spot check...); it names the

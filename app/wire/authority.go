@@ -13,4 +13,7 @@ const (
 	// CodeStationLimit: a station already has authority.MaxChildren
 	// stations under it.
 	CodeStationLimit = "station_limit"
+	// CodeForeignAuthor: the operation names as its author a person who is
+	// not of the origin station nor of a station below it.
+	CodeForeignAuthor = "foreign_author"
 )

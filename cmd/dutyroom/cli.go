@@ -32,9 +32,13 @@ type Main struct {
 	// Serve is the address of a hub to run in-process for a
 	// single-machine set-up, "" for none.
 	Serve string
+	// As names the person of this station who signs what a command
+	// changes (author.go); "" for the officer on duty now.
+	As string
 
 	db     *store.DB
 	engine syncer.Config // sync engine tuning; tests shorten the waits
+	author cliAuthor     // who signs the changes, resolved by open
 }
 
 // NewMain returns a Main writing to the given streams.
@@ -51,6 +55,7 @@ func (m *Main) Run(args []string) int {
 	fs.StringVar(&m.DataDir, "data", "", "data folder")
 	fs.BoolVar(&m.Demo, "demo", false, "seed an empty data folder with the demo prefecture")
 	fs.StringVar(&m.Serve, "serve", "", "run a hub in-process on ADDR (host:port), with its data in DIR/hub")
+	fs.StringVar(&m.As, "as", "", "sign changes as NAME, a person of this station (default: the officer on duty now)")
 	fs.Usage = func() { fmt.Fprint(m.Stderr, usage) }
 	if err := fs.Parse(args); err != nil {
 		return 2
@@ -69,7 +74,8 @@ func (m *Main) Run(args []string) int {
 	if len(rest) == 0 {
 		return m.report(m.runWindow())
 	}
-	ctx := app.WithAuthor(context.Background(), authorName())
+	m.author.stderr = func(s string) { fmt.Fprintln(m.Stderr, s) }
+	ctx := app.WithActorFunc(context.Background(), m.author.get)
 	var err error
 	switch cmd, args := rest[0], rest[1:]; cmd {
 	case "init":
@@ -104,6 +110,8 @@ func (m *Main) Run(args []string) int {
 		err = m.runLog(ctx, args)
 	case "consult":
 		err = m.runConsult(ctx, args)
+	case "desk":
+		err = m.runDesk(ctx, args)
 	case "hub":
 		err = m.runHub(ctx, args)
 	case "sync":
@@ -176,6 +184,17 @@ func (m *Main) open() (*store.DB, error) {
 	if err != nil {
 		return nil, err
 	}
+	// Who signs is known before any command writes: a bad --as stores
+	// nothing. Without --as a failure to read the roster is left to the
+	// command (or the window's notice of a damaged file) to report.
+	actor, note, err := resolveAuthor(context.Background(), db, m.As, time.Now())
+	if err != nil && m.As != "" {
+		db.Close()
+		return nil, err
+	}
+	m.author.mu.Lock()
+	m.author.actor, m.author.note = actor, note
+	m.author.mu.Unlock()
 	m.db = db
 	return db, nil
 }

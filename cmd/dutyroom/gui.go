@@ -262,6 +262,7 @@ func windowServices(db *store.DB, hubc *syncer.Client) ui.Services {
 		Alerts:         store.NewAlerts(db),
 		Messages:       messages,
 		MessageLimits:  messages.Limits,
+		Desk:           store.NewDesk(db),
 		Author:         authorName(),
 		Hub:            hubc,
 	}

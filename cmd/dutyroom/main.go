@@ -15,7 +15,7 @@ func main() {
 }
 
 // usage is printed for -h and for an unknown command.
-const usage = `usage: dutyroom [-data DIR] [-demo] [-serve ADDR] [command [arguments]]
+const usage = `usage: dutyroom [-data DIR] [-demo] [-serve ADDR] [-as NAME] [command [arguments]]
 
 With no command, dutyroom opens its window on DIR (default: the user's
 configuration folder). -demo seeds an empty folder with the demo prefecture.
@@ -28,6 +28,11 @@ handover, daily at 03:30 local time, before every upgrade and restore,
 keeping 14 (设置 → 备份, or DIR/backup.json: {"daily_at":"03:30","keep":14}).
 Each backup is checked after it is written. A damaged data file is reported
 with the way back, never written to; dutyroom check looks for damage.
+A command's changes are signed by -as NAME (a person of this station, or
+their id when two share a name), else by the officer signed in at the desk,
+else by the officer on duty now by the roster, else by the station's first
+leader (said on stderr). The window
+signs with the officer signed in at the desk (到岗签到).
 
 Commands:
   init [--demo [--station CODE]]
@@ -44,6 +49,9 @@ Commands:
   person list [--station CODE] [--json]
   person add --station CODE --name N [--title T] [--mobile M] [--office O] [--roles leader,officer]
   person remove ID
+  desk show                     who is signed in at this desk (到岗签到)
+  desk signin NAME|ID           sign a person of this station in at the desk, as 换人 does; written
+                                to the duty log, and the commands and the window then sign as them
   roster generate --station CODE --from DATE --to DATE
                                 draft the roster, keeping posts set by hand
   roster show --station CODE --month YYYY-MM [--json]
