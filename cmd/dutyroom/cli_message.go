@@ -285,7 +285,11 @@ func collect(ctx context.Context, svc *store.Messages, self app.ID, kinds []mess
 			return nil, err
 		}
 		for _, c := range convs {
-			list, err := svc.Messages(ctx, c.ID, app.NilID, max(limit, 1))
+			n := limit
+			if n == 0 || n > c.Count {
+				n = max(c.Count, 1)
+			}
+			list, err := svc.Messages(ctx, c.ID, app.NilID, n)
 			if err != nil {
 				return nil, err
 			}
