@@ -216,7 +216,10 @@ func (m *Main) send(ctx context.Context, env *cliEnv, svc *store.Messages, kind 
 	msg := &message.Message{Kind: kind, Subject: *subject, Text: *text}
 	if up != nil && *up {
 		msg.Kind = message.KindDirectReport
-		if strings.TrimSpace(*to) == "" && self.Parent != app.NilID {
+		if strings.TrimSpace(*to) == "" {
+			if self.Parent == app.NilID {
+				return app.FieldErrorf("to", "%s has no station above it to report to", self.Name)
+			}
 			*to = env.code(self.Parent)
 		}
 	}

@@ -108,4 +108,7 @@ func TestBadMessagesAndNoticesAreRefusedAndNothingIsStored(t *testing.T) {
 		{[]string{"notice", "ack", "01a2513a-4846-7dff-b7cd-7ad77868991d"}, "01a2513a-4846-7dff-b7cd-7ad77868991d"},
 		{[]string{"message", "list", "--limit", "-1"}, "--limit must not be negative"},
 	})
+	checkRefusals(t, demoStation(t, "433100"), []refusal{
+		{[]string{"message", "send", "--up", "--text", "x"}, "to (--to): 湘西州 has no station above it"},
+	})
 }
