@@ -224,6 +224,9 @@ func (m *Main) runInit(ctx context.Context, args []string) error {
 			}
 		}
 		fmt.Fprintf(m.Stdout, "created %s with the shared demo prefecture as station %s\n", db.Path(), *station)
+		if !*bare {
+			fmt.Fprintln(m.Stdout, "  with its roster and a few days of its own history, queued for the hub like any change")
+		}
 		return nil
 	}
 	if *withDemo || m.Demo {
