@@ -217,6 +217,7 @@ func (m *Main) runInit(ctx context.Context, args []string) error {
 	fs := m.flags("init")
 	withDemo := fs.Bool("demo", false, "seed the demo prefecture")
 	station := fs.String("station", "", "with --demo: the demo station (code) this folder is, its tree shared with a demo hub")
+	bare := fs.Bool("bare", false, "with --station: the shared tree only, without the station's roster and history")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -236,10 +237,15 @@ func (m *Main) runInit(ctx context.Context, args []string) error {
 			fmt.Fprintf(m.Stdout, "%s already holds stations; demo data not added\n", db.Path())
 			return nil
 		}
-		if err := liveDemo(ctx, db, time.Now()); err != nil {
-			return err
+		if !*bare {
+			if err := liveDemo(ctx, db, time.Now()); err != nil {
+				return err
+			}
 		}
 		fmt.Fprintf(m.Stdout, "created %s with the shared demo prefecture as station %s\n", db.Path(), *station)
+		if !*bare {
+			fmt.Fprintln(m.Stdout, "  with its roster and a few days of its own history, queued for the hub like any change")
+		}
 		return nil
 	}
 	if *withDemo || m.Demo {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"sync/atomic"
 	"time"
 
 	"dutyroom/app"
@@ -26,13 +27,22 @@ func liveDemo(ctx context.Context, db *store.DB, now time.Time) error {
 	if err != nil {
 		return err
 	}
-	clock := db.Now
-	defer func() { db.Now = clock }()
+	// The store's clock is read by its own goroutines too: it is set once,
+	// to one that reads the demo's time atomically, and given back to the
+	// real time when the history is written.
+	var past atomic.Int64 // Unix nanoseconds; 0 for the real clock
+	db.Now = func() time.Time {
+		if n := past.Load(); n != 0 {
+			return time.Unix(0, n)
+		}
+		return time.Now()
+	}
+	defer past.Store(0)
 	return demo.Live(ctx, demo.Services{
 		Rosters:   store.NewRosters(db),
 		Incidents: store.NewIncidents(db),
 		Messages:  store.NewMessages(db),
 		Warnings:  store.NewWarnings(db),
-		SetClock:  func(t time.Time) { db.Now = func() time.Time { return t } },
+		SetClock:  func(t time.Time) { past.Store(t.UnixNano()) },
 	}, app.NewTree(stations), people, me.ID, now)
 }

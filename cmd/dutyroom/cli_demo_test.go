@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"dutyroom/app"
 	"dutyroom/hub"
 	"dutyroom/store"
 )
@@ -28,6 +29,7 @@ func TestEveryMakeDemoStationStartsAsAWorkingDutyRoom(t *testing.T) {
 	for _, s := range makeDemo {
 		t.Run(s.user, func(t *testing.T) {
 			dir := demoStation(t, s.code)
+			ownHistoryOnly(t, dir)
 			day, month := today()
 			var r rosterOut
 			jsonRun(t, dir, &r, "roster", "show", "--station", s.code, "--month", month, "--json")
@@ -97,6 +99,21 @@ func TestEveryMakeDemoStationStartsAsAWorkingDutyRoom(t *testing.T) {
 				t.Errorf("%d duty-log lines", len(log))
 			}
 		})
+	}
+}
+
+func TestBareDemoStationHasTheTreeOnly(t *testing.T) {
+	dir := t.TempDir()
+	mustRun(t, dir, "", "init", "--demo", "--bare", "--station", "433101")
+	if out := squash(mustRun(t, dir, "", "hub", "status")); !strings.Contains(out, "queued: 0 changes") {
+		t.Errorf("init --bare queued changes:\n%s", out)
+	}
+	var incs struct {
+		Total int `json:"total"`
+	}
+	jsonRun(t, dir, &incs, "incident", "list", "--json")
+	if incs.Total != 0 {
+		t.Errorf("init --bare made %d incidents", incs.Total)
 	}
 }
 
@@ -333,5 +350,34 @@ func TestMakeDemoFoldersSyncWithoutRefusalOrDuplicates(t *testing.T) {
 	jsonRun(t, dirs["433100"], &r, "roster", "show", "--station", "433101", "--month", month, "--json")
 	if r.State != "published" {
 		t.Errorf("湘西州 sees 吉首市's roster as %q", r.State)
+	}
+}
+
+// ownHistoryOnly checks that a fresh shared-demo folder queues only its own
+// station's history: the tree and people every folder and the hub already
+// have are not sent again, and nothing is sent as another station.
+func ownHistoryOnly(t *testing.T, dir string) {
+	t.Helper()
+	db, err := store.Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	ctx := context.Background()
+	me, err := store.NewIdentity(db).Identity(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ops, err := db.Outbox(ctx, 0, 100000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ops) == 0 {
+		t.Errorf("%s queued no history", me.Name)
+	}
+	for _, op := range ops {
+		if op.Origin != me.ID || op.Kind == app.OpStationCreate || op.Kind == app.OpPersonCreate {
+			t.Errorf("%s queued %s from %s", me.Name, op.Kind, op.Origin)
+		}
 	}
 }

@@ -162,7 +162,7 @@ func FuzzParseTime(f *testing.F) {
 			return
 		}
 		// What was accepted reads back as the same instant.
-		again, err := parseTime("at", tm.Format(time.RFC3339Nano), loc)
+		again, err := parseTime("at", tm.UTC().Format(time.RFC3339Nano), loc)
 		if err != nil || !again.Equal(tm) {
 			t.Fatalf("parseTime(%q) = %v, which reads back as %v, %v", s, tm, again, err)
 		}

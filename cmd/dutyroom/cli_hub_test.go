@@ -53,13 +53,22 @@ func TestWarningIssuedByCommandReachesATownshipThroughAHub(t *testing.T) {
 
 	var got []warningOut
 	decode(t, qianzhou, &got, "warning", "list", "--json")
-	if len(got) != 1 || got[0].ID != issued.ID || got[0].Direction != "received" || got[0].Acked || got[0].Issuer != "433100" {
-		t.Fatalf("the township holds %+v, want the prefecture's warning %s once, not acknowledged", got, issued.ID)
+	held := 0
+	for _, w := range got {
+		if w.ID == issued.ID {
+			held++
+			if w.Direction != "received" || w.Acked || w.Issuer != "433100" {
+				t.Errorf("the township holds %+v", w)
+			}
+		}
+	}
+	if held != 1 {
+		t.Fatalf("the township holds the prefecture's warning %s %d times", issued.ID, held)
 	}
 	mustRun(t, qianzhou, "", "warning", "ack", issued.ID, "--by", "向明华")
 	var notices []messageOut
 	decode(t, qianzhou, &notices, "notice", "list", "--unread", "--json")
-	if len(notices) != 1 || notices[0].ID != notice.ID || notices[0].Direction != "received" || notices[0].Acked {
+	if len(notices) == 0 || notices[0].ID != notice.ID || notices[0].Direction != "received" || notices[0].Acked {
 		t.Fatalf("the township's unread notices: %+v", notices)
 	}
 	mustRun(t, qianzhou, "", "notice", "ack", notice.ID, "--by", "向明华")
@@ -83,7 +92,7 @@ func TestWarningIssuedByCommandReachesATownshipThroughAHub(t *testing.T) {
 	}
 	var sent []messageOut
 	decode(t, xiangxi, &sent, "notice", "list", "--json")
-	if len(sent) != 1 || !sent[0].Acked {
+	if len(sent) == 0 || sent[0].ID != notice.ID || !sent[0].Acked {
 		t.Errorf("the prefecture's notice: %+v", sent)
 	}
 	var list []checkOut

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/csv"
+	"encoding/json"
 	"fmt"
 	"io"
 	"os"
@@ -215,40 +216,41 @@ func (m *Main) logExport(ctx context.Context, env *cliEnv, svc *store.Rosters, a
 			all = append(all, logOf(env, &entries[i]))
 		}
 	}
-	w := io.Writer(m.Stdout)
-	if *out != "-" {
-		f, err := os.Create(*out)
-		if err != nil {
-			return err
-		}
-		defer f.Close()
-		w = f
+	if *out == "-" {
+		return writeLog(m.Stdout, all, *asJSON, self.Location())
 	}
-	if *asJSON {
-		if all == nil {
-			all = []logOut{}
-		}
-		saved := m.Stdout
-		m.Stdout = w
-		err = m.printJSON(all)
-		m.Stdout = saved
-	} else {
-		cw := csv.NewWriter(w)
-		cw.Write([]string{"day", "time", "kind", "author", "text"})
-		for _, e := range all {
-			cw.Write([]string{e.Day, e.At.In(self.Location()).Format(time.RFC3339), e.Kind, e.Author, e.Text})
-		}
-		cw.Flush()
-		err = cw.Error()
-	}
+	f, err := os.Create(*out)
 	if err != nil {
 		return err
 	}
-	if f, ok := w.(*os.File); ok && *out != "-" {
-		if err := f.Close(); err != nil {
-			return err
-		}
-		fmt.Fprintf(m.Stdout, "wrote %d entries of %s to %s to %s\n", len(all), first, last, *out)
+	if err := writeLog(f, all, *asJSON, self.Location()); err != nil {
+		f.Close()
+		return err
 	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	fmt.Fprintf(m.Stdout, "wrote %d entries of %s to %s to %s\n", len(all), first, last, *out)
 	return nil
+}
+
+// writeLog writes log entries as CSV (a header, then day, time, kind,
+// author, text) or as a JSON array.
+func writeLog(w io.Writer, entries []logOut, asJSON bool, loc *time.Location) error {
+	if asJSON {
+		if entries == nil {
+			entries = []logOut{}
+		}
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		enc.SetEscapeHTML(false)
+		return enc.Encode(entries)
+	}
+	cw := csv.NewWriter(w)
+	cw.Write([]string{"day", "time", "kind", "author", "text"})
+	for _, e := range entries {
+		cw.Write([]string{e.Day, e.At.In(loc).Format(time.RFC3339), e.Kind, e.Author, e.Text})
+	}
+	cw.Flush()
+	return cw.Error()
 }

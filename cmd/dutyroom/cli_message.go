@@ -216,7 +216,10 @@ func (m *Main) send(ctx context.Context, env *cliEnv, svc *store.Messages, kind 
 	msg := &message.Message{Kind: kind, Subject: *subject, Text: *text}
 	if up != nil && *up {
 		msg.Kind = message.KindDirectReport
-		if strings.TrimSpace(*to) == "" && self.Parent != app.NilID {
+		if strings.TrimSpace(*to) == "" {
+			if self.Parent == app.NilID {
+				return app.FieldErrorf("to", "%s has no station above it to report to", self.Name)
+			}
 			*to = env.code(self.Parent)
 		}
 	}
@@ -285,7 +288,11 @@ func collect(ctx context.Context, svc *store.Messages, self app.ID, kinds []mess
 			return nil, err
 		}
 		for _, c := range convs {
-			list, err := svc.Messages(ctx, c.ID, app.NilID, max(limit, 1))
+			n := limit
+			if n == 0 || n > c.Count {
+				n = max(c.Count, 1)
+			}
+			list, err := svc.Messages(ctx, c.ID, app.NilID, n)
 			if err != nil {
 				return nil, err
 			}

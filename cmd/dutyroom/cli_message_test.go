@@ -26,20 +26,35 @@ func TestMessageSendStoresAndPrintsTheDocumentedJSON(t *testing.T) {
 		t.Errorf("without a hub session the command does not say the message waits: %q", stderr)
 	}
 	var list []messageOut
-	jsonRun(t, dir, &list, "message", "list", "--json")
-	if len(list) != 1 || list[0].ID != sent.ID {
-		t.Fatalf("message list = %+v, want the one sent", list)
+	jsonRun(t, dir, &list, "message", "list", "--limit", "0", "--json")
+	if len(list) == 0 || list[0].ID != sent.ID {
+		t.Fatalf("message list = %+v, want the one sent first", list)
 	}
+	before := len(list)
 	var shown messageOut
 	jsonRun(t, dir, &shown, "message", "show", sent.ID, "--json")
 	if shown.ID != sent.ID || len(shown.Receipts) != 2 || shown.Receipts[0].Station != "433101" {
 		t.Errorf("message show = %+v", shown)
 	}
+	// --limit 0 lists them all.
+	for i := 0; i < 2; i++ {
+		run(t, dir, "message", "send", "--to", "433101,泸溪县", "--text", "续报")
+	}
+	jsonRun(t, dir, &list, "message", "list", "--limit", "0", "--json")
+	if len(list) != before+2 {
+		t.Errorf("message list --limit 0 lists %d of %d", len(list), before+2)
+	}
+	jsonRun(t, dir, &list, "message", "list", "--limit", "2", "--json")
+	if len(list) != 2 || list[0].Text != "续报" {
+		t.Errorf("message list --limit 2 lists %+v", list)
+	}
 	// Notices are listed apart.
 	var notices []messageOut
 	jsonRun(t, dir, &notices, "notice", "list", "--json")
-	if len(notices) != 0 {
-		t.Errorf("notice list shows messages: %+v", notices)
+	for _, n := range notices {
+		if n.Kind != "notice" {
+			t.Errorf("notice list shows a %s", n.Kind)
+		}
 	}
 }
 
@@ -66,8 +81,8 @@ func TestNoticeSendWithAnAcknowledgeByTime(t *testing.T) {
 	}
 	var list []messageOut
 	jsonRun(t, dir, &list, "notice", "list", "--json")
-	if len(list) != 1 || list[0].ID != n.ID {
-		t.Errorf("notice list = %+v", list)
+	if len(list) == 0 || list[0].ID != n.ID {
+		t.Errorf("notice list = %+v, want the notice sent first", list)
 	}
 }
 
@@ -92,5 +107,8 @@ func TestBadMessagesAndNoticesAreRefusedAndNothingIsStored(t *testing.T) {
 		{[]string{"notice", "send", "--to", "433101001", "--subject", "s", "--text", "x", "--ack-by", "2020-01-01 08:00"}, "is not after the sending time"},
 		{[]string{"notice", "ack", "01a2513a-4846-7dff-b7cd-7ad77868991d"}, "01a2513a-4846-7dff-b7cd-7ad77868991d"},
 		{[]string{"message", "list", "--limit", "-1"}, "--limit must not be negative"},
+	})
+	checkRefusals(t, demoStation(t, "433100"), []refusal{
+		{[]string{"message", "send", "--up", "--text", "x"}, "to (--to): 湘西州 has no station above it"},
 	})
 }

@@ -119,7 +119,11 @@ func (m *Main) spotCheckStart(ctx context.Context, env *cliEnv, svc *store.SpotC
 		}
 		checks = append(checks, c)
 	}
-	m.noteQueued(fmt.Sprintf("%d spot check(s)", len(checks)))
+	if len(checks) == 1 {
+		m.noteQueued("spot check " + checks[0].ID.String())
+	} else {
+		m.noteQueued(fmt.Sprintf("the %d spot checks", len(checks)))
+	}
 	now := time.Now()
 	outs := make([]checkOut, 0, len(checks))
 	for _, c := range checks {

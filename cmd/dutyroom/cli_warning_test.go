@@ -19,8 +19,8 @@ func TestWarningIssueListAndShowWithEveryStationReached(t *testing.T) {
 	}
 	var list []warningOut
 	jsonRun(t, dir, &list, "warning", "list", "--json")
-	if len(list) != 1 || list[0].ID != w.ID {
-		t.Fatalf("warning list = %+v", list)
+	if len(list) == 0 || list[0].ID != w.ID {
+		t.Fatalf("warning list = %+v, want the one issued first", list)
 	}
 	var shown warningOut
 	jsonRun(t, dir, &shown, "warning", "show", w.ID, "--json")

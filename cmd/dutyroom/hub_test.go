@@ -233,8 +233,8 @@ func TestCountyPersonReachesThePrefectureThroughAHub(t *testing.T) {
 	}
 	root := t.TempDir()
 	xiangxi, jishou := filepath.Join(root, "xiangxi"), filepath.Join(root, "jishou")
-	mustRun(t, xiangxi, "", "init", "--demo", "--station", "433100")
-	mustRun(t, jishou, "", "init", "--demo", "--station", "433101")
+	mustRun(t, xiangxi, "", "init", "--demo", "--bare", "--station", "433100")
+	mustRun(t, jishou, "", "init", "--demo", "--bare", "--station", "433101")
 	stationsFile := filepath.Join(root, "stations.json")
 	mustRun(t, xiangxi, "", "station", "export", stationsFile)
 	for _, dir := range []string{xiangxi, jishou} {
@@ -314,8 +314,8 @@ func TestCountyPersonReachesThePrefectureThroughAHub(t *testing.T) {
 func TestSyncCommandSendsAndReceivesOnce(t *testing.T) {
 	root := t.TempDir()
 	xiangxi, jishou := filepath.Join(root, "xiangxi"), filepath.Join(root, "jishou")
-	mustRun(t, xiangxi, "", "init", "--demo", "--station", "433100")
-	mustRun(t, jishou, "", "init", "--demo", "--station", "433101")
+	mustRun(t, xiangxi, "", "init", "--demo", "--bare", "--station", "433100")
+	mustRun(t, jishou, "", "init", "--demo", "--bare", "--station", "433101")
 	stationsFile := filepath.Join(root, "stations.json")
 	mustRun(t, xiangxi, "", "station", "export", stationsFile)
 

@@ -35,9 +35,10 @@ leader (said on stderr). The window
 signs with the officer signed in at the desk (到岗签到).
 
 Commands:
-  init [--demo [--station CODE]]
+  init [--demo [--station CODE [--bare]]]
                                 create the data file; --demo seeds the demo prefecture;
-                                --station makes it that demo station, with the ids a demo hub shares
+                                --station makes it that demo station, with the ids a demo hub shares,
+                                its roster and a few days of history (--bare: the tree only)
   backup FILE                   write a consistent, checked copy of the data file to FILE
   restore FILE                  check FILE, then replace the data file with it (the current one
                                 goes into DIR/backups first when it is sound)
