@@ -2,6 +2,7 @@ package hub
 
 import (
 	"testing"
+	"time"
 
 	"dutyroom/app"
 )
@@ -42,5 +43,55 @@ func TestWhoMayWatchRecordings(t *testing.T) {
 		if got := mayWatch(tree, seen, st); got != want {
 			t.Errorf("station %s: may watch %v, want %v", st, got, want)
 		}
+	}
+}
+
+// A recordings code is spent once, expires, and buys a recordings session
+// only; join codes and sessions and recordings ones do not stand in for
+// each other.
+func TestRecordingCodesAndSessionsStandForNothingElse(t *testing.T) {
+	db, now := linkDB(t)
+	room := app.NewID()
+
+	code, g, err := db.issueRecordingCode("xiangxi", room)
+	if err != nil || g.Expires != now.Add(RecordingCodeTTL) {
+		t.Fatalf("issue: %+v, %v", g, err)
+	}
+	if _, _, err := db.RedeemJoinCode(code); err == nil {
+		t.Fatal("a recordings code was taken as a join link")
+	}
+	token, g, err := db.redeemRecordingCode(code)
+	if err != nil || g.Kind != grantRecSession || g.Expires != now.Add(RecordingSessionTTL) {
+		t.Fatalf("redeem: %+v, %v", g, err)
+	}
+	if _, _, err := db.redeemRecordingCode(code); err == nil {
+		t.Fatal("a recordings code was spent twice")
+	}
+	if _, err := db.AuthenticateWeb(token); err == nil {
+		t.Fatal("a recordings session was taken as a join page's session")
+	}
+	if g, err := db.authenticateRecording(token); err != nil || g.User != "xiangxi" {
+		t.Fatalf("the recordings session: %+v, %v", g, err)
+	}
+
+	join, _, err := db.IssueJoinCode("xiangxi", room, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := db.redeemRecordingCode(join); err == nil {
+		t.Fatal("a join code opened the recordings")
+	}
+
+	late, _, err := db.issueRecordingCode("xiangxi", room)
+	if err != nil {
+		t.Fatal(err)
+	}
+	*now = now.Add(RecordingCodeTTL + time.Second)
+	if _, _, err := db.redeemRecordingCode(late); err == nil {
+		t.Fatal("a recordings code worked after its two minutes")
+	}
+	*now = now.Add(RecordingSessionTTL)
+	if _, err := db.authenticateRecording(token); err == nil {
+		t.Fatal("a recordings session outlived its hours")
 	}
 }

@@ -69,15 +69,21 @@ var (
 // refuseRecording answers with the error's page, logs who was refused
 // and why, and counts it.
 func (s *Server) refuseRecording(w http.ResponseWriter, r *http.Request, e recordingError, g *JoinGrant, detail error) {
-	s.metrics.limited("recordings_" + e.reason)
-	attrs := []any{"reason", e.reason, "addr", clientAddr(r), "path", r.URL.Path, "status", e.status}
-	if g != nil {
-		attrs = append(attrs, "user", g.User, "station", g.Station)
+	reason := "recordings_" + e.reason
+	s.metrics.limited(reason)
+	// A flood of requests without a session must not flood the log: as
+	// for the other refusals, a burst a second per reason, the rest
+	// counted.
+	if ok, left := s.logLimit.allow(reason, time.Now()); ok {
+		attrs := []any{"reason", e.reason, "addr", clientAddr(r), "path", r.URL.Path, "status", e.status, "unlogged", left}
+		if g != nil {
+			attrs = append(attrs, "user", g.User, "station", g.Station)
+		}
+		if detail != nil {
+			attrs = append(attrs, "err", detail)
+		}
+		s.log.Warn("recordings page refused", attrs...)
 	}
-	if detail != nil {
-		attrs = append(attrs, "err", detail)
-	}
-	s.log.Warn("recordings page refused", attrs...)
 	pageHeaders(w)
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.WriteHeader(e.status)

@@ -36,25 +36,25 @@ type consultScreen struct {
 	visible   bool
 	loaded    bool
 
-	list     *widget.List
-	empty    *widget.Label
-	pick     *widget.Label // in place of the detail while none is selected
-	title    *widget.Label
-	info     *widget.Label
-	people   *widget.Label
-	roll     *widget.Label
-	join     *widget.Button
-	start    *widget.Button
-	end      *widget.Button
-	export   *widget.Button
-	openInc  *widget.Button // the incident the consultation was started from
-	recBox   *fyne.Container
-	recWatch *widget.Button // 观看: the recordings page in the browser
-	recs     *widget.Label  // the recorded files
-	detail   *fyne.Container
-	tests    *testCallPanel // 例行测试, nil without the service
-	notice   *widget.Label  // the scheduled consultations about to start
-	content  fyne.CanvasObject
+	list    *widget.List
+	empty   *widget.Label
+	pick    *widget.Label // in place of the detail while none is selected
+	title   *widget.Label
+	info    *widget.Label
+	people  *widget.Label
+	roll    *widget.Label
+	join    *widget.Button
+	start   *widget.Button
+	end     *widget.Button
+	export  *widget.Button
+	openInc *widget.Button // the incident the consultation was started from
+	recBox  *fyne.Container
+	watch   *widget.Button
+	recs    *widget.Label // the recorded files
+	detail  *fyne.Container
+	tests   *testCallPanel // 例行测试, nil without the service
+	notice  *widget.Label  // the scheduled consultations about to start
+	content fyne.CanvasObject
 }
 
 func newConsultScreen(u *UI) *consultScreen {

@@ -114,12 +114,12 @@ func fileSize(n int64) string {
 func newRecordingsBox(s *consultScreen) (*fyne.Container, *widget.Label) {
 	head := widget.NewLabel(lang.L("consult.recordings_heading"))
 	head.TextStyle.Bold = true
-	s.recWatch = widget.NewButtonWithIcon(lang.L("consult.recordings_watch"), theme.MediaPlayIcon(), s.onWatchRecordings)
-	s.recWatch.Importance = widget.HighImportance
-	s.recWatch.Hide()
+	s.watch = widget.NewButtonWithIcon(lang.L("consult.recordings_watch"), theme.MediaPlayIcon(), s.onWatchRecordings)
+	s.watch.Importance = widget.HighImportance
+	s.watch.Hide()
 	list := widget.NewLabel("")
 	list.Wrapping = fyne.TextWrapWord
-	return container.NewVBox(widget.NewSeparator(), container.NewHBox(head, s.recWatch), list), list
+	return container.NewVBox(widget.NewSeparator(), container.NewHBox(head, s.watch), list), list
 }
 
 // showRecordings lists r's files; 观看 is offered once one is finished
@@ -128,7 +128,7 @@ func (s *consultScreen) showRecordings(r *consult.Record, b alertBase) {
 	s.recs.SetText(recordingsText(r, b))
 	s.recBox.Hidden = !r.Consultation.Recording && len(r.Recordings) == 0
 	finished := slices.ContainsFunc(r.Recordings, func(f consult.RecordedFile) bool { return !f.End.IsZero() })
-	s.recWatch.Hidden = s.u.svc.RecordingLinks == nil || !finished
+	s.watch.Hidden = s.u.svc.RecordingLinks == nil || !finished
 }
 
 // onWatchRecordings asks the hub for a one-time link to the selected
@@ -138,9 +138,9 @@ func (s *consultScreen) onWatchRecordings() {
 	if links == nil || id == app.NilID {
 		return
 	}
-	s.recWatch.Disable()
+	s.watch.Disable()
 	runAsync(func() (consult.RecordingsLink, error) { return links.RecordingsLink(ctx, id) }, func(l consult.RecordingsLink, err error) {
-		s.recWatch.Enable()
+		s.watch.Enable()
 		if err == nil {
 			var link *url.URL
 			if link, err = url.Parse(l.URL); err == nil {

@@ -73,10 +73,10 @@ func recordedConsultation(t *testing.T, links consult.RecordingLinks) (*UI, app.
 func TestWatchRecordingsOpensTheHubsPageInTheBrowser(t *testing.T) {
 	links := &fakeRecLinks{}
 	u, id, opened := recordedConsultation(t, links)
-	if !u.consults.recWatch.Visible() {
+	if !u.consults.watch.Visible() {
 		t.Fatal("no 观看 button beside the recorded files")
 	}
-	test.Tap(u.consults.recWatch)
+	test.Tap(u.consults.watch)
 	if len(links.asked) != 1 || links.asked[0] != id {
 		t.Fatalf("asked the hub for %v, want the consultation %s", links.asked, id)
 	}
@@ -96,7 +96,7 @@ func TestWatchRecordingsSaysWhyItCannot(t *testing.T) {
 	} {
 		links := &fakeRecLinks{err: c.err}
 		u, _, opened := recordedConsultation(t, links)
-		test.Tap(u.consults.recWatch)
+		test.Tap(u.consults.watch)
 		if len(*opened) != 0 {
 			t.Errorf("opened %v after an error", *opened)
 		}
@@ -109,7 +109,7 @@ func TestWatchRecordingsSaysWhyItCannot(t *testing.T) {
 // Without a finished file, or without a hub to ask, there is no 观看.
 func TestWatchRecordingsNeedsAFinishedFileAndAHub(t *testing.T) {
 	u, _, _ := recordedConsultation(t, nil)
-	if u.consults.recWatch.Visible() {
+	if u.consults.watch.Visible() {
 		t.Error("观看 shows in a window that cannot ask the hub for a link")
 	}
 }
@@ -126,8 +126,8 @@ func TestWatchRecordingsScreenshot(t *testing.T) {
 		t.Run(language, func(t *testing.T) {
 			inLanguage(t, language)
 			u, _, _ := recordedConsultation(t, &fakeRecLinks{})
-			if want := lang.L("consult.recordings_watch"); u.consults.recWatch.Text != want || !u.consults.recWatch.Visible() {
-				t.Fatalf("the button reads %q, want %q", u.consults.recWatch.Text, want)
+			if want := lang.L("consult.recordings_watch"); u.consults.watch.Text != want || !u.consults.watch.Visible() {
+				t.Fatalf("the button reads %q, want %q", u.consults.watch.Text, want)
 			}
 			f, err := os.Create(filepath.Join(dir, language+"-consultation-record-watch-1366x768.png"))
 			if err != nil {
