@@ -30,9 +30,8 @@ import (
 // intake's appendPreparedOp, filed by fileIntake), every change from
 // another station is an operation applied (applyIncoming), and after a
 // restore this station's own later changes come back from the hub
-// (TakeOwn). Both call
-// shiftLogOp, which reads the operation and writes at most one entry per
-// record and event. An index, duty_log_auto, keyed by the record and the
+// (TakeOwn). Each calls shiftLogOp, which reads the operation and writes
+// at most one entry per record and event. An index, duty_log_auto, keyed by the record and the
 // event, makes it idempotent: an operation applied again, sent again or
 // replayed after a restore finds its entry there and adds none.
 //
