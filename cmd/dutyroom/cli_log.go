@@ -61,10 +61,22 @@ type logOut struct {
 	Author  string    `json:"author"`
 	Kind    string    `json:"kind"`
 	Text    string    `json:"text"`
+	// An entry the station wrote by itself names its record and what
+	// happened to it ("incident.intake", "warning.received"...); its kind
+	// prints as "auto:" and that event.
+	Record   string `json:"record,omitempty"`
+	RecordID string `json:"record_id,omitempty"`
+	Event    string `json:"event,omitempty"`
+	Detail   string `json:"detail,omitempty"`
 }
 
 func logOf(env *cliEnv, e *roster.LogEntry) logOut {
-	return logOut{ID: e.ID.String(), Station: env.code(e.Station), Day: e.Day.String(), At: e.At, Author: e.Author, Kind: string(e.Kind), Text: e.Text}
+	out := logOut{ID: e.ID.String(), Station: env.code(e.Station), Day: e.Day.String(), At: e.At, Author: e.Author, Kind: string(e.Kind), Text: e.Text}
+	if e.Auto {
+		out.Kind = "auto:" + e.Record.Event
+		out.Record, out.RecordID, out.Event, out.Detail = string(e.Record.Kind), e.Record.ID.String(), e.Record.Event, e.Record.Detail
+	}
+	return out
 }
 
 // dutyDay is the duty day in force at t at the station: before the
@@ -161,8 +173,8 @@ func (m *Main) logList(ctx context.Context, env *cliEnv, svc *store.Rosters, arg
 	}
 	fmt.Fprintf(m.Stdout, "值班日志 %s %s\n", self.Name, d)
 	tw := newTable(m.Stdout)
-	for _, e := range entries {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", e.At.In(self.Location()).Format("15:04"), e.Kind, e.Author, e.Text)
+	for i, e := range entries {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", e.At.In(self.Location()).Format("15:04"), outs[i].Kind, e.Author, e.Text)
 	}
 	return tw.Flush()
 }
