@@ -203,8 +203,9 @@ func TestStatisticsChartTheFiguresAndExportAsPNG(t *testing.T) {
 		t.Errorf("status %q", p.status.Text)
 	}
 
-	// The 08:00 road accident's report to the prefecture fell due at 09:00.
-	d.setClock(t, "2026-10-03 09:30")
+	// The 08:00 road accident's report to the prefecture fell due at 10:00
+	// (a county taking the call has two hours).
+	d.setClock(t, "2026-10-03 10:30")
 	p.load()
 	rank := p.charts[3].chart.data
 	if len(rank.bars) != 1 || rank.bars[0].label != "吉首市" || rank.bars[0].note != "67%（2/3）" || *rank.bars[0].color != ratePoor {

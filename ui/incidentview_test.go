@@ -177,20 +177,20 @@ func TestTaskCountdownTurnsRedWhenOverdue(t *testing.T) {
 		}
 		return rows[0].Objects[1].(*widget.Label)
 	}
-	if l := stripState(); l.Text != "剩余 1:00:00" || l.Importance != widget.WarningImportance {
+	if l := stripState(); l.Text != "剩余 2:00:00" || l.Importance != widget.WarningImportance {
 		t.Errorf("just received: %q (importance %v)", l.Text, l.Importance)
 	}
 	if strip.heading.Text != "待报任务 1 项，超时 0 项" {
 		t.Errorf("strip heading %q", strip.heading.Text)
 	}
 
-	d.setClock(t, "2026-10-03 03:59:30")
+	d.setClock(t, "2026-10-03 04:59:30")
 	u.incidents.onSecond()
 	if l := rowState(taskRow(t, v, "书面")); l.Text != "剩余 00:30" || l.Importance != widget.WarningImportance {
 		t.Errorf("30 s before the deadline the task reads %q (importance %v)", l.Text, l.Importance)
 	}
 
-	d.setClock(t, "2026-10-03 04:00:01")
+	d.setClock(t, "2026-10-03 05:00:01")
 	u.incidents.onSecond()
 	if l := rowState(taskRow(t, v, "书面")); l.Text != "超时 00:01" || l.Importance != widget.DangerImportance {
 		t.Errorf("1 s past the deadline the task reads %q (importance %v), want red", l.Text, l.Importance)
