@@ -127,6 +127,12 @@ func (r *receipt) lookup(f authority.Family, id app.ID) (authority.Record, bool,
 			return notFound(err)
 		}
 		return authority.Record{Family: f, Owner: m.From, To: append(append([]app.ID(nil), m.To...), m.CC...)}, true, nil
+	case authority.FamilyInstruction:
+		rec, err := getInstruction(tx, id)
+		if err != nil {
+			return notFound(err)
+		}
+		return authority.Record{Family: f, Owner: rec.Instruction.Station, To: rec.Instruction.Stations()}, true, nil
 	case authority.FamilySpotCheck:
 		c, err := getCheck(tx, id)
 		if err != nil {

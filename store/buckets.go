@@ -156,10 +156,16 @@ import (
 //	├── warning_pending
 //	│   ├── owner → <station id>                         the station the index is kept for (this one; nil before it is chosen)
 //	│   └── <warning id> → nil                           warnings owner neither issued nor acknowledged, expired ones too
-//	└── consult_open
-//	    ├── L<consultation id> → nil                     live consultations: what rings
-//	    ├── S<scheduled time><consultation id> → nil     scheduled ones, by their time: what is reminded of and started
-//	    └── I<consultation id> → L or S key              where each open one sits, so a change moves it
+//	├── consult_open
+//	│   ├── L<consultation id> → nil                     live consultations: what rings
+//	│   ├── S<scheduled time><consultation id> → nil     scheduled ones, by their time: what is reminded of and started
+//	│   └── I<consultation id> → L or S key              where each open one sits, so a change moves it
+//	│
+//	│   leader instructions (migration 15, instruction.go); attachment contents live in message_blobs
+//	├── instructions
+//	│   └── <instruction id> → JSON                      instruction.Record: the instruction, answers, done marks, replies
+//	└── instruction_register
+//	    └── <given time><instruction id> → JSON          instruction.Summary: what the register filters, the status bar counts
 //
 // Ids are uuid v7 in their 16 raw bytes, so keys sort by creation time, and
 // a composite key is two ids back to back (32 bytes). Integers are

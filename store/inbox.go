@@ -270,6 +270,8 @@ func applyOne(tx *txn, op *app.Operation) (reason string, known bool, err error)
 		reason, fault = applyConsultOp(tx, op)
 	case opMessageSend, opMessageChunk, opMessageReceipt:
 		reason, fault = applyMessageOp(tx, op)
+	case opInstructionCreate, opInstructionChunk, opInstructionAnswer, opInstructionDone, opInstructionFeedback:
+		reason, fault = applyInstructionOp(tx, op)
 	case opIncidentCreate, opIncidentCounts, opIncidentGrade, opIncidentReport, opIncidentSign, opIncidentSend, opIncidentAck, opIncidentClose, opIncidentShare, opIncidentTasks, opIncidentSettings, opIncidentEvent, opIncidentChunk, opIncidentResend:
 		reason, fault = applyIncidentOp(tx, op)
 	case roster.OpAssign, roster.OpUnassign, roster.OpGenerate, roster.OpImport, roster.OpPublish, roster.OpSettings, roster.OpSpecialCreate, roster.OpSpecialUpdate, roster.OpSpecialDelete, roster.OpSwapRequest, roster.OpSwapApprove, roster.OpSwapReject, roster.OpLog, roster.OpCheckIn, roster.OpHandover, roster.OpHandoverConfirm:

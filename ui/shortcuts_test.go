@@ -48,7 +48,7 @@ func TestCtrlNumberOpensEachScreenInNavigationOrder(t *testing.T) {
 	d := newIncidentDemo(t, "2026-10-03 09:00")
 	u := openIncidents(t, d)
 	c := u.win.Canvas()
-	want := []string{"duty", "incidents", "messages", "warnings", "spotchecks", "consultation", "directory", "settings"}
+	want := []string{"duty", "incidents", "instructions", "messages", "warnings", "spotchecks", "consultation", "directory", "settings"}
 	if len(u.nav.screens) != len(want) {
 		t.Fatalf("%d screens", len(u.nav.screens))
 	}

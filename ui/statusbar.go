@@ -41,6 +41,7 @@ type statusBar struct {
 	signIn        *widget.Button // 到岗签到, or 换人 once someone is signed in
 	signInDialog  *signInDialog  // the last one opened
 	tasks         *widget.Label
+	instructions  *widget.Label // overdue instruction tasks, red; hidden at none
 	online        *widget.Label
 	queued        *widget.Label
 	content       fyne.CanvasObject
@@ -65,6 +66,11 @@ func newStatusBar(u *UI) *statusBar {
 	b.chooseStation.Hide()
 	b.tasks.TextStyle.Bold = true
 	b.tasks.Hide()
+	b.instructions = widget.NewLabel("")
+	b.instructions.TextStyle.Bold = true
+	b.instructions.Importance = widget.DangerImportance
+	b.instructions.Hide()
+
 	b.who = widget.NewLabel(lang.L("signin.status_nobody"))
 	b.who.Importance = widget.WarningImportance
 	b.signIn = widget.NewButton(lang.L("signin.button"), func() { b.signInDialog = u.openSignIn() })
@@ -76,7 +82,7 @@ func newStatusBar(u *UI) *statusBar {
 
 	left := container.NewHBox(widget.NewIcon(theme.HomeIcon()), b.station, b.chooseStation, widget.NewSeparator(),
 		b.who, b.signIn, widget.NewSeparator())
-	right := container.NewHBox(b.tasks, widget.NewSeparator(), b.online, widget.NewSeparator(), b.queued)
+	right := container.NewHBox(b.instructions, b.tasks, widget.NewSeparator(), b.online, widget.NewSeparator(), b.queued)
 	b.content = container.NewBorder(nil, nil, left, right, b.duty)
 	return b
 }
@@ -156,6 +162,20 @@ func (b *statusBar) showTasks(waiting, overdue int) {
 		b.tasks.Show()
 	}
 	b.tasks.Refresh()
+	b.content.Refresh()
+}
+
+// showInstructions says, in red, how many instruction tasks are past
+// their deadline without an answer, so a late 批示 is seen from every
+// screen.
+func (b *statusBar) showInstructions(overdue int) {
+	if overdue == 0 {
+		b.instructions.Hide()
+	} else {
+		b.instructions.SetText(lang.L("instruction.status_overdue", map[string]any{"Count": overdue}))
+		b.instructions.Show()
+	}
+	b.instructions.Refresh()
 	b.content.Refresh()
 }
 

@@ -16,6 +16,7 @@ import (
 	"dutyroom/app/alerts"
 	"dutyroom/app/consult"
 	"dutyroom/app/incident"
+	"dutyroom/app/instruction"
 	"dutyroom/app/message"
 	"dutyroom/app/roster"
 	"dutyroom/app/spotcheck"
@@ -60,6 +61,11 @@ type Services struct {
 	// Documents numbers the bulletins this station issues (第N期). Without
 	// it a report's document is previewed as a draft only.
 	Documents app.DocumentNumbers
+	// Instructions keeps leaders' instructions (批示), their tasks and
+	// answers. Without it the 批示 screen says it is not available.
+	// InstructionSMS, optional, is handed every reminder the window shows.
+	Instructions   instruction.Service
+	InstructionSMS InstructionSMS
 	// Messages keeps the messages, notices and direct reports between
 	// duty rooms. Without it the 消息 screen says it is not available.
 	Messages message.Service
@@ -157,13 +163,14 @@ type UI struct {
 	status *statusBar
 	tray   *tray // nil until the navigation is built
 
-	alertPoll alertPoll       // the alert poll's state
-	duty      *dutyScreen     // nil without a roster service
-	incidents *incidentScreen // nil without an incident service
-	messages  *messageScreen  // nil without a message service
-	alarm     *alarmBanner
-	directory *directoryScreen
-	settings  *settingsScreen
+	alertPoll    alertPoll          // the alert poll's state
+	duty         *dutyScreen        // nil without a roster service
+	incidents    *incidentScreen    // nil without an incident service
+	messages     *messageScreen     // nil without a message service
+	instructions *instructionScreen // nil without an instruction service
+	alarm        *alarmBanner
+	directory    *directoryScreen
+	settings     *settingsScreen
 
 	alarms     *sharedAlarm
 	warnings   *warningScreen   // nil without a warning service
@@ -224,6 +231,9 @@ func New(a fyne.App, svc Services) *UI {
 	if svc.Messages != nil {
 		u.messages = newMessageScreen(u)
 	}
+	if svc.Instructions != nil {
+		u.instructions = newInstructionScreen(u)
+	}
 	u.directory = newDirectoryScreen(u)
 	u.settings = newSettingsScreen(u)
 	u.nav = newNavigation(u, u.screens())
@@ -242,6 +252,9 @@ func New(a fyne.App, svc Services) *UI {
 	}
 	if u.messages != nil {
 		u.messages.start()
+	}
+	if u.instructions != nil {
+		u.instructions.checkDeadlines()
 	}
 	return u
 }
@@ -286,6 +299,9 @@ func (u *UI) onTick() {
 	if u.incidents != nil {
 		u.incidents.pending.load()
 	}
+	if u.instructions != nil {
+		u.instructions.checkDeadlines()
+	}
 }
 
 // now is the time every screen goes by.
@@ -315,6 +331,9 @@ func (u *UI) changed() {
 	}
 	if u.incidents != nil {
 		u.incidents.refresh()
+	}
+	if u.instructions != nil {
+		u.instructions.checkDeadlines()
 	}
 	u.alertsChanged()
 }

@@ -32,6 +32,7 @@ func (u *UI) screens() []screen {
 	return []screen{
 		{id: "duty", label: lang.L("nav.duty"), icon: theme.CalendarIcon(), build: u.buildDuty},
 		u.incidentsEntry(),
+		u.instructionsEntry(),
 		u.messagesEntry(),
 		u.warningsEntry(),
 		u.spotChecksEntry(),

@@ -64,7 +64,7 @@ func TestNavigationListsEveryCapability(t *testing.T) {
 	for _, s := range u.nav.screens {
 		labels = append(labels, s.label)
 	}
-	if got, want := strings.Join(labels, " "), "值班 接报 消息 预警 查岗 会商 通讯录 设置"; got != want {
+	if got, want := strings.Join(labels, " "), "值班 接报 批示 消息 预警 查岗 会商 通讯录 设置"; got != want {
 		t.Errorf("navigation = %q, want %q", got, want)
 	}
 }

@@ -17,6 +17,7 @@ import (
 	"dutyroom/app"
 	"dutyroom/app/consult"
 	"dutyroom/app/incident"
+	"dutyroom/app/instruction"
 	"dutyroom/app/message"
 	"dutyroom/app/roster"
 	"dutyroom/app/spotcheck"
@@ -39,6 +40,9 @@ const (
 	FamilyConsult   Family = "consult"
 	FamilyRoster    Family = "roster"
 	FamilyCalendar  Family = "calendar"
+	// FamilyInstruction: a leader's instruction (批示) and everything
+	// recorded against it; chunks name the instruction too.
+	FamilyInstruction Family = "instruction"
 )
 
 // Who says which stations may operate on a record that exists.
@@ -187,6 +191,12 @@ var Rules = []Rule{
 	{Kind: roster.OpSwapApprove, Family: FamilyRoster, Who: OwnerOrAbove, Proof: "TestRosterRecordsChangedOnlyByTheOwnerOrAbove"},
 	{Kind: roster.OpSwapReject, Family: FamilyRoster, Who: OwnerOrAbove, Proof: "TestRosterRecordsChangedOnlyByTheOwnerOrAbove"},
 	{Kind: roster.OpLog, Family: FamilyRoster, Creates: true, Who: OwnerOrAbove, Proof: "TestRosterRecordsChangedOnlyByTheOwnerOrAbove"},
+
+	{Kind: instruction.OpCreate, Family: FamilyInstruction, Creates: true, Who: Owner, To: BelowOrigin, Proof: "TestInstructionAnsweredOnlyByTheStationsNamed"},
+	{Kind: instruction.OpChunk, Family: FamilyInstruction, Who: OwnerOrAddressee, Proof: "TestInstructionAnsweredOnlyByTheStationsNamed"},
+	{Kind: instruction.OpAnswer, Family: FamilyInstruction, Who: OwnerOrAddressee, Proof: "TestInstructionAnsweredOnlyByTheStationsNamed"},
+	{Kind: instruction.OpDone, Family: FamilyInstruction, Who: OwnerOrAddressee, Proof: "TestInstructionAnsweredOnlyByTheStationsNamed"},
+	{Kind: instruction.OpFeedback, Family: FamilyInstruction, Who: Owner, Proof: "TestInstructionAnsweredOnlyByTheStationsNamed"},
 
 	{Kind: roster.OpCalendarImport, Family: FamilyCalendar, Who: Anyone, To: Down, Proof: "TestCalendarIsTheOriginsOwn"},
 	{Kind: roster.OpCalendarDay, Family: FamilyCalendar, Who: Anyone, To: Down, Proof: "TestCalendarIsTheOriginsOwn"},

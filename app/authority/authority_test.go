@@ -15,6 +15,7 @@ import (
 	"dutyroom/app/authority"
 	"dutyroom/app/consult"
 	"dutyroom/app/incident"
+	"dutyroom/app/instruction"
 	"dutyroom/app/message"
 	"dutyroom/app/roster"
 	"dutyroom/app/spotcheck"
@@ -234,6 +235,23 @@ func TestMessageReceiptOnlyFromAnAddressee(t *testing.T) {
 	admitted(t, "the reader's receipt", w.judge(t, mkop(w.C1.ID, message.OpReceipt, m, map[string]any{}, w.T1.ID)))
 	refused(t, "a receipt from a station not addressed", w.judge(t, mkop(w.T2.ID, message.OpReceipt, m, map[string]any{}, w.T1.ID)), wire.CodeForbidden)
 	refused(t, "the same message id sent by another", w.judge(t, mkop(w.T2.ID, message.OpSend, m, map[string]any{}, w.C1.ID)), wire.CodeForbidden)
+}
+
+func TestInstructionAnsweredOnlyByTheStationsNamed(t *testing.T) {
+	w := newWorld()
+	id := app.NewID()
+	refused(t, "an instruction to a station above", w.judge(t, mkop(w.C1.ID, instruction.OpCreate, app.NewID(), map[string]any{}, w.P.ID)), wire.CodeForbidden)
+	refused(t, "an instruction to a sibling's township", w.judge(t, mkop(w.C2.ID, instruction.OpCreate, app.NewID(), map[string]any{}, w.T1.ID)), wire.CodeForbidden)
+	admitted(t, "the prefecture instructs C1 and T1", w.judge(t, mkop(w.P.ID, instruction.OpCreate, id, map[string]any{}, w.C1.ID, w.T1.ID)))
+	admitted(t, "its photo", w.judge(t, mkop(w.P.ID, instruction.OpChunk, id, map[string]any{}, w.C1.ID, w.T1.ID)))
+	for _, k := range []string{instruction.OpAnswer, instruction.OpDone, instruction.OpChunk} {
+		admitted(t, "T1: "+k, w.judge(t, mkop(w.T1.ID, k, id, map[string]any{}, w.P.ID)))
+		refused(t, "T2, not named: "+k, w.judge(t, mkop(w.T2.ID, k, id, map[string]any{}, w.P.ID)), wire.CodeForbidden)
+	}
+	admitted(t, "the prefecture records a unit's answer", w.judge(t, mkop(w.P.ID, instruction.OpAnswer, id, map[string]any{})))
+	admitted(t, "the prefecture replies to the leader", w.judge(t, mkop(w.P.ID, instruction.OpFeedback, id, map[string]any{}, w.C1.ID, w.T1.ID)))
+	refused(t, "C1 replies to the leader", w.judge(t, mkop(w.C1.ID, instruction.OpFeedback, id, map[string]any{}, w.P.ID)), wire.CodeForbidden)
+	refused(t, "C1 re-creates it as its own", w.judge(t, mkop(w.C1.ID, instruction.OpCreate, id, map[string]any{}, w.T1.ID)), wire.CodeForbidden)
 }
 
 func TestWarningOnlyFromAboveAndAckedFromBelow(t *testing.T) {

@@ -112,6 +112,8 @@ func (m *Main) Run(args []string) int {
 		err = m.runConsult(ctx, args)
 	case "desk":
 		err = m.runDesk(ctx, args)
+	case "instruction":
+		err = m.runInstruction(ctx, args)
 	case "hub":
 		err = m.runHub(ctx, args)
 	case "sync":

@@ -267,6 +267,7 @@ func windowServices(db *store.DB, hubc *syncer.Client) ui.Services {
 		Hub:            hubc,
 	}
 	svc.IncidentContents, svc.ReportFiles = incidents, reportFiles(incidents)
+	svc.Instructions = store.NewInstructions(db)
 	return svc
 }
 

@@ -79,7 +79,7 @@ Commands:
   incident close ID --reason TEXT
   incident grade [--dead N] [--missing N] [--serious N] [--loss YUAN] [--category C]
                                 print the grade the figures give and the rule that decides it
-  hub connect --addr wss://HOST:PORT --user NAME [--pin PIN]
+` + instructionUsage + `  hub connect --addr wss://HOST:PORT --user NAME [--pin PIN]
                                 log in to the hub (password on standard input) and keep the session;
                                 a hub's first pin must be given, as dutyhub pin prints it
   hub status                    the hub, the session, the queue and how far the hub's log was read
