@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/storage"
@@ -91,5 +92,46 @@ func TestReportDocumentIsPreviewedAndSavedAsPDF(t *testing.T) {
 	if dir := os.Getenv("DUTYROOM_SCREENSHOTS"); dir != "" {
 		test.Tap(findButton(t, reportList(v), "公文"))
 		capture(t, u, filepath.Join(dir, "zh-document-1366x768.png"))
+	}
+}
+
+// The reply to a leader's 批示, once recorded, is a numbered document that
+// quotes the instruction and carries the reply.
+func TestInstructionReplyIsANumberedDocument(t *testing.T) {
+	d := newInstructionDemo(t, "2026-07-14 10:00")
+	in := d.issue(t, 2*time.Hour, nil, d.jishou)
+	d.answerAs(t, d.jishou, in, "已转移群众120人，无人员伤亡", true)
+	s := d.store.services()
+	s.Instructions = d.svc
+	s.Documents = &fakeNumbers{}
+	u := New(test.NewTempApp(t), s)
+	t.Cleanup(u.win.Close)
+	u.win.Resize(fyne.NewSize(1366, 768))
+	u.nav.open("instructions")
+	dir := t.TempDir()
+	u.instructions.chooseSave = func(name string, _ []string, done func(fyne.URIWriteCloser, error)) {
+		done(storage.Writer(storage.NewFileURI(filepath.Join(dir, name))))
+	}
+	u.instructions.list.Select(0)
+	test.Tap(u.instructions.detail.feedbackDraft)
+	test.Tap(u.instructions.detail.feedbackSave)
+	test.Tap(findButton(t, u.instructions.detail.body, "公文"))
+	if !hasText(overlay(t, u), "本站2026年第1期") {
+		t.Fatalf("the reply's document is not numbered: %v", texts(overlay(t, u)))
+	}
+	test.Tap(findButton(t, overlay(t, u), "保存为 PDF…"))
+	files, _ := filepath.Glob(filepath.Join(dir, "*.pdf"))
+	if len(files) != 1 {
+		t.Fatalf("saved %v", files)
+	}
+	out, err := exec.Command("pdftotext", files[0], "-").CombinedOutput()
+	if err != nil {
+		t.Fatalf("pdftotext: %v\n%s", err, out)
+	}
+	flat := strings.Join(strings.Fields(string(out)), "")
+	for _, want := range []string{"第1期", "关于落实" + in.Leader + in.LeaderPost + "批示情况的报告", "作出批示：“", "已转移群众120人，无人员伤亡"} {
+		if !strings.Contains(flat, strings.ReplaceAll(want, " ", "")) {
+			t.Errorf("%q missing from the reply's document:\n%s", want, out)
+		}
 	}
 }

@@ -196,7 +196,14 @@ func (d *instructionDetail) show(rec *instruction.Record) {
 		text := widget.NewLabel(fb.Text)
 		text.Wrapping = fyne.TextWrapWord
 		d.body.Add(widget.NewSeparator())
-		d.body.Add(h)
+		if s.self != nil && in.Station == s.self.ID {
+			in, fb := *in, *fb
+			doc := widget.NewButtonWithIcon(lang.L("instruction.feedback_document"), theme.DocumentPrintIcon(),
+				func() { d.onFeedbackDocument(in, fb) })
+			d.body.Add(container.NewBorder(nil, nil, nil, doc, h))
+		} else {
+			d.body.Add(h)
+		}
 		d.body.Add(text)
 	}
 	d.fillChoices(rec)
