@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"encoding/json"
+	"strings"
 	"time"
 
 	"dutyroom/app"
@@ -66,6 +67,7 @@ func (d *Desk) SignedIn(ctx context.Context) (roster.SignIn, error) {
 }
 
 // SignIn makes person the officer at this desk from now on and writes entry
+// (none when its text is empty)
 // (its day, kind and text, as the caller words it in the window's language)
 // to this station's duty log, signed by that person, in one transaction.
 // The person must be one of this station's own people. EINVALID for a bad
@@ -101,8 +103,13 @@ func (d *Desk) SignIn(ctx context.Context, person app.ID, entry roster.LogEntry)
 		if err := meta.Put(keyDesk, raw); err != nil {
 			return err
 		}
-		// The entry is the new officer's own.
+		// The entry is the new officer's own. An empty one writes nothing:
+		// a sign-in that comes with a confirmed handover is already in the
+		// log as that handover.
 		tx.ctx = app.WithActor(tx.ctx, out.Actor())
+		if strings.TrimSpace(entry.Text) == "" {
+			return nil
+		}
 		entry.ID, entry.Station = app.NewID(), self
 		entry.Author, entry.AuthorID = p.Name, p.ID
 		if entry.At.IsZero() {

@@ -347,7 +347,9 @@ func (u *UI) signInAtHandover(person app.ID, day roster.Date, name string) {
 	if cur := u.desk.current(); cur != nil && cur.Person.ID == person {
 		return
 	}
-	u.signIn(person, day, lang.L("signin.log_handover", map[string]any{"Name": name}), func(err error) {
+	// The confirmed handover is in the duty log already (交接班, 自动):
+	// the sign-in that comes with it writes no second entry.
+	u.signIn(person, day, "", func(err error) {
 		if err != nil {
 			u.status.duty.SetText(errorText(err))
 		}
