@@ -18,7 +18,7 @@ import (
 
 // An officer signs in at the county's desk with the real programs (a
 // dutyhub process and the dutyroom command line, which shares the desk with
-// the window); the sign-in's duty-log entry and an incident filed then carry
+// the window); the sign-in's duty-log entry, an incident filed and a message sent then carry
 // the officer's id and name in the county's data file and, after sync, in
 // the prefecture's.
 func TestSignedInOfficerIsTheAuthorInTheFileAndAfterSync(t *testing.T) {
@@ -88,11 +88,16 @@ func TestSignedInOfficerIsTheAuthorInTheFileAndAfterSync(t *testing.T) {
 	if err != nil {
 		t.Fatalf("incident add said %q", out)
 	}
+	out = room(dirC, "message", "send", "--to", "433100", "--subject", "值班情况", "--text", "本班情况正常")
+	msgID, err := app.ParseID(strings.Fields(out)[2])
+	if err != nil {
+		t.Fatalf("message send said %q", out)
+	}
 	room(dirC, "sync")
 	room(dirP, "sync")
 
 	for name, dir := range map[string]string{"county": dirC, "prefecture": dirP} {
-		checkAuthors(t, name, dir, officer, incID)
+		checkAuthors(t, name, dir, officer, incID, msgID)
 	}
 	if log, _ := os.ReadFile(filepath.Join(root, "hub.log")); strings.Contains(string(log), "foreign_author") {
 		t.Errorf("the hub refused an honest author:\n%s", log)
@@ -125,9 +130,9 @@ func countyOfficer(t *testing.T, dir string) app.Person {
 	return app.Person{}
 }
 
-// checkAuthors reads a data folder and checks the sign-in's log entry and
-// the incident name the officer, id and name.
-func checkAuthors(t *testing.T, name, dir string, officer app.Person, incID app.ID) {
+// checkAuthors reads a data folder and checks the sign-in's log entry, the
+// incident and the message name the officer, id and name.
+func checkAuthors(t *testing.T, name, dir string, officer app.Person, incID, msgID app.ID) {
 	t.Helper()
 	db, err := store.Open(dir)
 	if err != nil {
@@ -141,6 +146,13 @@ func checkAuthors(t *testing.T, name, dir string, officer app.Person, incID app.
 	}
 	if inc.CreatedByID != officer.ID || inc.CreatedBy != officer.Name {
 		t.Errorf("the %s's incident was taken by %s (%s), want %s (%s)", name, inc.CreatedBy, inc.CreatedByID, officer.Name, officer.ID)
+	}
+	msg, err := store.NewMessages(db).FindMessage(ctx, msgID)
+	if err != nil {
+		t.Fatalf("the %s does not hold the message: %v", name, err)
+	}
+	if msg.AuthorID != officer.ID || msg.Author != officer.Name {
+		t.Errorf("the %s's message was sent by %s (%s), want %s (%s)", name, msg.Author, msg.AuthorID, officer.Name, officer.ID)
 	}
 	rosters := store.NewRosters(db)
 	settings, err := rosters.Settings(ctx, officer.Station)
