@@ -17,10 +17,11 @@ amd64) triplet=x86_64-linux-gnu ;;
 arm64) triplet=aarch64-linux-gnu ;;
 *) echo "deb.sh: unknown architecture $arch" >&2; exit 2 ;;
 esac
+# Only the client's build gets them: `go tool nfpm` below is built for
+# this machine.
+cross=""
 if [ "$(dpkg --print-architecture)" != "$arch" ]; then
-	export CC=$triplet-gcc CXX=$triplet-g++
-	export PKG_CONFIG_LIBDIR=/usr/lib/$triplet/pkgconfig:/usr/share/pkgconfig
-	export PKG_CONFIG_PATH=
+	cross="CC=$triplet-gcc CXX=$triplet-g++ PKG_CONFIG_LIBDIR=/usr/lib/$triplet/pkgconfig:/usr/share/pkgconfig PKG_CONFIG_PATH="
 fi
 
 # -s -w: no symbol table or DWARF (a packaged binary is stripped); the
@@ -30,7 +31,7 @@ ldflags="-s -w -X main.Version=$VERSION"
 # The client is a position-independent executable bound at load time
 # (ASLR and read-only relocations: it reads spreadsheets and network data);
 # -buildmode=pie compiles its packages once more than `make build` does.
-CGO_ENABLED=1 GOOS=linux GOARCH=$goarch $GO build -buildmode=pie \
+env $cross CGO_ENABLED=1 GOOS=linux GOARCH=$goarch $GO build -buildmode=pie \
 	-ldflags "$ldflags -extldflags=-Wl,-z,relro,-z,now" -o "$build/dutyroom" ./cmd/dutyroom
 # The hub is pure Go: static, no shared libraries to depend on.
 CGO_ENABLED=0 GOOS=linux GOARCH=$goarch $GO build -ldflags "$ldflags" -o "$build/dutyhub" ./cmd/dutyhub

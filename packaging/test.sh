@@ -187,7 +187,8 @@ if [ -f "dist/dutyroom_${VERSION}_arm64.deb" ] && [ "$arch" != arm64 ]; then
 	dpkg-deb -x "dist/dutyroom_${VERSION}_arm64.deb" "$work/arm64"
 	dpkg-deb -x "dist/dutyhub_${VERSION}_arm64.deb" "$work/arm64"
 	file "$work/arm64/usr/bin/dutyroom" | grep -q 'ARM aarch64' || fail "dutyroom in the arm64 package is not an arm64 binary"
-	q() { QEMU_LD_PREFIX=/usr/aarch64-linux-gnu qemu-aarch64 "$@"; }
+	# A hang under the emulator fails the step instead of the whole run.
+	q() { QEMU_LD_PREFIX=/usr/aarch64-linux-gnu timeout -s KILL 120 qemu-aarch64 "$@"; }
 	d=$work/arm64-data
 	out=$(q "$work/arm64/usr/bin/dutyroom" version) || fail "arm64 dutyroom version"
 	case "$out" in "dutyroom $VERSION "*) ;; *) fail "arm64 dutyroom version said: $out" ;; esac
