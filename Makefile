@@ -60,7 +60,7 @@ build:
 # puts their own address in.
 VERSION        ?= $(shell packaging/version.sh)
 DEB_MAINTAINER ?= The DutyRoom authors <dutyroom@example.org>
-DEB_ARCHES     ?= amd64
+DEB_ARCHES     ?= amd64 arm64
 PACKAGE_ENV     = VERSION="$(VERSION)" DEB_MAINTAINER="$(DEB_MAINTAINER)" GO="$(GO)"
 
 package: deps-package

@@ -180,7 +180,7 @@ grep -q "dependency problems" "$work/dpkg.log" || fail "dpkg's message: $(cat "$
 
 # The arm64 packages, when built: lintian has read them above; their
 # binaries run here under qemu-user with the arm64 libraries of the cross
-# build (multiarch, /usr/lib/aarch64-linux-gnu) and the cross C library.
+# build (multiarch, /usr/lib/aarch64-linux-gnu).
 if [ -f "dist/dutyroom_${VERSION}_arm64.deb" ] && [ "$arch" != arm64 ]; then
 	say "arm64 binaries under qemu-user: init --demo, incident grade, roster generate"
 	command -v qemu-aarch64 >/dev/null || fail "qemu-aarch64 is missing (apt-get install qemu-user)"
@@ -188,7 +188,11 @@ if [ -f "dist/dutyroom_${VERSION}_arm64.deb" ] && [ "$arch" != arm64 ]; then
 	dpkg-deb -x "dist/dutyhub_${VERSION}_arm64.deb" "$work/arm64"
 	file "$work/arm64/usr/bin/dutyroom" | grep -q 'ARM aarch64' || fail "dutyroom in the arm64 package is not an arm64 binary"
 	# A hang under the emulator fails the step instead of the whole run.
-	q() { QEMU_LD_PREFIX=/usr/aarch64-linux-gnu timeout -s KILL 120 qemu-aarch64 "$@"; }
+	# The loader and C library are the multiarch libc6:arm64 in /lib and
+	# /usr/lib/aarch64-linux-gnu, beside the other arm64 libraries. (With
+	# QEMU_LD_PREFIX pointing at the cross compiler's older C library even a
+	# C hello hangs under Debian 12's qemu.)
+	q() { timeout -s KILL 120 qemu-aarch64 "$@"; }
 	d=$work/arm64-data
 	out=$(q "$work/arm64/usr/bin/dutyroom" version) || fail "arm64 dutyroom version"
 	case "$out" in "dutyroom $VERSION "*) ;; *) fail "arm64 dutyroom version said: $out" ;; esac
