@@ -58,7 +58,11 @@ build:
 # VERSION comes from git describe (packaging/version.sh says how a tag-less
 # tree is numbered); DEB_MAINTAINER is the Maintainer field a distributor
 # puts their own address in.
-VERSION        ?= $(shell packaging/version.sh)
+# Read once, so that package and package-test name the same files even when
+# the tree changes in between.
+ifndef VERSION
+VERSION        := $(shell packaging/version.sh)
+endif
 DEB_MAINTAINER ?= The DutyRoom authors <dutyroom@example.org>
 DEB_ARCHES     ?= amd64 arm64
 PACKAGE_ENV     = VERSION="$(VERSION)" DEB_MAINTAINER="$(DEB_MAINTAINER)" GO="$(GO)"
