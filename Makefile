@@ -24,8 +24,18 @@ APT_RUN  := gcc pkg-config libgl1-mesa-dev libx11-dev libxcursor-dev libxrandr-d
             libxinerama-dev libxi-dev libxxf86vm-dev libvpx-dev libopus-dev
 APT_TEST := $(APT_RUN) xvfb xdotool xclip imagemagick x11-utils \
             libreoffice-calc-nogui python3-icalendar chromium poppler-utils
+# make package: the client's library dependencies are read with
+# dpkg-shlibdeps, the .debs are checked with lintian, the hub's unit with
+# systemd-analyze.
+APT_PACKAGE := $(APT_RUN) dpkg-dev lintian systemd curl adduser file
+# arm64 packages: Debian's cross compiler, the target's -dev packages as
+# multiarch packages (the machine gets arm64 as a foreign architecture), and
+# qemu-user to run what was built.
+APT_ARM64 := gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user \
+             $(addsuffix :arm64,libgl1-mesa-dev libx11-dev libxcursor-dev libxrandr-dev \
+             libxinerama-dev libxi-dev libxxf86vm-dev libvpx-dev libopus-dev)
 
-.PHONY: run test deps-run deps-test build bench fuzz demo demo-data clean-demo
+.PHONY: run test deps-run deps-test deps-package build bench fuzz demo demo-data clean-demo package package-test
 
 run: deps-run build
 	$(BIN)/dutyroom -data "$(DATA)" -demo
@@ -39,10 +49,32 @@ test: deps-test
 	$(GO) test -race -timeout 40m $(RACE_PKGS)
 	$(GO) test -timeout 30m $$($(GO) list ./... | grep -v /e2e$$ | grep -vxF $(addprefix -e ,$(RACE_PKGS)))
 	DUTYROOM_SHOTS=$(CURDIR)/bin/screenshots $(GO) test -count=1 -v -timeout 15m ./e2e/
+	$(MAKE) package-test
 
 build:
 	$(GO) build -o $(BIN)/dutyroom ./cmd/dutyroom
 	$(GO) build -o $(BIN)/dutyhub ./cmd/dutyhub
+
+# The installable packages, written into dist/ (README, "Packages").
+# VERSION comes from git describe (packaging/version.sh says how a tag-less
+# tree is numbered); DEB_MAINTAINER is the Maintainer field a distributor
+# puts their own address in.
+# Read once, so that package and package-test name the same files even when
+# the tree changes in between.
+ifndef VERSION
+VERSION        := $(shell packaging/version.sh)
+endif
+DEB_MAINTAINER ?= The DutyRoom authors <dutyroom@example.org>
+DEB_ARCHES     ?= amd64 arm64
+PACKAGE_ENV     = VERSION="$(VERSION)" DEB_MAINTAINER="$(DEB_MAINTAINER)" GO="$(GO)"
+
+package: deps-package
+	@for a in $(DEB_ARCHES); do $(PACKAGE_ENV) packaging/deb.sh $$a || exit 1; done
+
+# Installs the amd64 packages on this machine, checks and removes them
+# again (packaging/test.sh); as root, through sudo otherwise.
+package-test: package
+	$(SUDO) env VERSION="$(VERSION)" packaging/test.sh
 
 # Benchmarks behind the README's performance figures.
 bench:
@@ -107,12 +139,24 @@ deps-run:
 deps-test:
 	@$(call apt_install,$(APT_TEST))
 
-# apt_install installs the packages of $(1) that dpkg does not know yet. On a
+deps-package:
+	@$(call apt_install,$(APT_PACKAGE))
+ifneq ($(filter arm64,$(DEB_ARCHES)),)
+	@dpkg --print-foreign-architectures | grep -qx arm64 || $(SUDO) dpkg --add-architecture arm64
+	@$(call apt_install,$(APT_ARM64))
+endif
+
+# apt_install installs the packages of $(1) that dpkg does not know yet (a
+# plain name is looked up for this machine's architecture too: with arm64
+# added for cross builds, dpkg -s NAME is ambiguous for the -dev packages). On a
 # machine without apt it says what it needs and carries on, so macOS and
 # Windows users who followed the README are not blocked.
 define apt_install
 	missing=""; \
-	for p in $(1); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	native=$$(dpkg --print-architecture 2>/dev/null); \
+	for p in $(1); do \
+	  dpkg -s $$p >/dev/null 2>&1 || dpkg -s $$p:$$native >/dev/null 2>&1 || missing="$$missing $$p"; \
+	done; \
 	if [ -z "$$missing" ]; then exit 0; fi; \
 	if ! command -v apt-get >/dev/null 2>&1; then \
 	  echo "not a Debian/Ubuntu system: install by hand the equivalents of:$$missing (see README)"; exit 0; \

@@ -19,8 +19,8 @@ import (
 )
 
 // Version is the program's version, shown by `dutyroom version` and in
-// the settings screen.
-const Version = "0.1.0"
+// the settings screen. A package build sets it with -ldflags -X main.Version.
+var Version = "0.1.0"
 
 // Main holds what a run of the program needs; tests create one with their own
 // output buffers and call Run.
