@@ -119,6 +119,8 @@ import (
 //	│                                                    result, what Sweep reads; or of this station (here=0), unanswered
 //	├── spotcheck_settings
 //	│   └── <station id> → JSON                          spotcheck.Settings: local to this client, not synced
+//	├── spotcheck_arrivals (migration 14, spotcheckarrival.go)
+//	│   └── <check id> → JSON                            the check's arrival at its target, with when it was received here
 //	│
 //	│   messages (migration 6, message*.go); messages and receipts are append-only
 //	├── messages

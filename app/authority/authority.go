@@ -158,6 +158,7 @@ var Rules = []Rule{
 	{Kind: spotcheck.OpStart, Family: FamilySpotCheck, Creates: true, Who: Owner, To: BelowOrigin, Proof: "TestSpotCheckAnsweredOnlyByTheStationChecked"},
 	{Kind: spotcheck.OpAnswer, Family: FamilySpotCheck, Who: Addressee, Proof: "TestSpotCheckAnsweredOnlyByTheStationChecked"},
 	{Kind: spotcheck.OpResult, Family: FamilySpotCheck, Who: Owner, Proof: "TestSpotCheckAnsweredOnlyByTheStationChecked"},
+	{Kind: spotcheck.OpArrive, Family: FamilySpotCheck, Who: Addressee, Proof: "TestSpotCheckArrivalOnlyFromTheStationChecked"},
 
 	{Kind: consult.OpSchedule, Family: FamilyConsult, Creates: true, Who: Owner, Proof: "TestConsultationBoundToItsFirstHost"},
 	{Kind: consult.OpStart, Family: FamilyConsult, Creates: true, Who: Owner, Proof: "TestConsultationBoundToItsFirstHost"},
@@ -300,6 +301,11 @@ func Check(op *app.Operation, f Facts) (Decision, *wire.Error, error) {
 	}
 	if rule.Family == FamilyConsult && (op.Kind == consult.OpSchedule || op.Kind == consult.OpStart || op.Kind == consult.OpEnd) {
 		if refusal := checkConsultHost(op); refusal != nil {
+			return d, refusal, nil
+		}
+	}
+	if op.Kind == spotcheck.OpArrive {
+		if refusal := checkArrival(op); refusal != nil {
 			return d, refusal, nil
 		}
 	}

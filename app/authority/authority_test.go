@@ -260,6 +260,22 @@ func TestSpotCheckAnsweredOnlyByTheStationChecked(t *testing.T) {
 	admitted(t, "the prefecture records the miss", w.judge(t, mkop(w.P.ID, spotcheck.OpResult, id, map[string]any{}, w.T1.ID)))
 }
 
+func TestSpotCheckArrivalOnlyFromTheStationChecked(t *testing.T) {
+	w := newWorld()
+	id := app.NewID()
+	admitted(t, "the prefecture checks T1", w.judge(t, mkop(w.P.ID, spotcheck.OpStart, id, map[string]any{}, w.T1.ID)))
+	arrive := func(from app.ID, station app.ID, check app.ID) app.Operation {
+		return mkop(from, spotcheck.OpArrive, id, map[string]any{"check": check, "station": station, "at": "2026-07-01T08:00:00Z"}, w.P.ID)
+	}
+	admitted(t, "T1 reports the arrival", w.judge(t, arrive(w.T1.ID, w.T1.ID, id)))
+	refused(t, "the county reports it for T1", w.judge(t, arrive(w.C1.ID, w.C1.ID, id)), wire.CodeForbidden)
+	refused(t, "T2 names T1 in its report", w.judge(t, arrive(w.T2.ID, w.T1.ID, id)), wire.CodeForbidden)
+	refused(t, "T1 reports the arrival of another check under this id", w.judge(t, arrive(w.T1.ID, w.T1.ID, app.NewID())), wire.CodeInvalid)
+	refused(t, "an arrival with no payload", w.judge(t, mkop(w.T1.ID, spotcheck.OpArrive, id, map[string]any{}, w.P.ID)), wire.CodeInvalid)
+	unseen := app.NewID()
+	refused(t, "an arrival of a check the hub never saw", w.judge(t, mkop(w.T1.ID, spotcheck.OpArrive, unseen, map[string]any{"check": unseen, "station": w.T1.ID}, w.P.ID)), wire.CodeUnknownOwner)
+}
+
 func TestIncidentChangedOnlyByItsHolders(t *testing.T) {
 	w := newWorld()
 	id := app.NewID()

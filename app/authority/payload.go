@@ -135,3 +135,25 @@ func checkConsultHost(op *app.Operation) *wire.Error {
 	}
 	return nil
 }
+
+// checkArrival: a spot check's arrival names the check it reports and
+// the station it reached, which must be the station sending it; the
+// table then holds it to the station the check was addressed to. Its
+// time is judged by the stations that read it (spotcheck.Check.ArrivedAt
+// bounds it by the start and by their own receipt).
+func checkArrival(op *app.Operation) *wire.Error {
+	var a struct {
+		Check   app.ID `json:"check"`
+		Station app.ID `json:"station"`
+	}
+	if err := app.UnmarshalObject(op.Payload, &a); err != nil {
+		return wire.Errorf(wire.CodeInvalid, "%s: %s", op.Kind, app.ErrorMessage(err))
+	}
+	if a.Check != op.Entity {
+		return wire.Errorf(wire.CodeInvalid, "%s: the payload is the arrival of spot check %s but the operation names %s", op.Kind, a.Check, op.Entity)
+	}
+	if a.Station != op.Origin {
+		return wire.Errorf(wire.CodeForbidden, "%s: the arrival names station %s but comes from station %s; only the station checked reports it", op.Kind, a.Station, op.Origin)
+	}
+	return nil
+}
