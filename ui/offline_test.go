@@ -1,0 +1,109 @@
+package ui
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/test"
+
+	"dutyroom/app/spotcheck"
+	"dutyroom/app/syncer"
+)
+
+// openWithHub opens a screen of the alert demo with a hub in state s.
+func (d *alertDemo) openWithHub(t *testing.T, screen string, s syncer.Status) (*UI, *fakeHub) {
+	t.Helper()
+	h := newFakeHub(s)
+	svc := d.services()
+	svc.Hub = h
+	u := New(test.NewTempApp(t), svc)
+	t.Cleanup(u.win.Close)
+	u.win.Resize(fyne.NewSize(1366, 768))
+	u.nav.open(screen)
+	return u, h
+}
+
+var reconnecting = syncer.Status{Running: true, Addr: "hub.example:8443"}
+
+// Offline, the spot-check form says so before anything is sent and the
+// confirmation says the checks wait here; the checks never leave, and
+// past their limit they read 未送达, are never recorded 脱岗, and stay out
+// of the ranking's rate. When the link returns the form says so.
+func TestOfflineSpotCheckSaysSoAndIsUndeliveredNotAbsent(t *testing.T) {
+	d := newAlertDemo(t, "2026-07-14 10:00:00")
+	d.checks.undelivered = true
+	u, hub := d.openWithHub(t, "spotchecks", reconnecting)
+	s := u.spotChecks
+	if got := s.reach.Text; !strings.Contains(got, "离线（正在重连）") || !strings.Contains(got, "连接恢复后自动发送") || !strings.Contains(got, "未送达的查岗不计脱岗") {
+		t.Errorf("the form offline says %q", got)
+	}
+	typeIntoEntry(s.count, "2")
+	test.Tap(s.startRandom)
+	if len(d.checks.checks) != 2 {
+		t.Fatalf("%d checks started", len(d.checks.checks))
+	}
+	if got := s.done.label.Text; !strings.Contains(got, "当前离线：已保存在本机，连接恢复后自动发送") {
+		t.Errorf("the confirmation offline says %q", got)
+	}
+
+	s.tabs.SelectIndex(spotTabRecords)
+	if text, _ := recordCell(&s.records[0], 6, s.data.base, d.now); text != "待送达" {
+		t.Errorf("a check not yet delivered reads %q", text)
+	}
+	if text, _ := recordCell(&s.records[0], 3, s.data.base, d.now); text != "—" {
+		t.Errorf("its deadline reads %q before it arrived", text)
+	}
+	d.now = d.now.Add(4 * time.Minute)
+	if n, _ := d.checks.Sweep(u.ctx, d.now); n != 0 {
+		t.Fatalf("the sweep recorded %d misses for checks that never left", n)
+	}
+	u.pollAlerts()
+	for i := range s.records {
+		if text, _ := recordCell(&s.records[i], 6, s.data.base, d.now); text != "未送达" {
+			t.Errorf("record %d reads %q after its limit, want 未送达", i, text)
+		}
+	}
+
+	s.tabs.SelectIndex(spotTabRanking)
+	if len(s.ranks) != 2 {
+		t.Fatalf("ranking %+v", s.ranks)
+	}
+	for row := range s.ranks {
+		var cells []string
+		for col := range rankWidths {
+			l := newCellLabel()
+			s.updateRank(widgetCell(row, col), l)
+			cells = append(cells, labelText(l))
+		}
+		// checks 1, on time 0, late 0, absent 0, running 0, 未送达 1, rate —
+		if got := strings.Join(cells[2:], "|"); got != "1|0|0|0|0|1|—" {
+			t.Errorf("ranking row %d: %q", row, got)
+		}
+	}
+
+	hub.set(syncer.Status{State: syncer.State{Online: true}, Running: true})
+	if got := s.reach.Text; !strings.Contains(got, "在线") || !strings.Contains(got, "立即送达") || strings.Contains(got, "不计脱岗") {
+		t.Errorf("the form online says %q", got)
+	}
+}
+
+// A check that reached this county's township more than MaxDelay after it
+// was made reads 未送达, marked as having arrived expired.
+func TestExpiredSpotCheckReadsUndeliveredExpired(t *testing.T) {
+	d := newAlertDemo(t, "2026-07-14 12:00:00")
+	at := d.now.Add(-time.Hour).UTC()
+	c := d.checks.receive(spotcheck.Check{By: d.jishou.ID, Target: d.qianzhou.ID, StartedAt: at, Deadline: at.Add(3 * time.Minute)})
+	d.checks.arrivals[len(d.checks.arrivals)-1].At = at.Add(spotcheck.MaxDelay + time.Minute)
+	d.checks.arrivals[len(d.checks.arrivals)-1].Received = time.Time{}
+	u := d.open(t, "spotchecks")
+	s := u.spotChecks
+	s.tabs.SelectIndex(spotTabRecords)
+	if len(s.records) != 1 || s.records[0].Check.ID != c.ID {
+		t.Fatalf("records %+v", s.records)
+	}
+	if text, _ := recordCell(&s.records[0], 6, s.data.base, d.now); text != "未送达（到达时已过期）" {
+		t.Errorf("an expired check reads %q", text)
+	}
+}
