@@ -549,7 +549,7 @@ func (s *consultScreen) newConsultation(invite app.ID) {
 	)
 	form.Items[2].HintText = lang.L("consult.invite_hint")
 	refresh = form.Refresh
-	reach := s.u.newReachNote("reach.offline_consult")
+	reach := s.u.reachNoteNow("reach.offline_consult")
 	var d dialog.Dialog
 	submit := func() {
 		for _, l := range []*widget.Label{errLabel, titleErr, inviteErr, whenErr} {

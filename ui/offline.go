@@ -38,6 +38,12 @@ func (u *UI) hubStatus() (syncer.Status, bool) {
 	return u.svc.Hub.Status(), true
 }
 
+// hubStatusNow is the connection now, offline without a hub.
+func (u *UI) hubStatusNow() syncer.Status {
+	s, _ := u.hubStatus()
+	return s
+}
+
 // hubOnline reports whether the hub is reachable now.
 func (u *UI) hubOnline() bool {
 	s, ok := u.hubStatus()
@@ -53,6 +59,17 @@ func (u *UI) newReachNote(offlineKey string) *widget.Label {
 	u.reach.labels = append(u.reach.labels, r)
 	s, _ := u.hubStatus()
 	r.show(s)
+	return l
+}
+
+// reachNoteNow is newReachNote for a dialog made afresh each time it
+// opens: it says the connection as the dialog opens and is not kept up to
+// date, so closed dialogs are not held for ever.
+func (u *UI) reachNoteNow(offlineKey string) *widget.Label {
+	l := widget.NewLabel("")
+	l.Wrapping = fyne.TextWrapWord
+	s, _ := u.hubStatus()
+	reachLabel{label: l, offlineKey: offlineKey}.show(s)
 	return l
 }
 

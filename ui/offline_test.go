@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/test"
 
 	"dutyroom/app/spotcheck"
@@ -105,5 +106,73 @@ func TestExpiredSpotCheckReadsUndeliveredExpired(t *testing.T) {
 	}
 	if text, _ := recordCell(&s.records[0], 6, s.data.base, d.now); text != "未送达（到达时已过期）" {
 		t.Errorf("an expired check reads %q", text)
+	}
+}
+
+// Offline, the warning form, its question and its confirmation say the
+// warning is saved here and sent when the link returns; online, that it
+// goes out at once.
+func TestOfflineWarningFormSaysItWaitsHere(t *testing.T) {
+	d := newAlertDemo(t, "2026-07-14 10:00:00")
+	u, hub := d.openWithHub(t, "warnings", reconnecting)
+	u.warnings.tabs.SelectIndex(warningTabIssue)
+	f := u.warnings.form
+	if !strings.Contains(f.reach.Text, "离线（正在重连）") || !strings.Contains(f.reach.Text, "连接恢复后自动发送") {
+		t.Errorf("the form offline says %q", f.reach.Text)
+	}
+	test.Tap(f.chips[2])
+	f.typ.SetSelected("暴雨")
+	test.Type(f.text, "预计未来24小时将出现大暴雨，请做好防范。")
+	test.Tap(f.issue)
+	confirm := overlay(t, u)
+	if !hasText(confirm, "离线（正在重连）：发出后先保存在本机") {
+		t.Errorf("the question offline says %v", texts(confirm))
+	}
+	test.Tap(findButton(t, confirm, lang.L("warning.issue")))
+	if len(d.warnings.warnings) != 1 || !strings.Contains(f.done.label.Text, "当前离线：已保存在本机，连接恢复后自动发送") {
+		t.Errorf("issued %d; the confirmation says %q", len(d.warnings.warnings), f.done.label.Text)
+	}
+	hub.set(syncer.Status{State: syncer.State{Online: true}, Running: true})
+	if !strings.Contains(f.reach.Text, "在线") {
+		t.Errorf("the form online says %q", f.reach.Text)
+	}
+}
+
+// The message form (a notice with acknowledgement among its kinds) says
+// before sending whether the hub is reachable.
+func TestOfflineMessageFormSaysItWaitsHere(t *testing.T) {
+	d := newMessageDemo(t, "2026-07-14 10:00")
+	d.as(d.jishou)
+	s := d.services()
+	s.Hub = newFakeHub(reconnecting)
+	u := New(test.NewTempApp(t), s)
+	t.Cleanup(u.win.Close)
+	u.win.Resize(fyne.NewSize(1366, 768))
+	u.nav.open("messages")
+	c := composeForm(t, u)
+	if !hasText(c.content, "离线（正在重连）：发出后先保存在本机，连接恢复后自动发送") {
+		t.Errorf("the message form offline says %v", texts(c.content))
+	}
+}
+
+// The duty screen's 查岗 on a subordinate row asks with the connection in
+// the question, and its notice says the check waits here while offline.
+func TestOfflineDutyReachSpotCheckSaysItWaitsHere(t *testing.T) {
+	d := newConsultDemo(t)
+	h := newFakeHub(reconnecting)
+	s := d.services()
+	s.Consultations, s.Media, s.Hub = d.consults, d.media, h
+	u := New(test.NewTempApp(t), s)
+	t.Cleanup(u.win.Close)
+	u.win.Resize(fyne.NewSize(1366, 768))
+	u.nav.open("duty")
+	test.Tap(subRowFor(t, u, "石家冲街道").check)
+	q := overlay(t, u)
+	if !hasText(q, "离线（正在重连）") || !hasText(q, "未送达的查岗不计脱岗") {
+		t.Errorf("the question offline says %v", texts(q))
+	}
+	test.Tap(findButton(t, q, "开始查岗"))
+	if got := u.duty.today.notice.label.Text; !strings.Contains(got, "当前离线：已保存在本机") {
+		t.Errorf("the notice offline says %q", got)
 	}
 }
