@@ -28,7 +28,7 @@ var jsonBuckets = [][]byte{
 	bucketDutyLog, bucketDutyCheckIns, bucketDutyHandovers,
 	bucketIncidentSettings, bucketIncidentArrivals,
 	bucketWarnings, bucketWarningAcks, bucketSpotChecks, bucketSpotCheckAnswers,
-	bucketSpotCheckResults, bucketSpotCheckConfig, bucketSpotCheckArrivals,
+	bucketSpotCheckResults, bucketSpotCheckConfig, bucketSpotCheckArrivals, bucketWarningDeliveries,
 	bucketMessages, bucketMessageConvs, bucketMessageReceipts, bucketMessageBlobs,
 	bucketConsultations,
 }
@@ -153,7 +153,7 @@ func bucketSince(name []byte) int {
 		return 7
 	case string(bucketConsultations):
 		return 8
-	case string(bucketSpotCheckArrivals):
+	case string(bucketSpotCheckArrivals), string(bucketWarningDeliveries):
 		return 14
 	}
 	return 2 // the roster, calendar and duty log buckets

@@ -259,7 +259,7 @@ func applyOne(tx *txn, op *app.Operation) (reason string, known bool, err error)
 		reason, fault = applyPerson(tx, &p)
 	case app.OpPersonDelete:
 		reason, fault = applyPersonDelete(tx, op.Entity)
-	case opWarningIssue, opWarningAck:
+	case opWarningIssue, opWarningAck, opWarningDel:
 		reason, fault = applyWarningOp(tx, op)
 	case opSpotCheckStart, opSpotCheckAns, opSpotCheckRes, opSpotCheckArr:
 		reason, fault = applySpotCheckOp(tx, op)

@@ -33,7 +33,7 @@ var migrations = []migration{
 	{version: 11, name: "intakes are logged before they are filed (meta intake:<seq> marks)", migrate: logIntakesV11},
 	{version: 12, name: "create the bucket of attachment contents owed to other stations", migrate: createIncidentContentsV12},
 	{version: 13, name: "index the warnings owed an acknowledgement and the consultations live or scheduled", migrate: createAlertIndexesV13},
-	{version: 14, name: "create the spot-check arrival bucket; checks made before count from their start", migrate: createSpotCheckArrivalsV14},
+	{version: 14, name: "create the spot-check arrival and warning delivery buckets; checks made before count from their start", migrate: createSpotCheckArrivalsV14},
 }
 
 // SchemaVersion is the schema this program writes: the version of the last

@@ -31,11 +31,16 @@ type storedArrival struct {
 	Received time.Time `json:"received"`
 }
 
-// createSpotCheckArrivalsV14 adds the arrivals bucket. Every check already
+// createSpotCheckArrivalsV14 adds the arrivals bucket, and the warning
+// deliveries (createDeliveryBucketsV14): both are how the issuer learns a
+// record reached the station it was for. Every check already
 // stored is given an arrival at its start: the rule when it was made
 // counted the time to answer from the start, and its outcome, already
 // recorded and ranked, must not change under it.
 func createSpotCheckArrivalsV14(tx *bolt.Tx) error {
+	if err := createDeliveryBucketsV14(tx); err != nil {
+		return err
+	}
 	root := tx.Bucket(bucketV1)
 	if root == nil {
 		return fmt.Errorf("no v1 bucket to add the spot-check arrivals to")

@@ -157,7 +157,7 @@ func TestHostileArrivalClaimsAreBoundedOrRefused(t *testing.T) {
 	if err != nil || res.Applied != 1 || res.Kept != 1 {
 		t.Fatalf("ApplyIncoming: %+v, %v", res, err)
 	}
-	if reason := keptReasons(t, p.county)[forged.ID]; !strings.Contains(reason, "only the station checked reports it") {
+	if reason := keptReasons(t, p.county)[forged.ID]; !strings.Contains(reason, "a station reports only its own") {
 		t.Errorf("a forged arrival kept with %q", reason)
 	}
 	r, err := p.cs.Record(ctx, c.ID)

@@ -154,6 +154,7 @@ var Rules = []Rule{
 
 	{Kind: warning.OpIssue, Family: FamilyWarning, Creates: true, Who: Owner, To: Down, Proof: "TestWarningOnlyFromAboveAndAckedFromBelow"},
 	{Kind: warning.OpAck, Family: FamilyWarning, Who: Below, Proof: "TestWarningOnlyFromAboveAndAckedFromBelow"},
+	{Kind: warning.OpDeliver, Family: FamilyWarning, Who: Below, Proof: "TestWarningDeliveryOnlyFromAStationBelowInItsOwnName"},
 
 	{Kind: spotcheck.OpStart, Family: FamilySpotCheck, Creates: true, Who: Owner, To: BelowOrigin, Proof: "TestSpotCheckAnsweredOnlyByTheStationChecked"},
 	{Kind: spotcheck.OpAnswer, Family: FamilySpotCheck, Who: Addressee, Proof: "TestSpotCheckAnsweredOnlyByTheStationChecked"},
@@ -304,8 +305,8 @@ func Check(op *app.Operation, f Facts) (Decision, *wire.Error, error) {
 			return d, refusal, nil
 		}
 	}
-	if op.Kind == spotcheck.OpArrive {
-		if refusal := checkArrival(op); refusal != nil {
+	if op.Kind == spotcheck.OpArrive || op.Kind == warning.OpDeliver {
+		if refusal := checkOwnReport(op); refusal != nil {
 			return d, refusal, nil
 		}
 	}

@@ -249,6 +249,24 @@ func TestWarningOnlyFromAboveAndAckedFromBelow(t *testing.T) {
 	refused(t, "the issuer acks itself", w.judge(t, mkop(w.C1.ID, warning.OpAck, id, map[string]any{})), wire.CodeForbidden)
 }
 
+func TestWarningDeliveryOnlyFromAStationBelowInItsOwnName(t *testing.T) {
+	w := newWorld()
+	id := app.NewID()
+	issue := mkop(w.C1.ID, warning.OpIssue, id, map[string]any{})
+	issue.Scope = app.ScopeDown
+	admitted(t, "the county issues", w.judge(t, issue))
+	deliver := func(from, station, warn app.ID) app.Operation {
+		o := mkop(from, warning.OpDeliver, id, map[string]any{"warning": warn, "station": station, "at": "2026-07-01T08:00:00Z"})
+		o.Scope = app.ScopeUp
+		return o
+	}
+	admitted(t, "T1 reports the warning stored", w.judge(t, deliver(w.T1.ID, w.T1.ID, id)))
+	refused(t, "T1 reports it for T2", w.judge(t, deliver(w.T1.ID, w.T2.ID, id)), wire.CodeForbidden)
+	refused(t, "the sibling county reports it", w.judge(t, deliver(w.C2.ID, w.C2.ID, id)), wire.CodeForbidden)
+	refused(t, "the issuer reports it to itself", w.judge(t, deliver(w.C1.ID, w.C1.ID, id)), wire.CodeForbidden)
+	refused(t, "a delivery of another warning under this id", w.judge(t, deliver(w.T1.ID, w.T1.ID, app.NewID())), wire.CodeInvalid)
+}
+
 func TestSpotCheckAnsweredOnlyByTheStationChecked(t *testing.T) {
 	w := newWorld()
 	id := app.NewID()
