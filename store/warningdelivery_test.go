@@ -1,6 +1,8 @@
 package store_test
 
 import (
+	"encoding/json"
+	"strings"
 	"testing"
 	"time"
 
@@ -87,4 +89,42 @@ func TestWarningDeliveryPerStation(t *testing.T) {
 	if reach := r2.Stations[0].Reach(r2.Tracked); reach != warning.ReachUnknown {
 		t.Fatalf("an untracked warning's station: %v", reach)
 	}
+}
+
+// A delivery's payload comes from another station's client: whatever it
+// holds, applying it never fails the file, and a delivery is counted only
+// for the station that sent it.
+func FuzzWarningDeliveryPayload(f *testing.F) {
+	f.Add([]byte(`{"warning":"WARN","station":"TOWN","at":"2026-07-14T02:01:00Z"}`))
+	f.Add([]byte(`{"warning":"WARN","station":"COUNTY","at":"2026-07-14T02:01:00Z"}`))
+	f.Add([]byte(`{"warning":"WARN"}`))
+	f.Add([]byte(`{}`))
+	f.Fuzz(func(t *testing.T, raw []byte) {
+		if !json.Valid(raw) {
+			return // an operation's payload arrives as JSON or not at all
+		}
+		tr := newTree(t)
+		if err := store.NewIdentity(tr.db).SetIdentity(ctx, tr.prefecture.ID); err != nil {
+			t.Fatal(err)
+		}
+		clockAt(tr.db, wt0)
+		pref := store.NewWarnings(tr.db)
+		w := warning.Warning{Level: warning.Blue, Type: warning.Other, ValidUntil: wt0.Add(time.Hour), Text: "测试"}
+		if err := pref.Issue(ctx, &w); err != nil {
+			t.Fatal(err)
+		}
+		payload := strings.NewReplacer("WARN", w.ID.String(), "TOWN", tr.township.ID.String(), "COUNTY", tr.county.ID.String()).Replace(string(raw))
+		if !json.Valid([]byte(payload)) {
+			return
+		}
+		op := incoming(warning.OpDeliver, w.ID, nil)
+		op.Payload, op.Origin = []byte(payload), tr.township.ID
+		if _, err := tr.db.ApplyIncoming(ctx, "e", 1, []app.Operation{op}); err != nil {
+			t.Fatalf("applying %q: %v", payload, err)
+		}
+		got := reachOf(t, pref, w.ID)
+		if got["吉首市"] != warning.NotDelivered {
+			t.Fatalf("%q: a delivery from the township counted for the county", payload)
+		}
+	})
 }

@@ -9,8 +9,10 @@ import (
 	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/test"
 
+	"dutyroom/app"
 	"dutyroom/app/spotcheck"
 	"dutyroom/app/syncer"
+	"dutyroom/app/warning"
 )
 
 // openWithHub opens a screen of the alert demo with a hub in state s.
@@ -174,5 +176,37 @@ func TestOfflineDutyReachSpotCheckSaysItWaitsHere(t *testing.T) {
 	test.Tap(findButton(t, q, "开始查岗"))
 	if got := u.duty.today.notice.label.Text; !strings.Contains(got, "当前离线：已保存在本机") {
 		t.Errorf("the notice offline says %q", got)
+	}
+}
+
+// A warning's progress says, per station, 未送达, 已送达，未签收 or 已签收.
+func TestWarningProgressShowsUndeliveredPerStation(t *testing.T) {
+	d := newAlertDemo(t, "2026-07-14 10:00:00")
+	w := warning.Warning{Level: warning.Orange, Type: warning.Flood, ValidUntil: d.now.Add(12 * time.Hour), Text: "沅水将出现超警戒水位。", IssuedBy: "孙局长"}
+	if err := d.warnings.Issue(app.WithAuthor(setupContext(t), "值班员甲"), &w); err != nil {
+		t.Fatal(err)
+	}
+	d.warnings.deliveries = append(d.warnings.deliveries, warning.Delivery{Warning: w.ID, Station: d.qianzhou.ID, At: d.now.Add(time.Minute).UTC()})
+	u := d.open(t, "warnings")
+	u.warnings.tabs.SelectIndex(warningTabIssued)
+	u.warnings.issued.list.Select(0)
+	rows := progressRows(u)
+	if len(rows) != 3 {
+		t.Fatalf("%d rows", len(rows))
+	}
+	got := []string{rows[0].state.Text, rows[1].state.Text, rows[2].state.Text}
+	if want := []string{"已送达，未签收", "已送达，未签收", "未送达"}; strings.Join(got, "|") != strings.Join(want, "|") {
+		t.Errorf("乾州街道, 乾元村, 石家冲街道 read %q, want %q", got, want)
+	}
+	if !strings.Contains(rows[0].detail.Text, "送达 07-14 10:01") {
+		t.Errorf("the delivered row's detail %q", rows[0].detail.Text)
+	}
+	if p := u.warnings.issued.progress; !strings.Contains(p.waiting.Text, "其中 1 个尚未送达，请电话通知") {
+		t.Errorf("waiting %q", p.waiting.Text)
+	}
+	d.warnings.receiveAck(warning.Ack{Warning: w.ID, Station: d.shiqiao.ID, RecordedBy: d.shiqiao.ID, Person: "石值班", At: d.now.Add(3 * time.Minute)})
+	u.pollAlerts()
+	if rows := progressRows(u); rows[2].state.Text != "已签收" {
+		t.Errorf("after its ack 石家冲街道 reads %q", rows[2].state.Text)
 	}
 }

@@ -38,8 +38,9 @@ type fakeWarnings struct {
 	f  *fakeStore
 	mu sync.Mutex
 
-	warnings []warning.Warning
-	acks     map[[2]app.ID]warning.Ack // by warning and station
+	warnings   []warning.Warning
+	acks       map[[2]app.ID]warning.Ack // by warning and station
+	deliveries []warning.Delivery
 }
 
 func newFakeWarnings(f *fakeStore) *fakeWarnings {
@@ -94,6 +95,7 @@ func (s *fakeWarnings) Issue(ctx context.Context, w *warning.Warning) error {
 	}
 	n := *w
 	n.ID, n.Issuer, n.IssuedAt = app.NewID(), self, now.UTC()
+	n.Tracked = true
 	if n.IssuedBy == "" {
 		n.IssuedBy = app.AuthorFrom(ctx)
 	}
@@ -187,6 +189,9 @@ func (s *fakeWarnings) Progress(_ context.Context, id app.ID) (*warning.Report, 
 		return nil, err
 	}
 	r := warning.Progress(w, tree, s.acksOf(id))
+	if w.Tracked {
+		r.AddDeliveries(s.deliveries)
+	}
 	return &r, nil
 }
 

@@ -60,7 +60,7 @@ func (s *StationStatus) Reach(tracked bool) Reach {
 }
 
 // AddDeliveries marks the rows of r whose station has recorded the
-// warning. A village keeps no duty room and no client: the warning is
+// warning, or acknowledged it itself. A village keeps no duty room and no client: the warning is
 // there when the duty room above it holds it, since that room relays it by
 // phone. Deliveries for other warnings are ignored; the earliest counts.
 func (r *Report) AddDeliveries(deliveries []Delivery) {
@@ -78,6 +78,10 @@ func (r *Report) AddDeliveries(deliveries []Delivery) {
 	for i := range r.Stations {
 		s := &r.Stations[i]
 		t, ok := at[s.Station]
+		if !ok && s.Ack != nil && s.Ack.RecordedBy == s.Station {
+			// Its own acknowledgement says it had the warning then.
+			t, ok = s.Ack.At, true
+		}
 		if !ok && s.Tier == app.TierVillage {
 			t, ok = byStation[s.Parent]
 		}
