@@ -549,7 +549,7 @@ func (s *consultScreen) newConsultation(invite app.ID) {
 	)
 	form.Items[2].HintText = lang.L("consult.invite_hint")
 	refresh = form.Refresh
-	reach := s.u.reachNoteNow("reach.offline_consult")
+	reach := s.u.consultReachNote()
 	var d dialog.Dialog
 	submit := func() {
 		for _, l := range []*widget.Label{errLabel, titleErr, inviteErr, whenErr} {
@@ -573,8 +573,9 @@ func (s *consultScreen) newConsultation(invite app.ID) {
 			at = at.UTC()
 			c.Scheduled = &at
 		}
-		if msg := s.u.consultOffline(); msg != "" && c.Scheduled == nil {
-			showErr("", msg+lang.L("consult.offline_schedule"))
+		if s.u.consultOffline() != "" && c.Scheduled == nil {
+			// Under the start time: giving one is what can be done now.
+			showErr("scheduled", lang.L("consult.offline_start_now"))
 			return
 		}
 		ctx, svc := s.u.ctx, s.u.svc.Consultations
@@ -602,7 +603,7 @@ func (s *consultScreen) newConsultation(invite app.ID) {
 	d = dialog.NewCustomWithoutButtons(lang.L("consult.new"), container.NewBorder(nil,
 		container.NewHBox(layout.NewSpacer(), widget.NewButton(lang.L("action.cancel"), func() { d.Hide() }),
 			widget.NewButtonWithIcon(lang.L("consult.create"), theme.ConfirmIcon(), submit)), nil, nil, body), s.u.win)
-	d.Resize(fyne.NewSize(560, 560))
+	d.Resize(fyne.NewSize(560, 620)) // room for the connection line and a message under 开始时间
 	d.Show()
 }
 

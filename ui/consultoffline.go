@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 
+	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/lang"
+	"fyne.io/fyne/v2/widget"
 
 	"dutyroom/app"
 	"dutyroom/app/wire"
@@ -30,6 +32,21 @@ func (u *UI) consultOffline() string {
 	}
 	word, _ := hubWord(s)
 	return lang.L("consult.offline", map[string]any{"Reason": word})
+}
+
+// consultReachNote is the new-consultation form's line on the connection:
+// online, that it starts at once; offline, that it can only be scheduled.
+func (u *UI) consultReachNote() *widget.Label {
+	s := u.hubStatusNow()
+	text, importance := reachText(s)
+	if !s.Online {
+		word, _ := hubWord(s)
+		text = lang.L("consult.offline_form", map[string]any{"Reason": word})
+	}
+	l := widget.NewLabel(text)
+	l.Wrapping = fyne.TextWrapWord
+	l.Importance = importance
+	return l
 }
 
 // joinErrorText says in words why entering a consultation failed: the hub

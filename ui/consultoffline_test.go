@@ -39,7 +39,7 @@ func TestOfflineConsultationStartsOnlyScheduled(t *testing.T) {
 	u, _ := d.openOffline(t, "consultation")
 	u.consults.onNew()
 	dlg := overlay(t, u)
-	if !hasText(dlg, "离线（正在重连）") || !hasText(dlg, "离线时不能立即开始会商，只能预约") {
+	if !hasText(dlg, "离线（正在重连）：不能立即开始会商，只能预约") {
 		t.Errorf("the form offline says %v", texts(dlg))
 	}
 	entries := anyEntries(dlg)
@@ -53,7 +53,7 @@ func TestOfflineConsultationStartsOnlyScheduled(t *testing.T) {
 	})
 	checks.SetSelected([]string{"湘西州"})
 	test.Tap(findButton(t, dlg, "发起"))
-	if l := errorBeside(t, dlg, "无法连接中心（正在重连）"); l == nil || !strings.Contains(l.Text, "电话联系") || !strings.Contains(l.Text, "预约") {
+	if l := errorBeside(t, dlg, "请填写开始时间预约"); l == nil || !strings.Contains(l.Text, "电话联系") {
 		t.Errorf("starting now offline says %v", texts(dlg))
 	}
 	if recs, _ := d.consults.Records(t.Context()); len(recs) != 0 {

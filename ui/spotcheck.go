@@ -11,7 +11,6 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/lang"
-	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -42,7 +41,9 @@ func outcomeImportance(o spotcheck.Outcome) widget.Importance {
 	case spotcheck.Missed:
 		return widget.DangerImportance
 	case spotcheck.Undelivered:
-		return widget.LowImportance
+		// Neither for nor against the station: plain, not dimmed, so
+		// it is read.
+		return widget.MediumImportance
 	}
 	return widget.HighImportance
 }
@@ -166,7 +167,7 @@ func recordHeader(col int) string {
 	return lang.L("spotcheck.col_outcome")
 }
 
-var rankWidths = []float32{56, 220, 70, 80, 70, 80, 90, 90, 120}
+var rankWidths = []float32{56, 220, 70, 80, 70, 80, 90, 120, 120}
 
 func rankHeader(col int) string {
 	switch col {
@@ -227,10 +228,13 @@ func newSpotCheckScreen(u *UI) *spotCheckScreen {
 			container.NewBorder(nil, nil, nil, container.NewHBox(widget.NewLabel(lang.L("spotcheck.limit_unit")), s.saveLimit),
 				s.withError("limit", s.limit))),
 	)
-	s.done.parent = form
-	s.startForm = container.NewVScroll(container.NewPadded(container.NewVBox(
-		s.note, s.reach, form, s.errs[""], container.NewHBox(layout.NewSpacer(), s.done.label),
-		hintLabel(lang.L("spotcheck.start_hint")))))
+	// The confirmation runs the form's width and wraps: it says whether the
+	// checks went out or wait here, too long for a corner.
+	s.done.label.Wrapping = fyne.TextWrapWord
+	content := container.NewVBox(s.note, s.reach, form, s.errs[""], s.done.label,
+		hintLabel(lang.L("spotcheck.start_hint")))
+	s.done.parent = content
+	s.startForm = container.NewVScroll(container.NewPadded(content))
 
 	s.table = widget.NewTableWithHeaders(func() (int, int) { return len(s.records), len(recordWidths) },
 		newCellLabel, s.updateRecord)
