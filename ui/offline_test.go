@@ -210,3 +210,28 @@ func TestWarningProgressShowsUndeliveredPerStation(t *testing.T) {
 		t.Errorf("after its ack 石家冲街道 reads %q", rows[2].state.Text)
 	}
 }
+
+// The checked station's prompt counts down from the check's arrival: a
+// check made at 10:00:00 that reached this county at 10:05:00 is due at
+// 10:08:00, and at 10:06:00 two minutes remain, not a minute overdue.
+func TestSpotCheckPromptCountsDownFromArrival(t *testing.T) {
+	d := newAlertDemo(t, "2026-07-14 10:06:00")
+	c := d.checkFromPrefecture(t, "2026-07-14 10:00:00")
+	arrived := c.StartedAt.Add(5 * time.Minute)
+	d.checks.arrivals[len(d.checks.arrivals)-1].At = arrived
+	d.checks.arrivals[len(d.checks.arrivals)-1].Received = arrived
+	u := d.open(t, "duty")
+	p := u.spotPrompt
+	if u.win.Canvas().Overlays().Top() != p.overlay {
+		t.Fatal("the spot check is not put over the window")
+	}
+	if p.countdown.Text != "02:00" || !strings.Contains(p.deadline.Text, "10:08:00") || !strings.Contains(p.deadline.Text, "3 分钟") || p.lateNote.Visible() {
+		t.Errorf("countdown %q, deadline %q, late note shown %v", p.countdown.Text, p.deadline.Text, p.lateNote.Visible())
+	}
+	test.Type(p.name, "")
+	test.Tap(p.answer)
+	r, _ := d.checks.Record(u.ctx, c.ID)
+	if r.Answer == nil || r.Outcome(d.now) != spotcheck.OnTime {
+		t.Errorf("answered two minutes before the deadline from arrival: %+v, %v", r.Answer, r.Outcome(d.now))
+	}
+}

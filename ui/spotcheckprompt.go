@@ -202,7 +202,8 @@ func (p *spotPrompt) update(d unansweredChecks) {
 		}
 		p.current = append(p.current, r)
 		if !p.known[r.Check.ID] {
-			p.notify(&r.Check)
+			a := arrivedCheck(&r)
+			p.notify(&a.check)
 		}
 	}
 	p.known = seen
