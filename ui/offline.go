@@ -23,10 +23,9 @@ type reachNotes struct {
 
 type reachLabel struct {
 	label *widget.Label
-	// offlineKey, when set, is a sentence added while offline that says
-	// what waiting means for this kind (a spot check's time starts when
-	// it arrives).
-	offlineKey string
+	// spotCheck adds, while offline, what waiting means for a spot check:
+	// its time starts when it arrives, and undelivered is not absent.
+	spotCheck bool
 }
 
 // hubStatus is the connection now; without a hub the window works alone
@@ -51,11 +50,11 @@ func (u *UI) hubOnline() bool {
 }
 
 // newReachNote returns a line saying whether what this form sends goes out
-// now; offlineKey adds a sentence while offline ("" for none).
-func (u *UI) newReachNote(offlineKey string) *widget.Label {
+// now; spotCheck adds what waiting means for a spot check.
+func (u *UI) newReachNote(spotCheck bool) *widget.Label {
 	l := widget.NewLabel("")
 	l.Wrapping = fyne.TextWrapWord
-	r := reachLabel{label: l, offlineKey: offlineKey}
+	r := reachLabel{label: l, spotCheck: spotCheck}
 	u.reach.labels = append(u.reach.labels, r)
 	s, _ := u.hubStatus()
 	r.show(s)
@@ -65,11 +64,11 @@ func (u *UI) newReachNote(offlineKey string) *widget.Label {
 // reachNoteNow is newReachNote for a dialog made afresh each time it
 // opens: it says the connection as the dialog opens and is not kept up to
 // date, so closed dialogs are not held for ever.
-func (u *UI) reachNoteNow(offlineKey string) *widget.Label {
+func (u *UI) reachNoteNow() *widget.Label {
 	l := widget.NewLabel("")
 	l.Wrapping = fyne.TextWrapWord
 	s, _ := u.hubStatus()
-	reachLabel{label: l, offlineKey: offlineKey}.show(s)
+	reachLabel{label: l}.show(s)
 	return l
 }
 
@@ -82,8 +81,8 @@ func (n *reachNotes) show(s syncer.Status) {
 
 func (r reachLabel) show(s syncer.Status) {
 	text, importance := reachText(s)
-	if !s.Online && r.offlineKey != "" {
-		text += lang.L(r.offlineKey)
+	if !s.Online && r.spotCheck {
+		text += lang.L("reach.offline_spotcheck")
 	}
 	if r.label.Text == text && r.label.Importance == importance {
 		return

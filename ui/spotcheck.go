@@ -214,7 +214,7 @@ func newSpotCheckScreen(u *UI) *spotCheckScreen {
 	s.saveLimit = widget.NewButtonWithIcon(lang.L("spotcheck.save_limit"), theme.DocumentSaveIcon(), s.onSaveLimit)
 	s.note = widget.NewLabel("")
 	s.note.Wrapping = fyne.TextWrapWord
-	s.reach = u.newReachNote("reach.offline_spotcheck")
+	s.reach = u.newReachNote(true)
 	s.done = newNotice()
 
 	form := widget.NewForm(

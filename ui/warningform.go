@@ -185,7 +185,7 @@ func newWarningForm(s *warningScreen) *warningForm {
 	)
 	f.done.parent = form
 	buttons := container.NewHBox(f.done.label, layout.NewSpacer(), f.clear, f.issue)
-	f.reach = f.s.u.newReachNote("")
+	f.reach = f.s.u.newReachNote(false)
 	f.content = container.NewVScroll(container.NewPadded(container.NewVBox(f.note, f.reach, form, f.errs[""], buttons)))
 	f.reset()
 	f.enableAll(false)
