@@ -154,6 +154,13 @@ func TestWarningsAndSpotChecksEndToEnd(t *testing.T) {
 			}
 			return false
 		})
+		// The township's client reports the arrival; the time to answer
+		// counts from it, and the county judges a miss only once it knows.
+		t1.eng.Kick()
+		waitFor(t, "the arrival at the county", func() bool {
+			r, err := cs.Record(ctx, c.ID)
+			return err == nil && r.Arrival != nil
+		})
 		return c
 	}
 	outcome := func(c *client, id app.ID) spotcheck.Outcome {

@@ -123,6 +123,10 @@ import (
 //	│                                                    result, what Sweep reads; or of this station (here=0), unanswered
 //	├── spotcheck_settings
 //	│   └── <station id> → JSON                          spotcheck.Settings: local to this client, not synced
+//	├── spotcheck_arrivals (migration 16, spotcheckarrival.go)
+//	│   └── <check id> → JSON                            the check's arrival at its target, with when it was received here
+//	├── warning_deliveries (migration 16, warningdelivery.go)
+//	│   └── <warning id><station id> → JSON              warning.Delivery: the warning stored at that station, the first kept
 //	│
 //	│   messages (migration 6, message*.go); messages and receipts are append-only
 //	├── messages

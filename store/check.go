@@ -28,7 +28,7 @@ var jsonBuckets = [][]byte{
 	bucketDutyLog, bucketDutyCheckIns, bucketDutyHandovers,
 	bucketIncidentSettings, bucketIncidentArrivals,
 	bucketWarnings, bucketWarningAcks, bucketSpotChecks, bucketSpotCheckAnswers,
-	bucketSpotCheckResults, bucketSpotCheckConfig,
+	bucketSpotCheckResults, bucketSpotCheckConfig, bucketSpotCheckArrivals, bucketWarningDeliveries,
 	bucketMessages, bucketMessageConvs, bucketMessageReceipts, bucketMessageBlobs,
 	bucketConsultations,
 }
@@ -153,6 +153,8 @@ func bucketSince(name []byte) int {
 		return 7
 	case string(bucketConsultations):
 		return 8
+	case string(bucketSpotCheckArrivals), string(bucketWarningDeliveries):
+		return 14
 	}
 	return 2 // the roster, calendar and duty log buckets
 }

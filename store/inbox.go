@@ -262,9 +262,9 @@ func applyOne(tx *txn, op *app.Operation) (reason string, known bool, err error)
 		reason, fault = applyPerson(tx, &p)
 	case app.OpPersonDelete:
 		reason, fault = applyPersonDelete(tx, op.Entity)
-	case opWarningIssue, opWarningAck:
+	case opWarningIssue, opWarningAck, opWarningDel:
 		reason, fault = applyWarningOp(tx, op)
-	case opSpotCheckStart, opSpotCheckAns, opSpotCheckRes:
+	case opSpotCheckStart, opSpotCheckAns, opSpotCheckRes, opSpotCheckArr:
 		reason, fault = applySpotCheckOp(tx, op)
 	case consult.OpSchedule, consult.OpStart, consult.OpEnd, consult.OpReply, consult.OpPresence, consult.OpRollCall, consult.OpAnswer, consult.OpRecordings:
 		reason, fault = applyConsultOp(tx, op)

@@ -404,10 +404,10 @@ func (s *shiftOp) spotCheck() error {
 		}
 		switch {
 		case s.own && a.Station == s.self:
-			return s.put(roster.RecordSpotCheck, c.ID, "spotcheck.answered", string(spotcheck.Judge(c, a.At)), "",
+			return s.put(roster.RecordSpotCheck, c.ID, "spotcheck.answered", string(judgeAnswer(s.tx, c, &a)), "",
 				s.stationName(c.By)+" · "+a.Person)
 		case !s.own && c.By == s.self:
-			return s.put(roster.RecordSpotCheck, c.ID, "spotcheck.result", string(spotcheck.Judge(c, a.At)), "",
+			return s.put(roster.RecordSpotCheck, c.ID, "spotcheck.result", string(judgeAnswer(s.tx, c, &a)), "",
 				s.stationName(c.Target)+" · "+a.Person)
 		}
 	case spotcheck.OpResult:
@@ -525,4 +525,14 @@ func createShiftLogV14(btx *bolt.Tx) error {
 		}
 	}
 	return backfillReceived(tx, self)
+}
+
+// judgeAnswer is the outcome of an answer as the spot-check records judge
+// it: counted from the check's arrival when one is known here.
+func judgeAnswer(tx *txn, c *spotcheck.Check, a *spotcheck.Answer) spotcheck.Outcome {
+	rec := spotcheck.Record{Check: *c, Answer: a}
+	if arr, err := getSpotArrival(tx, c.ID); err == nil {
+		rec.Arrival = arr
+	}
+	return rec.JudgeAnswer(a.At)
 }

@@ -90,7 +90,7 @@ func backfillReceived(tx *txn, self app.ID) error {
 			if err != nil {
 				return nil
 			}
-			return fill(roster.RecordSpotCheck, c.ID, "spotcheck.result", string(spotcheck.Judge(&c, a.At)),
+			return fill(roster.RecordSpotCheck, c.ID, "spotcheck.result", string(startedArrival(&c, a)),
 				autoEntry{at: a.At, author: a.Person, text: name(c.Target) + " · " + a.Person})
 		}
 		return nil
@@ -151,4 +151,12 @@ func backfillReceived(tx *txn, self app.ID) error {
 		}
 		return nil
 	})
+}
+
+// startedArrival judges an answer held before arrivals were recorded: such
+// a check counts from its start, as migration 16 records it.
+func startedArrival(c *spotcheck.Check, a *spotcheck.Answer) spotcheck.Outcome {
+	rec := spotcheck.Record{Check: *c, Answer: a,
+		Arrival: &spotcheck.Arrival{Check: c.ID, Station: c.Target, At: c.StartedAt, Received: c.StartedAt}}
+	return rec.JudgeAnswer(a.At)
 }

@@ -182,6 +182,10 @@ func (s *SpotChecks) Answer(ctx context.Context, a *spotcheck.Answer) (spotcheck
 		if err != nil {
 			return err
 		}
+		rec, err := spotRecordOf(tx, *c)
+		if err != nil {
+			return err
+		}
 		n := spotcheck.Answer{Check: a.Check, Station: self, Person: a.Person, At: tx.now}
 		if err := n.Validate(); err != nil {
 			return err
@@ -194,6 +198,9 @@ func (s *SpotChecks) Answer(ctx context.Context, a *spotcheck.Answer) (spotcheck
 				old.Person, old.At.In(stationLoc(tree, self)).Format("15:04:05"))
 		} else if app.ErrorCode(err) != app.ENOTFOUND {
 			return err
+		}
+		if rec.Expired() {
+			return app.Errorf(app.EINVALID, "this spot check reached this station more than %s after it was made; it is recorded 未送达 and needs no answer", spotcheck.MaxDelay)
 		}
 		buf, err := putAnswer(tx, c, &n)
 		if err != nil {
@@ -209,7 +216,7 @@ func (s *SpotChecks) Answer(ctx context.Context, a *spotcheck.Answer) (spotcheck
 			return err
 		}
 		*a = n
-		outcome = spotcheck.Judge(c, n.At)
+		outcome = rec.JudgeAnswer(n.At)
 		return nil
 	})
 	return outcome, err
@@ -253,6 +260,25 @@ func (s *SpotChecks) Sweep(ctx context.Context, now time.Time) (int, error) {
 			if _, err := getResult(tx, id); err == nil {
 				if err := dueB.Delete(k); err != nil {
 					return err
+				}
+				continue
+			}
+			rec, err := spotRecordOf(tx, *c)
+			if err != nil {
+				return err
+			}
+			due, arrived := rec.Due()
+			if !arrived || due.After(now) {
+				// Not known to have arrived (未送达, derived, never a
+				// miss; an arrival later opens it again), arrived
+				// expired, or due later than this entry said.
+				if err := dueB.Delete(k); err != nil {
+					return err
+				}
+				if arrived {
+					if err := putDueAt(tx, c, due, dueFromHere); err != nil {
+						return err
+					}
 				}
 				continue
 			}
@@ -402,6 +428,11 @@ func spotRecords(tx *txn, f spotcheck.Filter) ([]spotcheck.Record, error) {
 
 func spotRecordOf(tx *txn, c spotcheck.Check) (spotcheck.Record, error) {
 	r := spotcheck.Record{Check: c}
+	if a, err := getSpotArrival(tx, c.ID); err == nil {
+		r.Arrival = a
+	} else if app.ErrorCode(err) != app.ENOTFOUND {
+		return r, err
+	}
 	if a, err := getAnswer(tx, c.ID); err == nil {
 		r.Answer = a
 	} else if app.ErrorCode(err) != app.ENOTFOUND {
@@ -449,8 +480,15 @@ func applySpotCheckOp(tx *txn, op *app.Operation) (string, error) {
 		if err != nil {
 			return "", err
 		}
-		_, err = putCheck(tx, &c, self)
-		return "", err
+		if _, err := putCheck(tx, &c, self); err != nil {
+			return "", err
+		}
+		if self != c.Target {
+			return "", nil
+		}
+		return "", arriveHere(tx, &c, self)
+	case spotcheck.OpArrive:
+		return applySpotArrival(tx, op)
 	case spotcheck.OpAnswer:
 		var a spotcheck.Answer
 		if err := unmarshalRecord(op.Payload, &a); err != nil {
@@ -537,12 +575,18 @@ func putCheck(tx *txn, c *spotcheck.Check, self app.ID) ([]byte, error) {
 	return buf, err
 }
 
-func spotDueKey(c *spotcheck.Check) []byte {
-	tk := timeKey(c.Deadline)
+func spotDueKey(c *spotcheck.Check, at time.Time) []byte {
+	tk := timeKey(at)
 	return append(tk[:], c.ID[:]...)
 }
 
+// putDue opens c here at its deadline counted from the start: the
+// issuer's first look, when an arrival should be known.
 func putDue(tx *txn, c *spotcheck.Check, flag byte) error {
+	return putDueAt(tx, c, c.Deadline, flag)
+}
+
+func putDueAt(tx *txn, c *spotcheck.Check, at time.Time, flag byte) error {
 	b, err := mustBucket(tx.Tx, bucketSpotCheckDue)
 	if err != nil {
 		return err
@@ -550,15 +594,29 @@ func putDue(tx *txn, c *spotcheck.Check, flag byte) error {
 	v := make([]byte, 17)
 	copy(v, c.Target[:])
 	v[16] = flag
-	return b.Put(spotDueKey(c), v)
+	return b.Put(spotDueKey(c, at), v)
 }
 
+// deleteDue closes c here: its entry is at the start's deadline or, once
+// an arrival is known, at the arrival's.
 func deleteDue(tx *txn, c *spotcheck.Check) error {
 	b, err := mustBucket(tx.Tx, bucketSpotCheckDue)
 	if err != nil {
 		return err
 	}
-	return b.Delete(spotDueKey(c))
+	if err := b.Delete(spotDueKey(c, c.Deadline)); err != nil {
+		return err
+	}
+	a, err := getSpotArrival(tx, c.ID)
+	if app.ErrorCode(err) == app.ENOTFOUND {
+		return nil
+	} else if err != nil {
+		return err
+	}
+	if at, ok := c.ArrivedAt(a); ok {
+		return b.Delete(spotDueKey(c, c.AnswerBy(at)))
+	}
+	return nil
 }
 
 func decodeCheck(k, v []byte) (spotcheck.Check, error) {

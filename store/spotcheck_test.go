@@ -134,7 +134,7 @@ func TestAnswerSweepAndOutcomes(t *testing.T) {
 	if n, err := p.cs.Sweep(ctx, wt0.Add(2*time.Minute)); n != 0 || err != nil {
 		t.Fatalf("sweep before the deadline: %d, %v", n, err)
 	}
-	ship(t, p.township, p.county, spotcheck.OpAnswer)
+	ship(t, p.township, p.county, spotcheck.OpArrive, spotcheck.OpAnswer)
 	queued := outboxLen(t, p.county)
 	p.countyAt(3*time.Minute + time.Second)
 	n, err := p.cs.Sweep(ctx, wt0.Add(3*time.Minute+time.Second))
@@ -190,7 +190,7 @@ func TestAnswerSweepAndOutcomes(t *testing.T) {
 	// The prefecture ranks what reached it: the checks go up the county's
 	// lineage and the answers and results come back to it.
 	ship(t, p.county, p.prefecture, spotcheck.OpStart, spotcheck.OpResult)
-	ship(t, p.township, p.prefecture, spotcheck.OpAnswer)
+	ship(t, p.township, p.prefecture, spotcheck.OpArrive, spotcheck.OpAnswer)
 	q3, _ := spotcheck.ParseQuarter("2026Q3", time.UTC)
 	ranks, err := store.NewSpotChecks(p.prefecture).Ranking(ctx, q3, wt0.Add(time.Hour))
 	if err != nil || len(ranks) != 1 {

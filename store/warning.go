@@ -40,6 +40,7 @@ func (s *Warnings) Issue(ctx context.Context, w *warning.Warning) error {
 		}
 		n := *w
 		n.ID, n.Issuer, n.IssuedAt = app.NewID(), self, tx.now
+		n.Tracked = true // the stations it reaches report delivery
 		if n.IssuedBy == "" {
 			n.IssuedBy = app.AuthorFrom(tx.ctx)
 		}
@@ -162,6 +163,14 @@ func (s *Warnings) Progress(ctx context.Context, id app.ID) (*warning.Report, er
 			return err
 		}
 		r = warning.Progress(w, app.NewTree(stations), acks)
+		if !w.Tracked {
+			return nil
+		}
+		deliveries, err := deliveriesOf(tx, id)
+		if err != nil {
+			return err
+		}
+		r.AddDeliveries(deliveries)
 		return nil
 	})
 	if err != nil {
@@ -231,8 +240,12 @@ func applyWarningOp(tx *txn, op *app.Operation) (string, error) {
 		} else if app.ErrorCode(err) != app.ENOTFOUND {
 			return "", err
 		}
-		_, err := putWarning(tx, &w)
-		return "", err
+		if _, err := putWarning(tx, &w); err != nil {
+			return "", err
+		}
+		return "", deliveredHere(tx, &w)
+	case warning.OpDeliver:
+		return applyWarningDelivery(tx, op)
 	case warning.OpAck:
 		var a warning.Ack
 		if err := unmarshalRecord(op.Payload, &a); err != nil {
@@ -431,6 +444,7 @@ func stationLoc(tree *app.Tree, id app.ID) *time.Location {
 const (
 	opWarningIssue   = warning.OpIssue
 	opWarningAck     = warning.OpAck
+	opWarningDel     = warning.OpDeliver
 	opSpotCheckStart = spotcheck.OpStart
 	opSpotCheckAns   = spotcheck.OpAnswer
 	opSpotCheckRes   = spotcheck.OpResult

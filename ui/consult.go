@@ -382,6 +382,10 @@ func (s *consultScreen) act(do func(ctx context.Context, svc consult.Service, id
 }
 
 func (s *consultScreen) onStart() {
+	if msg := s.u.consultOffline(); msg != "" {
+		s.u.showMessage(lang.L("consult.start_failed_title"), msg)
+		return
+	}
 	s.act(func(ctx context.Context, svc consult.Service, id app.ID) error { return svc.Start(ctx, id) })
 }
 
@@ -412,6 +416,10 @@ func (s *consultScreen) onJoin() {
 // incident and opens it, on the 会商 screen and in its window.
 func (u *UI) consultFromIncident(id app.ID) {
 	if u.consults == nil || id == app.NilID {
+		return
+	}
+	if msg := u.consultOffline(); msg != "" {
+		u.showMessage(lang.L("consult.start_failed_title"), msg)
 		return
 	}
 	ctx, svc := u.ctx, u.svc
@@ -541,6 +549,7 @@ func (s *consultScreen) newConsultation(invite app.ID) {
 	)
 	form.Items[2].HintText = lang.L("consult.invite_hint")
 	refresh = form.Refresh
+	reach := s.u.consultReachNote()
 	var d dialog.Dialog
 	submit := func() {
 		for _, l := range []*widget.Label{errLabel, titleErr, inviteErr, whenErr} {
@@ -564,6 +573,11 @@ func (s *consultScreen) newConsultation(invite app.ID) {
 			at = at.UTC()
 			c.Scheduled = &at
 		}
+		if s.u.consultOffline() != "" && c.Scheduled == nil {
+			// Under the start time: giving one is what can be done now.
+			showErr("scheduled", lang.L("consult.offline_start_now"))
+			return
+		}
 		ctx, svc := s.u.ctx, s.u.svc.Consultations
 		runAsync(func() (*consult.Consultation, error) {
 			if inc != app.NilID && len(c.Invited) == 0 && c.Scheduled == nil {
@@ -585,11 +599,11 @@ func (s *consultScreen) newConsultation(invite app.ID) {
 			s.load()
 		})
 	}
-	body := container.NewBorder(nil, errLabel, nil, nil, form)
+	body := container.NewBorder(reach, errLabel, nil, nil, form)
 	d = dialog.NewCustomWithoutButtons(lang.L("consult.new"), container.NewBorder(nil,
 		container.NewHBox(layout.NewSpacer(), widget.NewButton(lang.L("action.cancel"), func() { d.Hide() }),
 			widget.NewButtonWithIcon(lang.L("consult.create"), theme.ConfirmIcon(), submit)), nil, nil, body), s.u.win)
-	d.Resize(fyne.NewSize(560, 560))
+	d.Resize(fyne.NewSize(560, 620)) // room for the connection line and a message under 开始时间
 	d.Show()
 }
 

@@ -148,6 +148,13 @@ func (r *consultRing) answer(accept bool) {
 		return
 	}
 	c := *r.shown
+	if msg := r.u.consultOffline(); accept && msg != "" {
+		// Accepting promises to be in the room; offline that cannot be
+		// kept, so nothing is recorded and the ring says what to do.
+		r.note.SetText(msg)
+		r.overlay.Refresh()
+		return
+	}
 	enable(r.accept, false)
 	enable(r.decline, false)
 	ctx, svc := r.u.ctx, r.u.svc.Consultations

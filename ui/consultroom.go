@@ -109,6 +109,10 @@ func (u *UI) openRoom(rec consult.Record, base alertBase) *consultRoom {
 		u.room.win.RequestFocus()
 		return u.room
 	}
+	if msg := u.consultOffline(); msg != "" {
+		u.showMessage(lang.L("consult.join_failed_title"), msg)
+		return nil
+	}
 	r := &consultRoom{u: u, rec: rec, base: base,
 		pending: map[string]consult.Frame{}, levels: map[string]float64{}, talked: map[string]time.Time{},
 		tiles: map[string]*roomTile{}, stop: make(chan struct{}), deviceStates: map[consult.DeviceKind]consult.DeviceState{}}
@@ -166,7 +170,7 @@ func (u *UI) openRoom(rec consult.Record, base alertBase) *consultRoom {
 		return struct{}{}, media.Join(ctx, id, sink)
 	}, func(_ struct{}, err error) {
 		if err != nil {
-			r.status.SetText(lang.L("consult.join_failed", map[string]any{"Error": errorText(err)}))
+			r.status.SetText(lang.L("consult.join_failed", map[string]any{"Error": joinErrorText(err)}))
 			return
 		}
 		if r.members == 0 {
@@ -368,8 +372,12 @@ func (r *consultRoom) onRoom(s consult.RoomState) {
 	}
 	if !s.In {
 		// The hub's reason is for its log; the window says what the
-		// record says: ended, or cut off and free to join again.
+		// record says: ended, or cut off and free to join again, and
+		// whether the link to the hub itself is gone.
 		r.status.SetText(lang.L("consult.cut_off"))
+		if msg := r.u.consultOffline(); msg != "" {
+			r.status.SetText(lang.L("consult.link_lost") + msg)
+		}
 		r.finish()
 		ctx, svc, id := r.u.ctx, r.u.svc.Consultations, r.rec.Consultation.ID
 		runAsync(func() (*consult.Record, error) { return svc.Record(ctx, id) }, func(rec *consult.Record, err error) {

@@ -186,8 +186,13 @@ func (p *todayPanel) onSpotCheck(st *app.Station) {
 		return
 	}
 	target, name := st.ID, st.Name
+	// The question says whether the check goes out now or waits here.
+	reach, _ := reachText(u.hubStatusNow())
+	if !u.hubOnline() {
+		reach += lang.L("reach.offline_spotcheck")
+	}
 	d := dialog.NewConfirm(lang.L("duty.sub_spot_check"),
-		lang.L("duty.spot_check_confirm", map[string]any{"Station": name}), func(ok bool) {
+		lang.L("duty.spot_check_confirm", map[string]any{"Station": name})+"\n"+reach, func(ok bool) {
 			if !ok {
 				return
 			}
@@ -202,7 +207,7 @@ func (p *todayPanel) onSpotCheck(st *app.Station) {
 					return
 				}
 				p.notice.show(lang.L("spotcheck.started_one", map[string]any{
-					"Station": name, "Deadline": c.Deadline.In(p.data.loc).Format("15:04:05")}))
+					"Station": name, "Limit": limitText(c.Limit())}) + u.sentNote())
 				u.changed()
 			})
 		}, u.win)

@@ -48,6 +48,7 @@ func (u *UI) kickHub() {
 func (u *UI) onHubStatus(s syncer.Status) {
 	u.status.showHub(s)
 	u.settings.hub.show(s)
+	u.reach.show(s)
 	w := &u.status.hub
 	arrived := s.Received > w.received
 	w.received = s.Received // a new engine counts from 0 again

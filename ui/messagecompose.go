@@ -135,7 +135,8 @@ func newComposeDialog(s *messageScreen) *composeDialog {
 		widget.NewFormItem(lang.L("message.text"), c.withError("text", c.text)),
 		widget.NewFormItem(lang.L("message.attachments"), c.withError("attachments", c.attachArea)),
 	)
-	c.content = container.NewBorder(nil, c.errs[""], nil, nil, container.NewVScroll(form))
+	// Whether the hub is reachable, and what sending offline means.
+	c.content = container.NewBorder(s.u.reachNoteNow(), c.errs[""], nil, nil, container.NewVScroll(form))
 	c.dlg = dialog.NewCustomWithoutButtons(lang.L("message.compose_title"), c.content, s.u.win)
 	c.dlg.SetButtons([]fyne.CanvasObject{cancel, c.send})
 	c.dlg.Resize(fyne.NewSize(720, 600))

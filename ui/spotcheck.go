@@ -11,7 +11,6 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/lang"
-	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -27,6 +26,8 @@ func outcomeLabel(o spotcheck.Outcome) string {
 		return lang.L("spotcheck.outcome_late")
 	case spotcheck.Missed:
 		return lang.L("spotcheck.outcome_missed")
+	case spotcheck.Undelivered:
+		return lang.L("spotcheck.outcome_undelivered")
 	}
 	return lang.L("spotcheck.outcome_pending")
 }
@@ -39,6 +40,10 @@ func outcomeImportance(o spotcheck.Outcome) widget.Importance {
 		return widget.WarningImportance
 	case spotcheck.Missed:
 		return widget.DangerImportance
+	case spotcheck.Undelivered:
+		// Neither for nor against the station: plain, not dimmed, so
+		// it is read.
+		return widget.MediumImportance
 	}
 	return widget.HighImportance
 }
@@ -110,6 +115,7 @@ type spotCheckScreen struct {
 	saveLimit   *widget.Button
 	errs        map[string]*widget.Label
 	note        *widget.Label
+	reach       *widget.Label // whether the hub is reachable, and what sending offline means
 	done        *notice
 	startForm   fyne.CanvasObject
 
@@ -161,7 +167,7 @@ func recordHeader(col int) string {
 	return lang.L("spotcheck.col_outcome")
 }
 
-var rankWidths = []float32{56, 220, 70, 80, 70, 80, 90, 120}
+var rankWidths = []float32{56, 220, 70, 80, 70, 80, 90, 120, 120}
 
 func rankHeader(col int) string {
 	switch col {
@@ -179,6 +185,8 @@ func rankHeader(col int) string {
 		return lang.L("spotcheck.outcome_missed")
 	case 6:
 		return lang.L("spotcheck.outcome_pending")
+	case 7:
+		return lang.L("spotcheck.outcome_undelivered")
 	}
 	return lang.L("spotcheck.col_rate")
 }
@@ -206,6 +214,7 @@ func newSpotCheckScreen(u *UI) *spotCheckScreen {
 	s.saveLimit = widget.NewButtonWithIcon(lang.L("spotcheck.save_limit"), theme.DocumentSaveIcon(), s.onSaveLimit)
 	s.note = widget.NewLabel("")
 	s.note.Wrapping = fyne.TextWrapWord
+	s.reach = u.newReachNote(true)
 	s.done = newNotice()
 
 	form := widget.NewForm(
@@ -219,10 +228,13 @@ func newSpotCheckScreen(u *UI) *spotCheckScreen {
 			container.NewBorder(nil, nil, nil, container.NewHBox(widget.NewLabel(lang.L("spotcheck.limit_unit")), s.saveLimit),
 				s.withError("limit", s.limit))),
 	)
-	s.done.parent = form
-	s.startForm = container.NewVScroll(container.NewPadded(container.NewVBox(
-		s.note, form, s.errs[""], container.NewHBox(layout.NewSpacer(), s.done.label),
-		hintLabel(lang.L("spotcheck.start_hint")))))
+	// The confirmation runs the form's width and wraps: it says whether the
+	// checks went out or wait here, too long for a corner.
+	s.done.label.Wrapping = fyne.TextWrapWord
+	content := container.NewVBox(s.note, s.reach, form, s.errs[""], s.done.label,
+		hintLabel(lang.L("spotcheck.start_hint")))
+	s.done.parent = content
+	s.startForm = container.NewVScroll(container.NewPadded(content))
 
 	s.table = widget.NewTableWithHeaders(func() (int, int) { return len(s.records), len(recordWidths) },
 		newCellLabel, s.updateRecord)
@@ -478,7 +490,7 @@ func (s *spotCheckScreen) onStartOne() {
 		}
 		b := s.data.base
 		s.done.show(lang.L("spotcheck.started_one", map[string]any{
-			"Station": stationName(b.tree, c.Target), "Deadline": c.Deadline.In(b.loc).Format("15:04:05")}))
+			"Station": stationName(b.tree, c.Target), "Limit": limitText(c.Limit())}) + s.u.sentNote())
 		s.u.changed()
 	})
 }
@@ -521,7 +533,7 @@ func (s *spotCheckScreen) onStartRandom() {
 				names[i] = stationName(b.tree, c.Target)
 			}
 			s.done.show(lang.L("spotcheck.started_random", map[string]any{
-				"Count": len(checks), "Names": strings.Join(names, lang.L("list.separator"))}))
+				"Count": len(checks), "Names": strings.Join(names, lang.L("list.separator"))}) + s.u.sentNote())
 			s.u.changed()
 		})
 }
@@ -594,7 +606,12 @@ func recordCell(r *spotcheck.Record, col int, b alertBase, now time.Time) (strin
 	case 2:
 		return stationName(b.tree, c.Target), widget.MediumImportance
 	case 3:
-		return c.Deadline.In(b.loc).Format("15:04:05"), widget.MediumImportance
+		// The deadline counts from arrival; before one is known there is
+		// none yet.
+		if due, ok := r.Due(); ok {
+			return due.In(b.loc).Format("15:04:05"), widget.MediumImportance
+		}
+		return "—", widget.LowImportance
 	case 4:
 		if r.Answer == nil {
 			return "—", widget.LowImportance
@@ -607,8 +624,14 @@ func recordCell(r *spotcheck.Record, col int, b alertBase, now time.Time) (strin
 		return r.Answer.At.In(b.loc).Format("01-02 15:04:05"), widget.MediumImportance
 	}
 	o := r.Outcome(now)
+	if _, arrived := r.Due(); o == spotcheck.Pending && !arrived {
+		return lang.L("spotcheck.outcome_not_arrived"), widget.MediumImportance
+	}
+	if o == spotcheck.Undelivered && r.Expired() {
+		return lang.L("spotcheck.outcome_expired"), outcomeImportance(o)
+	}
 	if o == spotcheck.Pending {
-		return lang.L("spotcheck.outcome_pending_left", map[string]any{"Time": countdownText(spotcheck.Remaining(c, now))}), outcomeImportance(o)
+		return lang.L("spotcheck.outcome_pending_left", map[string]any{"Time": countdownText(r.Remaining(now))}), outcomeImportance(o)
 	}
 	return outcomeLabel(o), outcomeImportance(o)
 }
@@ -680,6 +703,12 @@ func (s *spotCheckScreen) updateRank(id widget.TableCellID, o fyne.CanvasObject)
 		}
 	case 6:
 		text = strconv.Itoa(r.Pending)
+	case 7:
+		// Counted apart: these checks never tested the desk.
+		text = strconv.Itoa(r.Undelivered)
+		if r.Undelivered > 0 {
+			importance = widget.WarningImportance
+		}
 	default:
 		text = rateText(r)
 	}

@@ -193,7 +193,7 @@ func TestStartSpotChecksAndFollowTheRecords(t *testing.T) {
 	if c.Target != d.qianzhou.ID || c.By != d.jishou.ID || !c.Deadline.Equal(d.now.Add(3*time.Minute)) || c.Prompt != "请报告今日值班人员" {
 		t.Errorf("started %+v", c)
 	}
-	if !strings.Contains(s.done.label.Text, "10:03:00") {
+	if !strings.Contains(s.done.label.Text, "收到后 3 分钟 内应答") {
 		t.Errorf("notice %q", s.done.label.Text)
 	}
 
@@ -293,7 +293,7 @@ func TestRankingByOnTimeRate(t *testing.T) {
 		}
 		return strings.Join(out, "|")
 	}
-	if got := cells(1); got != "2|石家冲街道|2|1|0|1|0|50.0%" {
+	if got := cells(1); got != "2|石家冲街道|2|1|0|1|0|0|50.0%" {
 		t.Errorf("second row %q", got)
 	}
 

@@ -47,7 +47,8 @@ type spotPrompt struct {
 	current  []spotcheck.Record // unanswered, started within a day, oldest first
 	stale    []spotcheck.Record // unanswered and older
 	known    map[app.ID]bool
-	shown    *spotcheck.Check // the check on screen, nil while the prompt is closed
+	shown    *spotcheck.Check // the check on screen, its Deadline counted from arrival; nil while the prompt is closed
+	limit    time.Duration    // the shown check's time to answer
 	sounding bool
 	stopTick chan struct{}
 
@@ -201,7 +202,8 @@ func (p *spotPrompt) update(d unansweredChecks) {
 		}
 		p.current = append(p.current, r)
 		if !p.known[r.Check.ID] {
-			p.notify(&r.Check)
+			a := arrivedCheck(&r)
+			p.notify(&a.check)
 		}
 	}
 	p.known = seen
@@ -217,10 +219,10 @@ func (p *spotPrompt) update(d unansweredChecks) {
 		// Answered from another client of this station, or here.
 		p.close()
 		if len(p.current) > 0 {
-			p.open(p.current[0].Check, false)
+			p.open(arrivedCheck(&p.current[0]), false)
 		}
 	case p.shown == nil && len(p.current) > 0:
-		p.open(p.current[0].Check, false)
+		p.open(arrivedCheck(&p.current[0]), false)
 	}
 	p.showBanner()
 	switch {
@@ -265,14 +267,15 @@ func (p *spotPrompt) showBanner() {
 // onBannerAnswer opens the oldest stale check to answer it, late.
 func (p *spotPrompt) onBannerAnswer() {
 	if len(p.stale) > 0 && p.shown == nil {
-		p.open(p.stale[0].Check, true)
+		p.open(arrivedCheck(&p.stale[0]), true)
 	}
 }
 
 // open puts the prompt over the whole window. A stale check may be put
 // away again; a current one only by answering it.
-func (p *spotPrompt) open(c spotcheck.Check, stale bool) {
-	p.shown = &c
+func (p *spotPrompt) open(r arrived, stale bool) {
+	c := r.check
+	p.shown, p.limit = &c, r.limit
 	b := p.base
 	// A stale check's day matters; today's is read by the clock alone.
 	layout := "15:04:05"
@@ -292,7 +295,7 @@ func (p *spotPrompt) open(c spotcheck.Check, stale bool) {
 	p.promptText.SetText(text)
 	p.deadline.SetText(lang.L("spotcheck.prompt_deadline", map[string]any{
 		"Deadline": c.Deadline.In(b.loc).Format(layout),
-		"Limit":    limitText(c.Deadline.Sub(c.StartedAt))}))
+		"Limit":    limitText(p.limit)}))
 	p.later.Hidden = !stale
 	p.err.Hide()
 	enable(p.answer, true)
@@ -327,8 +330,11 @@ func (p *spotPrompt) tick() {
 		return
 	}
 	now := p.u.now()
-	left := spotcheck.Remaining(p.shown, now)
-	late := spotcheck.Judge(p.shown, now) == spotcheck.Late
+	left := p.shown.Deadline.Sub(now)
+	if left < 0 {
+		left = 0
+	}
+	late := now.After(p.shown.Deadline)
 	// A check answered a day late needs its lateness stated, not shouted
 	// across a card it would not fit on.
 	p.countdown.TextSize = countdownSize
@@ -397,4 +403,20 @@ func (p *spotPrompt) showError(err error) {
 	p.err.SetText(text)
 	p.err.Show()
 	p.overlay.Refresh()
+}
+
+// arrived is a check as this station's prompt shows it: its deadline
+// counted from the check's arrival here (the time to answer starts when
+// the check reaches the desk, not when it was made), with its limit.
+type arrived struct {
+	check spotcheck.Check
+	limit time.Duration
+}
+
+func arrivedCheck(r *spotcheck.Record) arrived {
+	a := arrived{check: r.Check, limit: r.Check.Limit()}
+	if due, ok := r.Due(); ok {
+		a.check.Deadline = due
+	}
+	return a
 }

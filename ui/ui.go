@@ -183,6 +183,7 @@ type UI struct {
 	consultPlan *consultPlan   // nil without a consultation service
 	room        *consultRoom   // the consultation window while open
 	damage      *damageNotice  // the whole window once the data file is damaged
+	reach       reachNotes     // the sending forms' lines on whether the hub is reachable (offline.go)
 
 	// openURL hands a link (tel:, file:) to the system; tests replace it
 	// to see what would have been opened.

@@ -38,8 +38,9 @@ type fakeWarnings struct {
 	f  *fakeStore
 	mu sync.Mutex
 
-	warnings []warning.Warning
-	acks     map[[2]app.ID]warning.Ack // by warning and station
+	warnings   []warning.Warning
+	acks       map[[2]app.ID]warning.Ack // by warning and station
+	deliveries []warning.Delivery
 }
 
 func newFakeWarnings(f *fakeStore) *fakeWarnings {
@@ -94,6 +95,7 @@ func (s *fakeWarnings) Issue(ctx context.Context, w *warning.Warning) error {
 	}
 	n := *w
 	n.ID, n.Issuer, n.IssuedAt = app.NewID(), self, now.UTC()
+	n.Tracked = true
 	if n.IssuedBy == "" {
 		n.IssuedBy = app.AuthorFrom(ctx)
 	}
@@ -187,6 +189,9 @@ func (s *fakeWarnings) Progress(_ context.Context, id app.ID) (*warning.Report, 
 		return nil, err
 	}
 	r := warning.Progress(w, tree, s.acksOf(id))
+	if w.Tracked {
+		r.AddDeliveries(s.deliveries)
+	}
 	return &r, nil
 }
 
@@ -215,8 +220,12 @@ type fakeSpotChecks struct {
 	checks   []spotcheck.Check
 	answers  []spotcheck.Answer
 	results  []spotcheck.Result
-	settings map[app.ID]spotcheck.Settings
-	seeds    []uint64 // the seeds random rounds were started with
+	arrivals []spotcheck.Arrival
+	// undelivered: checks started here never reach their targets, as with
+	// no hub reachable.
+	undelivered bool
+	settings    map[app.ID]spotcheck.Settings
+	seeds       []uint64 // the seeds random rounds were started with
 }
 
 func newFakeSpotChecks(f *fakeStore) *fakeSpotChecks {
@@ -234,7 +243,15 @@ func (s *fakeSpotChecks) receive(c spotcheck.Check) spotcheck.Check {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.checks = append(s.checks, c)
+	s.arrivals = append(s.arrivals, spotcheck.Arrival{Check: c.ID, Station: c.Target, At: c.StartedAt, Received: c.StartedAt})
 	return c
+}
+
+// join is spotcheck.Join with the arrivals known.
+func (s *fakeSpotChecks) join(checks []spotcheck.Check) []spotcheck.Record {
+	recs := spotcheck.Join(checks, s.answers, s.results)
+	spotcheck.JoinArrivals(recs, s.arrivals)
+	return recs
 }
 
 func (s *fakeSpotChecks) settingsOf(station app.ID) spotcheck.Settings {
@@ -279,6 +296,9 @@ func (s *fakeSpotChecks) start(ctx context.Context, tree *app.Tree, c spotcheck.
 		return c, err
 	}
 	s.checks = append(s.checks, c)
+	if !s.undelivered {
+		s.arrivals = append(s.arrivals, spotcheck.Arrival{Check: c.ID, Station: c.Target, At: c.StartedAt, Received: c.StartedAt})
+	}
 	return c, nil
 }
 
@@ -352,17 +372,23 @@ func (s *fakeSpotChecks) Answer(_ context.Context, a *spotcheck.Answer) (spotche
 	if s.answerOf(c.ID) != nil {
 		return "", app.Errorf(app.ECONFLICT, "this spot check was answered already")
 	}
+	rec := s.join([]spotcheck.Check{*c})[0]
+	if rec.Expired() {
+		return "", app.Errorf(app.EINVALID, "this spot check arrived expired")
+	}
 	s.answers = append(s.answers, n)
 	*a = n
-	return spotcheck.Judge(c, n.At), nil
+	return rec.JudgeAnswer(n.At), nil
 }
 
 func (s *fakeSpotChecks) Sweep(_ context.Context, now time.Time) (int, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	n := 0
-	for _, c := range s.checks {
-		if c.By != s.f.identity || c.Deadline.After(now) || s.answerOf(c.ID) != nil {
+	for _, r := range s.join(s.checks) {
+		c := r.Check
+		due, arrived := r.Due()
+		if c.By != s.f.identity || !arrived || due.After(now) || s.answerOf(c.ID) != nil {
 			continue
 		}
 		recorded := false
@@ -384,7 +410,7 @@ func (s *fakeSpotChecks) Record(_ context.Context, id app.ID) (*spotcheck.Record
 	if err != nil {
 		return nil, err
 	}
-	r := spotcheck.Join([]spotcheck.Check{*c}, s.answers, s.results)[0]
+	r := s.join([]spotcheck.Check{*c})[0]
 	return &r, nil
 }
 
@@ -398,7 +424,7 @@ func (s *fakeSpotChecks) Records(_ context.Context, f spotcheck.Filter) ([]spotc
 		}
 	}
 	sort.SliceStable(checks, func(i, j int) bool { return checks[i].StartedAt.After(checks[j].StartedAt) })
-	return spotcheck.Join(checks, s.answers, s.results), nil
+	return s.join(checks), nil
 }
 
 func (s *fakeSpotChecks) Unanswered(_ context.Context, station app.ID) ([]spotcheck.Record, error) {
@@ -411,12 +437,12 @@ func (s *fakeSpotChecks) Unanswered(_ context.Context, station app.ID) ([]spotch
 		}
 	}
 	sort.SliceStable(checks, func(i, j int) bool { return checks[i].StartedAt.Before(checks[j].StartedAt) })
-	return spotcheck.Join(checks, s.answers, s.results), nil
+	return s.join(checks), nil
 }
 
 func (s *fakeSpotChecks) Ranking(_ context.Context, p spotcheck.Period, now time.Time) ([]spotcheck.Rank, error) {
 	tree := fakeTree(s.f)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return spotcheck.Ranking(spotcheck.Join(s.checks, s.answers, s.results), p, tree, now), nil
+	return spotcheck.Ranking(s.join(s.checks), p, tree, now), nil
 }

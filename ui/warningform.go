@@ -108,6 +108,7 @@ type warningForm struct {
 	clear    *widget.Button
 	errs     map[string]*widget.Label
 	note     *widget.Label
+	reach    *widget.Label // whether the hub is reachable, and what issuing offline means
 	done     *notice
 	content  fyne.CanvasObject
 
@@ -184,7 +185,8 @@ func newWarningForm(s *warningScreen) *warningForm {
 	)
 	f.done.parent = form
 	buttons := container.NewHBox(f.done.label, layout.NewSpacer(), f.clear, f.issue)
-	f.content = container.NewVScroll(container.NewPadded(container.NewVBox(f.note, form, f.errs[""], buttons)))
+	f.reach = f.s.u.newReachNote(false)
+	f.content = container.NewVScroll(container.NewPadded(container.NewVBox(f.note, f.reach, form, f.errs[""], buttons)))
 	f.reset()
 	f.enableAll(false)
 	return f
@@ -360,7 +362,8 @@ func (f *warningForm) onIssue() {
 		f.showError(app.ErrorField(err), warningErrorText(err, &check))
 		return
 	}
-	msg := widget.NewLabel(lang.L("warning.confirm_text", map[string]any{"Title": warningTitle(&w), "Count": recipientsOf(f.base)}))
+	reach, _ := reachText(f.s.u.hubStatusNow())
+	msg := widget.NewLabel(lang.L("warning.confirm_text", map[string]any{"Title": warningTitle(&w), "Count": recipientsOf(f.base)}) + "\n" + reach)
 	msg.Wrapping = fyne.TextWrapWord
 	d := dialog.NewCustomConfirm(lang.L("warning.confirm_title"), lang.L("warning.issue"), lang.L("action.cancel"), msg,
 		func(ok bool) {
@@ -384,7 +387,7 @@ func (f *warningForm) send(w warning.Warning) {
 			f.showError(app.ErrorField(err), warningErrorText(err, &w))
 			return
 		}
-		f.done.show(lang.L("warning.issued", map[string]any{"Title": warningTitle(&w)}))
+		f.done.show(lang.L("warning.issued", map[string]any{"Title": warningTitle(&w)}) + f.s.u.sentNote())
 		f.reset()
 		f.s.issued.selected = w.ID
 		f.s.tabs.SelectIndex(warningTabIssued)

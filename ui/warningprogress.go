@@ -43,6 +43,9 @@ type progressPanel struct {
 	seq  int
 	full bool // the issuer's view: every station the warning reaches
 	rows []progressLine
+	// tracked: the warning's stations report delivery, so a row without
+	// one reads 未送达 (warning.Report.Tracked).
+	tracked bool
 
 	counts  *widget.Label
 	updated *widget.Label
@@ -101,8 +104,9 @@ func (p *progressPanel) load() {
 
 func (p *progressPanel) showReport(r *warning.Report) {
 	p.rows = progressBelow(r, p.root, p.w.Issuer)
+	p.tracked = r.Tracked
 	var all, rooms, villages warning.Count
-	var waiting []string
+	var waiting, undelivered []string
 	for _, l := range p.rows {
 		c := &rooms
 		if l.Tier == app.TierVillage {
@@ -115,6 +119,9 @@ func (p *progressPanel) showReport(r *warning.Report) {
 			all.Acked++
 		} else {
 			waiting = append(waiting, l.Name)
+		}
+		if l.Reach(r.Tracked) == warning.NotDelivered {
+			undelivered = append(undelivered, l.Name)
 		}
 	}
 	p.counts.Importance = widget.MediumImportance
@@ -137,8 +144,14 @@ func (p *progressPanel) showReport(r *warning.Report) {
 			names = names[:waitingShown]
 		}
 		p.waiting.Importance = widget.WarningImportance
-		p.waiting.SetText(lang.L("warning.progress_waiting", map[string]any{
-			"Count": len(waiting), "Names": strings.Join(names, lang.L("list.separator")) + more}))
+		text := lang.L("warning.progress_waiting", map[string]any{
+			"Count": len(waiting), "Names": strings.Join(names, lang.L("list.separator")) + more})
+		if len(undelivered) > 0 {
+			// Not there at all is said apart: those stations need a
+			// phone call, not a reminder to acknowledge.
+			text += lang.L("warning.progress_undelivered", map[string]any{"Count": len(undelivered)})
+		}
+		p.waiting.SetText(text)
 	}
 	// The counts grew; lay the panel out again around them.
 	p.content.Refresh()
@@ -190,9 +203,20 @@ func (p *progressPanel) updateRow(id widget.ListItemID, o fyne.CanvasObject) {
 		}
 		setText(row.detail, detail)
 	} else {
-		row.state.Importance = widget.DangerImportance
-		setText(row.state, lang.L("warning.row_waiting"))
-		setText(row.detail, "")
+		switch l.Reach(p.tracked) {
+		case warning.Delivered:
+			row.state.Importance = widget.WarningImportance
+			setText(row.state, lang.L("warning.row_delivered"))
+			setText(row.detail, lang.L("warning.row_delivered_detail", map[string]any{"At": dateTime(l.Delivered, b.loc)}))
+		case warning.NotDelivered:
+			row.state.Importance = widget.DangerImportance
+			setText(row.state, lang.L("warning.row_undelivered"))
+			setText(row.detail, "")
+		default:
+			row.state.Importance = widget.DangerImportance
+			setText(row.state, lang.L("warning.row_waiting"))
+			setText(row.detail, "")
+		}
 	}
 	row.state.Refresh()
 	// A village keeps no duty room of its own as a rule: its officer

@@ -158,10 +158,12 @@ var Rules = []Rule{
 
 	{Kind: warning.OpIssue, Family: FamilyWarning, Creates: true, Who: Owner, To: Down, Proof: "TestWarningOnlyFromAboveAndAckedFromBelow"},
 	{Kind: warning.OpAck, Family: FamilyWarning, Who: Below, Proof: "TestWarningOnlyFromAboveAndAckedFromBelow"},
+	{Kind: warning.OpDeliver, Family: FamilyWarning, Who: Below, Proof: "TestWarningDeliveryOnlyFromAStationBelowInItsOwnName"},
 
 	{Kind: spotcheck.OpStart, Family: FamilySpotCheck, Creates: true, Who: Owner, To: BelowOrigin, Proof: "TestSpotCheckAnsweredOnlyByTheStationChecked"},
 	{Kind: spotcheck.OpAnswer, Family: FamilySpotCheck, Who: Addressee, Proof: "TestSpotCheckAnsweredOnlyByTheStationChecked"},
 	{Kind: spotcheck.OpResult, Family: FamilySpotCheck, Who: Owner, Proof: "TestSpotCheckAnsweredOnlyByTheStationChecked"},
+	{Kind: spotcheck.OpArrive, Family: FamilySpotCheck, Who: Addressee, Proof: "TestSpotCheckArrivalOnlyFromTheStationChecked"},
 
 	{Kind: consult.OpSchedule, Family: FamilyConsult, Creates: true, Who: Owner, Proof: "TestConsultationBoundToItsFirstHost"},
 	{Kind: consult.OpStart, Family: FamilyConsult, Creates: true, Who: Owner, Proof: "TestConsultationBoundToItsFirstHost"},
@@ -310,6 +312,11 @@ func Check(op *app.Operation, f Facts) (Decision, *wire.Error, error) {
 	}
 	if rule.Family == FamilyConsult && (op.Kind == consult.OpSchedule || op.Kind == consult.OpStart || op.Kind == consult.OpEnd) {
 		if refusal := checkConsultHost(op); refusal != nil {
+			return d, refusal, nil
+		}
+	}
+	if op.Kind == spotcheck.OpArrive || op.Kind == warning.OpDeliver {
+		if refusal := checkOwnReport(op); refusal != nil {
 			return d, refusal, nil
 		}
 	}

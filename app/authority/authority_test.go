@@ -267,6 +267,24 @@ func TestWarningOnlyFromAboveAndAckedFromBelow(t *testing.T) {
 	refused(t, "the issuer acks itself", w.judge(t, mkop(w.C1.ID, warning.OpAck, id, map[string]any{})), wire.CodeForbidden)
 }
 
+func TestWarningDeliveryOnlyFromAStationBelowInItsOwnName(t *testing.T) {
+	w := newWorld()
+	id := app.NewID()
+	issue := mkop(w.C1.ID, warning.OpIssue, id, map[string]any{})
+	issue.Scope = app.ScopeDown
+	admitted(t, "the county issues", w.judge(t, issue))
+	deliver := func(from, station, warn app.ID) app.Operation {
+		o := mkop(from, warning.OpDeliver, id, map[string]any{"warning": warn, "station": station, "at": "2026-07-01T08:00:00Z"})
+		o.Scope = app.ScopeUp
+		return o
+	}
+	admitted(t, "T1 reports the warning stored", w.judge(t, deliver(w.T1.ID, w.T1.ID, id)))
+	refused(t, "T1 reports it for T2", w.judge(t, deliver(w.T1.ID, w.T2.ID, id)), wire.CodeForbidden)
+	refused(t, "the sibling county reports it", w.judge(t, deliver(w.C2.ID, w.C2.ID, id)), wire.CodeForbidden)
+	refused(t, "the issuer reports it to itself", w.judge(t, deliver(w.C1.ID, w.C1.ID, id)), wire.CodeForbidden)
+	refused(t, "a delivery of another warning under this id", w.judge(t, deliver(w.T1.ID, w.T1.ID, app.NewID())), wire.CodeInvalid)
+}
+
 func TestSpotCheckAnsweredOnlyByTheStationChecked(t *testing.T) {
 	w := newWorld()
 	id := app.NewID()
@@ -276,6 +294,22 @@ func TestSpotCheckAnsweredOnlyByTheStationChecked(t *testing.T) {
 	refused(t, "the county answers for it", w.judge(t, mkop(w.C1.ID, spotcheck.OpAnswer, id, map[string]any{}, w.P.ID)), wire.CodeForbidden)
 	refused(t, "T1 records its own result", w.judge(t, mkop(w.T1.ID, spotcheck.OpResult, id, map[string]any{})), wire.CodeForbidden)
 	admitted(t, "the prefecture records the miss", w.judge(t, mkop(w.P.ID, spotcheck.OpResult, id, map[string]any{}, w.T1.ID)))
+}
+
+func TestSpotCheckArrivalOnlyFromTheStationChecked(t *testing.T) {
+	w := newWorld()
+	id := app.NewID()
+	admitted(t, "the prefecture checks T1", w.judge(t, mkop(w.P.ID, spotcheck.OpStart, id, map[string]any{}, w.T1.ID)))
+	arrive := func(from app.ID, station app.ID, check app.ID) app.Operation {
+		return mkop(from, spotcheck.OpArrive, id, map[string]any{"check": check, "station": station, "at": "2026-07-01T08:00:00Z"}, w.P.ID)
+	}
+	admitted(t, "T1 reports the arrival", w.judge(t, arrive(w.T1.ID, w.T1.ID, id)))
+	refused(t, "the county reports it for T1", w.judge(t, arrive(w.C1.ID, w.C1.ID, id)), wire.CodeForbidden)
+	refused(t, "T2 names T1 in its report", w.judge(t, arrive(w.T2.ID, w.T1.ID, id)), wire.CodeForbidden)
+	refused(t, "T1 reports the arrival of another check under this id", w.judge(t, arrive(w.T1.ID, w.T1.ID, app.NewID())), wire.CodeInvalid)
+	refused(t, "an arrival with no payload", w.judge(t, mkop(w.T1.ID, spotcheck.OpArrive, id, map[string]any{}, w.P.ID)), wire.CodeInvalid)
+	unseen := app.NewID()
+	refused(t, "an arrival of a check the hub never saw", w.judge(t, mkop(w.T1.ID, spotcheck.OpArrive, unseen, map[string]any{"check": unseen, "station": w.T1.ID}, w.P.ID)), wire.CodeUnknownOwner)
 }
 
 func TestIncidentChangedOnlyByItsHolders(t *testing.T) {

@@ -2,6 +2,7 @@ package authority
 
 import (
 	"dutyroom/app"
+	"dutyroom/app/warning"
 	"dutyroom/app/wire"
 )
 
@@ -132,6 +133,33 @@ func checkConsultHost(op *app.Operation) *wire.Error {
 	}
 	if c.Host != op.Origin {
 		return wire.Errorf(wire.CodeForbidden, "%s: consultation %s names host %s but comes from station %s; a station hosts only its own consultations", op.Kind, c.ID, c.Host, op.Origin)
+	}
+	return nil
+}
+
+// checkOwnReport: a spot check's arrival and a warning's delivery name
+// the record they report on and the station that has it, which must be
+// the station sending it; the table then holds it to a station the record
+// was for (the station checked; a station below the warning's issuer).
+// The time is judged by the stations that read it.
+func checkOwnReport(op *app.Operation) *wire.Error {
+	var r struct {
+		Check   app.ID `json:"check"`
+		Warning app.ID `json:"warning"`
+		Station app.ID `json:"station"`
+	}
+	if err := app.UnmarshalObject(op.Payload, &r); err != nil {
+		return wire.Errorf(wire.CodeInvalid, "%s: %s", op.Kind, app.ErrorMessage(err))
+	}
+	record := r.Check
+	if op.Kind == warning.OpDeliver {
+		record = r.Warning
+	}
+	if record != op.Entity {
+		return wire.Errorf(wire.CodeInvalid, "%s: the payload reports on %s but the operation names %s", op.Kind, record, op.Entity)
+	}
+	if r.Station != op.Origin {
+		return wire.Errorf(wire.CodeForbidden, "%s: the report names station %s but comes from station %s; a station reports only its own arrivals and deliveries", op.Kind, r.Station, op.Origin)
 	}
 	return nil
 }

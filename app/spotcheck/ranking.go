@@ -75,6 +75,9 @@ type Rank struct {
 	Late    int
 	Missed  int
 	Pending int
+	// Undelivered (未送达) checks never tested the desk: they are counted
+	// apart and left out of the rate.
+	Undelivered int
 }
 
 // Decided is the number of checks with an outcome.
@@ -92,8 +95,9 @@ func (r *Rank) Rate() float64 {
 // Ranking ranks the stations checked in p (by start time) by their
 // answered-on-time rate, best first; ties go to fewer misses, then by
 // name. Outcomes are as of now (Record.Outcome), so a check whose deadline
-// is still ahead counts as pending, not against the station. Stations
-// with nothing decided come last.
+// is still ahead counts as pending, not against the station, and one that
+// never reached it (未送达) counts apart, neither for nor against it.
+// Stations with nothing decided come last.
 func Ranking(records []Record, p Period, tree *app.Tree, now time.Time) []Rank {
 	by := make(map[app.ID]*Rank)
 	var order []*Rank
@@ -119,6 +123,8 @@ func Ranking(records []Record, p Period, tree *app.Tree, now time.Time) []Rank {
 			k.Late++
 		case Missed:
 			k.Missed++
+		case Undelivered:
+			k.Undelivered++
 		default:
 			k.Pending++
 		}

@@ -170,24 +170,26 @@ const (
 	Pending Outcome = "pending" // no answer, and the deadline is still ahead
 	OnTime  Outcome = "on_time"
 	Late    Outcome = "late"   // answered after the deadline
-	Missed  Outcome = "missed" // 脱岗: no answer by the deadline
+	Missed  Outcome = "missed" // 脱岗: arrived, and no answer by the deadline counted from arrival
+	// Undelivered (未送达): no arrival is known once the limit has passed
+	// since the start, or the check arrived expired (MaxDelay). It says
+	// nothing of the desk and is left out of the ranking's rate.
+	Undelivered Outcome = "undelivered"
 )
 
-// Judge is the outcome of an answer given at: on time up to and including
-// the deadline, late after it. The answering station judges by its own
-// clock, which is also the clock of Answer.At, so every station that
-// reads the answer judges the same.
-func Judge(c *Check, at time.Time) Outcome {
-	if at.After(c.Deadline) {
-		return Late
+// Remaining is what the target's countdown shows at now: the time left
+// to answer, counted from the check's arrival; zero once the deadline has
+// passed or when the check arrived expired. Before any arrival is known
+// (on the issuer's side) it is the whole limit.
+func (r *Record) Remaining(now time.Time) time.Duration {
+	due, ok := r.Due()
+	if !ok {
+		if r.Expired() {
+			return 0
+		}
+		return r.Check.Limit()
 	}
-	return OnTime
-}
-
-// Remaining is what the countdown shows at now: the time left to answer,
-// zero once the deadline has passed.
-func Remaining(c *Check, now time.Time) time.Duration {
-	if d := c.Deadline.Sub(now); d > 0 {
+	if d := due.Sub(now); d > 0 {
 		return d
 	}
 	return 0
@@ -256,25 +258,81 @@ func (r *Result) Validate() error {
 
 // Record is a check with what became of it.
 type Record struct {
-	Check  Check
-	Answer *Answer // nil while unanswered
-	Result *Result // the issuer's record of a miss, nil before or without one
+	Check   Check
+	Arrival *Arrival // nil while no arrival is known here
+	Answer  *Answer  // nil while unanswered
+	Result  *Result  // the issuer's record of a miss, nil before or without one
 }
 
-// Outcome is the check's outcome as of now. An answer decides it, even
+// arrived is when the check reached its target as far as this record
+// tells: the arrival, or else an answer, which proves the check had
+// arrived by the time it was given.
+func (r *Record) arrived() (time.Time, bool) {
+	if at, ok := r.Check.ArrivedAt(r.Arrival); ok {
+		return at, true
+	}
+	if r.Answer != nil {
+		return r.Check.ArrivedAt(&Arrival{At: r.Answer.At})
+	}
+	return time.Time{}, false
+}
+
+// Expired reports whether the check reached its target too late to be a
+// fair test (MaxDelay).
+func (r *Record) Expired() bool {
+	at, ok := r.arrived()
+	return ok && r.Check.ExpiredAt(at)
+}
+
+// Due is the deadline to answer, counted from arrival; ok is false while
+// no arrival is known and for a check that arrived expired.
+func (r *Record) Due() (time.Time, bool) {
+	at, ok := r.arrived()
+	if !ok || r.Check.ExpiredAt(at) {
+		return time.Time{}, false
+	}
+	return r.Check.AnswerBy(at), true
+}
+
+// JudgeAnswer is the outcome of an answer given at: on time up to and
+// including the deadline counted from arrival, late after it. The
+// answering station judges by its own clock, which is also the clock of
+// Answer.At and of its arrival, so every station judges the same.
+func (r *Record) JudgeAnswer(at time.Time) Outcome {
+	if r.Expired() {
+		return Undelivered
+	}
+	if due, ok := r.Due(); ok && at.After(due) {
+		return Late
+	}
+	return OnTime
+}
+
+// Outcome is the check's outcome as of now. A check that arrived expired
+// is undelivered, answered or not. Otherwise an answer decides it, even
 // one that arrives after the issuer recorded a miss: the answer proves
-// someone answered, and its time says whether in time (an answer sent in
-// time from a station whose link was down counts on time). The recorded
-// miss stays in the record for the history. Without an answer the check
-// is missed once the issuer recorded it or the deadline has passed.
+// someone answered, and its time says whether in time. Without an answer
+// the check is missed (脱岗) only once it is known to have arrived and the
+// limit has passed since; with no arrival known it is undelivered once
+// the limit has passed since the start, and stays so until an arrival
+// comes. A recorded miss without a known arrival (from a version that
+// counted from the start) does not make a miss: it stays in the record
+// for the history only.
 func (r *Record) Outcome(now time.Time) Outcome {
-	switch {
-	case r.Answer != nil:
-		return Judge(&r.Check, r.Answer.At)
-	case r.Result != nil:
-		return r.Result.Outcome
-	case now.After(r.Check.Deadline):
-		return Missed
+	if r.Expired() {
+		return Undelivered
+	}
+	if r.Answer != nil {
+		return r.JudgeAnswer(r.Answer.At)
+	}
+	if due, ok := r.Due(); ok {
+		if now.After(due) {
+			return Missed
+		}
+		return Pending
+	}
+	if now.After(r.Check.Deadline) {
+		return Undelivered
 	}
 	return Pending
 }
@@ -302,6 +360,21 @@ func Join(checks []Check, answers []Answer, results []Result) []Record {
 		}
 	}
 	return out
+}
+
+// JoinArrivals puts arrivals into records joined by Join; of two arrivals
+// for one check the earlier counts.
+func JoinArrivals(records []Record, arrivals []Arrival) {
+	byID := make(map[app.ID]int, len(records))
+	for i := range records {
+		byID[records[i].Check.ID] = i
+	}
+	for j := range arrivals {
+		a := arrivals[j]
+		if i, ok := byID[a.Check]; ok && (records[i].Arrival == nil || a.At.Before(records[i].Arrival.At)) {
+			records[i].Arrival = &a
+		}
+	}
 }
 
 // Filter narrows records. Zero fields do not filter.
@@ -343,12 +416,16 @@ type Service interface {
 	StartRandom(ctx context.Context, n int, seed uint64, prompt string) ([]Check, error)
 	// Answer records this station's answer to a check of it, assigning At
 	// and Station, and returns its outcome (on time or late by this
-	// client's clock). EINVALID, ENOTFOUND, EFORBIDDEN when the check is
-	// for another station, ECONFLICT when it was answered already.
+	// client's clock, counted from the check's arrival here). EINVALID
+	// also for a check that arrived expired, ENOTFOUND, EFORBIDDEN when
+	// the check is for another station, ECONFLICT when it was answered
+	// already.
 	Answer(ctx context.Context, a *Answer) (Outcome, error)
-	// Sweep records a miss for every check this station started whose
-	// deadline is at or before now with no answer, and returns how many.
-	// Calling it again changes nothing; the app calls it every few seconds.
+	// Sweep records a miss for every check this station started that is
+	// known to have arrived, whose deadline counted from arrival is at or
+	// before now, with no answer, and returns how many. A check with no
+	// arrival is never recorded missed. Calling it again changes nothing;
+	// the app calls it every few seconds.
 	Sweep(ctx context.Context, now time.Time) (int, error)
 
 	// Record returns one check with its answer and result. ENOTFOUND.

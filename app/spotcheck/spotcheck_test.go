@@ -151,41 +151,141 @@ func TestRandomChoiceIsDeterministicGivenASeed(t *testing.T) {
 	}
 }
 
-func TestOnTimeLateMissedAndPending(t *testing.T) {
+// The window to answer is counted from the check's arrival at the target:
+// arrived with no answer past the limit is 脱岗; on time and late are
+// judged against the arrival plus the limit.
+func TestOnTimeLateMissedAndPendingCountFromArrival(t *testing.T) {
 	s := testTree()
 	c := check(s.C1.ID, s.T1.ID, t0)
+	arrived := t0.Add(40 * time.Second) // the check waited 40 s on its way
+	due := arrived.Add(3 * time.Minute)
+	arr := &spotcheck.Arrival{Check: c.ID, Station: s.T1.ID, At: arrived, Received: arrived.Add(time.Second)}
 	ans := func(at time.Time) *spotcheck.Answer {
 		return &spotcheck.Answer{Check: c.ID, Station: s.T1.ID, Person: "值班员", At: at}
 	}
-	missed := &spotcheck.Result{Check: c.ID, Station: s.C1.ID, Outcome: spotcheck.Missed, At: c.Deadline.Add(2 * time.Second)}
+	missed := &spotcheck.Result{Check: c.ID, Station: s.C1.ID, Outcome: spotcheck.Missed, At: due.Add(2 * time.Second)}
 	for _, x := range []struct {
 		what string
 		rec  spotcheck.Record
 		now  time.Time
 		want spotcheck.Outcome
 	}{
-		{"no answer yet, deadline ahead", spotcheck.Record{Check: c}, t0.Add(time.Minute), spotcheck.Pending},
-		{"no answer, deadline passed, miss not yet recorded", spotcheck.Record{Check: c}, c.Deadline.Add(time.Second), spotcheck.Missed},
-		{"no answer, miss recorded", spotcheck.Record{Check: c, Result: missed}, c.Deadline.Add(time.Hour), spotcheck.Missed},
-		{"answered within the limit", spotcheck.Record{Check: c, Answer: ans(t0.Add(time.Minute))}, t0.Add(time.Hour), spotcheck.OnTime},
-		{"answered at the deadline exactly", spotcheck.Record{Check: c, Answer: ans(c.Deadline)}, t0.Add(time.Hour), spotcheck.OnTime},
-		{"answered a second late", spotcheck.Record{Check: c, Answer: ans(c.Deadline.Add(time.Second))}, t0.Add(time.Hour), spotcheck.Late},
-		{"answered late after the miss was recorded", spotcheck.Record{Check: c, Answer: ans(c.Deadline.Add(time.Minute)), Result: missed}, t0.Add(time.Hour), spotcheck.Late},
-		{"answered in time, arrived after the miss", spotcheck.Record{Check: c, Answer: ans(c.Deadline.Add(-time.Second)), Result: missed}, t0.Add(time.Hour), spotcheck.OnTime},
+		{"arrived, no answer yet, deadline ahead", spotcheck.Record{Check: c, Arrival: arr}, t0.Add(time.Minute), spotcheck.Pending},
+		{"arrived, no answer, past the start's limit but not the arrival's", spotcheck.Record{Check: c, Arrival: arr}, c.Deadline.Add(time.Second), spotcheck.Pending},
+		{"arrived, no answer, the arrival's limit passed, miss not yet recorded", spotcheck.Record{Check: c, Arrival: arr}, due.Add(time.Second), spotcheck.Missed},
+		{"arrived, no answer, miss recorded", spotcheck.Record{Check: c, Arrival: arr, Result: missed}, due.Add(time.Hour), spotcheck.Missed},
+		{"answered within the limit", spotcheck.Record{Check: c, Arrival: arr, Answer: ans(t0.Add(time.Minute))}, t0.Add(time.Hour), spotcheck.OnTime},
+		{"answered after the start's limit, within the arrival's", spotcheck.Record{Check: c, Arrival: arr, Answer: ans(due)}, t0.Add(time.Hour), spotcheck.OnTime},
+		{"answered a second late", spotcheck.Record{Check: c, Arrival: arr, Answer: ans(due.Add(time.Second))}, t0.Add(time.Hour), spotcheck.Late},
+		{"answered late after the miss was recorded", spotcheck.Record{Check: c, Arrival: arr, Answer: ans(due.Add(time.Minute)), Result: missed}, t0.Add(time.Hour), spotcheck.Late},
+		{"answered in time, the answer came after the miss", spotcheck.Record{Check: c, Arrival: arr, Answer: ans(due.Add(-time.Second)), Result: missed}, t0.Add(time.Hour), spotcheck.OnTime},
+		{"answered with no arrival known: the answer proves it arrived", spotcheck.Record{Check: c, Answer: ans(t0.Add(5 * time.Minute))}, t0.Add(time.Hour), spotcheck.OnTime},
 	} {
 		if got := x.rec.Outcome(x.now); got != x.want {
 			t.Errorf("%s: %s, want %s", x.what, got, x.want)
 		}
 	}
-	if r := spotcheck.Remaining(&c, t0.Add(time.Minute)); r != 2*time.Minute {
-		t.Errorf("remaining after a minute: %v", r)
+	r := spotcheck.Record{Check: c, Arrival: arr}
+	if left := r.Remaining(arrived.Add(time.Minute)); left != 2*time.Minute {
+		t.Errorf("remaining a minute after arrival: %v", left)
 	}
-	if r := spotcheck.Remaining(&c, c.Deadline.Add(time.Minute)); r != 0 {
-		t.Errorf("remaining after the deadline: %v", r)
+	if left := r.Remaining(due.Add(time.Minute)); left != 0 {
+		t.Errorf("remaining after the deadline: %v", left)
 	}
 	recs := spotcheck.Join([]spotcheck.Check{c}, []spotcheck.Answer{*ans(t0.Add(2 * time.Minute)), *ans(t0.Add(time.Minute)), {Check: app.NewID()}}, []spotcheck.Result{*missed})
-	if len(recs) != 1 || !recs[0].Answer.At.Equal(t0.Add(time.Minute)) || recs[0].Result == nil {
+	spotcheck.JoinArrivals(recs, []spotcheck.Arrival{{Check: c.ID, At: t0.Add(time.Hour)}, *arr, {Check: app.NewID(), At: t0}})
+	if len(recs) != 1 || !recs[0].Answer.At.Equal(t0.Add(time.Minute)) || recs[0].Result == nil || recs[0].Arrival == nil || !recs[0].Arrival.At.Equal(arrived) {
 		t.Errorf("join: %+v", recs)
+	}
+}
+
+// A check never known to have arrived is 未送达 once its limit has passed,
+// never 脱岗, even with a miss recorded by an issuer that counted from the
+// start; it becomes a fair test again if an arrival comes within MaxDelay.
+func TestNeverArrivedIsUndeliveredNotMissed(t *testing.T) {
+	s := testTree()
+	c := check(s.C1.ID, s.T1.ID, t0)
+	oldMiss := &spotcheck.Result{Check: c.ID, Station: s.C1.ID, Outcome: spotcheck.Missed, At: c.Deadline}
+	for _, x := range []struct {
+		what string
+		rec  spotcheck.Record
+		now  time.Time
+		want spotcheck.Outcome
+	}{
+		{"no arrival, within the limit", spotcheck.Record{Check: c}, t0.Add(time.Minute), spotcheck.Pending},
+		{"no arrival, the limit passed", spotcheck.Record{Check: c}, c.Deadline.Add(time.Second), spotcheck.Undelivered},
+		{"no arrival, hours later", spotcheck.Record{Check: c}, t0.Add(5 * time.Hour), spotcheck.Undelivered},
+		{"no arrival, a miss recorded from the start", spotcheck.Record{Check: c, Result: oldMiss}, t0.Add(5 * time.Hour), spotcheck.Undelivered},
+	} {
+		if got := x.rec.Outcome(x.now); got != x.want {
+			t.Errorf("%s: %s, want %s", x.what, got, x.want)
+		}
+	}
+	// It arrives five minutes late (the issuer's link came back): a fair
+	// test, with the full limit from arrival.
+	r := spotcheck.Record{Check: c, Arrival: &spotcheck.Arrival{Check: c.ID, Station: s.T1.ID, At: t0.Add(5 * time.Minute)}}
+	if o := r.Outcome(t0.Add(7 * time.Minute)); o != spotcheck.Pending {
+		t.Errorf("arrived five minutes late, two minutes on: %s", o)
+	}
+	if o := r.Outcome(t0.Add(8*time.Minute + time.Second)); o != spotcheck.Missed {
+		t.Errorf("arrived five minutes late, unanswered past the limit: %s", o)
+	}
+}
+
+// A check that reaches its target more than MaxDelay after its start is
+// expired: 未送达 whether or not it was answered, and no time to answer.
+func TestLateArrivalIsExpiredAndUndelivered(t *testing.T) {
+	s := testTree()
+	c := check(s.C1.ID, s.T1.ID, t0)
+	late := t0.Add(spotcheck.MaxDelay + time.Second)
+	r := spotcheck.Record{Check: c, Arrival: &spotcheck.Arrival{Check: c.ID, Station: s.T1.ID, At: late}}
+	if !r.Expired() || r.Outcome(late.Add(time.Hour)) != spotcheck.Undelivered || r.Remaining(late) != 0 {
+		t.Fatalf("arrived after MaxDelay: expired %v, outcome %s, remaining %v", r.Expired(), r.Outcome(late.Add(time.Hour)), r.Remaining(late))
+	}
+	if _, ok := r.Due(); ok {
+		t.Error("an expired check has a deadline")
+	}
+	r.Answer = &spotcheck.Answer{Check: c.ID, Station: s.T1.ID, Person: "值班员", At: late.Add(time.Second)}
+	if o := r.Outcome(late.Add(time.Hour)); o != spotcheck.Undelivered {
+		t.Errorf("an expired check answered: %s", o)
+	}
+	onEdge := spotcheck.Record{Check: c, Arrival: &spotcheck.Arrival{Check: c.ID, Station: s.T1.ID, At: t0.Add(spotcheck.MaxDelay)}}
+	if onEdge.Expired() {
+		t.Error("a check arriving exactly MaxDelay after its start is expired")
+	}
+}
+
+// A target cannot stretch its window by claiming a later arrival than the
+// issuer received, nor gain by a clock behind the issuer's.
+func TestClaimedArrivalIsBoundedByTheStartAndTheReceipt(t *testing.T) {
+	s := testTree()
+	c := check(s.C1.ID, s.T1.ID, t0)
+	received := t0.Add(2 * time.Second)
+	hostile := &spotcheck.Arrival{Check: c.ID, Station: s.T1.ID, At: t0.Add(9 * time.Minute), Received: received}
+	at, ok := c.ArrivedAt(hostile)
+	if !ok || !at.Equal(received) {
+		t.Fatalf("a claimed arrival after the issuer received it: taken as %v, want %v", at, received)
+	}
+	r := spotcheck.Record{Check: c, Arrival: hostile}
+	if o := r.Outcome(received.Add(3*time.Minute + time.Second)); o != spotcheck.Missed {
+		t.Errorf("the window counts from the receipt, not the claim: %s", o)
+	}
+	behind := &spotcheck.Arrival{Check: c.ID, Station: s.T1.ID, At: t0.Add(-time.Hour)}
+	if at, _ := c.ArrivedAt(behind); !at.Equal(t0) {
+		t.Errorf("an arrival before the start: taken as %v", at)
+	}
+	for _, bad := range []spotcheck.Arrival{
+		{Station: s.T1.ID, At: t0},
+		{Check: c.ID, At: t0},
+		{Check: c.ID, Station: s.T1.ID},
+	} {
+		if err := bad.Validate(); err == nil {
+			t.Errorf("%+v passed", bad)
+		}
+	}
+	other := spotcheck.Arrival{Check: c.ID, Station: s.T2.ID, At: t0}
+	if err := spotcheck.CheckArrival(&c, &other); app.ErrorCode(err) != app.EFORBIDDEN {
+		t.Errorf("an arrival from another station: %v", err)
 	}
 }
 
@@ -211,7 +311,8 @@ func TestQuarters(t *testing.T) {
 
 // The quarterly ranking: by on-time rate, ties by fewer misses, then by
 // name; checks outside the quarter do not count; pending checks do not
-// count against a station, and a station with nothing decided comes last.
+// count against a station, nor do checks that never arrived (未送达, counted
+// apart), and a station with nothing decided comes last.
 func TestRankingByOnTimeRateOverAQuarter(t *testing.T) {
 	s := testTree()
 	q3, err := spotcheck.ParseQuarter("2026Q3", time.UTC)
@@ -231,8 +332,10 @@ func TestRankingByOnTimeRateOverAQuarter(t *testing.T) {
 		}
 		day++
 		c := check(s.C1.ID, target.ID, at)
-		r := spotcheck.Record{Check: c}
+		r := spotcheck.Record{Check: c, Arrival: &spotcheck.Arrival{Check: c.ID, Station: target.ID, At: at.Add(time.Second)}}
 		switch outcome {
+		case spotcheck.Undelivered:
+			r.Arrival = nil
 		case spotcheck.OnTime, "q2":
 			r.Answer = &spotcheck.Answer{Check: c.ID, Station: target.ID, Person: "值班员", At: at.Add(time.Minute)}
 		case spotcheck.Late:
@@ -256,6 +359,10 @@ func TestRankingByOnTimeRateOverAQuarter(t *testing.T) {
 		add(s.T4, o)
 	}
 	add(s.T5, spotcheck.Pending)
+	// Two checks that never reached T1 neither spoil its rate nor count
+	// as decided.
+	add(s.T1, spotcheck.Undelivered)
+	add(s.T1, spotcheck.Undelivered)
 	// A missed check in Q2 must not spoil T1's quarter; nor an on-time one help T3.
 	add(s.T3, "q2")
 	recs[len(recs)-1].Answer = nil
@@ -270,7 +377,7 @@ func TestRankingByOnTimeRateOverAQuarter(t *testing.T) {
 		t.Fatalf("ranking %v, want %s", got, want)
 	}
 	t1, t3, t5 := ranks[0], ranks[3], ranks[4]
-	if t1.Place != 1 || t1.Checks != 3 || t1.Rate() != 1 || t1.Path != "湘西州 / 吉首市 / 乾州街道" {
+	if t1.Place != 1 || t1.Checks != 5 || t1.Undelivered != 2 || t1.Decided() != 3 || t1.Rate() != 1 || t1.Path != "湘西州 / 吉首市 / 乾州街道" {
 		t.Errorf("T1: %+v rate %v", t1, t1.Rate())
 	}
 	if t3.OnTime != 2 || t3.Missed != 1 || t3.Late != 0 || t3.Checks != 3 {

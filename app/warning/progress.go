@@ -16,6 +16,9 @@ type StationStatus struct {
 	Parent  app.ID
 	Depth   int  // 1 for the issuer's direct children, 2 below them, ...
 	Ack     *Ack // nil while not yet acknowledged
+	// Delivered is when the warning was stored at the station (for a
+	// village, at the duty room above it); zero while not known.
+	Delivered time.Time
 	// The station and everything below it: what a collapsed subtree shows.
 	SubtreeTotal int
 	SubtreeAcked int
@@ -43,6 +46,9 @@ type Report struct {
 	// Latest is the time of the latest acknowledgement counted, zero for
 	// none: the view refreshes when it moves.
 	Latest time.Time
+	// Tracked: deliveries are recorded for this warning (AddDeliveries),
+	// so a station with none is 未送达 rather than unknown.
+	Tracked bool
 }
 
 // Complete reports whether every station reached has acknowledged.

@@ -104,6 +104,10 @@ type Warning struct {
 	Text       string    `json:"text"`
 	IssuedBy   string    `json:"issued_by"` // the person who signed it off
 	IssuedAt   time.Time `json:"issued_at"`
+	// Tracked: issued by a version whose receiving stations report when it
+	// reaches them (OpDeliver), so a station with no delivery is 未送达;
+	// false for warnings issued before, whose deliveries are unknown.
+	Tracked bool `json:"tracked,omitempty"`
 }
 
 // Validate checks the rules that hold for a warning alone; CanIssue checks
