@@ -226,6 +226,9 @@ func TestShiftLogAnsweredAndMissedSpotChecks(t *testing.T) {
 	}
 	n.flush(t, n.c)
 	n.replay(t, n.t1)
+	// The second township stores its check (and reports its arrival) but
+	// never answers: a miss, which only an arrived check can be.
+	n.replay(t, n.t2)
 	n.setNow(n.now.Add(40 * time.Second))
 	if _, err := store.NewSpotChecks(n.t1.db).Answer(as("龙值班"), &spotcheck.Answer{Check: answered.ID, Person: "龙值班"}); err != nil {
 		t.Fatal(err)
@@ -236,6 +239,7 @@ func TestShiftLogAnsweredAndMissedSpotChecks(t *testing.T) {
 	}
 	wantLink(t, only(t, township, "spotcheck.answered"), roster.RecordSpotCheck, answered.ID)
 	n.flush(t, n.t1)
+	n.flush(t, n.t2)
 	n.replay(t, n.c)
 	n.setNow(missed.Deadline.Add(time.Second))
 	if _, err := checks.Sweep(ctx, n.now); err != nil {
