@@ -23,7 +23,8 @@ SUDO     := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APT_RUN  := gcc pkg-config libgl1-mesa-dev libx11-dev libxcursor-dev libxrandr-dev \
             libxinerama-dev libxi-dev libxxf86vm-dev libvpx-dev libopus-dev
 APT_TEST := $(APT_RUN) xvfb xdotool xclip imagemagick x11-utils \
-            libreoffice-calc-nogui python3-icalendar chromium poppler-utils
+            libreoffice-calc-nogui python3-icalendar chromium poppler-utils \
+            kannel kannel-extras
 
 .PHONY: run test deps-run deps-test build bench fuzz demo demo-data clean-demo
 
