@@ -41,7 +41,7 @@ func TestOrangeAndRedWarningsQueueOneCodedSMSPerPersonWhoAnswers(t *testing.T) {
 	now := time.Now()
 	for _, level := range []warning.Level{warning.Yellow, warning.Red} {
 		w := warning.Warning{ID: app.NewID(), Issuer: pref.ID, Level: level, Type: warning.Rainstorm,
-			Area: "吉首市、泸溪县、凤凰县、花垣县、保靖县、古丈县、永顺县、龙山县全境及周边山区",
+			Area:      "吉首市、泸溪县、凤凰县、花垣县、保靖县、古丈县、永顺县、龙山县全境及周边山区",
 			ValidFrom: now, ValidUntil: now.Add(12 * time.Hour), Text: "t", IssuedBy: "甲", IssuedAt: now}
 		data, _ := json.Marshal(w)
 		n.Observe(app.Operation{ID: app.NewID(), Kind: warning.OpIssue, Entity: w.ID, Payload: data})

@@ -186,9 +186,9 @@ func TestReplyWithTheCodeAnswersAndUnknownRepliesAreKept(t *testing.T) {
 	m, _ := q.Enqueue(Request{Event: "warning:1", Person: "p1", To: "13800000001", Text: "回复{code}签收", WantReply: true})
 	q.SendDue(context.Background())
 	q.Reply(Inbound{From: "+8613800000001", Text: "收到" + m.Code})
-	q.Reply(Inbound{From: "13800000001", Text: "收到" + m.Code})  // again: already answered
-	q.Reply(Inbound{From: "13900000009", Text: m.Code})          // unknown number
-	q.Reply(Inbound{From: "13800000001", Text: "好的"})            // no code
+	q.Reply(Inbound{From: "13800000001", Text: "收到" + m.Code}) // again: already answered
+	q.Reply(Inbound{From: "13900000009", Text: m.Code})        // unknown number
+	q.Reply(Inbound{From: "13800000001", Text: "好的"})          // no code
 	if len(got) != 1 || got[0].ID != m.ID || got[0].State != Answered {
 		t.Fatalf("answered %+v", got)
 	}
