@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"context"
 	"fmt"
-	"io"
 	"net"
 	"net/http"
 	"net/url"
@@ -26,7 +25,7 @@ const (
 	fakesmscBin  = "/usr/lib/kannel/test/fakesmsc"
 )
 
-func freePort(t *testing.T) int {
+func freePort(t testing.TB) int {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -38,7 +37,7 @@ func freePort(t *testing.T) int {
 
 // startProc runs a Kannel program until the test ends, its output in
 // the test's folder for a failure's post-mortem.
-func startProc(t *testing.T, dir, name string, stdin io.Reader, args ...string) (*exec.Cmd, *lines) {
+func startProc(t testing.TB, dir, name string, stdin *os.File, args ...string) (*exec.Cmd, *lines) {
 	t.Helper()
 	if _, err := os.Stat(args[0]); err != nil {
 		t.Fatalf("%s is not installed (Debian packages kannel and kannel-extras: make deps-test): %v", args[0], err)
@@ -52,6 +51,9 @@ func startProc(t *testing.T, dir, name string, stdin io.Reader, args ...string) 
 	cmd.WaitDelay = 2 * time.Second
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
+	}
+	if stdin != nil {
+		stdin.Close() // the child holds its own copy
 	}
 	t.Cleanup(func() {
 		_ = cmd.Process.Kill()
@@ -81,7 +83,7 @@ func (l *lines) String() string {
 	return l.b.String()
 }
 
-func waitFor(t *testing.T, what string, ok func() bool) {
+func waitFor(t testing.TB, what string, ok func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(30 * time.Second)
 	for !ok() {
@@ -120,67 +122,19 @@ func ucs2URL(s string) string {
 // where it answers the message.
 func TestKannelCarriesAWarningToThePhoneAndTheReplyBack(t *testing.T) {
 	dir := t.TempDir()
-	admin, boxes, smsc, sendsms := freePort(t), freePort(t), freePort(t), freePort(t)
-
 	answered := make(chan Message, 1)
 	q, err := Open(openDB(t), nil, Config{Answered: func(m Message, in Inbound) { answered <- m }})
 	if err != nil {
 		t.Fatal(err)
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	k, smsc := startKannel(t, dir, q)
+	q.gw = k
+	// fakesmsc with no message of its own waits on its input and prints
+	// what the operator's centre receives.
+	pr, pw, err := os.Pipe()
 	if err != nil {
 		t.Fatal(err)
 	}
-	k := &Kannel{SendURL: fmt.Sprintf("http://127.0.0.1:%d/cgi-bin/sendsms", sendsms), User: "dutyhub", Password: "pw",
-		From: "10086", CallbackURL: "http://" + ln.Addr().String(), Key: "k3y"}
-	q.gw = k
-	hs := &http.Server{Handler: k.Handler(q), ReadHeaderTimeout: 5 * time.Second}
-	go func() { _ = hs.Serve(ln) }()
-	t.Cleanup(func() { _ = hs.Close() })
-
-	conf := fmt.Sprintf(`group = core
-admin-port = %d
-admin-password = secret
-admin-interface = 127.0.0.1
-smsbox-port = %d
-box-allow-ip = 127.0.0.1
-dlr-storage = internal
-log-level = 1
-
-group = smsc
-smsc = fake
-smsc-id = fake
-port = %d
-connect-allow-ip = 127.0.0.1
-
-group = smsbox
-bearerbox-host = 127.0.0.1
-bearerbox-port = %d
-sendsms-port = %d
-sendsms-interface = 127.0.0.1
-
-group = sendsms-user
-username = dutyhub
-password = pw
-max-messages = 4
-concatenation = true
-
-group = sms-service
-keyword = default
-get-url = "http://%s/sms/in?key=k3y&from=%%p&to=%%P&coding=%%c&text=%%b"
-max-messages = 0
-`, admin, boxes, smsc, boxes, sendsms, ln.Addr().String())
-	confPath := filepath.Join(dir, "kannel.conf")
-	if err := os.WriteFile(confPath, []byte(conf), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	startProc(t, dir, "bearerbox", nil, bearerboxBin, confPath)
-	waitFor(t, "bearerbox", listening(boxes))
-	startProc(t, dir, "smsbox", nil, smsboxBin, confPath)
-	waitFor(t, "smsbox", listening(sendsms))
-	// fakesmsc with no message of its own waits on its input and prints
-	// what the operator's centre receives.
-	pr, pw := io.Pipe()
 	t.Cleanup(func() { pw.Close() })
 	phone, phoneOut := startProc(t, dir, "fakesmsc (receiving)", pr, fakesmscBin, "-H", "127.0.0.1", "-r", fmt.Sprint(smsc), "-m", "0")
 
@@ -232,4 +186,61 @@ max-messages = 0
 	case <-time.After(30 * time.Second):
 		t.Fatal("the reply did not reach the hub in 30 s")
 	}
+}
+
+// startKannel runs bearerbox and smsbox on loopback ports, with the
+// queue's callback listener, and returns the gateway and the port
+// fakesmsc connects to.
+func startKannel(t testing.TB, dir string, q *Queue) (*Kannel, int) {
+	admin, boxes, smsc, sendsms := freePort(t), freePort(t), freePort(t), freePort(t)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	k := &Kannel{SendURL: fmt.Sprintf("http://127.0.0.1:%d/cgi-bin/sendsms", sendsms), User: "dutyhub", Password: "pw",
+		From: "10086", CallbackURL: "http://" + ln.Addr().String(), Key: "k3y"}
+	hs := &http.Server{Handler: k.Handler(q), ReadHeaderTimeout: 5 * time.Second}
+	go func() { _ = hs.Serve(ln) }()
+	t.Cleanup(func() { _ = hs.Close() })
+	conf := fmt.Sprintf(`group = core
+admin-port = %d
+admin-password = secret
+admin-interface = 127.0.0.1
+smsbox-port = %d
+box-allow-ip = 127.0.0.1
+dlr-storage = internal
+log-level = 1
+
+group = smsc
+smsc = fake
+smsc-id = fake
+port = %d
+connect-allow-ip = 127.0.0.1
+
+group = smsbox
+bearerbox-host = 127.0.0.1
+bearerbox-port = %d
+sendsms-port = %d
+sendsms-interface = 127.0.0.1
+
+group = sendsms-user
+username = dutyhub
+password = pw
+max-messages = 4
+concatenation = true
+
+group = sms-service
+keyword = default
+get-url = "http://%s/sms/in?key=k3y&from=%%p&to=%%P&coding=%%c&text=%%b"
+max-messages = 0
+`, admin, boxes, smsc, boxes, sendsms, ln.Addr().String())
+	confPath := filepath.Join(dir, "kannel.conf")
+	if err := os.WriteFile(confPath, []byte(conf), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	startProc(t, dir, "bearerbox", nil, bearerboxBin, confPath)
+	waitFor(t, "bearerbox", listening(boxes))
+	startProc(t, dir, "smsbox", nil, smsboxBin, confPath)
+	waitFor(t, "smsbox", listening(sendsms))
+	return k, smsc
 }

@@ -34,7 +34,7 @@ type clock struct{ t time.Time }
 
 func (c *clock) now() time.Time { return c.t }
 
-func openDB(t *testing.T) *bolt.DB {
+func openDB(t testing.TB) *bolt.DB {
 	t.Helper()
 	db, err := bolt.Open(filepath.Join(t.TempDir(), "dutyhub.db"), 0o600, nil)
 	if err != nil {
