@@ -117,7 +117,9 @@ func ucs2URL(s string) string {
 // TestKannelCarriesAWarningToThePhoneAndTheReplyBack runs bearerbox,
 // smsbox and fakesmsc (Kannel's fake operator centre) on loopback ports:
 // the queue sends a Chinese message with a reply code through smsbox's
-// sendsms, fakesmsc receives it, then answers with the code as a phone
+// sendsms, fakesmsc receives it, its delivery report comes back through
+// the dlr-url and marks the message delivered, then fakesmsc answers
+// with the code as a phone
 // would, and smsbox's get-url brings the reply to the hub's listener,
 // where it answers the message.
 func TestKannelCarriesAWarningToThePhoneAndTheReplyBack(t *testing.T) {
@@ -171,6 +173,11 @@ func TestKannelCarriesAWarningToThePhoneAndTheReplyBack(t *testing.T) {
 	if err != nil || got.Text != m.Text {
 		t.Fatalf("fakesmsc received %q (%v), want %q", got.Text, err, m.Text)
 	}
+	// The fake centre reports delivery; smsbox calls the dlr-url.
+	waitFor(t, "the delivery report", func() bool {
+		got, _ := q.Message(m.ID)
+		return got.State == Delivered
+	})
 	pw.Close()
 	_ = phone.Process.Kill()
 	_ = phone.Wait()
