@@ -68,7 +68,13 @@ func (f *smsFlags) gateway() (sms.Gateway, *sms.Kannel, error) {
 }
 
 func (f *smsFlags) config(log *slog.Logger) sms.Config {
-	return sms.Config{DailyCap: f.dailyCap, PersonCap: f.personCap, Logger: log}
+	return sms.Config{DailyCap: f.dailyCap, PersonCap: f.personCap, Logger: log,
+		// Until an answer becomes an acknowledgement in the issuer's
+		// window, the log line and `dutyhub sms list` are its record.
+		Answered: func(m sms.Message, in sms.Inbound) {
+			log.Info("sms 短信签收", "event", m.Event, "station", m.Station, "person", m.Name,
+				"from", sms.Mask(in.From), "at", in.At.Format(time.RFC3339))
+		}}
 }
 
 // smsHub is the gateway inside a serving hub.
