@@ -54,10 +54,8 @@ func (k *Kannel) Send(ctx context.Context, m Outgoing) (Result, error) {
 	if _, gsm := gsmUnits(m.Text); !gsm {
 		q.Set("coding", "2") // UCS-2: Chinese
 	}
-	if parts := Parts(m.Text); parts > 1 {
-		// sendsms-user's max-messages must allow it (docs/sms.md).
-		q.Set("max-messages", strconv.Itoa(parts))
-	}
+	// A text of several parts is split and concatenated by smsbox, up to
+	// its sendsms-user's max-messages (docs/sms.md: 4, as MaxParts).
 	if k.CallbackURL != "" {
 		dlr := strings.TrimRight(k.CallbackURL, "/") + "/sms/dlr?key=" + url.QueryEscape(k.Key) +
 			"&id=" + url.QueryEscape(m.ID) + "&type=%d&answer=%A"

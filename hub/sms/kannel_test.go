@@ -148,8 +148,12 @@ func TestKannelCarriesAWarningToThePhoneAndTheReplyBack(t *testing.T) {
 	if m.Parts != 1 {
 		t.Fatalf("the test text takes %d parts; keep it within one SMS", m.Parts)
 	}
+	long, err := q.Enqueue(Request{Event: "warning:e2e", Person: "p2", To: "13800000002", Text: strings.Repeat("暴雨红色预警。", 20)})
+	if err != nil || long.Parts != 3 {
+		t.Fatalf("a 140-character text: %d parts, %v", long.Parts, err)
+	}
 	q.SendDue(context.Background())
-	if got, _ := q.Message(m.ID); got.State != Sent {
+	if got, _ := q.Message(m.ID); got.State != Sent && got.State != Delivered {
 		t.Fatalf("after sendsms: %s %q", got.State, got.Reason)
 	}
 	// fakesmsc prints "Got message N: <from to ucs-2 URL-encoded UTF-16BE>".
@@ -164,6 +168,10 @@ func TestKannelCarriesAWarningToThePhoneAndTheReplyBack(t *testing.T) {
 			}
 		}
 		return false
+	})
+	// The long text arrives as three concatenated parts.
+	waitFor(t, "three parts of the long text at fakesmsc", func() bool {
+		return strings.Count(phoneOut.String(), "10086 13800000002 ") == 3
 	})
 	raw, err := url.QueryUnescape(line)
 	if err != nil {

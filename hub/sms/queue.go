@@ -457,6 +457,16 @@ func (q *Queue) sendOne(ctx context.Context, m *Message) {
 		if err := bk(tx, bucketDue).Delete(old); err != nil {
 			return err
 		}
+		// A delivery report or a reply may have come back while Send
+		// was still returning: keep what it recorded.
+		cur, err := getMsg(tx, m.ID)
+		if err != nil {
+			return err
+		}
+		if cur != nil && cur.State != Queued && m.State != Failed {
+			cur.Attempts, cur.Gateway, cur.SentAt, cur.NextTry = m.Attempts, m.Gateway, m.SentAt, time.Time{}
+			return putMsg(tx, cur)
+		}
 		if m.State == Queued {
 			if err := bk(tx, bucketDue).Put(dueKey(m.NextTry, m.ID), nil); err != nil {
 				return err

@@ -228,3 +228,25 @@ func TestFindCodeTakesFourDigitsOnly(t *testing.T) {
 		}
 	}
 }
+
+// reportsAtOnce is a gateway whose delivery report reaches the queue
+// before Send returns, as a fast SMSC's does through Kannel's dlr-url.
+type reportsAtOnce struct{ q *Queue }
+
+func (r *reportsAtOnce) Name() string { return "fast" }
+func (r *reportsAtOnce) Send(ctx context.Context, m Outgoing) (Result, error) {
+	r.q.Report(Report{ID: m.ID, State: Delivered, At: time.Now()})
+	return Result{State: Sent, GatewayID: "g1"}, nil
+}
+
+func TestADeliveryReportBeforeSendReturnsIsKept(t *testing.T) {
+	gw := &reportsAtOnce{}
+	q, _ := newTestQueue(t, gw, Config{})
+	gw.q = q
+	m, _ := q.Enqueue(Request{Event: "e", To: "13800000001", Text: "x"})
+	q.SendDue(context.Background())
+	got, _ := q.Message(m.ID)
+	if got.State != Delivered || got.Gateway != "g1" || got.Attempts != 1 || got.SentAt.IsZero() {
+		t.Fatalf("message %+v, want delivered with the send recorded", got)
+	}
+}
