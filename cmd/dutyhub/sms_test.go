@@ -48,6 +48,10 @@ func TestSMSTestCommandPrintsTheOutcomeAndListMasksNumbers(t *testing.T) {
 	if code != 0 || !strings.Contains(out, "138****1234") || strings.Contains(out, "13800001234") {
 		t.Fatalf("sms list: exit %d, out %q", code, out)
 	}
+	// The queue's bucket beside the hub's own leaves the file sound.
+	if code, out, _ = runCLI(t, "", "-data", dir, "check"); code != 0 || !strings.Contains(out, "is sound") {
+		t.Fatalf("check after sms test: exit %d, out %q", code, out)
+	}
 	code, _, errOut = runCLI(t, "", "-data", dir, "sms", "test", "13800001234")
 	if code != 1 || !strings.Contains(errOut, "no SMS gateway configured") {
 		t.Fatalf("sms test with the gateway off: exit %d, err %q", code, errOut)
