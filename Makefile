@@ -19,11 +19,13 @@ SUDO     := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # a spreadsheet program that must open our .xlsx files, an independent
 # iCalendar parser for our .ics files, a browser that joins a
 # consultation through the hub's page, and a PDF reader (poppler) that
-# must find the text of our report documents.
+# must find the text of our report documents, and an SMS gateway (Kannel,
+# with its fake SMS centre) that the hub sends warnings through.
 APT_RUN  := gcc pkg-config libgl1-mesa-dev libx11-dev libxcursor-dev libxrandr-dev \
             libxinerama-dev libxi-dev libxxf86vm-dev libvpx-dev libopus-dev
 APT_TEST := $(APT_RUN) xvfb xdotool xclip imagemagick x11-utils \
-            libreoffice-calc-nogui python3-icalendar chromium poppler-utils
+            libreoffice-calc-nogui python3-icalendar chromium poppler-utils \
+            kannel kannel-extras
 # make package: the client's library dependencies are read with
 # dpkg-shlibdeps, the .debs are checked with lintian, the hub's unit with
 # systemd-analyze.

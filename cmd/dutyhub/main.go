@@ -88,6 +88,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	var backups hub.BackupSchedule
 	fs.StringVar(&backups.DailyAt, "backup-at", hub.DefaultBackupTime, "local time of the daily automatic backup, HH:MM")
 	fs.IntVar(&backups.Keep, "backup-keep", hub.DefaultBackupKeep, "automatic backups kept in DIR/backups; -1 for none")
+	var smsF smsFlags
+	smsF.register(fs)
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: dutyhub [-data DIR] [-listen ADDR] [-plain-loopback] [-rtc-interfaces LIST] [-rtc-ports MIN-MAX]")
 		fmt.Fprintln(stderr, "              [-rtc-public-ip IP] [-ice-servers URLS] [-turn-user NAME] [-backup-at HH:MM] [-backup-keep N]")
@@ -102,6 +104,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "                           | user logout NAME | user list | station import FILE | station list")
 		fmt.Fprintln(stderr, "                           | backup FILE | backups | check | restore FILE")
 		fmt.Fprintln(stderr, "                           | room link --room ROOM --user NAME [--ttl 15m] [--base URL]")
+		fmt.Fprintln(stderr, "                           | [-sms kannel|gammu ...] sms test NUMBER | sms list [-json]")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -109,7 +112,19 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	rest := fs.Args()
 	if len(rest) == 0 {
-		return serve(*dir, *listen, *plain, media, limits, rtcLimits, backups, stderr)
+		return serve(*dir, *listen, *plain, media, limits, rtcLimits, backups, smsF, stderr)
+	}
+	if rest[0] == "sms" {
+		err := smsCommand(*dir, smsF, rest[1:], stdout)
+		if errors.Is(err, errUsage) {
+			fs.Usage()
+			return 2
+		}
+		if err != nil {
+			fmt.Fprintln(stderr, "dutyhub:", app.ErrorMessage(err))
+			return 1
+		}
+		return 0
 	}
 	if len(rest) >= 2 && rest[0] == "room" && rest[1] == "link" {
 		return roomLink(*dir, *listen, *plain, rest[2:], stdout, stderr)
@@ -177,7 +192,7 @@ func (m mediaFlags) network(listen string) (rtcconf.Network, error) {
 	return n, nil
 }
 
-func serve(dir, listen string, plain bool, media mediaFlags, limits limitFlags, rtcLimits sfuLimits, backups hub.BackupSchedule, stderr io.Writer) int {
+func serve(dir, listen string, plain bool, media mediaFlags, limits limitFlags, rtcLimits sfuLimits, backups hub.BackupSchedule, smsF smsFlags, stderr io.Writer) int {
 	log := slog.New(slog.NewTextHandler(stderr, nil))
 	network, err := media.network(listen)
 	if err != nil {
@@ -197,13 +212,25 @@ func serve(dir, listen string, plain bool, media mediaFlags, limits limitFlags, 
 	cfg := hub.Config{Logger: log, Signalling: router, Observe: router.Observe, Replay: sfu.ObservedKinds, ExtraMetrics: router.WriteMetrics,
 		Recordings: rtcCfg.Recordings}
 	limits.apply(&cfg)
+	smsHub, err := smsF.wire(&cfg, log)
+	if err != nil {
+		fmt.Fprintln(stderr, "dutyhub:", app.ErrorMessage(err))
+		return 2
+	}
 	err = hub.Run(ctx, hub.RunConfig{
 		Dir:           dir,
 		Listen:        listen,
 		PlainLoopback: plain,
 		Backups:       backups,
 		Server:        cfg,
-		Ready: func(_ *hub.Server, addr, pin string) {
+		Ready: func(srv *hub.Server, addr, pin string) {
+			if smsHub != nil {
+				if err := smsHub.start(ctx, srv); err != nil {
+					// The hub serves on: SMS is an extra channel, and its
+					// outage shows in the log and /metrics.
+					log.Error("sms gateway not started", "err", err)
+				}
+			}
 			if pin != "" {
 				fmt.Fprintf(stderr, "dutyhub: serving wss://%s\ndutyhub: certificate pin (SHA-256): %s\n", addr, wire.FormatPin(pin))
 			} else {
