@@ -363,7 +363,7 @@ func (s *consultScreen) onExport() {
 	}, s.u.win)
 	d.SetFileName(lang.L("consult.csv_file", map[string]any{"Title": r.Consultation.Title}) + ".csv")
 	d.SetFilter(storage.NewExtensionFileFilter([]string{".csv"}))
-	d.Show()
+	showFileDialog(d, s.u.win)
 }
 
 func (s *consultScreen) act(do func(ctx context.Context, svc consult.Service, id app.ID) error) {

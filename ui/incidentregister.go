@@ -388,7 +388,7 @@ func (r *registerPanel) onExport() {
 	}, r.s.u.win)
 	d.SetFileName(lang.L("incident.export_file_name", map[string]any{"Date": now.In(b.location()).Format("20060102")}) + ".xlsx")
 	d.Resize(fyne.NewSize(760, 520))
-	d.Show()
+	showFileDialog(d, r.s.u.win)
 }
 
 // exportRegister writes the incidents matching f to w as a workbook. It
