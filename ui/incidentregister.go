@@ -101,9 +101,15 @@ type registerPanel struct {
 	periods    map[string]period
 }
 
-// registerWidths are the widths of the register's columns, in order:
+// registerWidths are the least widths of the register's columns, in order:
 // received, summary, category, grade, casualties, status, next deadline.
-var registerWidths = []float32{105, 220, 95, 105, 130, 70, 135}
+// registerWeights share the width left over: most to the summary, which a
+// duty officer reads first, some to the casualties and the deadline,
+// which grow with the figures and an overdue mark.
+var (
+	registerWidths  = []float32{105, 220, 95, 105, 130, 70, 135}
+	registerWeights = []float32{0, 6, 0, 0, 1, 0, 1}
+)
 
 func registerHeader(col int) string {
 	switch col {
@@ -173,9 +179,7 @@ func newRegisterPanel(s *incidentScreen) *registerPanel {
 		return l
 	}
 	r.table.UpdateHeader = r.updateHeader
-	for i, w := range registerWidths {
-		r.table.SetColumnWidth(i, w)
-	}
+	table := newFillTable(r.table, registerWidths, registerWeights)
 	r.table.OnSelected = r.onSelected
 	r.empty = hintLabel("")
 
@@ -187,7 +191,7 @@ func newRegisterPanel(s *incidentScreen) *registerPanel {
 	)
 	footer := container.NewBorder(nil, nil, nil, r.notice.label, r.count)
 	r.notice.parent = footer
-	r.content = container.NewBorder(filters, footer, nil, nil, container.NewStack(r.table, container.NewCenter(r.empty)))
+	r.content = container.NewBorder(filters, footer, nil, nil, container.NewStack(table, container.NewCenter(r.empty)))
 	return r
 }
 

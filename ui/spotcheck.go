@@ -141,7 +141,13 @@ const (
 	spotTabRanking
 )
 
-var recordWidths = []float32{100, 130, 130, 80, 110, 130, 110}
+// recordWidths are the least widths of the records' columns; the width
+// left over goes to the two stations, the person who answered and the
+// outcome (进行中，剩 02:30), the cells that run long.
+var (
+	recordWidths  = []float32{100, 130, 130, 80, 110, 130, 150}
+	recordWeights = []float32{0, 2, 2, 0, 1, 0, 1}
+)
 
 func recordHeader(col int) string {
 	switch col {
@@ -161,7 +167,12 @@ func recordHeader(col int) string {
 	return lang.L("spotcheck.col_outcome")
 }
 
-var rankWidths = []float32{56, 220, 70, 80, 70, 80, 90, 120}
+// rankWidths are the least widths of the ranking's columns; the width left
+// over goes to the station's name.
+var (
+	rankWidths  = []float32{56, 220, 70, 80, 70, 80, 90, 120}
+	rankWeights = []float32{0, 1, 0, 0, 0, 0, 0, 0}
+)
 
 func rankHeader(col int) string {
 	switch col {
@@ -233,12 +244,9 @@ func newSpotCheckScreen(u *UI) *spotCheckScreen {
 			o.(*widget.Label).SetText(recordHeader(id.Col))
 		}
 	}
-	for i, w := range recordWidths {
-		s.table.SetColumnWidth(i, w)
-	}
 	s.table.OnSelected = func(widget.TableCellID) { s.table.UnselectAll() }
 	s.recordsEmpty = hintLabel(lang.L("spotcheck.no_records"))
-	records := container.NewBorder(s.recordsEmpty, nil, nil, nil, s.table)
+	records := container.NewBorder(s.recordsEmpty, nil, nil, nil, newFillTable(s.table, recordWidths, recordWeights))
 
 	s.quarter = widget.NewEntry()
 	s.quarter.SetPlaceHolder("2026Q3")
@@ -257,14 +265,11 @@ func newSpotCheckScreen(u *UI) *spotCheckScreen {
 			o.(*widget.Label).SetText(rankHeader(id.Col))
 		}
 	}
-	for i, w := range rankWidths {
-		s.rankTable.SetColumnWidth(i, w)
-	}
 	s.rankTable.OnSelected = func(widget.TableCellID) { s.rankTable.UnselectAll() }
 	quarterRow := container.NewBorder(nil, nil, widget.NewLabel(lang.L("spotcheck.quarter")), s.showRanking,
 		container.NewVBox(s.quarter, s.quarterErr))
 	s.rankTop = container.NewVBox(quarterRow, s.period)
-	ranking := container.NewBorder(s.rankTop, nil, nil, nil, s.rankTable)
+	ranking := container.NewBorder(s.rankTop, nil, nil, nil, newFillTable(s.rankTable, rankWidths, rankWeights))
 
 	s.tabs = container.NewAppTabs(
 		container.NewTabItemWithIcon(lang.L("spotcheck.tab_start"), theme.MailSendIcon(), s.startForm),
