@@ -79,7 +79,7 @@ type registerPanel struct {
 	total int
 	seq   int
 
-	search    *widget.Entry
+	search    *shortcutEntry
 	period    *widget.Select
 	category  *widget.Select
 	grade     *widget.Select
@@ -132,7 +132,7 @@ func registerHeader(col int) string {
 func newRegisterPanel(s *incidentScreen) *registerPanel {
 	r := &registerPanel{s: s, notice: newNotice(), categories: map[string]incident.Category{},
 		grades: map[string]incident.Grade{}, statuses: map[string]incident.Status{}, periods: map[string]period{}}
-	r.search = widget.NewEntry()
+	r.search = newShortcutEntry()
 	r.search.SetPlaceHolder(lang.L("incident.search_placeholder"))
 	r.search.OnChanged = func(string) { r.load() }
 

@@ -102,11 +102,11 @@ type spotCheckScreen struct {
 	// 发起查岗
 	targets     map[string]app.ID
 	target      *widget.Select
-	prompt      *widget.Entry
+	prompt      *shortcutEntry
 	startOne    *widget.Button
-	count       *widget.Entry
+	count       *shortcutEntry
 	startRandom *widget.Button
-	limit       *widget.Entry
+	limit       *shortcutEntry
 	saveLimit   *widget.Button
 	errs        map[string]*widget.Label
 	note        *widget.Label
@@ -119,7 +119,7 @@ type spotCheckScreen struct {
 	recordsEmpty *widget.Label
 
 	// 季度排名
-	quarter     *widget.Entry
+	quarter     *shortcutEntry
 	showRanking *widget.Button
 	quarterErr  *widget.Label
 	ranks       []spotcheck.Rank
@@ -201,17 +201,17 @@ func newSpotCheckScreen(u *UI) *spotCheckScreen {
 	}
 	s.target = widget.NewSelect(nil, func(string) { s.clearError("target") })
 	s.target.PlaceHolder = lang.L("spotcheck.target_placeholder")
-	s.prompt = widget.NewEntry()
+	s.prompt = newShortcutEntry()
 	s.prompt.SetPlaceHolder(lang.L("spotcheck.default_prompt"))
 	s.prompt.OnChanged = func(string) { s.clearError("prompt") }
 	s.startOne = widget.NewButtonWithIcon(lang.L("spotcheck.start_one"), theme.MailSendIcon(), s.onStartOne)
 	s.startOne.Importance = widget.HighImportance
-	s.count = widget.NewEntry()
+	s.count = newShortcutEntry()
 	s.count.SetText("3")
 	s.count.OnChanged = func(string) { s.clearError("n") }
 	s.count.OnSubmitted = func(string) { s.onStartRandom() }
 	s.startRandom = widget.NewButtonWithIcon(lang.L("spotcheck.start_random"), theme.MediaReplayIcon(), s.onStartRandom)
-	s.limit = widget.NewEntry()
+	s.limit = newShortcutEntry()
 	s.limit.OnChanged = func(string) { s.clearError("limit") }
 	s.limit.OnSubmitted = func(string) { s.onSaveLimit() }
 	s.saveLimit = widget.NewButtonWithIcon(lang.L("spotcheck.save_limit"), theme.DocumentSaveIcon(), s.onSaveLimit)
@@ -248,7 +248,7 @@ func newSpotCheckScreen(u *UI) *spotCheckScreen {
 	s.recordsEmpty = hintLabel(lang.L("spotcheck.no_records"))
 	records := container.NewBorder(s.recordsEmpty, nil, nil, nil, newFillTable(s.table, recordWidths, recordWeights))
 
-	s.quarter = widget.NewEntry()
+	s.quarter = newShortcutEntry()
 	s.quarter.SetPlaceHolder("2026Q3")
 	s.quarter.OnChanged = func(string) { s.quarterErr.Hide() }
 	s.quarter.OnSubmitted = func(string) { s.loadRanking() }
