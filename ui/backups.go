@@ -10,6 +10,8 @@ import (
 	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/widget"
+
+	"dutyroom/app"
 )
 
 // Backups are the data folder's automatic backups, as 设置 → 备份 and
@@ -112,7 +114,7 @@ func (l *backupList) onChecked(i int, err error) {
 	check := l.checks[i]
 	if err != nil {
 		check.Importance = widget.DangerImportance
-		check.SetText(lang.L("backups.check_failed", map[string]any{"Error": errorText(err)}))
+		check.SetText(lang.L("backups.check_failed", map[string]any{"Error": backupCheckText(err)}))
 		l.restore[i].Disable()
 		return
 	}
@@ -292,4 +294,14 @@ func (s *backupSchedule) showResult(importance widget.Importance, text string) {
 	s.result.Importance = importance
 	s.result.SetText(text)
 	s.result.Show()
+}
+
+// backupCheckText says why a backup failed its check. A damaged file is
+// said in the reader's language; the store's detail ("page 7: unreachable
+// unfreed") is in English and tells a duty officer nothing more.
+func backupCheckText(err error) string {
+	if app.ErrorCode(err) == app.ECORRUPT {
+		return lang.L("backups.damaged")
+	}
+	return errorText(err)
 }
