@@ -7,7 +7,6 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/widget"
 
@@ -68,7 +67,9 @@ func newBackupList(win fyne.Window, backups Backups) *backupList {
 	folder := widget.NewLabel(lang.L("backups.folder", map[string]any{"Folder": backups.Folder()}))
 	folder.Selectable = true
 	folder.Wrapping = fyne.TextWrapBreak
-	l.content = container.NewVBox(folder, l.rows, l.result)
+	// The restore's outcome goes above the list, not under it: with two
+	// weeks of backups the end of the list is below the fold.
+	l.content = container.NewVBox(folder, l.result, l.rows)
 	return l
 }
 
@@ -125,14 +126,11 @@ func (l *backupList) onChecked(i int, err error) {
 func (l *backupList) onRestore(i int) {
 	b := l.entries[i]
 	msg := lang.L("backups.restore_confirm", map[string]any{"Time": b.Time.Format("2006-01-02 15:04")})
-	d := dialog.NewConfirm(lang.L("backups.restore_title"), msg, func(ok bool) {
+	showKeyedConfirm(l.win, lang.L("backups.restore_title"), msg, lang.L("backups.restore"), func(ok bool) {
 		if ok {
 			l.restoreNow(b)
 		}
-	}, l.win)
-	d.SetConfirmText(lang.L("backups.restore"))
-	d.SetDismissText(lang.L("action.cancel"))
-	d.Show()
+	})
 }
 
 func (l *backupList) restoreNow(b BackupEntry) {
@@ -149,6 +147,9 @@ func (l *backupList) restoreNow(b BackupEntry) {
 			l.result.Importance = widget.WarningImportance
 			l.result.SetText(lang.L("backups.restore_scheduled", map[string]any{"Time": b.Time.Format("2006-01-02 15:04")}))
 		}
+		// A restore is worth a dialog: the person pressed a button in a
+		// row and looks there, not at the top of the list.
+		showKeyedMessage(l.win, lang.L("backups.restore_title"), l.result.Text, lang.L("action.ok"))
 	})
 }
 

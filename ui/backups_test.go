@@ -118,6 +118,14 @@ func TestBackupRestoreIsTwoClicks(t *testing.T) {
 	if !result.Visible() || !strings.Contains(result.Text, "下次启动") {
 		t.Errorf("after the restore the screen says %q", result.Text)
 	}
+	// Where the eye is: in a dialog, and above the list rather than
+	// below the fold at its end.
+	if dlg := overlay(t, u); !hasText(dlg, "下次启动") {
+		t.Errorf("the restore's outcome is not in a dialog: %v", texts(dlg))
+	}
+	if result.Position().Y > u.settings.backups.rows.Position().Y {
+		t.Error("the restore's outcome is under the list of backups")
+	}
 }
 
 func TestBackupScheduleRefusesABadCount(t *testing.T) {
