@@ -103,13 +103,32 @@ type registerPanel struct {
 
 // registerWidths are the least widths of the register's columns, in order:
 // received, summary, category, grade, casualties, status, next deadline.
-// registerWeights share the width left over: most to the summary, which a
-// duty officer reads first, some to the casualties and the deadline,
-// which grow with the figures and an overdue mark.
+// registerWeights give the width left over to the summary, which a duty
+// officer reads first; the other columns' least widths fit what they show.
 var (
 	registerWidths  = []float32{105, 220, 95, 105, 130, 70, 135}
-	registerWeights = []float32{0, 6, 0, 0, 1, 0, 1}
+	registerWeights = []float32{0, 1, 0, 0, 0, 0, 0}
 )
+
+// registerLeast is registerWidths widened where the category or grade
+// names of the window's language need more, as English ones do.
+func registerLeast() []float32 {
+	least := append([]float32(nil), registerWidths...)
+	var categories, grades []string
+	for _, c := range incident.Categories {
+		categories = append(categories, categoryLabel(c))
+	}
+	for _, g := range incident.Grades {
+		grades = append(grades, lang.L("incident.grade_provisional_short", map[string]any{"Grade": gradeLabel(g)}))
+	}
+	// Capped: a rare long name (Low temperature, snow and ice) may be cut
+	// rather than take the summary's width in every row.
+	least[2] = fyne.Max(least[2], labelWidth(160, categories...))
+	least[3] = fyne.Max(least[3], labelWidth(180, grades...))
+	overdue := lang.L("incident.register_overdue", map[string]any{"Due": "10-03 08:40"})
+	least[6] = fyne.Max(least[6], labelWidth(200, overdue))
+	return least
+}
 
 func registerHeader(col int) string {
 	switch col {
@@ -179,7 +198,7 @@ func newRegisterPanel(s *incidentScreen) *registerPanel {
 		return l
 	}
 	r.table.UpdateHeader = r.updateHeader
-	table := newFillTable(r.table, registerWidths, registerWeights)
+	table := newFillTable(r.table, registerLeast(), registerWeights)
 	r.table.OnSelected = r.onSelected
 	r.empty = hintLabel("")
 

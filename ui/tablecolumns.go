@@ -77,3 +77,15 @@ func columnWidths(width float32, least, weights []float32) []float32 {
 	}
 	return out
 }
+
+// labelWidth is the width a table cell's label needs to show the longest
+// of texts whole, at most max: columns whose words differ in length
+// between languages ("火灾" and "Low temperature, snow and ice") take
+// their least width from what they will show.
+func labelWidth(max float32, texts ...string) float32 {
+	var w float32
+	for _, t := range texts {
+		w = fyne.Max(w, fyne.MeasureText(t, theme.TextSize(), fyne.TextStyle{}).Width)
+	}
+	return fyne.Min(w+2*theme.InnerPadding()+1, max)
+}
