@@ -63,3 +63,16 @@ func TestConsultWindowDialogsAnswerEnterAndEscape(t *testing.T) {
 		t.Error("Escape ended the consultation")
 	}
 }
+
+// The consultation window's 浏览器入会链接 dialog closes with Escape.
+func TestConsultLinkDialogClosesWithEscape(t *testing.T) {
+	_, _, r, _ := hostRoom(t, &fakeLinks{})
+	r.openLinkDialog()
+	if r.win.Canvas().Overlays().Top() == nil {
+		t.Fatal("the link dialog did not open")
+	}
+	typeKey(t, r.win, fyne.KeyEscape)
+	if r.win.Canvas().Overlays().Top() != nil {
+		t.Error("Escape leaves the link dialog open")
+	}
+}
