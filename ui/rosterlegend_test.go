@@ -4,6 +4,8 @@ import (
 	"testing"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/lang"
+	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/theme"
 
 	"dutyroom/assets"
@@ -33,5 +35,29 @@ func TestRosterLegendIsShownWhole(t *testing.T) {
 				}
 			})
 		}
+	}
+}
+
+// In the window a 1366×768 screen shows, a holiday with four posts shows
+// all four lines in its cell, the standby's included.
+func TestRosterCellsShowEveryPostAtTheDefaultWindow(t *testing.T) {
+	d := newDutyDemo(t, "2026-10-03 09:00")
+	u := openDuty(t, d, 1)
+	u.win.Resize(defaultWindowSize)
+	test.Tap(u.duty.month.generate)
+	test.Tap(findButton(t, overlay(t, u), lang.L("roster.generate_run")))
+	c := cellOf(t, u, date(t, "2026-10-05"))
+	if len(c.view.lines) < 4 {
+		t.Fatalf("10-05 has %d posts, want a holiday's four: %q", len(c.view.lines), cellText(c))
+	}
+	r := test.WidgetRenderer(c).(*dayCellRenderer)
+	shown := 0
+	for _, l := range r.lines[:len(c.view.lines)] {
+		if l.Visible() {
+			shown++
+		}
+	}
+	if shown != len(c.view.lines) {
+		t.Errorf("the cell is %v high and shows %d of its %d lines: %q", c.Size().Height, shown, len(c.view.lines), cellText(c))
 	}
 }
