@@ -64,25 +64,28 @@ func placeLabel(item fyne.CanvasObject) *widget.Label {
 	return l
 }
 
-// placeKeys are the translation keys of the places Fyne names in English.
-var placeKeys = map[string]string{
-	"Home":      "file.place_home",
-	"Computer":  "file.place_computer",
-	"App Files": "file.place_app_files",
-	"Desktop":   "file.place_desktop",
-	"Documents": "file.place_documents",
-	"Downloads": "file.place_downloads",
-	"Music":     "file.place_music",
-	"Pictures":  "file.place_pictures",
-	"Videos":    "file.place_videos",
-	"Movies":    "file.place_videos",
-}
-
 // placeName is a place in the window's language; names Fyne does not use
 // for its places (a drive such as C:\) are kept.
 func placeName(name string) string {
-	if key, ok := placeKeys[name]; ok {
-		return lang.X(key, name)
+	switch name {
+	case "Home":
+		return lang.X("file.place_home", name)
+	case "Computer":
+		return lang.X("file.place_computer", name)
+	case "App Files":
+		return lang.X("file.place_app_files", name)
+	case "Desktop":
+		return lang.X("file.place_desktop", name)
+	case "Documents":
+		return lang.X("file.place_documents", name)
+	case "Downloads":
+		return lang.X("file.place_downloads", name)
+	case "Music":
+		return lang.X("file.place_music", name)
+	case "Pictures":
+		return lang.X("file.place_pictures", name)
+	case "Videos", "Movies":
+		return lang.X("file.place_videos", name)
 	}
 	return name
 }

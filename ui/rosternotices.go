@@ -146,15 +146,15 @@ func noticeBody(n roster.Notice) string {
 		}
 		return lang.L("notice.body_published", map[string]any{"Count": len(duties), "Duties": strings.Join(duties, lang.L("list.separator"))})
 	}
-	key := "notice.body_swap_approved"
-	if n.Kind == roster.NoticeSwapRejected {
-		key = "notice.body_swap_rejected"
-	}
 	a, b := f.Swap[0], f.Swap[1]
-	text := lang.L(key, map[string]any{
+	data := map[string]any{
 		"First": holderName(a.Name), "FirstDuty": shortDate(a.Day) + " " + postLabel(a.Post, a.Post.Index > 0),
 		"Second": holderName(b.Name), "SecondDuty": shortDate(b.Day) + " " + postLabel(b.Post, b.Post.Index > 0),
-		"Leader": holderName(f.DecidedBy)})
+		"Leader": holderName(f.DecidedBy)}
+	text := lang.L("notice.body_swap_approved", data)
+	if n.Kind == roster.NoticeSwapRejected {
+		text = lang.L("notice.body_swap_rejected", data)
+	}
 	if f.Note != "" {
 		text += lang.L("notice.body_note", map[string]any{"Note": f.Note})
 	}
