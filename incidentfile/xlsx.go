@@ -202,7 +202,7 @@ func rowValues(n int, inc *incident.Incident, tree *app.Tree, loc *time.Location
 		inc.Counts.Injured,
 		inc.Counts.Trapped,
 		inc.Counts.Evacuated,
-		float64(inc.Loss) / 10000,
+		loss(inc.Loss),
 		channelNames[inc.Channel],
 		inc.Reporter.Name,
 		inc.Reporter.Unit,
@@ -214,6 +214,19 @@ func rowValues(n int, inc *incident.Incident, tree *app.Tree, loc *time.Location
 		inc.Description,
 	}
 }
+
+// loss is the direct loss in 万元, or 未知 when none was given: a loss is
+// kept as zero until someone gives a figure, and a 0 in the column would
+// read as "no loss", which nobody said.
+func loss(yuan int64) any {
+	if yuan == 0 {
+		return lossUnknown
+	}
+	return float64(yuan) / 10000
+}
+
+// lossUnknown is the loss column's cell for a loss not yet known.
+const lossUnknown = "未知"
 
 // wall is the instant as the station's clock showed it, with no zone:
 // spreadsheets have none, and a reader expects the time they lived.

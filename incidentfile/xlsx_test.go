@@ -93,3 +93,39 @@ func TestWriteXLSXWritesOneRowPerIncidentInStationTime(t *testing.T) {
 		t.Errorf("an unknown time of occurrence exports as %q, want an empty cell", got)
 	}
 }
+
+// A loss nobody has given yet is kept as zero; the register must say 未知,
+// not 0, which a reader would take for "no loss".
+func TestWriteXLSXWritesAnUnknownLossAsUnknownNotZero(t *testing.T) {
+	received := time.Date(2026, 10, 3, 1, 5, 0, 0, time.UTC)
+	incs := []incident.Incident{
+		{Station: app.NewID(), ReceivedAt: received, Channel: incident.ChannelPhone, Category: incident.Fire,
+			Provisional: incident.GradeGeneral, Status: incident.StatusOpen},
+		{Station: app.NewID(), ReceivedAt: received, Channel: incident.ChannelPhone, Category: incident.Fire,
+			Provisional: incident.GradeGeneral, Status: incident.StatusOpen, Loss: 5000},
+	}
+	var buf bytes.Buffer
+	if err := WriteXLSX(&buf, Register{Title: "台账", Incidents: incs, Now: received}); err != nil {
+		t.Fatal(err)
+	}
+	f, err := excelize.OpenReader(&buf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows, err := f.GetRows(sheet)
+	if err != nil {
+		t.Fatal(err)
+	}
+	col := -1
+	for i, name := range Columns {
+		if name == "直接经济损失（万元）" {
+			col = i
+		}
+	}
+	if got := rows[2][col]; got != "未知" {
+		t.Errorf("an unknown loss exports as %q, want 未知", got)
+	}
+	if got := rows[3][col]; got != "0.5" {
+		t.Errorf("a loss of 5000 yuan exports as %q, want 0.5 (万元)", got)
+	}
+}

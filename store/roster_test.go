@@ -495,6 +495,9 @@ func TestSwapNeedsALeadersApproval(t *testing.T) {
 		notices, _ := d.r.Notices(ctx, s.Person, true)
 		if len(notices) != 1 || notices[0].Kind != roster.NoticeSwapApproved {
 			t.Errorf("notices of %s: %+v", d.byID[s.Person].Name, notices)
+		} else if f := notices[0].Facts; len(f.Swap) != 2 || f.Swap[0].Name != d.byID[first.Person].Name ||
+			f.Swap[1].Day != second.Day || f.DecidedBy != approver.Name || f.Note != "同意" {
+			t.Errorf("the swap notice's facts %+v, want both sides, the approver and the note", f)
 		}
 	}
 	done, _ := d.r.SwapRequests(ctx, d.county.ID, "")
@@ -557,6 +560,8 @@ func TestPublishThenChangeNotifiesTheAffected(t *testing.T) {
 	someone := notify[0]
 	if ns, _ := d.r.Notices(ctx, someone, true); len(ns) != 1 || ns[0].Kind != roster.NoticePublished || !strings.Contains(ns[0].Message, "2026-10") {
 		t.Errorf("publication notices %+v", ns)
+	} else if duties, _ := d.r.PersonDuties(ctx, someone, oct.First(), oct.Last()); len(ns[0].Facts.Duties) != len(duties) || len(duties) == 0 {
+		t.Errorf("the publication notice lists %d duties, the person holds %d", len(ns[0].Facts.Duties), len(duties))
 	}
 
 	// Changing a published post names the one who lost it and the one who
@@ -583,6 +588,9 @@ func TestPublishThenChangeNotifiesTheAffected(t *testing.T) {
 		if len(ns) == 0 || ns[0].Kind != roster.NoticeChanged || ns[0].Day != on || !strings.Contains(ns[0].Message, repl.Name) {
 			t.Errorf("newest notice of %s: %+v", d.byID[id].Name, ns)
 			continue
+		}
+		if f := ns[0].Facts; f.Before != d.byID[was].Name || f.After != repl.Name || f.Reason != "临时调整" {
+			t.Errorf("the change notice's facts %+v, want %s → %s because 临时调整", f, d.byID[was].Name, repl.Name)
 		}
 		if err := d.r.MarkNoticeRead(ctx, id, ns[0].ID); err != nil {
 			t.Fatal(err)

@@ -565,6 +565,15 @@ func (c *personCache) find(id app.ID) (*app.Person, error) {
 
 // name returns the person's name, or a placeholder for someone who has left
 // the directory, so a message about an old change still reads.
+// holder is the name of whoever holds a post, "" for nobody: for the
+// notice's facts, which the window words in the reader's language.
+func (c *personCache) holder(id app.ID) string {
+	if id == app.NilID {
+		return ""
+	}
+	return c.name(id)
+}
+
 func (c *personCache) name(id app.ID) string {
 	if id == app.NilID {
 		return "(empty)"
@@ -617,10 +626,11 @@ func noticeChanges(tx *txn, st app.Station, changes []roster.Change) ([]app.ID, 
 		if c.Reason != "" {
 			msg += " (" + c.Reason + ")"
 		}
+		facts := roster.NoticeFacts{Before: people.holder(c.Before), After: people.holder(c.After), Reason: c.Reason}
 		for _, id := range []app.ID{c.Before, c.After} {
 			if id != app.NilID {
 				notices = append(notices, roster.Notice{Person: id, Station: st.ID, Kind: roster.NoticeChanged,
-					Month: roster.MonthOf(c.Day), Day: c.Day, Post: c.Post, Message: msg})
+					Month: roster.MonthOf(c.Day), Day: c.Day, Post: c.Post, Message: msg, Facts: facts})
 			}
 		}
 	}
@@ -806,18 +816,21 @@ func emptyPosts(tx *txn, station app.ID, m roster.Month, as []roster.Assignment)
 
 func noticePublished(tx *txn, st app.Station, m roster.Month, as []roster.Assignment) ([]app.ID, error) {
 	duties := map[app.ID][]string{}
+	slots := map[app.ID][]roster.NamedSlot{}
 	var order []app.ID
 	for _, a := range as {
 		if _, ok := duties[a.Person]; !ok {
 			order = append(order, a.Person)
 		}
 		duties[a.Person] = append(duties[a.Person], a.Day.String()+" "+a.Post.String())
+		slots[a.Person] = append(slots[a.Person], roster.NamedSlot{Day: a.Day, Post: a.Post})
 	}
 	sort.Slice(order, func(i, j int) bool { return bytes.Compare(order[i][:], order[j][:]) < 0 })
 	notices := make([]roster.Notice, 0, len(order))
 	for _, id := range order {
 		notices = append(notices, roster.Notice{Person: id, Station: st.ID, Kind: roster.NoticePublished, Month: m,
-			Message: fmt.Sprintf("%s roster for %s published; your duties: %s", st.Name, m, strings.Join(duties[id], ", "))})
+			Message: fmt.Sprintf("%s roster for %s published; your duties: %s", st.Name, m, strings.Join(duties[id], ", ")),
+			Facts:   roster.NoticeFacts{Duties: slots[id]}})
 	}
 	return order, putNotices(tx, notices)
 }

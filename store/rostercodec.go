@@ -178,22 +178,61 @@ func (r swapRecord) swap() roster.SwapRequest {
 }
 
 type noticeRecord struct {
-	ID      app.ID            `json:"id"`
-	Person  app.ID            `json:"person"`
-	Station app.ID            `json:"station"`
-	At      time.Time         `json:"at"`
-	Kind    roster.NoticeKind `json:"kind"`
-	Month   roster.Month      `json:"month"`
-	Day     roster.Date       `json:"day,omitzero"`
-	Post    string            `json:"post,omitempty"`
-	Message string            `json:"message"`
-	Read    bool              `json:"read,omitempty"`
+	ID      app.ID             `json:"id"`
+	Person  app.ID             `json:"person"`
+	Station app.ID             `json:"station"`
+	At      time.Time          `json:"at"`
+	Kind    roster.NoticeKind  `json:"kind"`
+	Month   roster.Month       `json:"month"`
+	Day     roster.Date        `json:"day,omitzero"`
+	Post    string             `json:"post,omitempty"`
+	Message string             `json:"message"`
+	Facts   *noticeFactsRecord `json:"facts,omitempty"` // absent in notices kept before there were facts
+	Read    bool               `json:"read,omitempty"`
+}
+
+type noticeFactsRecord struct {
+	Before    string            `json:"before,omitempty"`
+	After     string            `json:"after,omitempty"`
+	Reason    string            `json:"reason,omitempty"`
+	Duties    []namedSlotRecord `json:"duties,omitempty"`
+	Swap      []namedSlotRecord `json:"swap,omitempty"`
+	DecidedBy string            `json:"decided_by,omitempty"`
+	Note      string            `json:"note,omitempty"`
+}
+
+type namedSlotRecord struct {
+	Name string      `json:"name,omitempty"`
+	Day  roster.Date `json:"day"`
+	Post string      `json:"post"`
+}
+
+func toNamedSlotRecords(in []roster.NamedSlot) []namedSlotRecord {
+	var out []namedSlotRecord
+	for _, s := range in {
+		out = append(out, namedSlotRecord{Name: s.Name, Day: s.Day, Post: s.Post.String()})
+	}
+	return out
+}
+
+func namedSlots(in []namedSlotRecord) []roster.NamedSlot {
+	var out []roster.NamedSlot
+	for _, r := range in {
+		s := roster.NamedSlot{Name: r.Name, Day: r.Day}
+		s.Post, _ = roster.ParsePost(r.Post) // shown only; a bad post reads as none
+		out = append(out, s)
+	}
+	return out
 }
 
 func toNoticeRecord(n *roster.Notice) noticeRecord {
 	r := noticeRecord{ID: n.ID, Person: n.Person, Station: n.Station, At: n.At, Kind: n.Kind, Month: n.Month, Day: n.Day, Message: n.Message, Read: n.Read}
 	if !n.Day.IsZero() {
 		r.Post = n.Post.String()
+	}
+	if f := n.Facts; f.Known(n.Kind) {
+		r.Facts = &noticeFactsRecord{Before: f.Before, After: f.After, Reason: f.Reason,
+			Duties: toNamedSlotRecords(f.Duties), Swap: toNamedSlotRecords(f.Swap), DecidedBy: f.DecidedBy, Note: f.Note}
 	}
 	return r
 }
@@ -202,6 +241,10 @@ func (r noticeRecord) notice() roster.Notice {
 	n := roster.Notice{ID: r.ID, Person: r.Person, Station: r.Station, At: r.At, Kind: r.Kind, Month: r.Month, Day: r.Day, Message: r.Message, Read: r.Read}
 	if r.Post != "" {
 		n.Post, _ = roster.ParsePost(r.Post) // shown only; a bad post reads as none
+	}
+	if f := r.Facts; f != nil {
+		n.Facts = roster.NoticeFacts{Before: f.Before, After: f.After, Reason: f.Reason,
+			Duties: namedSlots(f.Duties), Swap: namedSlots(f.Swap), DecidedBy: f.DecidedBy, Note: f.Note}
 	}
 	return n
 }

@@ -258,10 +258,14 @@ func swapNotices(tx *txn, st app.Station, s *roster.SwapRequest) []roster.Notice
 	if s.Note != "" {
 		msg += ": " + s.Note
 	}
+	facts := roster.NoticeFacts{DecidedBy: people.holder(s.DecidedBy), Note: s.Note, Swap: []roster.NamedSlot{
+		{Name: people.holder(s.First.Person), Day: s.First.Day, Post: s.First.Post},
+		{Name: people.holder(s.Second.Person), Day: s.Second.Day, Post: s.Second.Post},
+	}}
 	var out []roster.Notice
 	for _, slot := range []roster.Slot{s.First, s.Second} {
 		out = append(out, roster.Notice{Person: slot.Person, Station: st.ID, Kind: kind, Month: roster.MonthOf(slot.Day),
-			Day: slot.Day, Post: slot.Post, Message: msg})
+			Day: slot.Day, Post: slot.Post, Message: msg, Facts: facts})
 	}
 	return out
 }

@@ -7,9 +7,10 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/widget"
+
+	"dutyroom/app"
 )
 
 // Backups are the data folder's automatic backups, as 设置 → 备份 and
@@ -66,7 +67,9 @@ func newBackupList(win fyne.Window, backups Backups) *backupList {
 	folder := widget.NewLabel(lang.L("backups.folder", map[string]any{"Folder": backups.Folder()}))
 	folder.Selectable = true
 	folder.Wrapping = fyne.TextWrapBreak
-	l.content = container.NewVBox(folder, l.rows, l.result)
+	// The restore's outcome goes above the list, not under it: with two
+	// weeks of backups the end of the list is below the fold.
+	l.content = container.NewVBox(folder, l.result, l.rows)
 	return l
 }
 
@@ -112,7 +115,7 @@ func (l *backupList) onChecked(i int, err error) {
 	check := l.checks[i]
 	if err != nil {
 		check.Importance = widget.DangerImportance
-		check.SetText(lang.L("backups.check_failed", map[string]any{"Error": errorText(err)}))
+		check.SetText(lang.L("backups.check_failed", map[string]any{"Error": backupCheckText(err)}))
 		l.restore[i].Disable()
 		return
 	}
@@ -123,14 +126,11 @@ func (l *backupList) onChecked(i int, err error) {
 func (l *backupList) onRestore(i int) {
 	b := l.entries[i]
 	msg := lang.L("backups.restore_confirm", map[string]any{"Time": b.Time.Format("2006-01-02 15:04")})
-	d := dialog.NewConfirm(lang.L("backups.restore_title"), msg, func(ok bool) {
+	showKeyedConfirm(l.win, lang.L("backups.restore_title"), msg, lang.L("backups.restore"), func(ok bool) {
 		if ok {
 			l.restoreNow(b)
 		}
-	}, l.win)
-	d.SetConfirmText(lang.L("backups.restore"))
-	d.SetDismissText(lang.L("action.cancel"))
-	d.Show()
+	})
 }
 
 func (l *backupList) restoreNow(b BackupEntry) {
@@ -147,6 +147,9 @@ func (l *backupList) restoreNow(b BackupEntry) {
 			l.result.Importance = widget.WarningImportance
 			l.result.SetText(lang.L("backups.restore_scheduled", map[string]any{"Time": b.Time.Format("2006-01-02 15:04")}))
 		}
+		// A restore is worth a dialog: the person pressed a button in a
+		// row and looks there, not at the top of the list.
+		showKeyedMessage(l.win, lang.L("backups.restore_title"), l.result.Text, lang.L("action.ok"))
 	})
 }
 
@@ -292,4 +295,14 @@ func (s *backupSchedule) showResult(importance widget.Importance, text string) {
 	s.result.Importance = importance
 	s.result.SetText(text)
 	s.result.Show()
+}
+
+// backupCheckText says why a backup failed its check. A damaged file is
+// said in the reader's language; the store's detail ("page 7: unreachable
+// unfreed") is in English and tells a duty officer nothing more.
+func backupCheckText(err error) string {
+	if app.ErrorCode(err) == app.ECORRUPT {
+		return lang.L("backups.damaged")
+	}
+	return errorText(err)
 }

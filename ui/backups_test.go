@@ -86,10 +86,13 @@ func TestBackupsListShowsTimeSizeAndCheckResult(t *testing.T) {
 		captureLaidOut(t, u, filepath.Join(dir, "settings-backups.png"))
 	}
 	content := u.settings.content
-	for _, want := range []string{"/data/backups", "2026-12-07 08:30 · 交接班 · 12.0 MB", "2026-12-07 03:30 · 每日 · 11.0 MB", "检查通过", "已损坏"} {
+	for _, want := range []string{"/data/backups", "2026-12-07 08:30 · 交接班 · 12.0 MB", "2026-12-07 03:30 · 每日 · 11.0 MB", "检查通过", "已损坏：文件检查未通过，不能用于恢复"} {
 		if !hasText(content, want) {
 			t.Errorf("the backups list lacks %q: %v", want, texts(content))
 		}
+	}
+	if hasText(content, "unreachable") {
+		t.Errorf("the store's English detail of a damaged backup shows in the Chinese window: %v", texts(content))
 	}
 	if !u.settings.backups.restore[1].Disabled() {
 		t.Error("a damaged backup can be restored")
@@ -114,6 +117,14 @@ func TestBackupRestoreIsTwoClicks(t *testing.T) {
 	result := u.settings.backups.result
 	if !result.Visible() || !strings.Contains(result.Text, "下次启动") {
 		t.Errorf("after the restore the screen says %q", result.Text)
+	}
+	// Where the eye is: in a dialog, and above the list rather than
+	// below the fold at its end.
+	if dlg := overlay(t, u); !hasText(dlg, "下次启动") {
+		t.Errorf("the restore's outcome is not in a dialog: %v", texts(dlg))
+	}
+	if result.Position().Y > u.settings.backups.rows.Position().Y {
+		t.Error("the restore's outcome is under the list of backups")
 	}
 }
 

@@ -363,7 +363,7 @@ func (s *consultScreen) onExport() {
 	}, s.u.win)
 	d.SetFileName(lang.L("consult.csv_file", map[string]any{"Title": r.Consultation.Title}) + ".csv")
 	d.SetFilter(storage.NewExtensionFileFilter([]string{".csv"}))
-	d.Show()
+	showFileDialog(d, s.u.win)
 }
 
 func (s *consultScreen) act(do func(ctx context.Context, svc consult.Service, id app.ID) error) {
@@ -390,14 +390,14 @@ func (s *consultScreen) onStart() {
 }
 
 func (s *consultScreen) onEnd() {
-	dialog.ShowConfirm(lang.L("consult.end"), lang.L("consult.end_confirm"), func(ok bool) {
+	showKeyedConfirm(s.u.win, lang.L("consult.end"), lang.L("consult.end_confirm"), lang.L("consult.end"), func(ok bool) {
 		if ok {
 			if s.u.room != nil && s.u.room.rec.Consultation.ID == s.sel {
 				s.u.room.leave(true)
 			}
 			s.act(func(ctx context.Context, svc consult.Service, id app.ID) error { return svc.End(ctx, id) })
 		}
-	}, s.u.win)
+	})
 }
 
 func (s *consultScreen) onOpenIncident() {

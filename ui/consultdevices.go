@@ -7,7 +7,6 @@ import (
 	"strings"
 
 	"fyne.io/fyne/v2"
-	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/widget"
 
@@ -152,9 +151,9 @@ func (r *consultRoom) showDevices(l deviceLists) {
 	}
 	items = append(items, widget.NewFormItem(lang.L("consult.volume"), volume))
 	form := widget.NewForm(items...)
-	dlg := dialog.NewCustom(lang.L("consult.devices_title"), lang.L("action.close"), form, r.win)
+	dlg, keys := newKeyedDialog(lang.L("consult.devices_title"), lang.L("action.close"), form, r.win)
 	dlg.Resize(fyne.NewSize(460, 0))
-	dlg.Show()
+	showKeyed(dlg, keys, r.win)
 }
 
 // onDevice shows, beside the buttons, what stands in for a missing

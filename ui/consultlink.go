@@ -90,9 +90,10 @@ func (r *consultRoom) openLinkDialog() *linkDialog {
 	)
 	form.Items[1].HintText = lang.L("consult.link_account_hint")
 	body := container.NewVBox(form, container.NewHBox(layout.NewSpacer(), d.ask), d.askErr, d.result)
-	d.dlg = dialog.NewCustom(lang.L("consult.browser_link"), lang.L("action.close"), body, r.win)
+	dlg, keys := newKeyedDialog(lang.L("consult.browser_link"), lang.L("action.close"), body, r.win)
+	d.dlg = dlg
 	d.dlg.Resize(fyne.NewSize(560, 0))
-	d.dlg.Show()
+	showKeyed(dlg, keys, r.win)
 	d.loadLeaders()
 	return d
 }

@@ -8,7 +8,6 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
@@ -541,7 +540,7 @@ func (r *consultRoom) onRollCall() {
 	}
 	pick := widget.NewRadioGroup(options, nil)
 	pick.SetSelected(options[0])
-	dialog.ShowCustomConfirm(lang.L("consult.roll_call"), lang.L("consult.roll_call_go"), lang.L("action.cancel"), pick, func(ok bool) {
+	d, keys := newKeyedConfirm(lang.L("consult.roll_call"), lang.L("consult.roll_call_go"), lang.L("action.cancel"), pick, func(ok bool) {
 		if !ok {
 			return
 		}
@@ -553,6 +552,7 @@ func (r *consultRoom) onRollCall() {
 		}
 		r.callRoll(stations)
 	}, r.win)
+	showKeyed(d, keys, r.win)
 }
 
 func (r *consultRoom) callRoll(stations []app.ID) {

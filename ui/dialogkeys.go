@@ -7,6 +7,7 @@ import (
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/widget"
 )
 
@@ -16,7 +17,8 @@ import (
 // with one button has nothing else to type into.
 type closeKeys struct {
 	widget.BaseWidget
-	close func()
+	close   func()
+	confirm func() // set on a two-button dialog: Enter confirms, Escape cancels
 }
 
 func newCloseKeys() *closeKeys {
@@ -35,7 +37,15 @@ func (k *closeKeys) TypedRune(rune) {}
 
 func (k *closeKeys) TypedKey(ev *fyne.KeyEvent) {
 	switch ev.Name {
-	case fyne.KeyReturn, fyne.KeyEnter, fyne.KeyEscape:
+	case fyne.KeyReturn, fyne.KeyEnter:
+		if k.confirm != nil {
+			k.confirm()
+			return
+		}
+		if k.close != nil {
+			k.close()
+		}
+	case fyne.KeyEscape:
 		if k.close != nil {
 			k.close()
 		}
@@ -64,6 +74,26 @@ func showKeyedMessage(win fyne.Window, title, text, dismiss string) {
 	msg := widget.NewLabel(text)
 	msg.Wrapping = fyne.TextWrapWord
 	d, keys := newKeyedDialog(title, dismiss, msg, win)
+	d.Resize(fyne.NewSize(420, 0))
+	showKeyed(d, keys, win)
+}
+
+// newKeyedConfirm is dialog.NewCustomConfirm whose dialog answers Enter
+// with its confirm button and Escape with its dismiss button, as a person
+// at a keyboard expects of a two-button dialog; show it with showKeyed.
+func newKeyedConfirm(title, confirm, dismiss string, content fyne.CanvasObject, callback func(bool), win fyne.Window) (*dialog.ConfirmDialog, *closeKeys) {
+	k := newCloseKeys()
+	d := dialog.NewCustomConfirm(title, confirm, dismiss, container.NewStack(k, content), callback, win)
+	k.close, k.confirm = d.Dismiss, d.Confirm
+	return d, k
+}
+
+// showKeyedConfirm shows a question with a button that does it, named for
+// what it does, and 取消; Enter and Escape answer too.
+func showKeyedConfirm(win fyne.Window, title, text, confirm string, callback func(bool)) {
+	msg := widget.NewLabel(text)
+	msg.Wrapping = fyne.TextWrapWord
+	d, keys := newKeyedConfirm(title, confirm, lang.L("action.cancel"), msg, callback, win)
 	d.Resize(fyne.NewSize(420, 0))
 	showKeyed(d, keys, win)
 }

@@ -196,7 +196,7 @@ func (p *todayPanel) onReport() {
 	save := dialog.NewFileSave(p.onReportTarget, p.s.u.win)
 	save.SetFileName(reportFileName(p.data))
 	save.SetFilter(storage.NewExtensionFileFilter([]string{".html"}))
-	save.Show()
+	showFileDialog(save, p.s.u.win)
 }
 
 func (p *todayPanel) onReportTarget(w fyne.URIWriteCloser, err error) {

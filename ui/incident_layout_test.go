@@ -78,7 +78,7 @@ func TestIncidentScreenshots(t *testing.T) {
 		t.Skip("set DUTYROOM_SCREENSHOTS to a folder to render the incident screens")
 	}
 	for _, language := range []string{assets.Chinese, assets.English} {
-		for _, size := range []fyne.Size{smallest, fyne.NewSize(1366, 768), fyne.NewSize(1280, 800)} {
+		for _, size := range []fyne.Size{smallest, fyne.NewSize(1366, 768), defaultWindowSize} {
 			t.Run(language+itoaSize(size), func(t *testing.T) {
 				inLanguage(t, language)
 				d, u := fullIncidentDemo(t)

@@ -272,7 +272,7 @@ func (d *reportDialog) onAddFile() {
 		d.addChosenFile(path)
 	}, d.v.s.u.win)
 	dlg.Resize(fyne.NewSize(760, 520))
-	dlg.Show()
+	showFileDialog(dlg, d.v.s.u.win)
 }
 
 // addChosenFile lists a file for the report, refusing at once one over

@@ -467,7 +467,7 @@ func (f *intakeForm) onAddFile() {
 		f.addChosenFile(path)
 	}, f.s.u.win)
 	d.Resize(fyne.NewSize(760, 520))
-	d.Show()
+	showFileDialog(d, f.s.u.win)
 }
 
 // addChosenFile lists a file for the incident. One over the station's limit

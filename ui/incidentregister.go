@@ -79,7 +79,7 @@ type registerPanel struct {
 	total int
 	seq   int
 
-	search    *widget.Entry
+	search    *shortcutEntry
 	period    *widget.Select
 	category  *widget.Select
 	grade     *widget.Select
@@ -101,9 +101,34 @@ type registerPanel struct {
 	periods    map[string]period
 }
 
-// registerWidths are the widths of the register's columns, in order:
+// registerWidths are the least widths of the register's columns, in order:
 // received, summary, category, grade, casualties, status, next deadline.
-var registerWidths = []float32{105, 220, 95, 105, 130, 70, 135}
+// registerWeights give the width left over to the summary, which a duty
+// officer reads first; the other columns' least widths fit what they show.
+var (
+	registerWidths  = []float32{105, 220, 95, 105, 130, 70, 135}
+	registerWeights = []float32{0, 1, 0, 0, 0, 0, 0}
+)
+
+// registerLeast is registerWidths widened where the category or grade
+// names of the window's language need more, as English ones do.
+func registerLeast() []float32 {
+	least := append([]float32(nil), registerWidths...)
+	var categories, grades []string
+	for _, c := range incident.Categories {
+		categories = append(categories, categoryLabel(c))
+	}
+	for _, g := range incident.Grades {
+		grades = append(grades, lang.L("incident.grade_provisional_short", map[string]any{"Grade": gradeLabel(g)}))
+	}
+	// Capped: a rare long name (Low temperature, snow and ice) may be cut
+	// rather than take the summary's width in every row.
+	least[2] = fyne.Max(least[2], labelWidth(160, categories...))
+	least[3] = fyne.Max(least[3], labelWidth(180, grades...))
+	overdue := lang.L("incident.register_overdue", map[string]any{"Due": "10-03 08:40"})
+	least[6] = fyne.Max(least[6], labelWidth(200, overdue))
+	return least
+}
 
 func registerHeader(col int) string {
 	switch col {
@@ -126,7 +151,7 @@ func registerHeader(col int) string {
 func newRegisterPanel(s *incidentScreen) *registerPanel {
 	r := &registerPanel{s: s, notice: newNotice(), categories: map[string]incident.Category{},
 		grades: map[string]incident.Grade{}, statuses: map[string]incident.Status{}, periods: map[string]period{}}
-	r.search = widget.NewEntry()
+	r.search = newShortcutEntry()
 	r.search.SetPlaceHolder(lang.L("incident.search_placeholder"))
 	r.search.OnChanged = func(string) { r.load() }
 
@@ -173,9 +198,7 @@ func newRegisterPanel(s *incidentScreen) *registerPanel {
 		return l
 	}
 	r.table.UpdateHeader = r.updateHeader
-	for i, w := range registerWidths {
-		r.table.SetColumnWidth(i, w)
-	}
+	table := newFillTable(r.table, registerLeast(), registerWeights)
 	r.table.OnSelected = r.onSelected
 	r.empty = hintLabel("")
 
@@ -187,7 +210,7 @@ func newRegisterPanel(s *incidentScreen) *registerPanel {
 	)
 	footer := container.NewBorder(nil, nil, nil, r.notice.label, r.count)
 	r.notice.parent = footer
-	r.content = container.NewBorder(filters, footer, nil, nil, container.NewStack(r.table, container.NewCenter(r.empty)))
+	r.content = container.NewBorder(filters, footer, nil, nil, container.NewStack(table, container.NewCenter(r.empty)))
 	return r
 }
 
@@ -388,7 +411,7 @@ func (r *registerPanel) onExport() {
 	}, r.s.u.win)
 	d.SetFileName(lang.L("incident.export_file_name", map[string]any{"Date": now.In(b.location()).Format("20060102")}) + ".xlsx")
 	d.Resize(fyne.NewSize(760, 520))
-	d.Show()
+	showFileDialog(d, r.s.u.win)
 }
 
 // exportRegister writes the incidents matching f to w as a workbook. It

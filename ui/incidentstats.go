@@ -277,5 +277,5 @@ func (p *statsPanel) onExport(c *statsChart) {
 	}, p.s.u.win)
 	dlg.SetFileName(c.file + ".png")
 	dlg.Resize(fyne.NewSize(760, 520))
-	dlg.Show()
+	showFileDialog(dlg, p.s.u.win)
 }

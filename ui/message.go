@@ -82,7 +82,7 @@ type messageScreen struct {
 	loaded bool
 
 	compose      *widget.Button
-	search       *widget.Entry
+	search       *shortcutEntry
 	status       *widget.Label // why nothing can be shown: no station, a read failed
 	convs        []message.Conversation
 	convList     *widget.List
@@ -112,7 +112,7 @@ func newMessageScreen(u *UI) *messageScreen {
 	s.compose = widget.NewButtonWithIcon(lang.L("message.compose"), theme.MailComposeIcon(), s.onCompose)
 	s.compose.Importance = widget.HighImportance
 	s.compose.Disable()
-	s.search = widget.NewEntry()
+	s.search = newShortcutEntry()
 	s.search.SetPlaceHolder(lang.L("message.search_placeholder"))
 	s.search.ActionItem = widget.NewButtonWithIcon("", theme.ContentClearIcon(), func() { s.search.SetText("") })
 	s.search.OnChanged = s.onSearchChanged

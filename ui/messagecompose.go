@@ -50,9 +50,9 @@ type composeDialog struct {
 	ancestors  []*app.Station // nearest first, as reportTo lists them
 	autoCC     *widget.Label
 	toArea     *fyne.Container
-	ackBy      *widget.Entry
-	subject    *widget.Entry
-	text       *widget.Entry
+	ackBy      *shortcutEntry
+	subject    *shortcutEntry
+	text       *shortcutEntry
 	files      []chosenFile
 	fileList   *fyne.Container
 	addFile    *widget.Button
@@ -106,13 +106,13 @@ func newComposeDialog(s *messageScreen) *composeDialog {
 	c.autoCC.Importance = widget.WarningImportance
 	c.toArea = container.NewVBox()
 
-	c.ackBy = widget.NewEntry()
+	c.ackBy = newShortcutEntry()
 	c.ackBy.SetPlaceHolder(lang.L("message.ack_by_placeholder"))
 	c.ackBy.OnChanged = func(string) { c.clearError("ack_by") }
-	c.subject = widget.NewEntry()
+	c.subject = newShortcutEntry()
 	c.subject.SetPlaceHolder(lang.L("message.subject_placeholder"))
 	c.subject.OnChanged = func(string) { c.clearError("subject") }
-	c.text = widget.NewMultiLineEntry()
+	c.text = newShortcutMultiLineEntry()
 	c.text.Wrapping = fyne.TextWrapWord
 	c.text.SetMinRowsVisible(5)
 	c.text.SetPlaceHolder(lang.L("message.text_placeholder"))

@@ -156,7 +156,7 @@ type conversationView struct {
 	list      *widget.List
 	measurer  *messageRow
 	hint      *widget.Label
-	reply     *widget.Entry
+	reply     *shortcutEntry
 	replySend *widget.Button
 	replyErr  *widget.Label
 	body      *fyne.Container
@@ -176,7 +176,7 @@ func newConversationView(s *messageScreen) *conversationView {
 	v.measurer = newMessageRow(v)
 	v.hint = hintLabel(lang.L("message.open_hint"))
 	v.hint.Alignment = fyne.TextAlignCenter
-	v.reply = widget.NewEntry()
+	v.reply = newShortcutEntry()
 	v.reply.SetPlaceHolder(lang.L("message.reply_placeholder"))
 	v.reply.OnSubmitted = func(string) { v.onReply() }
 	v.reply.OnChanged = func(string) { v.replyErr.Hide() }

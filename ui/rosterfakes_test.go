@@ -368,11 +368,21 @@ func (r *fakeRosters) record(ctx context.Context, cs []roster.Change) []app.ID {
 		for _, id := range []app.ID{c.Before, c.After} {
 			if id != app.NilID {
 				r.putNotice(roster.Notice{Person: id, Station: c.Station, Kind: roster.NoticeChanged,
-					Month: roster.MonthOf(c.Day), Day: c.Day, Post: c.Post, Message: msg})
+					Month: roster.MonthOf(c.Day), Day: c.Day, Post: c.Post, Message: msg,
+					Facts: roster.NoticeFacts{Before: r.holderName(c.Before), After: r.holderName(c.After), Reason: c.Reason}})
 			}
 		}
 	}
 	return roster.Affected(published)
+}
+
+// holderName is personName with "" for nobody, as the store's notice
+// facts have it.
+func (r *fakeRosters) holderName(id app.ID) string {
+	if id == app.NilID {
+		return ""
+	}
+	return r.personName(id)
 }
 
 func (r *fakeRosters) personName(id app.ID) string {
@@ -627,17 +637,20 @@ func (r *fakeRosters) Publish(ctx context.Context, station app.ID, m roster.Mont
 	r.rosters[monthKey{station, m}] = roster.Roster{Station: station, Month: m, State: roster.StatePublished,
 		PublishedAt: r.now(), PublishedBy: app.AuthorFrom(ctx)}
 	duties := map[app.ID][]string{}
+	slots := map[app.ID][]roster.NamedSlot{}
 	var notify []app.ID
 	for _, a := range r.where(func(a roster.Assignment) bool { return a.Station == station && roster.MonthOf(a.Day) == m }) {
 		if _, ok := duties[a.Person]; !ok {
 			notify = append(notify, a.Person)
 		}
 		duties[a.Person] = append(duties[a.Person], a.Day.String()+" "+a.Post.String())
+		slots[a.Person] = append(slots[a.Person], roster.NamedSlot{Day: a.Day, Post: a.Post})
 	}
 	st, _ := r.station(station)
 	for _, id := range notify {
 		r.putNotice(roster.Notice{Person: id, Station: station, Kind: roster.NoticePublished, Month: m,
-			Message: fmt.Sprintf("%s roster for %s published; your duties: %s", st.Name, m, strings.Join(duties[id], ", "))})
+			Message: fmt.Sprintf("%s roster for %s published; your duties: %s", st.Name, m, strings.Join(duties[id], ", ")),
+			Facts:   roster.NoticeFacts{Duties: slots[id]}})
 	}
 	return notify, nil
 }
@@ -787,9 +800,13 @@ func (r *fakeRosters) swapNotices(s roster.SwapRequest) {
 	if s.Note != "" {
 		msg += ": " + s.Note
 	}
+	facts := roster.NoticeFacts{DecidedBy: r.holderName(s.DecidedBy), Note: s.Note, Swap: []roster.NamedSlot{
+		{Name: r.holderName(s.First.Person), Day: s.First.Day, Post: s.First.Post},
+		{Name: r.holderName(s.Second.Person), Day: s.Second.Day, Post: s.Second.Post},
+	}}
 	for _, slot := range []roster.Slot{s.First, s.Second} {
 		r.putNotice(roster.Notice{Person: slot.Person, Station: s.Station, Kind: kind, Month: roster.MonthOf(slot.Day),
-			Day: slot.Day, Post: slot.Post, Message: msg})
+			Day: slot.Day, Post: slot.Post, Message: msg, Facts: facts})
 	}
 }
 

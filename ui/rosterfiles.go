@@ -35,7 +35,7 @@ func fileSaveDialog(win fyne.Window) chooseSaveFunc {
 		d := dialog.NewFileSave(done, win)
 		d.SetFileName(name)
 		d.SetFilter(storage.NewExtensionFileFilter(exts))
-		d.Show()
+		showFileDialog(d, win)
 	}
 }
 
@@ -43,7 +43,7 @@ func fileOpenDialog(win fyne.Window) chooseOpenFunc {
 	return func(exts []string, done func(fyne.URIReadCloser, error)) {
 		d := dialog.NewFileOpen(done, win)
 		d.SetFilter(storage.NewExtensionFileFilter(exts))
-		d.Show()
+		showFileDialog(d, win)
 	}
 }
 

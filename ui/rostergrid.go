@@ -197,6 +197,16 @@ func (r *dayCellRenderer) Layout(size fyne.Size) {
 	r.tag.Resize(tagSize)
 
 	y := cellPad/2 + numSize.Height
+	// Lines are spaced at the font's line height while they fit; in a
+	// short cell (a 1366×768 screen, a holiday with four posts) they close
+	// up, down to a point more than the text size, before the last one is
+	// dropped: Noto's line height leaves room to spare for Chinese.
+	step := fyne.MeasureText("国", cellLineSize, fyne.TextStyle{}).Height
+	if n := r.shownLines(); n > 0 {
+		if avail := size.Height - 1 - y; float32(n)*step > avail {
+			step = fyne.Max(avail/float32(n), cellLineSize+1)
+		}
+	}
 	for i, t := range r.lines {
 		if i < len(r.c.view.lines) && !r.c.view.blank {
 			l := r.c.view.lines[i]
@@ -208,15 +218,23 @@ func (r *dayCellRenderer) Layout(size fyne.Size) {
 			t.Text = fitText(full, width, t.TextSize, t.TextStyle)
 		}
 		h := fyne.MeasureText("国", cellLineSize, t.TextStyle).Height
-		if y+h > size.Height-1 {
+		if y+step > size.Height-1 {
 			t.Hide()
 			continue
 		}
 		t.Show()
 		t.Move(fyne.NewPos(cellPad, y))
 		t.Resize(fyne.NewSize(width, h))
-		y += h
+		y += step
 	}
+}
+
+// shownLines is how many of the cell's lines have something to show.
+func (r *dayCellRenderer) shownLines() int {
+	if r.c.view.blank {
+		return 0
+	}
+	return min(len(r.c.view.lines), len(r.lines))
 }
 
 func fitsText(s string, width, size float32, style fyne.TextStyle) bool {

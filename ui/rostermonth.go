@@ -236,7 +236,7 @@ func newMonthPanel(s *dutyScreen) *monthPanel {
 	m.gridMessage.Hide()
 	m.legend = widget.NewLabel(lang.L("roster.legend"))
 	m.legend.Importance = widget.LowImportance
-	m.legend.Truncation = fyne.TextTruncateClip
+	m.legend.Wrapping = fyne.TextWrapWord
 
 	m.alerts = container.NewVBox()
 	m.fairness = container.NewVBox()
@@ -254,8 +254,12 @@ func newMonthPanel(s *dutyScreen) *monthPanel {
 	// The files go under the grid: the toolbar has no room left for them
 	// in English at 1024 pixels, and the row beside the legend costs no
 	// height.
-	bottom := container.NewBorder(nil, nil, m.notice.label, container.NewHBox(m.export, m.importBtn), m.legend)
-	m.notice.parent = bottom
+	// The legend has a line of its own above them, wrapping where the
+	// grid is narrow: beside the buttons it was clipped, losing the 备 of
+	// the standby post and the hint in Chinese and most of it in English.
+	files := container.NewBorder(nil, nil, m.notice.label, container.NewHBox(m.export, m.importBtn))
+	m.notice.parent = files
+	bottom := container.NewVBox(m.legend, files)
 	gridArea := container.NewBorder(nil, bottom, nil, nil,
 		container.NewStack(m.grid.content, container.NewCenter(container.NewGridWrap(fyne.NewSize(420, 120), m.gridMessage))))
 	split := container.NewHSplit(gridArea, m.side)

@@ -131,6 +131,52 @@ func noticeWhat(b dutyBase, n roster.Notice) string {
 	return strings.Join(parts, " · ")
 }
 
+// noticeBody says what a notice tells in the reader's language: who holds
+// the duty now, which duties a published month gives, which swap was
+// decided and by whom. A notice kept before notices carried their facts
+// shows the message the store wrote then.
+func noticeBody(n roster.Notice) string {
+	f := n.Facts
+	if !f.Known(n.Kind) {
+		return n.Message
+	}
+	switch n.Kind {
+	case roster.NoticeChanged:
+		text := lang.L("notice.body_changed", map[string]any{"Before": holderName(f.Before), "After": holderName(f.After)})
+		if f.Reason != "" {
+			text += lang.L("notice.body_reason", map[string]any{"Reason": f.Reason})
+		}
+		return text
+	case roster.NoticePublished:
+		duties := make([]string, len(f.Duties))
+		for i, d := range f.Duties {
+			duties[i] = shortDate(d.Day) + " " + postLabel(d.Post, d.Post.Index > 0)
+		}
+		return lang.L("notice.body_published", map[string]any{"Count": len(duties), "Duties": strings.Join(duties, lang.L("list.separator"))})
+	}
+	a, b := f.Swap[0], f.Swap[1]
+	data := map[string]any{
+		"First": holderName(a.Name), "FirstDuty": shortDate(a.Day) + " " + postLabel(a.Post, a.Post.Index > 0),
+		"Second": holderName(b.Name), "SecondDuty": shortDate(b.Day) + " " + postLabel(b.Post, b.Post.Index > 0),
+		"Leader": holderName(f.DecidedBy)}
+	text := lang.L("notice.body_swap_approved", data)
+	if n.Kind == roster.NoticeSwapRejected {
+		text = lang.L("notice.body_swap_rejected", data)
+	}
+	if f.Note != "" {
+		text += lang.L("notice.body_note", map[string]any{"Note": f.Note})
+	}
+	return text
+}
+
+// holderName is a person's name in a notice, or 无人 for an empty post.
+func holderName(name string) string {
+	if name == "" {
+		return lang.L("notice.nobody")
+	}
+	return name
+}
+
 func noticeWhen(t time.Time, loc *time.Location) string {
 	return t.In(loc).Format("2006-01-02 15:04")
 }
@@ -184,7 +230,7 @@ func (p *minePanel) updateNoticeRow(id widget.ListItemID, o fyne.CanvasObject) {
 	}
 	r.title.Refresh()
 	setText(r.what, noticeWhat(p.data.base, n))
-	setText(r.message, n.Message)
+	setText(r.message, noticeBody(n))
 	r.markRead.OnTapped = func() { p.onMarkRead(n) }
 	showIf(r.markRead, !n.Read)
 	// Rows are reused: lay this one out again for its button.
@@ -198,7 +244,7 @@ func (p *minePanel) onNoticeSelected(id widget.ListItemID) {
 		return
 	}
 	n := p.data.notices[id]
-	p.s.u.showMessage(noticeKindLabel(n.Kind), noticeWhat(p.data.base, n)+"\n"+n.Message)
+	p.s.u.showMessage(noticeKindLabel(n.Kind), noticeWhat(p.data.base, n)+"\n"+noticeBody(n))
 }
 
 func (p *minePanel) onMarkRead(n roster.Notice) {

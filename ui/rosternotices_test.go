@@ -8,6 +8,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
 
+	"dutyroom/app"
 	"dutyroom/app/roster"
 )
 
@@ -71,7 +72,7 @@ func TestNoticesAreListedUnreadFirstAndMarkedRead(t *testing.T) {
 		t.Errorf("first row %q / %q, want the unread publication", rows[0].title.Text, rows[0].what.Text)
 	}
 	if !strings.HasPrefix(rows[1].title.Text, "值班变动") || rows[1].what.Text != "吉首市 · 10月12日 星期一 · 值班员" ||
-		!strings.Contains(rows[1].message.Text, "刘值班 → 陈值班") || rows[1].markRead.Visible() {
+		rows[1].message.Text != "原为 刘值班，现为 陈值班" || rows[1].markRead.Visible() {
 		t.Errorf("second row %q / %q / %q, want the read change", rows[1].title.Text, rows[1].what.Text, rows[1].message.Text)
 	}
 	if got := u.duty.tabs.Items[2].Text; got != "我的值班（3 条未读）" {
@@ -129,5 +130,34 @@ func TestMarkAllReadClearsTheBadge(t *testing.T) {
 	}
 	if p.unreadPeople.Visible() {
 		t.Errorf("unread people still shown: %q", p.unreadPeople.Text)
+	}
+}
+
+// A notice's body is written in the reader's language from its facts: in
+// the Chinese window no English word of the store's message shows.
+func TestNoticeBodiesAreInTheWindowsLanguage(t *testing.T) {
+	day := func(s string) roster.Date { return date(t, s) }
+	leader := roster.Post{Role: app.RoleLeader}
+	officer := roster.Post{Role: app.RoleOfficer}
+	cases := []struct {
+		n    roster.Notice
+		want string
+	}{
+		{roster.Notice{Kind: roster.NoticeChanged, Day: day("2026-10-12"), Post: officer, Message: "吉首市 2026-10-12 officer: 刘值班 → (empty) (出差)",
+			Facts: roster.NoticeFacts{Before: "刘值班", Reason: "出差"}}, "原为 刘值班，现为 无人（原因：出差）"},
+		{roster.Notice{Kind: roster.NoticePublished, Message: "吉首市 roster for 2026-10 published; your duties: 2026-10-03 leader",
+			Facts: roster.NoticeFacts{Duties: []roster.NamedSlot{{Day: day("2026-10-03"), Post: leader}, {Day: day("2026-10-09"), Post: officer}}}},
+			"您本月 2 个班次：10-03 带班领导、10-09 值班员"},
+		{roster.Notice{Kind: roster.NoticeSwapRejected, Message: "吉首市: the swap of ... was rejected by 张三",
+			Facts: roster.NoticeFacts{DecidedBy: "张三", Note: "人手不足", Swap: []roster.NamedSlot{
+				{Name: "刘值班", Day: day("2026-10-12"), Post: officer}, {Name: "陈值班", Day: day("2026-10-13"), Post: officer}}}},
+			"刘值班（10-12 值班员）与 陈值班（10-13 值班员）换班，张三 未批准：人手不足"},
+		// Kept before notices had facts: the message is all there is.
+		{roster.Notice{Kind: roster.NoticeChanged, Message: "old message"}, "old message"},
+	}
+	for _, c := range cases {
+		if got := noticeBody(c.n); got != c.want {
+			t.Errorf("%s notice reads %q, want %q", c.n.Kind, got, c.want)
+		}
 	}
 }

@@ -24,7 +24,7 @@ func TestScreenshots(t *testing.T) {
 		t.Skip("set DUTYROOM_SCREENSHOTS to a folder to render the duty screens")
 	}
 	for _, language := range []string{assets.Chinese, assets.English} {
-		for _, size := range []fyne.Size{smallest, fyne.NewSize(1280, 800)} {
+		for _, size := range []fyne.Size{smallest, defaultWindowSize} {
 			t.Run(language, func(t *testing.T) {
 				inLanguage(t, language)
 				d := newDutyDemo(t, "2026-10-03 09:00")

@@ -198,7 +198,7 @@ func (s *settingsScreen) onLanguageChanged(option string) {
 func (s *settingsScreen) onBackup() {
 	d := dialog.NewFileSave(s.onBackupTarget, s.u.win)
 	d.SetFileName(backupFileName(time.Now()))
-	d.Show()
+	showFileDialog(d, s.u.win)
 }
 
 // backupFileName names a backup by the moment it was taken, so a folder of

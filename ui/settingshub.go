@@ -17,9 +17,9 @@ import (
 type hubSettings struct {
 	u *UI
 
-	addr       *widget.Entry
-	pin        *widget.Entry
-	user       *widget.Entry
+	addr       *shortcutEntry
+	pin        *shortcutEntry
+	user       *shortcutEntry
 	password   *widget.Entry
 	connect    *widget.Button
 	disconnect *widget.Button
@@ -40,11 +40,11 @@ type hubSettings struct {
 
 func newHubSettings(u *UI) *hubSettings {
 	h := &hubSettings{u: u}
-	h.addr = widget.NewEntry()
+	h.addr = newShortcutEntry()
 	h.addr.SetPlaceHolder("wss://10.0.0.5:7443")
-	h.pin = widget.NewEntry()
+	h.pin = newShortcutEntry()
 	h.pin.SetPlaceHolder(lang.L("hub.pin_placeholder"))
-	h.user = widget.NewEntry()
+	h.user = newShortcutEntry()
 	h.password = widget.NewPasswordEntry()
 	h.password.OnSubmitted = func(string) { h.onConnect() }
 	h.connect = widget.NewButton(lang.L("hub.connect"), h.onConnect)

@@ -153,6 +153,15 @@ func newShortcutEntry() *shortcutEntry {
 	return e
 }
 
+// newShortcutMultiLineEntry is widget.NewMultiLineEntry passing the
+// window's shortcuts on.
+func newShortcutMultiLineEntry() *shortcutEntry {
+	e := newShortcutEntry()
+	e.MultiLine = true
+	e.Wrapping = fyne.TextWrapWord
+	return e
+}
+
 func (e *shortcutEntry) TypedShortcut(s fyne.Shortcut) {
 	if windowShortcut(e, s) {
 		return

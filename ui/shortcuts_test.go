@@ -127,3 +127,36 @@ func TestCtrlNFromTheDutyLogFieldOpensTheIntake(t *testing.T) {
 		t.Errorf("Ctrl+1 in the directory's search opened %q", u.nav.current)
 	}
 }
+
+// The fields a duty officer's cursor rests in on the screens pass Ctrl+1…
+// and Ctrl+N on to the window instead of swallowing them.
+func TestScreenShortcutsReachTheWindowFromTheScreensFields(t *testing.T) {
+	u := newTestUI(t, newDemo().store)
+	c := u.win.Canvas()
+	u.nav.open("settings")
+	c.Focus(u.settings.hub.addr)
+	if c.Focused() != u.settings.hub.addr {
+		t.Fatal("the hub's address does not take the keyboard")
+	}
+	pressShortcut(c, screenShortcut(0))
+	if u.nav.current != "duty" {
+		t.Errorf("Ctrl+1 in the hub's address left the window on %q", u.nav.current)
+	}
+
+	m := openMessages(t, newMessageDemo(t, "2026-10-03 09:00"))
+	mc := m.win.Canvas()
+	mc.Focus(m.messages.search)
+	pressShortcut(mc, screenShortcut(0))
+	if m.nav.current != "duty" {
+		t.Errorf("Ctrl+1 in the messages' search left the window on %q", m.nav.current)
+	}
+
+	_, iu := fullIncidentDemo(t)
+	ic := iu.win.Canvas()
+	iu.incidents.tabs.SelectIndex(1)
+	ic.Focus(iu.incidents.register.search)
+	pressShortcut(ic, newIntakeShortcut)
+	if iu.incidents.tabs.SelectedIndex() != 0 || ic.Focused() != iu.incidents.form.reporterName {
+		t.Errorf("Ctrl+N in the register's search left tab %d with the cursor on %T", iu.incidents.tabs.SelectedIndex(), ic.Focused())
+	}
+}

@@ -107,11 +107,11 @@ type spotCheckScreen struct {
 	// 发起查岗
 	targets     map[string]app.ID
 	target      *widget.Select
-	prompt      *widget.Entry
+	prompt      *shortcutEntry
 	startOne    *widget.Button
-	count       *widget.Entry
+	count       *shortcutEntry
 	startRandom *widget.Button
-	limit       *widget.Entry
+	limit       *shortcutEntry
 	saveLimit   *widget.Button
 	errs        map[string]*widget.Label
 	note        *widget.Label
@@ -125,7 +125,7 @@ type spotCheckScreen struct {
 	recordsEmpty *widget.Label
 
 	// 季度排名
-	quarter     *widget.Entry
+	quarter     *shortcutEntry
 	showRanking *widget.Button
 	quarterErr  *widget.Label
 	ranks       []spotcheck.Rank
@@ -147,7 +147,13 @@ const (
 	spotTabRanking
 )
 
-var recordWidths = []float32{100, 130, 130, 80, 110, 130, 110}
+// recordWidths are the least widths of the records' columns; the width
+// left over goes to the two stations, the person who answered and the
+// outcome (进行中，剩 02:30), the cells that run long.
+var (
+	recordWidths  = []float32{100, 130, 130, 80, 110, 130, 150}
+	recordWeights = []float32{0, 2, 2, 0, 1, 0, 1}
+)
 
 func recordHeader(col int) string {
 	switch col {
@@ -167,7 +173,12 @@ func recordHeader(col int) string {
 	return lang.L("spotcheck.col_outcome")
 }
 
-var rankWidths = []float32{56, 220, 70, 80, 70, 80, 90, 120, 120}
+// rankWidths are the least widths of the ranking's columns; the width left
+// over goes to the station's name.
+var (
+	rankWidths  = []float32{56, 220, 70, 80, 70, 80, 90, 120, 120}
+	rankWeights = []float32{0, 1, 0, 0, 0, 0, 0, 0, 0}
+)
 
 func rankHeader(col int) string {
 	switch col {
@@ -198,17 +209,17 @@ func newSpotCheckScreen(u *UI) *spotCheckScreen {
 	}
 	s.target = widget.NewSelect(nil, func(string) { s.clearError("target") })
 	s.target.PlaceHolder = lang.L("spotcheck.target_placeholder")
-	s.prompt = widget.NewEntry()
+	s.prompt = newShortcutEntry()
 	s.prompt.SetPlaceHolder(lang.L("spotcheck.default_prompt"))
 	s.prompt.OnChanged = func(string) { s.clearError("prompt") }
 	s.startOne = widget.NewButtonWithIcon(lang.L("spotcheck.start_one"), theme.MailSendIcon(), s.onStartOne)
 	s.startOne.Importance = widget.HighImportance
-	s.count = widget.NewEntry()
+	s.count = newShortcutEntry()
 	s.count.SetText("3")
 	s.count.OnChanged = func(string) { s.clearError("n") }
 	s.count.OnSubmitted = func(string) { s.onStartRandom() }
 	s.startRandom = widget.NewButtonWithIcon(lang.L("spotcheck.start_random"), theme.MediaReplayIcon(), s.onStartRandom)
-	s.limit = widget.NewEntry()
+	s.limit = newShortcutEntry()
 	s.limit.OnChanged = func(string) { s.clearError("limit") }
 	s.limit.OnSubmitted = func(string) { s.onSaveLimit() }
 	s.saveLimit = widget.NewButtonWithIcon(lang.L("spotcheck.save_limit"), theme.DocumentSaveIcon(), s.onSaveLimit)
@@ -245,14 +256,11 @@ func newSpotCheckScreen(u *UI) *spotCheckScreen {
 			o.(*widget.Label).SetText(recordHeader(id.Col))
 		}
 	}
-	for i, w := range recordWidths {
-		s.table.SetColumnWidth(i, w)
-	}
 	s.table.OnSelected = func(widget.TableCellID) { s.table.UnselectAll() }
 	s.recordsEmpty = hintLabel(lang.L("spotcheck.no_records"))
-	records := container.NewBorder(s.recordsEmpty, nil, nil, nil, s.table)
+	records := container.NewBorder(s.recordsEmpty, nil, nil, nil, newFillTable(s.table, recordWidths, recordWeights))
 
-	s.quarter = widget.NewEntry()
+	s.quarter = newShortcutEntry()
 	s.quarter.SetPlaceHolder("2026Q3")
 	s.quarter.OnChanged = func(string) { s.quarterErr.Hide() }
 	s.quarter.OnSubmitted = func(string) { s.loadRanking() }
@@ -269,14 +277,11 @@ func newSpotCheckScreen(u *UI) *spotCheckScreen {
 			o.(*widget.Label).SetText(rankHeader(id.Col))
 		}
 	}
-	for i, w := range rankWidths {
-		s.rankTable.SetColumnWidth(i, w)
-	}
 	s.rankTable.OnSelected = func(widget.TableCellID) { s.rankTable.UnselectAll() }
 	quarterRow := container.NewBorder(nil, nil, widget.NewLabel(lang.L("spotcheck.quarter")), s.showRanking,
 		container.NewVBox(s.quarter, s.quarterErr))
 	s.rankTop = container.NewVBox(quarterRow, s.period)
-	ranking := container.NewBorder(s.rankTop, nil, nil, nil, s.rankTable)
+	ranking := container.NewBorder(s.rankTop, nil, nil, nil, newFillTable(s.rankTable, rankWidths, rankWeights))
 
 	s.tabs = container.NewAppTabs(
 		container.NewTabItemWithIcon(lang.L("spotcheck.tab_start"), theme.MailSendIcon(), s.startForm),

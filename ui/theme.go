@@ -19,12 +19,16 @@ func newTheme() fyne.Theme {
 	return &dutyTheme{Theme: theme.DefaultTheme()}
 }
 
-// Font returns the bundled Noto Sans SC for text; monospace and symbols keep
-// the default fonts, which the bundled one does not replace. Noto has no
-// italic, so italic text is drawn upright.
+// Font returns the bundled Noto Sans SC for every style but symbols. The
+// monospace style gets it too: the default monospace font has no Chinese,
+// and without a CJK monospace font on the machine (the usual case) the
+// holiday-import example drew 节 as boxes. Noto's digits are all one
+// width, so a countdown in monospace still holds still; only Latin letters
+// lose their fixed pitch. Noto has no italic, so italic text is drawn
+// upright.
 func (t *dutyTheme) Font(style fyne.TextStyle) fyne.Resource {
 	switch {
-	case style.Monospace, style.Symbol:
+	case style.Symbol:
 		return t.Theme.Font(style)
 	case style.Bold:
 		return assets.FontBold

@@ -242,7 +242,7 @@ func New(a fyne.App, svc Services) *UI {
 
 	u.win.SetContent(u.layout())
 	u.addShortcuts()
-	u.win.Resize(fyne.NewSize(1280, 800))
+	u.sizeWindow()
 	u.nav.open(startScreen)
 	u.status.refresh()
 	u.watchHub()

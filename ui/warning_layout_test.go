@@ -113,7 +113,7 @@ func TestAlertScreenshots(t *testing.T) {
 		t.Skip("set DUTYROOM_SCREENSHOTS to a folder to render the screens")
 	}
 	for _, language := range []string{assets.Chinese, assets.English} {
-		for _, size := range []fyne.Size{smallest, fyne.NewSize(1280, 800)} {
+		for _, size := range []fyne.Size{smallest, defaultWindowSize} {
 			t.Run(language, func(t *testing.T) {
 				inLanguage(t, language)
 				d, _ := fullAlertDemo(t)

@@ -8,7 +8,6 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/test"
-	"fyne.io/fyne/v2/widget"
 
 	"dutyroom/app"
 	"dutyroom/app/incident"
@@ -227,7 +226,12 @@ func contains(list []string, want string) bool {
 	return false
 }
 
-func typeIntoEntry(e *widget.Entry, text string) {
+// typeIntoEntry empties an entry (a plain one, or one passing the
+// window's shortcuts on) and types text into it.
+func typeIntoEntry(e interface {
+	fyne.Focusable
+	SetText(string)
+}, text string) {
 	e.SetText("")
 	test.Type(e, text)
 }

@@ -98,12 +98,12 @@ type warningForm struct {
 	levelBox *fyne.Container
 	typ      *widget.Select
 	types    map[string]warning.Type
-	area     *widget.Entry
-	from     *widget.Entry
-	until    *widget.Entry
+	area     *shortcutEntry
+	from     *shortcutEntry
+	until    *shortcutEntry
 	quick    []*widget.Button
-	text     *widget.Entry
-	issuedBy *widget.Entry
+	text     *shortcutEntry
+	issuedBy *shortcutEntry
 	issue    *widget.Button
 	clear    *widget.Button
 	errs     map[string]*widget.Label
@@ -192,8 +192,8 @@ func newWarningForm(s *warningScreen) *warningForm {
 	return f
 }
 
-func (f *warningForm) entry(field string) *widget.Entry {
-	e := widget.NewEntry()
+func (f *warningForm) entry(field string) *shortcutEntry {
+	e := newShortcutEntry()
 	e.OnChanged = func(string) { f.clearError(field) }
 	return e
 }

@@ -102,7 +102,7 @@ type receivedPanel struct {
 	empty *widget.Label
 
 	header    *warningHeader
-	ackName   *widget.Entry
+	ackName   *shortcutEntry
 	ackButton *widget.Button
 	ackErr    *widget.Label
 	ackDone   *widget.Label
@@ -126,7 +126,7 @@ func newReceivedPanel(s *warningScreen) *receivedPanel {
 	p.empty = hintLabel(lang.L("warning.none_received"))
 
 	p.header = newWarningHeader(true)
-	p.ackName = widget.NewEntry()
+	p.ackName = newShortcutEntry()
 	p.ackName.SetPlaceHolder(lang.L("warning.ack_name_placeholder"))
 	p.ackName.OnChanged = func(string) {
 		if !p.quiet {

@@ -33,7 +33,41 @@ type Notice struct {
 	Day     Date   // the duty day, zero for a whole month
 	Post    Post   // the post, zero for a whole month
 	Message string // in English, naming the day, post and people, e.g. "2026-10-03 leader: 张三 → 李四"
+	Facts   NoticeFacts
 	Read    bool
+}
+
+// NoticeFacts are what a notice tells, kept apart from Message so the
+// window can write them in the reader's language. Notices kept before
+// there were facts have none: the window shows their Message.
+type NoticeFacts struct {
+	Before, After string      // NoticeChanged: who held the post and who holds it now, by name; "" for nobody
+	Reason        string      // NoticeChanged: why, when given
+	Duties        []NamedSlot // NoticePublished: the person's duties in the month, in day order
+	Swap          []NamedSlot // swaps: the two sides, the asking one first
+	DecidedBy     string      // swaps: the leader who decided, by name
+	Note          string      // swaps: the leader's note, when given
+}
+
+// Known reports whether the notice carries facts for its kind.
+func (f NoticeFacts) Known(k NoticeKind) bool {
+	switch k {
+	case NoticeChanged:
+		return f.Before != "" || f.After != ""
+	case NoticePublished:
+		return len(f.Duties) > 0
+	case NoticeSwapApproved, NoticeSwapRejected:
+		return len(f.Swap) == 2
+	}
+	return false
+}
+
+// NamedSlot is one duty with its holder's name as it was when the notice
+// was written.
+type NamedSlot struct {
+	Name string
+	Day  Date
+	Post Post
 }
 
 // NoticeService keeps each person's notices.
