@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"fmt"
+	"math/rand/v2"
 	"net"
 	"net/http"
 	"net/url"
@@ -25,14 +26,23 @@ const (
 	fakesmscBin  = "/usr/lib/kannel/test/fakesmsc"
 )
 
+// freePort picks a free port below Linux's ephemeral range (32768 and
+// up): Kannel binds it only later, and a port the kernel handed out once
+// may be handed to another test's connection in between, which made
+// bearerbox fail to bind when the whole tree's tests ran at once.
 func freePort(t testing.TB) int {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
+	for range 200 {
+		port := 20000 + rand.IntN(12000)
+		ln, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", port))
+		if err != nil {
+			continue
+		}
+		ln.Close()
+		return port
 	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port
+	t.Fatal("no free port between 20000 and 32000")
+	return 0
 }
 
 // startProc runs a Kannel program until the test ends, its output in
