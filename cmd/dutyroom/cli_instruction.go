@@ -237,10 +237,10 @@ type instructionOut struct {
 }
 
 type taskOut struct {
-	N        int           `json:"n"`
-	ID       string        `json:"id"`
-	Text     string        `json:"text"`
-	Deadline time.Time     `json:"deadline"`
+	N        int               `json:"n"`
+	ID       string            `json:"id"`
+	Text     string            `json:"text"`
+	Deadline time.Time         `json:"deadline"`
 	For      []taskProgressOut `json:"for"`
 }
 
