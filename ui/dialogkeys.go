@@ -91,9 +91,16 @@ func newKeyedConfirm(title, confirm, dismiss string, content fyne.CanvasObject, 
 // showKeyedConfirm shows a question with a button that does it, named for
 // what it does, and 取消; Enter and Escape answer too.
 func showKeyedConfirm(win fyne.Window, title, text, confirm string, callback func(bool)) {
+	showKeyedQuestion(win, title, text, confirm, widget.HighImportance, callback)
+}
+
+// showKeyedQuestion is showKeyedConfirm with the importance of the button
+// that does it: danger for what cannot be undone.
+func showKeyedQuestion(win fyne.Window, title, text, confirm string, importance widget.Importance, callback func(bool)) {
 	msg := widget.NewLabel(text)
 	msg.Wrapping = fyne.TextWrapWord
 	d, keys := newKeyedConfirm(title, confirm, lang.L("action.cancel"), msg, callback, win)
+	d.SetConfirmImportance(importance)
 	d.Resize(fyne.NewSize(420, 0))
 	showKeyed(d, keys, win)
 }

@@ -8,7 +8,6 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
@@ -376,18 +375,14 @@ func (d *directoryScreen) onPersonSaved(p app.Person) {
 }
 
 func (d *directoryScreen) onRemovePerson(p app.Person) {
-	c := dialog.NewConfirm(
-		lang.L("directory.remove_person_title"),
+	showKeyedQuestion(d.u.win, lang.L("directory.remove_person_title"),
 		lang.L("directory.remove_person_confirm", map[string]any{"Name": p.Name}),
+		lang.L("action.remove"), widget.DangerImportance,
 		func(ok bool) {
 			if ok {
 				d.removePerson(p)
 			}
-		}, d.u.win)
-	c.SetConfirmText(lang.L("action.remove"))
-	c.SetDismissText(lang.L("action.cancel"))
-	c.SetConfirmImportance(widget.DangerImportance)
-	c.Show()
+		})
 }
 
 func (d *directoryScreen) removePerson(p app.Person) {
@@ -433,18 +428,14 @@ func (d *directoryScreen) onRemoveStation() {
 		return
 	}
 	s := *sel
-	c := dialog.NewConfirm(
-		lang.L("directory.remove_station_title"),
+	showKeyedQuestion(d.u.win, lang.L("directory.remove_station_title"),
 		lang.L("directory.remove_station_confirm", map[string]any{"Name": s.Name}),
+		lang.L("action.remove"), widget.DangerImportance,
 		func(ok bool) {
 			if ok {
 				d.removeStationNow(s)
 			}
-		}, d.u.win)
-	c.SetConfirmText(lang.L("action.remove"))
-	c.SetDismissText(lang.L("action.cancel"))
-	c.SetConfirmImportance(widget.DangerImportance)
-	c.Show()
+		})
 }
 
 func (d *directoryScreen) removeStationNow(s app.Station) {

@@ -9,7 +9,6 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
@@ -191,8 +190,8 @@ func (p *todayPanel) onSpotCheck(st *app.Station) {
 	if !u.hubOnline() {
 		reach += lang.L("reach.offline_spotcheck")
 	}
-	d := dialog.NewConfirm(lang.L("duty.sub_spot_check"),
-		lang.L("duty.spot_check_confirm", map[string]any{"Station": name})+"\n"+reach, func(ok bool) {
+	showKeyedConfirm(u.win, lang.L("duty.sub_spot_check"),
+		lang.L("duty.spot_check_confirm", map[string]any{"Station": name})+"\n"+reach, lang.L("duty.spot_check_start"), func(ok bool) {
 			if !ok {
 				return
 			}
@@ -210,10 +209,7 @@ func (p *todayPanel) onSpotCheck(st *app.Station) {
 					"Station": name, "Limit": limitText(c.Limit())}) + u.sentNote())
 				u.changed()
 			})
-		}, u.win)
-	d.SetConfirmText(lang.L("duty.spot_check_start"))
-	d.SetDismissText(lang.L("action.cancel"))
-	d.Show()
+		})
 }
 
 // consultWith opens 会商 and its new-consultation dialog with the station

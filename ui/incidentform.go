@@ -938,10 +938,11 @@ func countValue(c incident.Counts, field string) int {
 }
 
 func (f *intakeForm) onClear() {
-	dialog.ShowConfirm(lang.L("incident.clear_title"), lang.L("incident.clear_confirm"), func(ok bool) {
-		if ok {
-			f.reset()
-			f.status.SetText("")
-		}
-	}, f.s.u.win)
+	showKeyedQuestion(f.s.u.win, lang.L("incident.clear_title"), lang.L("incident.clear_confirm"),
+		lang.L("incident.clear"), widget.DangerImportance, func(ok bool) {
+			if ok {
+				f.reset()
+				f.status.SetText("")
+			}
+		})
 }

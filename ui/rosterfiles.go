@@ -199,17 +199,15 @@ func importRange(as []roster.Assignment) (from, to roster.Date) {
 // in the range the file leaves empty are cleared.
 func (m *monthPanel) confirmImport(station app.Station, name string, as []roster.Assignment) {
 	from, to := importRange(as)
-	c := dialog.NewConfirm(lang.L("roster.import_title"),
+	showKeyedConfirm(m.s.u.win, lang.L("roster.import_title"),
 		lang.L("roster.import_confirm", map[string]any{
 			"File": name, "Count": len(as), "From": from.String(), "To": to.String(), "Station": station.Name}),
+		lang.L("roster.import_run"),
 		func(ok bool) {
 			if ok {
 				m.runImport(station, name, as, from, to)
 			}
-		}, m.s.u.win)
-	c.SetConfirmText(lang.L("roster.import_run"))
-	c.SetDismissText(lang.L("action.cancel"))
-	c.Show()
+		})
 }
 
 type importOutcome struct {

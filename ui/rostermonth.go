@@ -10,7 +10,6 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
@@ -699,16 +698,14 @@ func (m *monthPanel) publishNow(allowGaps bool) {
 
 func (m *monthPanel) confirmPublishWithGaps() {
 	gaps := len(m.monthGaps())
-	c := dialog.NewConfirm(lang.L("roster.publish"),
+	showKeyedConfirm(m.s.u.win, lang.L("roster.publish"),
 		lang.L("roster.publish_gaps", map[string]any{"Count": gaps, "Month": monthTitle(m.month)}),
+		lang.L("roster.publish_anyway"),
 		func(ok bool) {
 			if ok {
 				m.publishNow(true)
 			}
-		}, m.s.u.win)
-	c.SetConfirmText(lang.L("roster.publish_anyway"))
-	c.SetDismissText(lang.L("action.cancel"))
-	c.Show()
+		})
 }
 
 func (m *monthPanel) onRules() {
