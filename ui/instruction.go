@@ -455,11 +455,6 @@ func (s *instructionScreen) matching(ctx context.Context, f instruction.Filter, 
 
 // Reminders and the status bar.
 
-// InstructionSMS, when set, is called for every reminder the window
-// shows, so a gateway can send it on by SMS to the officer on duty (a
-// later capability; the window only notifies).
-type InstructionSMS func(ctx context.Context, r instruction.Reminder)
-
 // checkDeadlines counts the overdue tasks for the status bar and the
 // navigation, and announces each reminder once: before the deadline
 // (instruction.DefaultRemindBefore) and when it passes.
@@ -504,10 +499,10 @@ func (s *instructionScreen) remind(m instruction.Reminder) {
 		title = lang.L("instruction.overdue_title")
 		text = lang.L("instruction.remind_overdue", map[string]any{"Who": who, "Due": when})
 	}
+	// The SMS to the station's people comes from the hub's gateway, which
+	// sees the same tasks pass (hub/sms); the window notifies whoever sits
+	// at it.
 	s.u.app.SendNotification(fyne.NewNotification(title, text))
-	if s.u.svc.InstructionSMS != nil {
-		s.u.svc.InstructionSMS(s.u.ctx, m)
-	}
 }
 
 // headerLabel is a bold label for a section of the detail view.

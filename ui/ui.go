@@ -63,9 +63,7 @@ type Services struct {
 	Documents app.DocumentNumbers
 	// Instructions keeps leaders' instructions (批示), their tasks and
 	// answers. Without it the 批示 screen says it is not available.
-	// InstructionSMS, optional, is handed every reminder the window shows.
-	Instructions   instruction.Service
-	InstructionSMS InstructionSMS
+	Instructions instruction.Service
 	// Messages keeps the messages, notices and direct reports between
 	// duty rooms. Without it the 消息 screen says it is not available.
 	Messages message.Service

@@ -11,6 +11,7 @@ import (
 	"unicode/utf8"
 
 	"dutyroom/app"
+	"dutyroom/app/instruction"
 	"dutyroom/app/warning"
 )
 
@@ -19,7 +20,7 @@ func WarningEvent(id app.ID) string { return "warning:" + id.String() }
 
 // ObservedKinds are the kinds the notifier must see again at the hub's
 // start (hub.Config.Replay) to know its directory.
-var ObservedKinds = []string{"person."}
+var ObservedKinds = []string{"person.", "instruction."}
 
 // Notifier turns operations the hub stores into messages: for each
 // warning of orange or red, a 叫应 SMS with a reply code to the people who
@@ -37,10 +38,18 @@ type Notifier struct {
 	Tree  func() *app.Tree // the hub's station tree now
 	Log   *slog.Logger
 
-	mu      sync.Mutex
-	people  map[app.ID]app.Person
-	pending []warning.Warning
-	wake    chan struct{}
+	// RemindBefore is how long before a 批示 task's deadline a station that
+	// has not answered is reminded (instruction.DefaultRemindBefore).
+	RemindBefore time.Duration
+	// Tick is how often Run looks for reminders that fell due.
+	Tick time.Duration
+
+	mu       sync.Mutex
+	people   map[app.ID]app.Person
+	pending  []warning.Warning
+	tasks    map[taskKey]*openTask // 批示 tasks not yet answered, by task and station
+	answered map[taskKey]struct{}
+	wake     chan struct{}
 }
 
 // NewNotifier returns a notifier feeding q.
@@ -48,7 +57,9 @@ func NewNotifier(q *Queue, tree func() *app.Tree, log *slog.Logger) *Notifier {
 	if log == nil {
 		log = slog.Default()
 	}
-	return &Notifier{Queue: q, Tree: tree, Log: log, people: map[app.ID]app.Person{}, wake: make(chan struct{}, 1)}
+	return &Notifier{Queue: q, Tree: tree, Log: log, people: map[app.ID]app.Person{}, wake: make(chan struct{}, 1),
+		RemindBefore: instruction.DefaultRemindBefore, Tick: time.Minute,
+		tasks: map[taskKey]*openTask{}, answered: map[taskKey]struct{}{}}
 }
 
 // Observe takes one stored operation (hub.Config.Observe). It must not
@@ -66,6 +77,10 @@ func (n *Notifier) Observe(op app.Operation) {
 	case app.OpPersonDelete:
 		n.mu.Lock()
 		delete(n.people, op.Entity)
+		n.mu.Unlock()
+	case instruction.OpCreate, instruction.OpAnswer, instruction.OpDone:
+		n.mu.Lock()
+		n.observeInstruction(op)
 		n.mu.Unlock()
 	case warning.OpIssue:
 		var w warning.Warning
@@ -85,12 +100,18 @@ func (n *Notifier) Observe(op app.Operation) {
 	}
 }
 
-// Run queues the messages of observed warnings until ctx ends.
+// Run queues the messages of observed warnings, and the reminders of
+// 批示 tasks as they fall due, until ctx ends.
 func (n *Notifier) Run(ctx context.Context) {
+	tick := time.NewTicker(n.Tick)
+	defer tick.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			return
+		case <-tick.C:
+			n.RemindInstructions(n.Queue.cfg.Now())
+			continue
 		case <-n.wake:
 		}
 		n.mu.Lock()
