@@ -12,6 +12,7 @@ import (
 
 	"dutyroom/app"
 	"dutyroom/app/incident"
+	"dutyroom/registersheet"
 )
 
 // Register is what the workbook shows.
@@ -35,13 +36,8 @@ var Columns = []string{
 var widths = []float64{6, 17, 17, 14, 24, 20, 14, 10, 10, 12, 6, 6, 6, 6, 6, 9, 12, 10, 10, 16, 14, 10, 8, 17, 8, 50}
 
 const (
-	sheet      = "台账"
-	fontFamily = "宋体" // what Chinese offices print official tables in
-	headerFill = "D9E2F3"
-	overdueRed = "F8D7DA"
-	timeFormat = "yyyy-mm-dd hh:mm"
-	paperA4    = 9
-	firstRow   = 3 // title in row 1, column names in row 2
+	sheet   = "台账"
+	paperA4 = 9
 )
 
 // WriteXLSX writes the register as a one-sheet workbook: a title, the
@@ -64,74 +60,19 @@ func build(f *excelize.File, r *Register) error {
 	if loc == nil {
 		loc = chinaTime()
 	}
-	if err := f.SetSheetName("Sheet1", sheet); err != nil {
-		return err
-	}
-	border := []excelize.Border{
-		{Type: "left", Color: "000000", Style: 1}, {Type: "right", Color: "000000", Style: 1},
-		{Type: "top", Color: "000000", Style: 1}, {Type: "bottom", Color: "000000", Style: 1},
-	}
-	font := &excelize.Font{Family: fontFamily, Size: 10}
-	wrap := &excelize.Alignment{Vertical: "center", WrapText: true}
-	format := timeFormat
-	title, err := f.NewStyle(&excelize.Style{Font: &excelize.Font{Family: fontFamily, Size: 16, Bold: true},
-		Alignment: &excelize.Alignment{Horizontal: "center", Vertical: "center"}})
-	if err != nil {
-		return err
-	}
-	header, err := f.NewStyle(&excelize.Style{Border: border, Font: &excelize.Font{Family: fontFamily, Size: 10, Bold: true},
-		Fill: excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{headerFill}}, Alignment: &excelize.Alignment{Horizontal: "center", Vertical: "center", WrapText: true}})
-	if err != nil {
-		return err
-	}
-	body := map[bool]int{}
-	stamp := map[bool]int{}
-	for _, overdue := range []bool{false, true} {
-		var fill excelize.Fill
-		if overdue {
-			fill = excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{overdueRed}}
-		}
-		if body[overdue], err = f.NewStyle(&excelize.Style{Border: border, Font: font, Fill: fill, Alignment: wrap}); err != nil {
-			return err
-		}
-		if stamp[overdue], err = f.NewStyle(&excelize.Style{Border: border, Font: font, Fill: fill, Alignment: wrap, CustomNumFmt: &format}); err != nil {
-			return err
-		}
-	}
-
-	last, _ := excelize.ColumnNumberToName(len(Columns))
-	if err := f.MergeCell(sheet, "A1", last+"1"); err != nil {
-		return err
-	}
 	heading := r.Title
 	if heading == "" {
 		heading = "事件台账"
 	}
-	if err := f.SetCellStr(sheet, "A1", heading); err != nil {
+	styles, err := registersheet.Begin(f, sheet, heading, Columns, widths)
+	if err != nil {
 		return err
 	}
-	if err := f.SetCellStyle(sheet, "A1", "A1", title); err != nil {
-		return err
-	}
-	if err := f.SetRowHeight(sheet, 1, 30); err != nil {
-		return err
-	}
-	for i, name := range Columns {
-		col, _ := excelize.ColumnNumberToName(i + 1)
-		if err := f.SetCellStr(sheet, col+"2", name); err != nil {
-			return err
-		}
-		if err := f.SetColWidth(sheet, col, col, widths[i]); err != nil {
-			return err
-		}
-	}
-	if err := f.SetCellStyle(sheet, "A2", last+"2", header); err != nil {
-		return err
-	}
+	body, stamp := styles.Body, styles.Stamp
 
 	for i := range r.Incidents {
 		inc := &r.Incidents[i]
-		row := firstRow + i
+		row := registersheet.FirstRow + i
 		overdue := inc.Overdue(r.Now)
 		values := rowValues(i+1, inc, r.Tree, loc, r.Now)
 		for j, v := range values {

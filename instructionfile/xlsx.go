@@ -14,6 +14,7 @@ import (
 
 	"dutyroom/app"
 	"dutyroom/app/instruction"
+	"dutyroom/registersheet"
 )
 
 // Register is what the workbook shows.
@@ -42,13 +43,8 @@ var SourceNames = map[instruction.Source]string{
 }
 
 const (
-	sheet      = "批示台账"
-	fontFamily = "宋体"
-	headerFill = "D9E2F3"
-	overdueRed = "F8D7DA"
-	timeFormat = "yyyy-mm-dd hh:mm"
-	paperA4    = 9
-	firstRow   = 3
+	sheet   = "批示台账"
+	paperA4 = 9
 )
 
 // WriteXLSX writes the register: a title, the column names frozen at the
@@ -71,73 +67,20 @@ func build(f *excelize.File, r *Register) error {
 	if loc == nil {
 		loc = time.FixedZone("CST", 8*3600)
 	}
-	if err := f.SetSheetName("Sheet1", sheet); err != nil {
-		return err
-	}
-	border := []excelize.Border{
-		{Type: "left", Color: "000000", Style: 1}, {Type: "right", Color: "000000", Style: 1},
-		{Type: "top", Color: "000000", Style: 1}, {Type: "bottom", Color: "000000", Style: 1},
-	}
-	font := &excelize.Font{Family: fontFamily, Size: 10}
-	wrap := &excelize.Alignment{Vertical: "center", WrapText: true}
-	format := timeFormat
-	title, err := f.NewStyle(&excelize.Style{Font: &excelize.Font{Family: fontFamily, Size: 16, Bold: true},
-		Alignment: &excelize.Alignment{Horizontal: "center", Vertical: "center"}})
-	if err != nil {
-		return err
-	}
-	header, err := f.NewStyle(&excelize.Style{Border: border, Font: &excelize.Font{Family: fontFamily, Size: 10, Bold: true},
-		Fill: excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{headerFill}}, Alignment: &excelize.Alignment{Horizontal: "center", Vertical: "center", WrapText: true}})
-	if err != nil {
-		return err
-	}
-	body, stamp := map[bool]int{}, map[bool]int{}
-	for _, overdue := range []bool{false, true} {
-		var fill excelize.Fill
-		if overdue {
-			fill = excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{overdueRed}}
-		}
-		if body[overdue], err = f.NewStyle(&excelize.Style{Border: border, Font: font, Fill: fill, Alignment: wrap}); err != nil {
-			return err
-		}
-		if stamp[overdue], err = f.NewStyle(&excelize.Style{Border: border, Font: font, Fill: fill, Alignment: wrap, CustomNumFmt: &format}); err != nil {
-			return err
-		}
-	}
-	last, _ := excelize.ColumnNumberToName(len(Columns))
-	if err := f.MergeCell(sheet, "A1", last+"1"); err != nil {
-		return err
-	}
 	heading := r.Title
 	if heading == "" {
 		heading = "批示台账"
 	}
-	if err := f.SetCellStr(sheet, "A1", heading); err != nil {
+	styles, err := registersheet.Begin(f, sheet, heading, Columns, widths)
+	if err != nil {
 		return err
 	}
-	if err := f.SetCellStyle(sheet, "A1", "A1", title); err != nil {
-		return err
-	}
-	if err := f.SetRowHeight(sheet, 1, 30); err != nil {
-		return err
-	}
-	for i, name := range Columns {
-		col, _ := excelize.ColumnNumberToName(i + 1)
-		if err := f.SetCellStr(sheet, col+"2", name); err != nil {
-			return err
-		}
-		if err := f.SetColWidth(sheet, col, col, widths[i]); err != nil {
-			return err
-		}
-	}
-	if err := f.SetCellStyle(sheet, "A2", last+"2", header); err != nil {
-		return err
-	}
+	body, stamp := styles.Body, styles.Stamp
 	for i := range r.Records {
 		rec := &r.Records[i]
 		overdue := rec.State(r.Now) == instruction.StateOverdue
 		for j, v := range rowValues(i+1, rec, r.Tree, loc, r.Now) {
-			cell, _ := excelize.CoordinatesToCellName(j+1, firstRow+i)
+			cell, _ := excelize.CoordinatesToCellName(j+1, registersheet.FirstRow+i)
 			if err := f.SetCellValue(sheet, cell, v); err != nil {
 				return err
 			}

@@ -10,6 +10,7 @@ import (
 
 	"dutyroom/app"
 	"dutyroom/app/instruction"
+	"dutyroom/registersheet"
 )
 
 func TestEveryStateAndSourceHasAName(t *testing.T) {
@@ -51,7 +52,7 @@ func TestWriteXLSXNamesStationsAndShadesOverdueRows(t *testing.T) {
 	}
 	style, _ := f.GetCellStyle(sheet, "A3")
 	s, _ := f.GetStyle(style)
-	if len(s.Fill.Color) == 0 || s.Fill.Color[0] != overdueRed {
+	if len(s.Fill.Color) == 0 || s.Fill.Color[0] != registersheet.OverdueRed {
 		t.Fatalf("the overdue row is not shaded: %+v", s.Fill)
 	}
 }
