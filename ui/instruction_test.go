@@ -218,3 +218,20 @@ func TestInstructionScreenFitsSmallestWindow(t *testing.T) {
 		})
 	}
 }
+
+// Offline, the new-批示 form and the 办理 form say the record waits here
+// and goes out when the link returns.
+func TestInstructionFormsSayTheyWaitForTheLinkOffline(t *testing.T) {
+	d := newInstructionDemo(t, "2026-07-14 10:00")
+	d.issue(t, 2*time.Hour, []string{"州水文局"}, d.jishou)
+	u := d.open(t)
+	f := newForm(t, u)
+	if !slices.ContainsFunc(texts(f.content), func(s string) bool { return strings.HasPrefix(s, "离线") }) {
+		t.Errorf("the new-instruction form does not say it is offline: %q", texts(f.content))
+	}
+	f.dlg.Hide()
+	u.instructions.list.Select(0)
+	if !slices.ContainsFunc(texts(u.instructions.detail.answerBox), func(s string) bool { return strings.HasPrefix(s, "离线") }) {
+		t.Errorf("the 办理 form does not say it is offline: %q", texts(u.instructions.detail.answerBox))
+	}
+}

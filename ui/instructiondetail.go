@@ -82,6 +82,7 @@ func newInstructionDetail(s *instructionScreen) *instructionDetail {
 	d.answerBox = container.NewVBox(
 		widget.NewSeparator(),
 		d.answerHead,
+		s.u.newReachNote(false), // whether the answer goes out now or waits here
 		d.answerFor, d.answerText, d.answerList,
 		container.NewHBox(d.answerAdd, d.answerDone, layout.NewSpacer(), d.answerSend),
 		d.answerErr,

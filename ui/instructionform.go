@@ -120,7 +120,8 @@ func newInstructionForm(s *instructionScreen) *instructionForm {
 		container.NewHBox(headerLabel(lang.L("instruction.tasks")), layout.NewSpacer(), f.addTask),
 		f.taskBox, f.errs["tasks"], f.errs["stations"], f.errs["units"], f.errs["deadline"],
 	)
-	body := container.NewVBox(form, widget.NewSeparator(), tasks, f.errs[""])
+	// Whether the tasks go out now or wait here for the link.
+	body := container.NewVBox(s.u.reachNoteNow(), form, widget.NewSeparator(), tasks, f.errs[""])
 	f.content = body
 	scroll := container.NewVScroll(container.NewPadded(body))
 	scroll.SetMinSize(fyne.NewSize(860, 460))
