@@ -24,3 +24,10 @@ func ParseID(s string) (ID, error) {
 	}
 	return id, nil
 }
+
+// DeriveID returns the id fixed by base and name: the same pair gives the
+// same id everywhere, so an operation made twice for one thing (a phone
+// sending its report again) is one operation.
+func DeriveID(base ID, name string) ID {
+	return uuid.NewSHA1(base, []byte(name))
+}

@@ -21,6 +21,7 @@ import (
 	"dutyroom/app/message"
 	"dutyroom/app/roster"
 	"dutyroom/app/spotcheck"
+	"dutyroom/app/villagereport"
 	"dutyroom/app/warning"
 	"dutyroom/app/wire"
 )
@@ -43,6 +44,9 @@ const (
 	// FamilyInstruction: a leader's instruction (批示) and everything
 	// recorded against it; chunks name the instruction too.
 	FamilyInstruction Family = "instruction"
+	// FamilyVillageReport: a village information officer's report, owned
+	// by the village; its photos' chunks and its verification name it.
+	FamilyVillageReport Family = "villagereport"
 )
 
 // Who says which stations may operate on a record that exists.
@@ -122,6 +126,17 @@ type Rule struct {
 	To Addressing
 	// Proof names the test that shows the rule holds.
 	Proof string
+
+	// HubSubject, for the kinds the hub itself writes (origin nil) on
+	// behalf of someone with no client of their own (an SMS reply, a
+	// village officer's phone), reads from the operation the station the
+	// hub speaks for: the village of a report, the station of an
+	// acknowledgement. The hub's operation is then judged as if that
+	// station had sent it. A nil station means "the record's owner" (a
+	// report's photo). Nil for kinds the hub never writes.
+	HubSubject func(op *app.Operation) (app.ID, error)
+	// HubOnly: only the hub writes this kind; a station's is refused.
+	HubOnly bool
 }
 
 // Rules is the table. A kind not in it is refused by the hub (code
@@ -157,7 +172,7 @@ var Rules = []Rule{
 	{Kind: message.OpReceipt, Family: FamilyMessage, Who: Addressee, Proof: "TestMessageReceiptOnlyFromAnAddressee"},
 
 	{Kind: warning.OpIssue, Family: FamilyWarning, Creates: true, Who: Owner, To: Down, Proof: "TestWarningOnlyFromAboveAndAckedFromBelow"},
-	{Kind: warning.OpAck, Family: FamilyWarning, Who: Below, Proof: "TestWarningOnlyFromAboveAndAckedFromBelow"},
+	{Kind: warning.OpAck, Family: FamilyWarning, Who: Below, HubSubject: warning.HubSubject, Proof: "TestWarningOnlyFromAboveAndAckedFromBelow"},
 	{Kind: warning.OpDeliver, Family: FamilyWarning, Who: Below, Proof: "TestWarningDeliveryOnlyFromAStationBelowInItsOwnName"},
 
 	{Kind: spotcheck.OpStart, Family: FamilySpotCheck, Creates: true, Who: Owner, To: BelowOrigin, Proof: "TestSpotCheckAnsweredOnlyByTheStationChecked"},
@@ -199,6 +214,10 @@ var Rules = []Rule{
 	{Kind: instruction.OpAnswer, Family: FamilyInstruction, Who: OwnerOrAddressee, Proof: "TestInstructionAnsweredOnlyByTheStationsNamed"},
 	{Kind: instruction.OpDone, Family: FamilyInstruction, Who: OwnerOrAddressee, Proof: "TestInstructionAnsweredOnlyByTheStationsNamed"},
 	{Kind: instruction.OpFeedback, Family: FamilyInstruction, Who: Owner, Proof: "TestInstructionAnsweredOnlyByTheStationsNamed"},
+
+	{Kind: villagereport.OpCreate, Family: FamilyVillageReport, Creates: true, Who: Owner, HubSubject: villagereport.HubSubject, HubOnly: true, Proof: "TestVillageReportOnlyFromTheHubForItsVillage"},
+	{Kind: villagereport.OpChunk, Family: FamilyVillageReport, Who: Owner, HubSubject: villagereport.HubSubject, HubOnly: true, Proof: "TestVillageReportOnlyFromTheHubForItsVillage"},
+	{Kind: villagereport.OpVerify, Family: FamilyVillageReport, Who: OwnerOrAbove, Proof: "TestVillageReportOnlyFromTheHubForItsVillage"},
 
 	{Kind: roster.OpCalendarImport, Family: FamilyCalendar, Who: Anyone, To: Down, Proof: "TestCalendarIsTheOriginsOwn"},
 	{Kind: roster.OpCalendarDay, Family: FamilyCalendar, Who: Anyone, To: Down, Proof: "TestCalendarIsTheOriginsOwn"},
@@ -275,6 +294,12 @@ func Check(op *app.Operation, f Facts) (Decision, *wire.Error, error) {
 		return Decision{}, wire.Errorf(wire.CodeUnknownKind, "%s is not an operation kind this hub knows; upgrade the hub before the clients that send it", op.Kind), nil
 	}
 	d := Decision{Rule: rule, Subject: op.Origin}
+	if op.Origin == app.NilID && rule.Family != FamilyStation {
+		return checkHubOwn(op, rule, f, d)
+	}
+	if rule.HubOnly {
+		return d, wire.Errorf(wire.CodeForbidden, "%s is written by the hub alone, for a person signed in at its web page; a station does not send it", op.Kind), nil
+	}
 	if refusal := checkAddressing(op, rule, f.Tree); refusal != nil {
 		return d, refusal, nil
 	}
@@ -364,6 +389,49 @@ func Check(op *app.Operation, f Facts) (Decision, *wire.Error, error) {
 			d.Record.To, d.Remember = merged, true
 		}
 	}
+	return d, nil, nil
+}
+
+// checkHubOwn judges an operation the hub wrote itself (origin nil) as if
+// the station it speaks for had sent it (Rule.HubSubject).
+func checkHubOwn(op *app.Operation, rule *Rule, f Facts, d Decision) (Decision, *wire.Error, error) {
+	if rule.HubSubject == nil {
+		return d, wire.Errorf(wire.CodeForbidden, "%s is written by stations only, never by the hub itself", op.Kind), nil
+	}
+	subject, err := rule.HubSubject(op)
+	if err != nil {
+		return d, wire.Errorf(wire.CodeInvalid, "%s: %s", op.Kind, app.ErrorMessage(err)), nil
+	}
+	if subject != app.NilID && f.Tree.Station(subject) == nil {
+		return d, wire.Errorf(wire.CodeInvalid, "%s speaks for station %s, which is not in the tree", op.Kind, subject), nil
+	}
+	rec, known, err := f.Lookup(rule.Family, op.Entity)
+	if err != nil {
+		return d, nil, err
+	}
+	if !known {
+		if rule.Creates && subject != app.NilID {
+			d.Subject, d.Owner, d.Remember = subject, subject, true
+			d.Record = Record{Family: rule.Family, Owner: subject}
+			return d, nil, nil
+		}
+		if f.Strict {
+			return d, wire.Errorf(wire.CodeUnknownOwner, "%s: %s %s is not known here, so its owner cannot be checked", op.Kind, rule.Family, op.Entity), nil
+		}
+		return d, nil, nil
+	}
+	if rec.Family != rule.Family {
+		return d, wire.Errorf(wire.CodeInvalid, "%s: %s is a %s, not a %s", op.Kind, op.Entity, rec.Family, rule.Family), nil
+	}
+	if subject == app.NilID {
+		subject = rec.Owner
+	}
+	speaking := *op
+	speaking.Origin = subject
+	if refusal := checkWho(&speaking, rule, rec, f.Tree); refusal != nil {
+		return d, refusal, nil
+	}
+	d.Subject, d.Owner, d.Record = subject, rec.Owner, rec
 	return d, nil, nil
 }
 

@@ -19,6 +19,7 @@ import (
 	"dutyroom/app/message"
 	"dutyroom/app/roster"
 	"dutyroom/app/spotcheck"
+	"dutyroom/app/villagereport"
 	"dutyroom/app/warning"
 	"dutyroom/app/wire"
 )
@@ -265,6 +266,38 @@ func TestWarningOnlyFromAboveAndAckedFromBelow(t *testing.T) {
 	admitted(t, "its township acks", w.judge(t, mkop(w.T1.ID, warning.OpAck, id, map[string]any{})))
 	refused(t, "the sibling county acks", w.judge(t, mkop(w.C2.ID, warning.OpAck, id, map[string]any{})), wire.CodeForbidden)
 	refused(t, "the issuer acks itself", w.judge(t, mkop(w.C1.ID, warning.OpAck, id, map[string]any{})), wire.CodeForbidden)
+
+	// The hub records an SMS reply as the acknowledging station's.
+	admitted(t, "the hub acks for a township below", w.judge(t, mkop(app.NilID, warning.OpAck, id, map[string]any{"station": w.T1.ID})))
+	refused(t, "the hub acks for a county beside the issuer", w.judge(t, mkop(app.NilID, warning.OpAck, id, map[string]any{"station": w.C2.ID})), wire.CodeForbidden)
+	refused(t, "the hub acks naming no station", w.judge(t, mkop(app.NilID, warning.OpAck, id, map[string]any{})), wire.CodeInvalid)
+	refused(t, "the hub acks an unknown warning", w.judge(t, mkop(app.NilID, warning.OpAck, app.NewID(), map[string]any{"station": w.T1.ID})), wire.CodeUnknownOwner)
+	refused(t, "the hub issues a warning", w.judge(t, mkop(app.NilID, warning.OpIssue, app.NewID(), map[string]any{})), wire.CodeForbidden)
+}
+
+func TestVillageReportOnlyFromTheHubForItsVillage(t *testing.T) {
+	w := newWorld()
+	v := app.Station{ID: app.NewID(), Code: "433101001001", Name: "长潭村", Tier: app.TierVillage, Parent: w.T1.ID}
+	w.tree = app.NewTree([]app.Station{w.P, w.C1, w.C2, w.T1, w.T2, v})
+	id := app.NewID()
+	report := map[string]any{"id": id, "village": v.ID}
+	refused(t, "a township writes a village report", w.judge(t, mkop(w.T1.ID, villagereport.OpCreate, id, report)), wire.CodeForbidden)
+	refused(t, "the hub writes a report for no village", w.judge(t, mkop(app.NilID, villagereport.OpCreate, id, map[string]any{"id": id})), wire.CodeInvalid)
+	refused(t, "the hub writes a report for a village it does not know", w.judge(t, mkop(app.NilID, villagereport.OpCreate, id, map[string]any{"id": id, "village": app.NewID()})), wire.CodeInvalid)
+	admitted(t, "the hub writes a village's report", w.judge(t, mkop(app.NilID, villagereport.OpCreate, id, report)))
+	if r := w.records[id]; r.Owner != v.ID || r.Family != authority.FamilyVillageReport {
+		t.Fatalf("the report is owned by %v (%s), want the village", r.Owner, r.Family)
+	}
+	admitted(t, "the hub adds a photo's part", w.judge(t, mkop(app.NilID, villagereport.OpChunk, id, map[string]any{})))
+	refused(t, "a township adds a photo's part", w.judge(t, mkop(w.T1.ID, villagereport.OpChunk, id, map[string]any{})), wire.CodeForbidden)
+	other := app.Station{ID: app.NewID(), Code: "433101002001", Name: "新寨村", Tier: app.TierVillage, Parent: w.T2.ID}
+	w.tree = app.NewTree([]app.Station{w.P, w.C1, w.C2, w.T1, w.T2, v, other})
+	refused(t, "the hub rewrites the report for another village", w.judge(t, mkop(app.NilID, villagereport.OpCreate, id, map[string]any{"id": id, "village": other.ID})), wire.CodeForbidden)
+
+	admitted(t, "the township verifies", w.judge(t, mkop(w.T1.ID, villagereport.OpVerify, id, map[string]any{})))
+	admitted(t, "the county verifies", w.judge(t, mkop(w.C1.ID, villagereport.OpVerify, id, map[string]any{})))
+	refused(t, "a sibling township verifies", w.judge(t, mkop(w.T2.ID, villagereport.OpVerify, id, map[string]any{})), wire.CodeForbidden)
+	refused(t, "the hub verifies", w.judge(t, mkop(app.NilID, villagereport.OpVerify, id, map[string]any{})), wire.CodeForbidden)
 }
 
 func TestWarningDeliveryOnlyFromAStationBelowInItsOwnName(t *testing.T) {

@@ -9,6 +9,7 @@ package warning
 
 import (
 	"context"
+	"encoding/json"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -215,6 +216,37 @@ type Ack struct {
 	// itself, or a duty room above a village whose officer acknowledged by
 	// phone (most village officers keep no DutyRoom of their own).
 	RecordedBy app.ID `json:"recorded_by"`
+	// Via is how an acknowledgement the hub recorded itself (RecordedBy
+	// nil) reached it: an SMS reply (短信签收) or the village officer's
+	// phone page (信息员签收). Empty for a client's own.
+	Via Via `json:"via,omitempty"`
+	// Number is the phone an SMS reply came from, masked (138****1234):
+	// mobile numbers leave the hub only to the SMS gateway.
+	Number string `json:"number,omitempty"`
+}
+
+// Via is the way an acknowledgement the hub recorded reached it.
+type Via string
+
+const (
+	ViaSMS  Via = "sms"  // a reply to the 叫应 SMS: 短信签收
+	ViaPage Via = "page" // the village officer's phone page: 信息员签收
+)
+
+// Valid reports whether v is a known way.
+func (v Via) Valid() bool { return v == ViaSMS || v == ViaPage }
+
+// HubSubject reads the station a hub-written acknowledgement speaks for
+// (authority.Rule.HubSubject): the hub records an SMS reply or a village
+// officer's 签收 as that station's acknowledgement.
+func HubSubject(op *app.Operation) (app.ID, error) {
+	var a struct {
+		Station app.ID `json:"station"`
+	}
+	if err := json.Unmarshal(op.Payload, &a); err != nil || a.Station == app.NilID {
+		return app.NilID, app.FieldErrorf("station", "%s names no station", op.Kind)
+	}
+	return a.Station, nil
 }
 
 // Validate checks an ack alone; CheckAck checks it against the warning.
@@ -225,8 +257,12 @@ func (a *Ack) Validate() error {
 		return app.FieldErrorf("warning", "the acknowledgement names no warning")
 	case a.Station == app.NilID:
 		return app.FieldErrorf("station", "the acknowledgement names no station")
-	case a.RecordedBy == app.NilID:
+	case a.RecordedBy == app.NilID && !a.Via.Valid():
 		return app.FieldErrorf("recorded_by", "the acknowledgement names no recording station")
+	case a.RecordedBy != app.NilID && a.Via != "":
+		return app.FieldErrorf("via", "only the hub records an acknowledgement by SMS or from the officer's page")
+	case utf8.RuneCountInString(a.Number) > 20:
+		return app.FieldErrorf("number", "the masked number is longer than 20 characters")
 	case a.Person == "":
 		return app.FieldErrorf("person", "name the person who acknowledges the warning")
 	case utf8.RuneCountInString(a.Person) > MaxName:
@@ -251,6 +287,12 @@ func CheckAck(tree *app.Tree, w *Warning, a *Ack) error {
 		return app.Errorf(app.EFORBIDDEN, "the warning was not issued to %s: only stations below the issuer acknowledge it", st.Name)
 	case a.RecordedBy == a.Station:
 		return nil
+	case a.RecordedBy == app.NilID && a.Via == ViaSMS:
+		return nil // the hub matched an SMS reply to the message it sent for this station
+	case a.RecordedBy == app.NilID && a.Via == ViaPage && st.Tier == app.TierVillage:
+		return nil // the village's officer signed on the hub's page
+	case a.RecordedBy == app.NilID:
+		return app.Errorf(app.EFORBIDDEN, "%s keeps a duty room: the officer's page acknowledges only for a village", st.Name)
 	case st.Tier != app.TierVillage:
 		return app.Errorf(app.EFORBIDDEN, "%s keeps a duty room and acknowledges for itself; only a village's acknowledgement may be recorded by a station above it", st.Name)
 	case tree.IsWithin(a.Station, a.RecordedBy):

@@ -159,6 +159,36 @@ func TestWhoMayAcknowledgeForWhom(t *testing.T) {
 	if err := a.Validate(); app.ErrorField(err) != "person" {
 		t.Errorf("an ack without a name: %v", err)
 	}
+
+	// Acknowledgements the hub records itself (no recording station).
+	byHub := func(station app.Station, via warning.Via) error {
+		a := warning.Ack{Warning: w.ID, Station: station.ID, Person: "李四", At: t0, Via: via}
+		if err := a.Validate(); err != nil {
+			return err
+		}
+		return warning.CheckAck(s.tree, &w, &a)
+	}
+	for _, c := range []struct {
+		what    string
+		station app.Station
+		via     warning.Via
+		code    string
+	}{
+		{"an SMS reply for a township", s.T1, warning.ViaSMS, ""},
+		{"an SMS reply for a village", s.V1, warning.ViaSMS, ""},
+		{"the officer's page for a village", s.V1, warning.ViaPage, ""},
+		{"the officer's page for a township", s.T1, warning.ViaPage, app.EFORBIDDEN},
+		{"no way and no recording station", s.T1, "", app.EINVALID},
+		{"an SMS reply for the issuer", s.P, warning.ViaSMS, app.EFORBIDDEN},
+	} {
+		if err := byHub(c.station, c.via); app.ErrorCode(err) != c.code {
+			t.Errorf("%s: %v", c.what, err)
+		}
+	}
+	a = warning.Ack{Warning: w.ID, Station: s.T1.ID, RecordedBy: s.T1.ID, Person: "李四", At: t0, Via: warning.ViaSMS}
+	if err := a.Validate(); app.ErrorField(err) != "via" {
+		t.Errorf("a station's own ack claiming to come by SMS: %v", err)
+	}
 }
 
 func TestProgressPerStationAndSubtree(t *testing.T) {
