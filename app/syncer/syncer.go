@@ -142,6 +142,8 @@ type Engine struct {
 	token string
 	login *wire.Login
 	conn  Conn // the welcomed connection, for Signal; nil when offline
+	// requests wait for the hub's answers (Request), by id.
+	requests map[string]request
 }
 
 // ErrOffline is Signal's answer when no connection is open.
@@ -365,6 +367,7 @@ func (e *Engine) session(ctx context.Context) (welcomed bool, err error) {
 		e.mu.Lock()
 		e.conn = nil
 		e.mu.Unlock()
+		e.failRequests()
 	}()
 	frames := make(chan frameOrErr, 64)
 	go readFrames(sessCtx, conn, frames)
@@ -595,6 +598,9 @@ func (s *session) loop(ctx context.Context, frames <-chan frameOrErr) error {
 
 func (s *session) handle(ctx context.Context, env wire.Envelope) error {
 	st := s.e.cfg.Store
+	if s.e.answer(env) {
+		return nil
+	}
 	if wire.IsSignal(env.Type) || (env.Type == wire.TypeError && strings.HasPrefix(env.ID, wire.SignalIDPrefix)) {
 		if s.e.cfg.OnSignal != nil {
 			s.e.cfg.OnSignal(env)

@@ -35,6 +35,11 @@ const CodeRoomFull = "room_full"
 // sync engine that shares the socket.
 const SignalIDPrefix = "rtc."
 
+// RequestIDPrefix starts the id of a client's question to the hub that is
+// not sync and not signalling (syncer.Engine.Request): the hub answers with
+// a frame of the same id, or an error of that id.
+const RequestIDPrefix = "req."
+
 // Limits of signalling bodies. An SDP grows by about a kilobyte per
 // track; 256 KiB holds a full room with room to spare.
 const (
