@@ -18,7 +18,6 @@ import (
 	"sync"
 	"time"
 
-
 	"dutyroom/app"
 	"dutyroom/app/attachment"
 	"dutyroom/app/incident"
