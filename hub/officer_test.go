@@ -267,7 +267,7 @@ func reportBody(id app.ID, photos ...[]byte) map[string]any {
 	}
 	return map[string]any{"id": id, "category": "geological", "place": "村口后山", "lat": 28.31, "lon": 109.73,
 		"occurred_at": time.Now().Add(-10 * time.Minute).UTC(), "written_at": time.Now().Add(-5 * time.Minute).UTC(),
-		"counts": map[string]any{"dead": 0, "missing": 1, "injured": 2, "trapped": 0, "evacuated": 30, "houses_damaged": 3},
+		"counts":      map[string]any{"dead": 0, "missing": 1, "injured": 2, "trapped": 0, "evacuated": 30, "houses_damaged": 3},
 		"description": "后山滑坡，冲毁两间房屋", "photos": list}
 }
 
