@@ -19,6 +19,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/cookiejar"
+	"net/url"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -207,6 +208,24 @@ func (p *phone) putPart(report app.ID, photo []byte, offset int, part []byte, pa
 		map[string]string{"X-Part-SHA256": partSHA, "Content-Type": "application/octet-stream"})
 }
 
+// cutPart starts a part and drops the connection a thousand bytes in.
+func (p *phone) cutPart(report app.ID, photo []byte, offset int, part []byte) {
+	p.t.Helper()
+	u, _ := url.Parse(p.w.base)
+	conn, err := tls.Dial("tcp", u.Host, &tls.Config{RootCAs: p.w.pool})
+	if err != nil {
+		p.t.Fatal(err)
+	}
+	var cookie string
+	for _, c := range p.http.Jar.Cookies(&url.URL{Scheme: "https", Host: u.Host, Path: "/report/api"}) {
+		cookie = c.Name + "=" + c.Value
+	}
+	fmt.Fprintf(conn, "PUT /report/api/reports/%s/photos/%s?offset=%d HTTP/1.1\r\nHost: %s\r\nCookie: %s\r\nX-Part-SHA256: %s\r\nContent-Length: %d\r\n\r\n",
+		report, sum(photo), offset, u.Host, cookie, sum(part), len(part))
+	_, _ = conn.Write(part[:1000])
+	conn.Close()
+}
+
 // sendPhoto sends the photo from what the hub holds, in parts.
 func (p *phone) sendPhoto(report app.ID, photo []byte) answer {
 	p.t.Helper()
@@ -348,6 +367,9 @@ func TestOfficerAccountSignsInAtThePageAndNotOnTheSyncSocket(t *testing.T) {
 	if a := ph.json("GET", "/report/api/me", nil); a.status != http.StatusUnauthorized || a.code() != "signed_out" {
 		t.Fatalf("me before signing in: %d %s", a.status, a.body)
 	}
+	if n := w.h.srv.Limited()["officer_bad_login"]; n != 1 {
+		t.Fatalf("officer_bad_login counted %d times, want 1", n)
+	}
 	a := ph.login("13900000001", password)
 	if a.status != http.StatusOK {
 		t.Fatalf("sign-in: %d %s", a.status, a.body)
@@ -477,8 +499,13 @@ func TestVillageReportWithTwoPhotosInPartsIsStoredOnceWhole(t *testing.T) {
 	if a := ph.putPart(id, big, 0, part, ""); a.status != http.StatusOK {
 		t.Fatalf("the first part: %d %s", a.status, a.body)
 	}
-	// The link broke after the first part: the phone resends from 0 and is
-	// told where to go on.
+	// The link breaks in the middle of the second part: nothing of it is kept.
+	ph.cutPart(id, big, hub.MaxOfficerPart, big[hub.MaxOfficerPart:])
+	ph.json("GET", fmt.Sprintf("/report/api/reports/%s/photos/%s", id, sum(big)), nil).decode(t, &held)
+	if held.Received != hub.MaxOfficerPart {
+		t.Fatalf("after a part cut short the hub holds %d bytes, want %d", held.Received, hub.MaxOfficerPart)
+	}
+	// The phone, unsure, resends from 0 and is told where to go on.
 	a = ph.putPart(id, big, 0, part, "")
 	if a.status != http.StatusConflict || a.code() != "offset" || !strings.Contains(string(a.body), `"received":262144`) {
 		t.Fatalf("a part at the wrong offset: %d %s", a.status, a.body)
