@@ -470,6 +470,10 @@ func TestDisabledOfficerIsSignedOutAtOnceAndSessionsSurviveARestart(t *testing.T
 func TestVillageReportWithTwoPhotosInPartsIsStoredOnceWhole(t *testing.T) {
 	w := startOfficerWorld(t, hub.Config{})
 	ph := w.signedIn(t, w.t1, w.p1, "zhang")
+	other := w.signedIn(t, w.t2, w.p2, "li")
+	// The townships' clients go: the test reads as those stations itself.
+	w.t1.stop()
+	w.t2.stop()
 	big, small := noisePNG(t, 320, 1), smallJPEG(t)
 	if len(big) <= hub.MaxOfficerPart {
 		t.Fatalf("the big photo is %d bytes, one part", len(big))
@@ -577,7 +581,6 @@ func TestVillageReportWithTwoPhotosInPartsIsStoredOnceWhole(t *testing.T) {
 		return len(list) == 1 && list[0].State == "merged"
 	})
 	// The other village's officer sees none of it.
-	other := w.signedIn(t, w.t2, w.p2, "li")
 	other.json("GET", "/report/api/reports", nil).decode(t, &list)
 	if len(list) != 0 {
 		t.Fatalf("V2's officer sees %+v", list)
@@ -702,6 +705,8 @@ func TestOfficerSeesAndSignsTheirVillagesWarningsOnly(t *testing.T) {
 		t.Fatalf("V1's warnings after 签收: %+v", list)
 	}
 	// The issuing township receives it.
+	w.t1.stop()
+	w.t2.stop()
 	if n := countKind(pulled(t, w.h, "t1"), warning.OpAck, wn.ID); n != 1 {
 		t.Fatalf("T1 received %d acks", n)
 	}
