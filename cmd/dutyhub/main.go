@@ -61,6 +61,7 @@ import (
 	"dutyroom/app"
 	"dutyroom/app/wire"
 	"dutyroom/hub"
+	"dutyroom/hub/sms"
 	"dutyroom/hub/sfu"
 	"dutyroom/rtc/rtcconf"
 )
@@ -342,6 +343,11 @@ func admin(dir string, args []string, stdin io.Reader, stdout io.Writer) error {
 			return err
 		}
 		if err := db.ImportDirectory(d); err != nil {
+			return err
+		}
+		// The SMS gateway reaches people no client names (village
+		// officers) by the numbers of this file.
+		if err := sms.KeepPeople(db.Bolt(), d.People); err != nil {
 			return err
 		}
 		fmt.Fprintf(stdout, "%d stations imported\n", len(d.Stations))

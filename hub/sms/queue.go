@@ -102,6 +102,9 @@ type Message struct {
 	To      string `json:"to"`
 	Text    string `json:"text"`
 	Code    string `json:"code,omitempty"` // the reply code, when an answer is wanted
+	// Basis says how the person was chosen: BasisRoster (on duty by the
+	// published roster) or BasisRole (everyone with the role).
+	Basis string `json:"basis,omitempty"`
 	Parts   int    `json:"parts"`
 
 	State    State     `json:"state"`
@@ -137,6 +140,7 @@ type Request struct {
 	// the reply code the queue draws for this number.
 	Text      string
 	WantReply bool
+	Basis     string // BasisRoster or BasisRole, for the record
 }
 
 // Queue keeps messages in the hub's file and sends them through one
@@ -271,7 +275,7 @@ func (q *Queue) Enqueue(r Request) (Message, error) {
 				return err
 			}
 		}
-		m := Message{ID: newID(), Event: r.Event, Station: r.Station, Person: r.Person, Name: r.Name,
+		m := Message{ID: newID(), Event: r.Event, Station: r.Station, Person: r.Person, Name: r.Name, Basis: r.Basis,
 			To: NormaliseNumber(r.To), State: Queued, CreatedAt: now, NextTry: now}
 		counts := bk(tx, bucketCounts)
 		day := now.Format("2006-01-02")
