@@ -61,8 +61,8 @@ import (
 	"dutyroom/app"
 	"dutyroom/app/wire"
 	"dutyroom/hub"
-	"dutyroom/hub/sms"
 	"dutyroom/hub/sfu"
+	"dutyroom/hub/sms"
 	"dutyroom/rtc/rtcconf"
 )
 

@@ -72,7 +72,7 @@ type escItem struct {
 func stepEvent(key string, n int) string { return key + ":" + strconv.Itoa(n) }
 
 type incidentJSON struct {
-	Incident *incident.Incident   `json:"incident"`
+	Incident *incident.Incident    `json:"incident"`
 	Tasks    []incident.ReportTask `json:"tasks"`
 }
 

@@ -26,7 +26,9 @@ type openNotice struct {
 
 // NoticeEvent is the queue's event of the reminder of one notice at one
 // station.
-func NoticeEvent(msg, station app.ID) string { return "notice:" + msg.String() + ":" + station.String() }
+func NoticeEvent(msg, station app.ID) string {
+	return "notice:" + msg.String() + ":" + station.String()
+}
 
 // observeNotice keeps notices with a deadline and their receipts; n.mu is
 // held.

@@ -105,7 +105,7 @@ type Message struct {
 	// Basis says how the person was chosen: BasisRoster (on duty by the
 	// published roster) or BasisRole (everyone with the role).
 	Basis string `json:"basis,omitempty"`
-	Parts   int    `json:"parts"`
+	Parts int    `json:"parts"`
 
 	State    State     `json:"state"`
 	Reason   string    `json:"reason,omitempty"`

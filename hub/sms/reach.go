@@ -69,7 +69,7 @@ type reach struct {
 	items        map[string]*escItem // incidents and overdue report tasks by key
 	taskIncident map[string]app.ID   // a task's key → its incident
 	taskDue      map[string]incident.ReportTask
-	notices map[app.ID]*openNotice
+	notices      map[app.ID]*openNotice
 
 	// done remembers the (event, person) pairs queued since the start, so
 	// a tick does not write to the file again for each; after a restart
