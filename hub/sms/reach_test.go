@@ -67,10 +67,10 @@ type reachRig struct {
 	pref, county, town, village app.Station
 	people                      map[string]app.Person // by name
 
-	smsc  int
-	dir   string
-	phone *lines
-	stop  func()
+	smsc   int
+	dir    string
+	phones []*lines // what each receiving fakesmsc printed
+	stop   func()
 }
 
 func newReachRig(t *testing.T) *reachRig {
@@ -141,13 +141,20 @@ func (g *reachRig) kannel() {
 	g.t.Helper()
 	k, smsc := startKannel(g.t, g.dir, g.q)
 	g.q.gw, g.smsc = k, smsc
+	g.listen()
+}
+
+// listen starts a fakesmsc that receives. The fake centre takes one
+// client at a time, so a phone that replies replaces it for a moment.
+func (g *reachRig) listen() {
+	g.t.Helper()
 	pr, pw, err := os.Pipe()
 	if err != nil {
 		g.t.Fatal(err)
 	}
 	g.t.Cleanup(func() { pw.Close() })
-	cmd, out := startProc(g.t, g.dir, "fakesmsc (receiving)", pr, fakesmscBin, "-H", "127.0.0.1", "-r", fmt.Sprint(smsc), "-m", "0")
-	g.phone = out
+	cmd, out := startProc(g.t, g.dir, "fakesmsc (receiving)", pr, fakesmscBin, "-H", "127.0.0.1", "-r", fmt.Sprint(g.smsc), "-m", "0")
+	g.phones = append(g.phones, out)
 	g.stop = func() { pw.Close(); _ = cmd.Process.Kill(); _ = cmd.Wait() }
 }
 
@@ -158,7 +165,11 @@ func (g *reachRig) send() { g.q.SendDue(context.Background()) }
 func (g *reachRig) received(number string) []string {
 	var out []string
 	want := " " + number + " ucs-2 "
-	sc := bufio.NewScanner(strings.NewReader(g.phone.String()))
+	var all strings.Builder
+	for _, p := range g.phones {
+		all.WriteString(p.String())
+	}
+	sc := bufio.NewScanner(strings.NewReader(all.String()))
 	for sc.Scan() {
 		i := strings.Index(sc.Text(), want)
 		if i < 0 {
@@ -193,6 +204,8 @@ func (g *reachRig) waitReceived(number string, n int) []string {
 func (g *reachRig) reply(number, text string) {
 	g.t.Helper()
 	before := g.q.answered.Load() + g.q.unmatched.Load()
+	g.stop()
+	defer g.listen()
 	line := fmt.Sprintf("%s 10086 ucs2 %s", number, ucs2URL(text))
 	startProc(g.t, g.dir, "fakesmsc (replying)", nil, fakesmscBin, "-H", "127.0.0.1", "-r", fmt.Sprint(g.smsc), "-m", "1", "-i", "0.1", line)
 	waitFor(g.t, "the reply at the hub", func() bool { return g.q.answered.Load()+g.q.unmatched.Load() > before })
