@@ -17,7 +17,7 @@ func TestWarningReachesTheLeaderAndOfficerOnDutyOnceTheRosterIsPublishedAndEvery
 	// A draft roster is not in force: everyone with the role.
 	w1 := g.warn()
 	got := g.messages(WarningEvent(w1.ID))
-	want := []string{"向值班", "杨信息员", "田书记", "石镇长", "龙值班"}
+	want := []string{"向值班", "张镇长", "李值班", "杨信息员", "田书记", "石镇长", "龙值班"}
 	if strings.Join(names(got), ",") != strings.Join(want, ",") {
 		t.Fatalf("before publication the warning reached %v, want %v", names(got), want)
 	}
@@ -33,7 +33,8 @@ func TestWarningReachesTheLeaderAndOfficerOnDutyOnceTheRosterIsPublishedAndEvery
 	g.clock.Set(time.Date(2026, 7, 2, 7, 0, 0, 0, shanghai))
 	w2 := g.warn()
 	got = g.messages(WarningEvent(w2.ID))
-	want = []string{"向值班", "杨信息员", "石镇长"}
+	// 镇溪街道 has published nothing: everyone with the role there.
+	want = []string{"向值班", "张镇长", "李值班", "杨信息员", "石镇长"}
 	if strings.Join(names(got), ",") != strings.Join(want, ",") {
 		t.Fatalf("after publication the warning reached %v, want %v", names(got), want)
 	}
@@ -45,7 +46,7 @@ func TestWarningReachesTheLeaderAndOfficerOnDutyOnceTheRosterIsPublishedAndEvery
 	// everyone with the role again.
 	g.clock.Set(time.Date(2026, 7, 2, 9, 0, 0, 0, shanghai))
 	w3 := g.warn()
-	if got := g.messages(WarningEvent(w3.ID)); len(got) != 5 || got["田书记"].Basis != BasisRole {
+	if got := g.messages(WarningEvent(w3.ID)); len(got) != 7 || got["田书记"].Basis != BasisRole {
 		t.Fatalf("a day with nobody rostered reached %v", names(got))
 	}
 

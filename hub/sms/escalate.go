@@ -150,8 +150,8 @@ func IncidentText(inc *incident.Incident) string {
 }
 
 // ReportText is the message of a report task past its deadline.
-func ReportText(station string, t incident.ReportTask) string {
-	return fit("【报送超时】", station, "应于"+t.Due.In(time.Local).Format("1月2日15时04分")+"前报送的突发事件信息尚未报送，请立即报送，回复{code}表示已知悉。")
+func ReportText(station string, due time.Time) string {
+	return fit("【报送超时】", station, "应于"+due.Format("1月2日15时04分")+"前报送的突发事件信息尚未报送，请立即报送，回复{code}表示已知悉。")
 }
 
 // Escalate queues the steps due at now of every open incident and
@@ -192,7 +192,7 @@ func (n *Notifier) Escalate(now time.Time) int {
 			continue
 		}
 		if it.text == "" {
-			it.text = ReportText(st.Name, tasks[it.key])
+			it.text = ReportText(st.Name, tasks[it.key].Due.In(st.Location()))
 		}
 		count += n.escalateOne(it, st, tree, now)
 	}

@@ -97,7 +97,7 @@ func (n *Notifier) RemindNotices(now time.Time) int {
 		n.mu.Lock()
 		people, basis := n.whoAnswers(st, now, app.RoleLeader, app.RoleOfficer)
 		n.mu.Unlock()
-		text := NoticeText(stationName(tree, d.no.from), st.Name, d.no.subject, d.no.ackBy)
+		text := NoticeText(stationName(tree, d.no.from), st.Name, d.no.subject, d.no.ackBy.In(st.Location()))
 		sent := 0
 		for _, p := range people {
 			if n.queueOnce(Request{Event: NoticeEvent(d.no.id, st.ID), Station: st.ID.String(), Person: p.ID.String(),
@@ -114,7 +114,8 @@ func (n *Notifier) RemindNotices(now time.Time) int {
 }
 
 // NoticeText is the reminder: whose notice (the subject cut to fit), the
-// deadline, and who must acknowledge.
+// deadline (in the zone it is given in: the station's), and who must
+// acknowledge.
 func NoticeText(from, station, subject string, ackBy time.Time) string {
-	return fit("【"+from+"】通知《", subject, "》需于"+ackBy.In(time.Local).Format("1月2日15时04分")+"前签收，"+station+"尚未签收，请尽快在值班系统签收。")
+	return fit("【"+from+"】通知《", subject, "》需于"+ackBy.Format("1月2日15时04分")+"前签收，"+station+"尚未签收，请尽快在值班系统签收。")
 }

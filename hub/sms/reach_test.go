@@ -65,6 +65,7 @@ type reachRig struct {
 	fed   uint64 // the store's outbox sequence fed to the notifier
 
 	pref, county, town, village app.Station
+	town2                       app.Station           // 镇溪街道, beside 乾州街道
 	people                      map[string]app.Person // by name
 
 	smsc   int
@@ -92,6 +93,10 @@ func newReachRig(t *testing.T) *reachRig {
 		}
 		parent = s.ID
 	}
+	g.town2 = app.Station{Code: "433101002", Name: "镇溪街道", Tier: app.TierTownship, Zone: app.DefaultZone, Parent: g.county.ID}
+	if err := dir.CreateStation(storeCtx, &g.town2); err != nil {
+		t.Fatal(err)
+	}
 	if err := store.NewIdentity(g.store).SetIdentity(storeCtx, g.town.ID); err != nil {
 		t.Fatal(err)
 	}
@@ -109,6 +114,8 @@ func newReachRig(t *testing.T) *reachRig {
 	add(g.town, "彭处置", "应急队员", "13900000005", app.RoleStandby)
 	add(g.county, "吴局长", "局长", "13900000006", app.RoleLeader)
 	add(g.village, "杨信息员", "灾害信息员", "13900000007", app.RoleInfoOfficer)
+	add(g.town2, "张镇长", "副主任", "13900000008", app.RoleLeader)
+	add(g.town2, "李值班", "值班员", "13900000009", app.RoleOfficer)
 	// Each side writes its own log lines: quiet unless the test fails.
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	var err error
@@ -116,7 +123,7 @@ func newReachRig(t *testing.T) *reachRig {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tree := app.NewTree([]app.Station{g.pref, g.county, g.town, g.village})
+	tree := app.NewTree([]app.Station{g.pref, g.county, g.town, g.village, g.town2})
 	g.n = NewNotifier(g.q, func() *app.Tree { return tree }, log)
 	g.feed()
 	return g
