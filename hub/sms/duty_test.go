@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"dutyroom/app"
+	"dutyroom/app/roster"
 )
 
 func TestWarningReachesTheLeaderAndOfficerOnDutyOnceTheRosterIsPublishedAndEveryoneWithTheRoleBefore(t *testing.T) {
@@ -78,5 +79,104 @@ func TestPeopleKnownOnlyFromTheImportedStationFileAreReached(t *testing.T) {
 	}
 	if got["杨信息员"].To != known.Mobile {
 		t.Fatalf("the officer's number from the file (%s) replaced the operation's (%s)", got["杨信息员"].To, known.Mobile)
+	}
+}
+
+func TestEveningReminderGoesOnceToEachPersonOnTomorrowsPublishedRoster(t *testing.T) {
+	g := newReachRig(t)
+	g.kannel()
+	g.assign("2026-07-02", leaderPost, "田书记")
+	g.assign("2026-07-02", officerPost, "龙值班")
+	g.assign("2026-07-03", officerPost, "向值班")
+	g.publish("2026-07")
+	g.n.Live()
+
+	if n := g.n.EveReminders(time.Date(2026, 7, 1, 17, 59, 0, 0, shanghai)); n != 0 {
+		t.Fatalf("%d reminders before 18:00", n)
+	}
+	g.clock.Set(time.Date(2026, 7, 1, 18, 0, 0, 0, shanghai))
+	if n := g.n.EveReminders(g.clock.Now()); n != 2 {
+		t.Fatalf("%d reminders at 18:00, want tomorrow's leader and officer", n)
+	}
+	g.clock.Set(time.Date(2026, 7, 1, 21, 0, 0, 0, shanghai))
+	if n := g.n.EveReminders(g.clock.Now()); n != 0 {
+		t.Fatalf("reminded again at 21:00: %d", n)
+	}
+	// A restart: the replayed roster, the same evening, no second reminder.
+	g.n = NewNotifier(g.q, g.n.Tree, g.n.Log)
+	g.fed = 0
+	g.feed()
+	g.n.Live()
+	g.n.EveReminders(g.clock.Now())
+	got := g.messages("duty-eve:")
+	if strings.Join(names(got), ",") != "田书记,龙值班" || g.count() != 2 {
+		t.Fatalf("reminded %v (%d messages), want 田书记 and 龙值班 once", names(got), g.count())
+	}
+	g.send()
+	texts := g.waitReceived(g.people["田书记"].Mobile, 1)
+	if !strings.Contains(texts[0], "明日值班提醒") || !strings.Contains(texts[0], "7月2日") || !strings.Contains(texts[0], "乾州街道") ||
+		!strings.Contains(texts[0], "带班领导") || !strings.Contains(texts[0], "08:30") {
+		t.Fatalf("the leader received %q", texts[0])
+	}
+}
+
+func TestApprovedSwapMessagesBothPeopleOnceAndAReplayedChangeNobody(t *testing.T) {
+	g := newReachRig(t)
+	g.kannel()
+	g.assign("2026-07-03", leaderPost, "田书记")
+	g.assign("2026-07-05", leaderPost, "石镇长")
+	g.publish("2026-07")
+	g.n.Live()
+
+	s := roster.SwapRequest{Station: g.town.ID, Reason: "家中有事",
+		First:  roster.Slot{Day: g.day("2026-07-03"), Post: leaderPost, Person: g.people["田书记"].ID},
+		Second: roster.Slot{Day: g.day("2026-07-05"), Post: leaderPost, Person: g.people["石镇长"].ID}}
+	if err := g.r.RequestSwap(storeCtx, &s); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := g.r.ApproveSwap(storeCtx, s.ID, g.people["田书记"].ID, ""); err != nil {
+		t.Fatal(err)
+	}
+	g.feed()
+	g.n.sendRosterNews(g.clock.Now())
+	g.n.sendRosterNews(g.clock.Now()) // nothing pending: nothing again
+	got := g.messages("roster:")
+	if strings.Join(names(got), ",") != "田书记,石镇长" || g.count() != 2 {
+		t.Fatalf("the swap messaged %v (%d messages), want both sides once", names(got), g.count())
+	}
+	if !strings.Contains(got["田书记"].Text, "调班已批准") || !strings.Contains(got["田书记"].Text, "新增7月5日带班领导") ||
+		!strings.Contains(got["田书记"].Text, "取消7月3日带班领导") {
+		t.Fatalf("田书记 is told %q", got["田书记"].Text)
+	}
+
+	// A post given after publication: the new holder only.
+	g.assign("2026-07-04", officerPost, "向值班")
+	g.n.sendRosterNews(g.clock.Now())
+	if m, ok := g.messages("roster:")["向值班"]; !ok || !strings.Contains(m.Text, "新增7月4日值班员") {
+		t.Fatalf("the officer given a post after publication was not told: %+v", m)
+	}
+	// The same day's post on a draft month (August) is nobody's news yet.
+	g.assign("2026-08-04", officerPost, "龙值班")
+	g.n.sendRosterNews(g.clock.Now())
+	if _, ok := g.messages("roster:")["龙值班"]; ok {
+		t.Fatal("a change of a draft month was messaged")
+	}
+
+	g.send()
+	for _, name := range []string{"田书记", "石镇长"} {
+		if texts := g.waitReceived(g.people[name].Mobile, 1); !strings.Contains(texts[0], "调班已批准") {
+			t.Fatalf("%s received %q", name, texts[0])
+		}
+	}
+
+	// A restart replays every roster operation: none is news again.
+	before := g.count()
+	g.n = NewNotifier(g.q, g.n.Tree, g.n.Log)
+	g.fed = 0
+	g.feed()
+	g.n.Live()
+	g.n.sendRosterNews(g.clock.Now())
+	if g.count() != before {
+		t.Fatalf("the replay messaged %d people again", g.count()-before)
 	}
 }
