@@ -46,6 +46,7 @@ const (
 	DefaultRetryMax     = 30 * time.Minute // the longest wait between tries
 	DefaultMaxAttempts  = 8                // tries before a message fails (about 1½ hours)
 	DefaultPollInterval = 5 * time.Second  // how often a files gateway is read
+	DefaultWorkers      = 4                // messages handed to the gateway at once
 )
 
 // Config tunes a Queue. Zero values take the defaults.
@@ -55,8 +56,11 @@ type Config struct {
 	RetryBase, RetryMax time.Duration
 	MaxAttempts         int
 	PollInterval        time.Duration
-	Logger              *slog.Logger
-	Now                 func() time.Time
+	// Workers is how many messages are handed to the gateway at once,
+	// each by its own request (send.go).
+	Workers int
+	Logger  *slog.Logger
+	Now     func() time.Time
 	// Answered, when set, is called (from the goroutine that received the
 	// reply, after it is stored) for each reply that answers a message.
 	Answered func(m Message, in Inbound)
@@ -83,6 +87,9 @@ func (c *Config) fill() {
 	}
 	if c.PollInterval <= 0 {
 		c.PollInterval = DefaultPollInterval
+	}
+	if c.Workers <= 0 {
+		c.Workers = DefaultWorkers
 	}
 	if c.Logger == nil {
 		c.Logger = slog.Default()
@@ -158,6 +165,9 @@ type Queue struct {
 	skipped                                               atomic.Int64
 
 	mu sync.Mutex // serialises Enqueue's read-check-write of caps and codes
+
+	claimMu  sync.Mutex          // guards inflight
+	inflight map[string]struct{} // messages a worker is sending now (send.go)
 }
 
 // Open makes the queue's buckets in db and returns a queue sending
@@ -179,7 +189,7 @@ func Open(db *bolt.DB, gw Gateway, cfg Config) (*Queue, error) {
 	if err != nil {
 		return nil, fmt.Errorf("the SMS queue's buckets: %w", err)
 	}
-	return &Queue{db: db, gw: gw, cfg: cfg, log: cfg.Logger, kick: make(chan struct{}, 1)}, nil
+	return &Queue{db: db, gw: gw, cfg: cfg, log: cfg.Logger, kick: make(chan struct{}, 1), inflight: map[string]struct{}{}}, nil
 }
 
 func bk(tx *bolt.Tx, name []byte) *bolt.Bucket { return tx.Bucket(bucketRoot).Bucket(name) }
@@ -391,40 +401,6 @@ func (q *Queue) Run(ctx context.Context) {
 // SendDue sends every message due now, once, and returns when the next
 // is due (zero: none queued). Run calls it; `dutyhub sms test` too.
 func (q *Queue) SendDue(ctx context.Context) time.Time { return q.sendDue(ctx) }
-
-func (q *Queue) sendDue(ctx context.Context) time.Time {
-	if q.gw == nil {
-		return time.Time{}
-	}
-	for ctx.Err() == nil {
-		now := q.cfg.Now()
-		var m *Message
-		var next time.Time
-		err := q.db.View(func(tx *bolt.Tx) error {
-			k, _ := bk(tx, bucketDue).Cursor().First()
-			if k == nil {
-				return nil
-			}
-			at := time.Unix(0, int64(binary.BigEndian.Uint64(k[:8])))
-			if at.After(now) {
-				next = at
-				return nil
-			}
-			var err error
-			m, err = getMsg(tx, string(k[8:]))
-			return err
-		})
-		if err != nil {
-			q.log.Error("sms queue unreadable", "err", err)
-			return now.Add(q.cfg.RetryBase)
-		}
-		if m == nil {
-			return next
-		}
-		q.sendOne(ctx, m)
-	}
-	return time.Time{}
-}
 
 func (q *Queue) sendOne(ctx context.Context, m *Message) {
 	res, err := q.gw.Send(ctx, Outgoing{ID: m.ID, To: m.To, Text: m.Text})
