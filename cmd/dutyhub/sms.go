@@ -38,6 +38,7 @@ type smsFlags struct {
 	escalateChain string
 	noticeBefore  time.Duration
 	eveningAt     string
+	workers       int
 }
 
 func (f *smsFlags) register(fs *flag.FlagSet) {
@@ -50,6 +51,7 @@ func (f *smsFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.gammuDir, "sms-gammu-dir", "/var/spool/gammu", "SMS: gammu-smsd's files back-end folder, with outbox, inbox, sent and error inside")
 	fs.IntVar(&f.dailyCap, "sms-daily-cap", sms.DefaultDailyCap, "SMS: messages a day in all")
 	fs.IntVar(&f.personCap, "sms-person-cap", sms.DefaultPersonCap, "SMS: messages a day to one number")
+	fs.IntVar(&f.workers, "sms-workers", sms.DefaultWorkers, "SMS: messages handed to the gateway at once, each by its own request")
 	fs.DurationVar(&f.escalateAfter, "sms-escalate-after", sms.DefaultEscalateAfter, "SMS: wait for an answer about a major incident or an overdue report before the next step of the chain")
 	fs.StringVar(&f.escalateChain, "sms-escalate-chain", "leader,principal,above", "SMS: escalation steps in order: leader (on duty), principal (by title), above (the leader on duty of the level above)")
 	fs.DurationVar(&f.noticeBefore, "sms-notice-before", sms.DefaultNoticeBefore, "SMS: remind stations without a receipt this long before a notice's acknowledge-by time")
@@ -78,7 +80,7 @@ func (f *smsFlags) gateway() (sms.Gateway, *sms.Kannel, error) {
 }
 
 func (f *smsFlags) config(log *slog.Logger) sms.Config {
-	return sms.Config{DailyCap: f.dailyCap, PersonCap: f.personCap, Logger: log,
+	return sms.Config{DailyCap: f.dailyCap, PersonCap: f.personCap, Workers: f.workers, Logger: log,
 		// Until an answer becomes an acknowledgement in the issuer's
 		// window, the log line and `dutyhub sms list` are its record.
 		Answered: func(m sms.Message, in sms.Inbound) {

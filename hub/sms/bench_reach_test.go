@@ -59,19 +59,20 @@ func prefectureNotifier(b *testing.B, q *Queue, now time.Time) (*Notifier, app.S
 // redWarning queues a red warning from the prefecture to all of it, sends
 // every message, and returns how many and how long from issue to the
 // last handed to the gateway.
-func redWarning(b *testing.B, q *Queue, n *Notifier, issuer app.ID) (int, time.Duration) {
+func redWarning(b *testing.B, q *Queue, n *Notifier, issuer app.ID) (count int, took, queued time.Duration) {
 	now := time.Now()
 	w := warning.Warning{ID: app.NewID(), Issuer: issuer, Level: warning.Red, Type: warning.Rainstorm, Area: "全州",
 		ValidFrom: now, ValidUntil: now.Add(12 * time.Hour), Text: "t", IssuedBy: "州领导", IssuedAt: now}
 	start := time.Now()
-	count := n.Warn(&w)
+	count = n.Warn(&w)
+	queued = time.Since(start)
 	sent := q.sent.Load()
 	q.SendDue(context.Background())
-	took := time.Since(start)
+	took = time.Since(start)
 	if got := q.sent.Load() - sent; got != int64(count) {
 		b.Fatalf("handed %d of %d messages to the gateway", got, count)
 	}
-	return count, took
+	return count, took, queued
 }
 
 // BenchmarkRedWarningWholePrefecture issues a red warning to the whole
@@ -84,17 +85,19 @@ func BenchmarkRedWarningWholePrefecture(b *testing.B) {
 	run := func(b *testing.B, q *Queue) {
 		n, pref := prefectureNotifier(b, q, time.Now())
 		b.ResetTimer()
-		total, took := 0, time.Duration(0)
+		total, took, queued := 0, time.Duration(0), time.Duration(0)
 		for range b.N {
-			c, d := redWarning(b, q, n, pref.ID)
+			c, d, e := redWarning(b, q, n, pref.ID)
 			total += c
 			took += d
+			queued += e
 		}
+		b.ReportMetric(queued.Seconds()/float64(b.N), "s-queued/warning")
 		b.ReportMetric(float64(total)/took.Seconds(), "msgs/s")
 		b.ReportMetric(took.Seconds()/float64(b.N), "s/warning")
 		b.ReportMetric(float64(total)/float64(b.N), "msgs/warning")
 	}
-	for _, workers := range []int{1, DefaultWorkers} {
+	for _, workers := range []int{1, DefaultWorkers, 16} {
 		b.Run(fmt.Sprintf("kannel/workers=%d", workers), func(b *testing.B) {
 			cfg := cfg
 			cfg.Workers = workers

@@ -101,6 +101,9 @@ func (n *Notifier) observeIncident(op app.Operation) {
 		case it == nil && !handled && inc.EffectiveGrade() >= incident.GradeLarge:
 			n.x.items[key] = &escItem{key: key, station: inc.Station, since: at, told: map[int]bool{},
 				text: IncidentText(inc)}
+			if n.x.live {
+				n.kick()
+			}
 		}
 		if inc.Status == incident.StatusClosed {
 			n.closeTasks(inc.ID)

@@ -1,6 +1,7 @@
 package sms
 
 import (
+	"context"
 	"encoding/json"
 	"strings"
 	"testing"
@@ -174,4 +175,20 @@ func TestEscalationChainPassesAStepWithNobodyAndFollowsTheFlag(t *testing.T) {
 	if m, ok := g.messages("incident:")["吴局长"]; !ok || m.Basis != BasisRole {
 		t.Fatalf("the level above was not reached by role: %v", names(g.messages("incident:")))
 	}
+}
+
+func TestRunQueuesTheFirstStepOfANewMajorIncidentWithoutWaitingForItsTick(t *testing.T) {
+	g := newReachRig(t)
+	g.onDutyToday()
+	g.n.Tick = time.Hour
+	g.n.Live()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { g.n.Run(ctx); close(done) }()
+	defer func() { cancel(); <-done }()
+	g.majorIncident()
+	waitFor(t, "the leader on duty's message", func() bool {
+		_, ok := g.messages("incident:")["石镇长"]
+		return ok
+	})
 }

@@ -133,6 +133,7 @@ func (n *Notifier) Run(ctx context.Context) {
 		case <-n.wake:
 		}
 		n.sendRosterNews(n.Queue.cfg.Now())
+		n.Escalate(n.Queue.cfg.Now()) // a new major incident: its first step at once
 		n.mu.Lock()
 		ws := n.pending
 		n.pending = nil

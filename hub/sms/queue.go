@@ -433,7 +433,10 @@ func (q *Queue) sendOne(ctx context.Context, m *Message) {
 		m.State, m.Reason, m.NextTry = Failed, err.Error(), time.Time{}
 		q.log.Warn("sms failed", "id", m.ID, "event", m.Event, "to", Mask(m.To), "attempts", m.Attempts, "reason", m.Reason)
 	}
-	err = q.db.Update(func(tx *bolt.Tx) error {
+	// Batch: the workers' commits share one write to disk; each returns
+	// only once its own is durable, and the function may run again
+	// (it only sets what it read).
+	err = q.db.Batch(func(tx *bolt.Tx) error {
 		if err := bk(tx, bucketDue).Delete(old); err != nil {
 			return err
 		}
