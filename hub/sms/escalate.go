@@ -20,7 +20,7 @@ import (
 // report sent for a task (the hub sees those operations pass).
 //
 // Nothing about the chain's progress is kept beside the queue: each step
-// is an event of its own (incident:<id>:<step>), so at a start the replay
+// is an event of its own (incident:<id>:<grade>:<step>), so at a start the replay
 // rebuilds what is open and the queue's messages say which steps went out
 // and when; the queue's one message per event and person keeps a restart
 // from repeating a step.
@@ -58,13 +58,18 @@ func ParseChain(s string) ([]Step, error) {
 
 // escItem is an incident or an overdue report task to escalate.
 type escItem struct {
-	key     string // incident:<id> or report:<task id>
+	key     string // incident:<id>:<grade> or report:<task id>
 	station app.ID // the station that holds it
 	since   time.Time
 	text    string // the message, with {code}
 	handled bool
 	// told are the steps found with nobody to reach, logged once each.
 	told map[int]bool
+}
+
+// incidentKey names the escalation of an incident at a grade.
+func incidentKey(id app.ID, g incident.Grade) string {
+	return "incident:" + id.String() + ":" + g.Key()
 }
 
 // stepEvent is the queue's event of escalation step n (from 1) of an
@@ -91,16 +96,26 @@ func (n *Notifier) observeIncident(op app.Operation) {
 		at = time.Now()
 	}
 	if inc := c.Incident; inc != nil && inc.ID != app.NilID {
-		key := "incident:" + inc.ID.String()
-		it := n.x.items[key]
+		// One chain per incident and grade: handled, it stays so at that
+		// grade whatever later operations say; a grade that rises (and
+		// so wants confirming again) starts a chain of its own.
+		grade := inc.EffectiveGrade()
+		started := n.x.incGrade[inc.ID]
+		it := n.x.items[incidentKey(inc.ID, started)]
 		handled := inc.Status == incident.StatusClosed || inc.GradedBy != "" ||
 			op.Kind == incident.OpIncidentSend || op.Kind == incident.OpIncidentAck || op.Kind == incident.OpIncidentSign
 		switch {
-		case it != nil && handled:
-			it.handled = true
-		case it == nil && !handled && inc.EffectiveGrade() >= incident.GradeLarge:
-			n.x.items[key] = &escItem{key: key, station: inc.Station, since: at, told: map[int]bool{},
-				text: IncidentText(inc)}
+		case handled:
+			if it != nil {
+				it.handled = true
+			}
+		case grade >= incident.GradeLarge && grade > started:
+			if it != nil {
+				it.handled = true // superseded by the higher grade's chain
+			}
+			key := incidentKey(inc.ID, grade)
+			n.x.incGrade[inc.ID] = grade
+			n.x.items[key] = &escItem{key: key, station: inc.Station, since: at, told: map[int]bool{}, text: IncidentText(inc)}
 			if n.x.live {
 				n.kick()
 			}
@@ -169,7 +184,13 @@ func (n *Notifier) Escalate(now time.Time) int {
 			delete(n.x.taskDue, key)
 			continue
 		}
-		if now.Before(it.since) || now.Sub(it.since) > notNews {
+		if now.Sub(it.since) > notNews {
+			delete(n.x.items, key) // not news any more; nothing will send it
+			delete(n.x.taskIncident, key)
+			delete(n.x.taskDue, key)
+			continue
+		}
+		if now.Before(it.since) {
 			continue
 		}
 		c := *it

@@ -192,3 +192,31 @@ func TestRunQueuesTheFirstStepOfANewMajorIncidentWithoutWaitingForItsTick(t *tes
 		return ok
 	})
 }
+
+func TestHandledIncidentStaysHandledAtItsGradeAndARisenGradeEscalatesAgain(t *testing.T) {
+	g := newReachRig(t)
+	g.onDutyToday()
+	g.n.EscalateAfter = 200 * time.Millisecond
+	g.n.Live()
+	t0 := g.clock.Now()
+	inc, _ := g.majorIncident()
+	g.n.Escalate(t0)
+	// A report sent at the client handles it, though nobody confirmed
+	// the grade; a later operation at the same grade does not reopen it.
+	g.n.Observe(incidentOp(t, incident.OpIncidentSend, t0.Add(time.Millisecond), inc))
+	g.n.Observe(incidentOp(t, incident.OpIncidentReport, t0.Add(2*time.Millisecond), inc))
+	if n := g.n.Escalate(t0.Add(time.Second)); n != 0 {
+		t.Fatalf("a handled incident queued %d more messages", n)
+	}
+	// The figures rise to 重大: a chain of its own, from its first step.
+	risen := *inc
+	risen.Provisional = incident.GradeMajor
+	g.n.Observe(incidentOp(t, incident.OpIncidentCounts, t0.Add(2*time.Second), &risen))
+	if n := g.n.Escalate(t0.Add(2 * time.Second)); n != 1 {
+		t.Fatalf("the risen grade queued %d messages, want the leader on duty again", n)
+	}
+	ms, _ := g.q.Messages()
+	if len(ms) != 2 || !strings.Contains(ms[1].Text, "重大突发事件") || ms[1].Name != "石镇长" {
+		t.Fatalf("messages %+v", ms)
+	}
+}

@@ -34,6 +34,8 @@ const (
 	// notNews is how long past its moment something found at a start (in
 	// the replayed log) is still worth a message.
 	notNews = 24 * time.Hour
+	// maxDone bounds the memory of pairs queued since the start.
+	maxDone = 100_000
 )
 
 // reachKinds are the operations, beyond persons and 批示, the notifier
@@ -66,8 +68,9 @@ type reach struct {
 	// change messaged. A re-publication messages what differs.
 	told map[app.ID]map[roster.Month]map[slot]app.ID
 
-	items        map[string]*escItem // incidents and overdue report tasks by key
-	taskIncident map[string]app.ID   // a task's key → its incident
+	items        map[string]*escItem       // incidents and overdue report tasks by key
+	taskIncident map[string]app.ID         // a task's key → its incident
+	incGrade     map[app.ID]incident.Grade // the grade each incident's last chain started at
 	taskDue      map[string]incident.ReportTask
 	notices      map[app.ID]*openNotice
 
@@ -87,7 +90,7 @@ type slot struct {
 func newReach() *reach {
 	return &reach{settings: map[app.ID]roster.Settings{}, posts: map[app.ID]map[slot]app.ID{},
 		told: map[app.ID]map[roster.Month]map[slot]app.ID{}, items: map[string]*escItem{},
-		taskIncident: map[string]app.ID{}, taskDue: map[string]incident.ReportTask{},
+		taskIncident: map[string]app.ID{}, incGrade: map[app.ID]incident.Grade{}, taskDue: map[string]incident.ReportTask{},
 		notices: map[app.ID]*openNotice{}, done: map[string]struct{}{}}
 }
 
@@ -141,6 +144,11 @@ func (n *Notifier) queueOnce(r Request) bool {
 		return false
 	}
 	n.mu.Lock()
+	if len(n.x.done) >= maxDone {
+		// Forgetting only costs a write per pair the next time: the
+		// queue's own one message per event and person stands.
+		clear(n.x.done)
+	}
 	n.x.done[key] = struct{}{}
 	n.mu.Unlock()
 	return true
