@@ -1,11 +1,13 @@
 package sms
 
 import (
+	"encoding/json"
 	"strings"
 	"testing"
 	"time"
 
 	"dutyroom/app"
+	"dutyroom/app/instruction"
 	"dutyroom/app/roster"
 )
 
@@ -178,5 +180,23 @@ func TestApprovedSwapMessagesBothPeopleOnceAndAReplayedChangeNobody(t *testing.T
 	g.n.sendRosterNews(g.clock.Now())
 	if g.count() != before {
 		t.Fatalf("the replay messaged %d people again", g.count()-before)
+	}
+}
+
+func TestInstructionReminderGoesToThePeopleOnDutyOnceTheRosterIsPublished(t *testing.T) {
+	g := newReachRig(t)
+	g.onDutyToday()
+	g.n.Live()
+	now := g.clock.Now()
+	in := instruction.Instruction{ID: app.NewID(), Station: g.county.ID, Leader: "吴局长", GivenAt: now,
+		Tasks: []instruction.Task{{ID: app.NewID(), Text: "排查乾州村地质灾害隐患点", Stations: []app.ID{g.town.ID}, Deadline: now.Add(20 * time.Minute)}}}
+	data, _ := json.Marshal(instruction.Created{Instruction: in})
+	g.n.Observe(app.Operation{ID: app.NewID(), Kind: instruction.OpCreate, Entity: in.ID, At: now, Payload: data})
+	if n := g.n.RemindInstructions(now); n != 2 {
+		t.Fatalf("%d reminders, want the leader and officer on duty", n)
+	}
+	got := g.messages("instruction:")
+	if strings.Join(names(got), ",") != "向值班,石镇长" || got["石镇长"].Basis != BasisRoster {
+		t.Fatalf("reminded %v", names(got))
 	}
 }

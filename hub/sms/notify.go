@@ -175,13 +175,6 @@ func (n *Notifier) Warn(w *warning.Warning) int {
 	return count
 }
 
-func answersFor(st *app.Station, p *app.Person) bool {
-	if st.Tier == app.TierVillage {
-		return p.Has(app.RoleInfoOfficer)
-	}
-	return p.Has(app.RoleLeader) || p.Has(app.RoleOfficer)
-}
-
 var levelNames = map[warning.Level]string{warning.Orange: "橙色", warning.Red: "红色", warning.Yellow: "黄色", warning.Blue: "蓝色"}
 var typeNames = map[warning.Type]string{warning.Rainstorm: "暴雨", warning.Flood: "洪水", warning.Geological: "地质灾害",
 	warning.ForestFire: "森林火险", warning.LowTempIce: "低温雨雪冰冻", warning.HighTemp: "高温", warning.StrongWind: "大风",
