@@ -62,6 +62,7 @@ import (
 	"dutyroom/app/wire"
 	"dutyroom/hub"
 	"dutyroom/hub/sfu"
+	"dutyroom/hub/sms"
 	"dutyroom/rtc/rtcconf"
 )
 
@@ -344,6 +345,11 @@ func admin(dir string, args []string, stdin io.Reader, stdout io.Writer) error {
 			return err
 		}
 		if err := db.ImportDirectory(d); err != nil {
+			return err
+		}
+		// The SMS gateway reaches people no client names (village
+		// officers) by the numbers of this file.
+		if err := sms.KeepPeople(db.Bolt(), d.People); err != nil {
 			return err
 		}
 		fmt.Fprintf(stdout, "%d stations imported\n", len(d.Stations))

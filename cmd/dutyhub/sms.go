@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"dutyroom/app"
+	"dutyroom/app/roster"
 	"dutyroom/hub"
 	"dutyroom/hub/sms"
 )
@@ -32,6 +33,12 @@ type smsFlags struct {
 	gammuDir  string
 	dailyCap  int
 	personCap int
+	// Who is reached about what (docs/sms.md).
+	escalateAfter time.Duration
+	escalateChain string
+	noticeBefore  time.Duration
+	eveningAt     string
+	workers       int
 }
 
 func (f *smsFlags) register(fs *flag.FlagSet) {
@@ -44,6 +51,11 @@ func (f *smsFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.gammuDir, "sms-gammu-dir", "/var/spool/gammu", "SMS: gammu-smsd's files back-end folder, with outbox, inbox, sent and error inside")
 	fs.IntVar(&f.dailyCap, "sms-daily-cap", sms.DefaultDailyCap, "SMS: messages a day in all")
 	fs.IntVar(&f.personCap, "sms-person-cap", sms.DefaultPersonCap, "SMS: messages a day to one number")
+	fs.IntVar(&f.workers, "sms-workers", sms.DefaultWorkers, "SMS: messages handed to the gateway at once, each by its own request")
+	fs.DurationVar(&f.escalateAfter, "sms-escalate-after", sms.DefaultEscalateAfter, "SMS: wait for an answer about a major incident or an overdue report before the next step of the chain")
+	fs.StringVar(&f.escalateChain, "sms-escalate-chain", "leader,principal,above", "SMS: escalation steps in order: leader (on duty), principal (by title), above (the leader on duty of the level above)")
+	fs.DurationVar(&f.noticeBefore, "sms-notice-before", sms.DefaultNoticeBefore, "SMS: remind stations without a receipt this long before a notice's acknowledge-by time")
+	fs.StringVar(&f.eveningAt, "sms-evening-at", sms.DefaultEveningAt.String(), "SMS: when the reminder of tomorrow's duty goes out, HH:MM in each station's zone")
 }
 
 // gateway builds the back-end; kannel is also returned for its callbacks.
@@ -68,13 +80,30 @@ func (f *smsFlags) gateway() (sms.Gateway, *sms.Kannel, error) {
 }
 
 func (f *smsFlags) config(log *slog.Logger) sms.Config {
-	return sms.Config{DailyCap: f.dailyCap, PersonCap: f.personCap, Logger: log,
+	return sms.Config{DailyCap: f.dailyCap, PersonCap: f.personCap, Workers: f.workers, Logger: log,
 		// Until an answer becomes an acknowledgement in the issuer's
 		// window, the log line and `dutyhub sms list` are its record.
 		Answered: func(m sms.Message, in sms.Inbound) {
 			log.Info("sms 短信签收", "event", m.Event, "station", m.Station, "person", m.Name,
 				"from", sms.Mask(in.From), "at", in.At.Format(time.RFC3339))
 		}}
+}
+
+// tune sets the notifier's timings and chain from the flags.
+func (f smsFlags) tune(n *sms.Notifier) error {
+	chain, err := sms.ParseChain(f.escalateChain)
+	if err != nil {
+		return app.Errorf(app.EINVALID, "-sms-escalate-chain: %v", err)
+	}
+	at, err := roster.ParseTimeOfDay(f.eveningAt)
+	if err != nil {
+		return app.Errorf(app.EINVALID, "-sms-evening-at: %s", app.ErrorMessage(err))
+	}
+	if f.escalateAfter <= 0 || f.noticeBefore <= 0 {
+		return app.Errorf(app.EINVALID, "-sms-escalate-after and -sms-notice-before must be positive")
+	}
+	n.EscalateChain, n.EveningAt, n.EscalateAfter, n.NoticeBefore = chain, at, f.escalateAfter, f.noticeBefore
+	return nil
 }
 
 // smsHub is the gateway inside a serving hub.
@@ -97,6 +126,9 @@ func (f smsFlags) wire(cfg *hub.Config, log *slog.Logger) (*smsHub, error) {
 	}
 	h := &smsHub{flags: f, log: log}
 	h.notifier = sms.NewNotifier(nil, nil, log)
+	if err := f.tune(h.notifier); err != nil {
+		return nil, err
+	}
 	observe, metrics := cfg.Observe, cfg.ExtraMetrics
 	cfg.Observe = func(op app.Operation) {
 		if observe != nil {
@@ -137,6 +169,8 @@ func (h *smsHub) start(ctx context.Context, srv *hub.Server) error {
 		}
 		return t
 	}
+	// The replay is over: roster changes from now on are news.
+	h.notifier.Live()
 	go q.Run(ctx)
 	go h.notifier.Run(ctx)
 	if kannel != nil {

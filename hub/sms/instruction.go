@@ -90,10 +90,6 @@ func (n *Notifier) RemindInstructions(now time.Time) int {
 			due = append(due, *t)
 		}
 	}
-	people := map[app.ID][]app.Person{}
-	for _, p := range n.people {
-		people[p.Station] = append(people[p.Station], p)
-	}
 	n.mu.Unlock()
 	if len(due) == 0 {
 		return 0
@@ -109,12 +105,13 @@ func (n *Notifier) RemindInstructions(now time.Time) int {
 		if s := tree.Station(t.issuer); s != nil {
 			issuer = s.Name
 		}
-		for _, p := range people[st.ID] {
-			if !answersFor(st, &p) {
-				continue
-			}
+		// The leader and officer on duty, or everyone with the role (reach.go).
+		n.mu.Lock()
+		people, basis := n.whoAnswers(st, now, app.RoleLeader, app.RoleOfficer)
+		n.mu.Unlock()
+		for _, p := range people {
 			_, err := n.Queue.Enqueue(Request{Event: InstructionEvent(t.instr, t.task, st.ID), Station: st.ID.String(),
-				Person: p.ID.String(), Name: p.Name, To: p.Mobile, Text: InstructionText(issuer, st.Name, &t)})
+				Person: p.ID.String(), Name: p.Name, To: p.Mobile, Text: InstructionText(issuer, st.Name, &t), Basis: basis})
 			if err != nil {
 				n.Log.Warn("sms reminder of an instruction not queued", "instruction", t.instr, "station", st.Name, "person", p.Name, "err", err)
 				continue

@@ -37,6 +37,11 @@ type Kannel struct {
 // Name implements Gateway.
 func (k *Kannel) Name() string { return "kannel" }
 
+// kannelClient keeps a connection to smsbox open for each of the queue's
+// workers between sends, instead of the default transport's two.
+var kannelClient = &http.Client{Timeout: 15 * time.Second,
+	Transport: &http.Transport{MaxIdleConnsPerHost: 16, IdleConnTimeout: 90 * time.Second}}
+
 // Send implements Gateway: one GET to sendsms. smsbox answers 202 with
 // "0: Accepted for delivery" or "3: Queued for later delivery"; a 4xx is
 // a refusal (wrong user, bad number) and fails the message, a 5xx or no
@@ -68,7 +73,7 @@ func (k *Kannel) Send(ctx context.Context, m Outgoing) (Result, error) {
 	}
 	client := k.Client
 	if client == nil {
-		client = &http.Client{Timeout: 15 * time.Second}
+		client = kannelClient
 	}
 	resp, err := client.Do(req)
 	if err != nil {

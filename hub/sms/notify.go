@@ -12,6 +12,7 @@ import (
 
 	"dutyroom/app"
 	"dutyroom/app/instruction"
+	"dutyroom/app/roster"
 	"dutyroom/app/warning"
 )
 
@@ -20,7 +21,7 @@ func WarningEvent(id app.ID) string { return "warning:" + id.String() }
 
 // ObservedKinds are the kinds the notifier must see again at the hub's
 // start (hub.Config.Replay) to know its directory.
-var ObservedKinds = []string{"person.", "instruction."}
+var ObservedKinds = append([]string{"person.", "instruction."}, reachKinds...)
 
 // Notifier turns operations the hub stores into messages: for each
 // warning of orange or red, a 叫应 SMS with a reply code to the people who
@@ -43,6 +44,15 @@ type Notifier struct {
 	RemindBefore time.Duration
 	// Tick is how often Run looks for reminders that fell due.
 	Tick time.Duration
+	// EscalateAfter is how long a step of EscalateChain waits for an
+	// answer before the next (escalate.go); NoticeBefore how long before
+	// a notice's acknowledge-by time a station without a receipt is
+	// reminded (notice.go); EveningAt when the reminder of tomorrow's duty
+	// goes out in each station's zone (duty.go).
+	EscalateAfter time.Duration
+	EscalateChain []Step
+	NoticeBefore  time.Duration
+	EveningAt     roster.TimeOfDay
 
 	mu       sync.Mutex
 	people   map[app.ID]app.Person
@@ -50,6 +60,7 @@ type Notifier struct {
 	tasks    map[taskKey]*openTask // 批示 tasks not yet answered, by task and station
 	answered map[taskKey]struct{}
 	wake     chan struct{}
+	x        *reach // rosters, incidents, notices (reach.go)
 }
 
 // NewNotifier returns a notifier feeding q.
@@ -59,7 +70,9 @@ func NewNotifier(q *Queue, tree func() *app.Tree, log *slog.Logger) *Notifier {
 	}
 	return &Notifier{Queue: q, Tree: tree, Log: log, people: map[app.ID]app.Person{}, wake: make(chan struct{}, 1),
 		RemindBefore: instruction.DefaultRemindBefore, Tick: time.Minute,
-		tasks: map[taskKey]*openTask{}, answered: map[taskKey]struct{}{}}
+		tasks: map[taskKey]*openTask{}, answered: map[taskKey]struct{}{},
+		EscalateAfter: DefaultEscalateAfter, EscalateChain: DefaultChain, NoticeBefore: DefaultNoticeBefore,
+		EveningAt: DefaultEveningAt, x: newReach()}
 }
 
 // Observe takes one stored operation (hub.Config.Observe). It must not
@@ -97,6 +110,10 @@ func (n *Notifier) Observe(op app.Operation) {
 		case n.wake <- struct{}{}:
 		default:
 		}
+	default:
+		n.mu.Lock()
+		n.observeReach(op)
+		n.mu.Unlock()
 	}
 }
 
@@ -111,9 +128,12 @@ func (n *Notifier) Run(ctx context.Context) {
 			return
 		case <-tick.C:
 			n.RemindInstructions(n.Queue.cfg.Now())
+			n.runReach(ctx, n.Queue.cfg.Now())
 			continue
 		case <-n.wake:
 		}
+		n.sendRosterNews(n.Queue.cfg.Now())
+		n.Escalate(n.Queue.cfg.Now()) // a new major incident: its first step at once
 		n.mu.Lock()
 		ws := n.pending
 		n.pending = nil
@@ -134,21 +154,18 @@ func (n *Notifier) Warn(w *warning.Warning) int {
 	if s := tree.Station(w.Issuer); s != nil {
 		issuer = s.Name
 	}
-	n.mu.Lock()
-	byStation := map[app.ID][]app.Person{}
-	for _, p := range n.people {
-		byStation[p.Station] = append(byStation[p.Station], p)
-	}
-	n.mu.Unlock()
+	now := n.Queue.cfg.Now()
 	count := 0
 	for _, st := range stations {
-		for _, p := range byStation[st.ID] {
-			if !answersFor(st, &p) {
-				continue
-			}
+		// The leader and officer on duty by the published roster, or
+		// everyone with the role where the hub does not know it (reach.go).
+		n.mu.Lock()
+		people, basis := n.whoAnswers(st, now, app.RoleLeader, app.RoleOfficer)
+		n.mu.Unlock()
+		for _, p := range people {
 			count++
 			_, err := n.Queue.Enqueue(Request{Event: WarningEvent(w.ID), Station: st.ID.String(), Person: p.ID.String(),
-				Name: p.Name, To: p.Mobile, Text: WarningText(issuer, st.Name, w), WantReply: true})
+				Name: p.Name, To: p.Mobile, Text: WarningText(issuer, st.Name, w), WantReply: true, Basis: basis})
 			if err != nil {
 				n.Log.Warn("sms for a warning not queued", "warning", w.ID, "station", st.Name, "person", p.Name, "err", err)
 			}
@@ -156,13 +173,6 @@ func (n *Notifier) Warn(w *warning.Warning) int {
 	}
 	n.Log.Info("sms 叫应 queued", "warning", w.ID, "level", w.Level, "stations", len(stations), "people", count)
 	return count
-}
-
-func answersFor(st *app.Station, p *app.Person) bool {
-	if st.Tier == app.TierVillage {
-		return p.Has(app.RoleInfoOfficer)
-	}
-	return p.Has(app.RoleLeader) || p.Has(app.RoleOfficer)
 }
 
 var levelNames = map[warning.Level]string{warning.Orange: "橙色", warning.Red: "红色", warning.Yellow: "黄色", warning.Blue: "蓝色"}

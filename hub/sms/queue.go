@@ -46,6 +46,7 @@ const (
 	DefaultRetryMax     = 30 * time.Minute // the longest wait between tries
 	DefaultMaxAttempts  = 8                // tries before a message fails (about 1½ hours)
 	DefaultPollInterval = 5 * time.Second  // how often a files gateway is read
+	DefaultWorkers      = 4                // messages handed to the gateway at once
 )
 
 // Config tunes a Queue. Zero values take the defaults.
@@ -55,8 +56,11 @@ type Config struct {
 	RetryBase, RetryMax time.Duration
 	MaxAttempts         int
 	PollInterval        time.Duration
-	Logger              *slog.Logger
-	Now                 func() time.Time
+	// Workers is how many messages are handed to the gateway at once,
+	// each by its own request (send.go).
+	Workers int
+	Logger  *slog.Logger
+	Now     func() time.Time
 	// Answered, when set, is called (from the goroutine that received the
 	// reply, after it is stored) for each reply that answers a message.
 	Answered func(m Message, in Inbound)
@@ -84,6 +88,9 @@ func (c *Config) fill() {
 	if c.PollInterval <= 0 {
 		c.PollInterval = DefaultPollInterval
 	}
+	if c.Workers <= 0 {
+		c.Workers = DefaultWorkers
+	}
 	if c.Logger == nil {
 		c.Logger = slog.Default()
 	}
@@ -102,7 +109,10 @@ type Message struct {
 	To      string `json:"to"`
 	Text    string `json:"text"`
 	Code    string `json:"code,omitempty"` // the reply code, when an answer is wanted
-	Parts   int    `json:"parts"`
+	// Basis says how the person was chosen: BasisRoster (on duty by the
+	// published roster) or BasisRole (everyone with the role).
+	Basis string `json:"basis,omitempty"`
+	Parts int    `json:"parts"`
 
 	State    State     `json:"state"`
 	Reason   string    `json:"reason,omitempty"`
@@ -137,6 +147,7 @@ type Request struct {
 	// the reply code the queue draws for this number.
 	Text      string
 	WantReply bool
+	Basis     string // BasisRoster or BasisRole, for the record
 }
 
 // Queue keeps messages in the hub's file and sends them through one
@@ -154,6 +165,9 @@ type Queue struct {
 	skipped                                               atomic.Int64
 
 	mu sync.Mutex // serialises Enqueue's read-check-write of caps and codes
+
+	claimMu  sync.Mutex          // guards inflight
+	inflight map[string]struct{} // messages a worker is sending now (send.go)
 }
 
 // Open makes the queue's buckets in db and returns a queue sending
@@ -175,7 +189,7 @@ func Open(db *bolt.DB, gw Gateway, cfg Config) (*Queue, error) {
 	if err != nil {
 		return nil, fmt.Errorf("the SMS queue's buckets: %w", err)
 	}
-	return &Queue{db: db, gw: gw, cfg: cfg, log: cfg.Logger, kick: make(chan struct{}, 1)}, nil
+	return &Queue{db: db, gw: gw, cfg: cfg, log: cfg.Logger, kick: make(chan struct{}, 1), inflight: map[string]struct{}{}}, nil
 }
 
 func bk(tx *bolt.Tx, name []byte) *bolt.Bucket { return tx.Bucket(bucketRoot).Bucket(name) }
@@ -271,7 +285,7 @@ func (q *Queue) Enqueue(r Request) (Message, error) {
 				return err
 			}
 		}
-		m := Message{ID: newID(), Event: r.Event, Station: r.Station, Person: r.Person, Name: r.Name,
+		m := Message{ID: newID(), Event: r.Event, Station: r.Station, Person: r.Person, Name: r.Name, Basis: r.Basis,
 			To: NormaliseNumber(r.To), State: Queued, CreatedAt: now, NextTry: now}
 		counts := bk(tx, bucketCounts)
 		day := now.Format("2006-01-02")
@@ -388,40 +402,6 @@ func (q *Queue) Run(ctx context.Context) {
 // is due (zero: none queued). Run calls it; `dutyhub sms test` too.
 func (q *Queue) SendDue(ctx context.Context) time.Time { return q.sendDue(ctx) }
 
-func (q *Queue) sendDue(ctx context.Context) time.Time {
-	if q.gw == nil {
-		return time.Time{}
-	}
-	for ctx.Err() == nil {
-		now := q.cfg.Now()
-		var m *Message
-		var next time.Time
-		err := q.db.View(func(tx *bolt.Tx) error {
-			k, _ := bk(tx, bucketDue).Cursor().First()
-			if k == nil {
-				return nil
-			}
-			at := time.Unix(0, int64(binary.BigEndian.Uint64(k[:8])))
-			if at.After(now) {
-				next = at
-				return nil
-			}
-			var err error
-			m, err = getMsg(tx, string(k[8:]))
-			return err
-		})
-		if err != nil {
-			q.log.Error("sms queue unreadable", "err", err)
-			return now.Add(q.cfg.RetryBase)
-		}
-		if m == nil {
-			return next
-		}
-		q.sendOne(ctx, m)
-	}
-	return time.Time{}
-}
-
 func (q *Queue) sendOne(ctx context.Context, m *Message) {
 	res, err := q.gw.Send(ctx, Outgoing{ID: m.ID, To: m.To, Text: m.Text})
 	now := q.cfg.Now()
@@ -453,7 +433,10 @@ func (q *Queue) sendOne(ctx context.Context, m *Message) {
 		m.State, m.Reason, m.NextTry = Failed, err.Error(), time.Time{}
 		q.log.Warn("sms failed", "id", m.ID, "event", m.Event, "to", Mask(m.To), "attempts", m.Attempts, "reason", m.Reason)
 	}
-	err = q.db.Update(func(tx *bolt.Tx) error {
+	// Batch: the workers' commits share one write to disk; each returns
+	// only once its own is durable, and the function may run again
+	// (it only sets what it read).
+	err = q.db.Batch(func(tx *bolt.Tx) error {
 		if err := bk(tx, bucketDue).Delete(old); err != nil {
 			return err
 		}
