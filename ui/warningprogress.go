@@ -196,11 +196,8 @@ func (p *progressPanel) updateRow(id widget.ListItemID, o fyne.CanvasObject) {
 	setText(row.tier, tierLabel(l.Tier))
 	if l.Ack != nil {
 		row.state.Importance = widget.SuccessImportance
-		setText(row.state, lang.L("warning.row_acked"))
-		detail := lang.L("warning.row_ack_detail", map[string]any{"Person": l.Ack.Person, "At": dateTime(l.Ack.At, b.loc)})
-		if l.Ack.RecordedBy != l.Station {
-			detail += lang.L("warning.row_recorded_by", map[string]any{"Station": stationName(b.tree, l.Ack.RecordedBy)})
-		}
+		state, detail := ackTexts(l.Ack, l.Station, b.tree, b.loc)
+		setText(row.state, state)
 		setText(row.detail, detail)
 	} else {
 		switch l.Reach(p.tracked) {

@@ -83,6 +83,7 @@ type smsHub struct {
 	log      *slog.Logger
 	notifier *sms.Notifier
 	queue    *sms.Queue
+	acker    *sms.Acknowledger
 }
 
 // wire hooks the SMS gateway into the hub's configuration: the notifier
@@ -97,14 +98,17 @@ func (f smsFlags) wire(cfg *hub.Config, log *slog.Logger) (*smsHub, error) {
 	}
 	h := &smsHub{flags: f, log: log}
 	h.notifier = sms.NewNotifier(nil, nil, log)
+	h.acker = sms.NewAcknowledger(nil, log)
 	observe, metrics := cfg.Observe, cfg.ExtraMetrics
 	cfg.Observe = func(op app.Operation) {
 		if observe != nil {
 			observe(op)
 		}
 		h.notifier.Observe(op)
+		h.acker.Observe(op)
 	}
 	cfg.Replay = append(append([]string{}, cfg.Replay...), sms.ObservedKinds...)
+	cfg.Replay = append(cfg.Replay, sms.AckObservedKinds...)
 	cfg.ExtraMetrics = func(w io.Writer) {
 		if metrics != nil {
 			metrics(w)
@@ -123,11 +127,22 @@ func (h *smsHub) start(ctx context.Context, srv *hub.Server) error {
 	if err != nil {
 		return err
 	}
-	q, err := sms.Open(srv.DB().Bolt(), gw, h.flags.config(h.log))
+	// A reply to a warning's message becomes its station's 短信签收.
+	h.acker.Append = srv.AppendOwn
+	qcfg := h.flags.config(h.log)
+	qcfg.Answered = h.acker.Answered
+	q, err := sms.Open(srv.DB().Bolt(), gw, qcfg)
 	if err != nil {
 		return err
 	}
 	h.queue = q
+	go func() {
+		if n, err := h.acker.CatchUp(ctx, q); err != nil {
+			h.log.Error("sms: answered messages cannot be read", "err", err)
+		} else if n > 0 {
+			h.log.Info("sms: answers acknowledged after a restart", "count", n)
+		}
+	}()
 	h.notifier.Queue = q
 	h.notifier.Tree = func() *app.Tree {
 		t, err := srv.DB().Tree()
