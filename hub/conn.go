@@ -533,6 +533,9 @@ func (c *conn) handle(env wire.Envelope) error {
 	case wire.TypeHello:
 		return wire.Errorf(wire.CodeBadMessage, "hello: this connection is already open")
 	}
+	if env.Type == wire.TypeSMSList || env.Type == wire.TypeSMSGateway {
+		return c.sms(env)
+	}
 	if env.Type == TypeRecLink && c.s.rec != nil {
 		return c.recordingLink(env)
 	}

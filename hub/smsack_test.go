@@ -3,29 +3,62 @@ package hub_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
+	"log/slog"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"dutyroom/app"
 	"dutyroom/app/warning"
+	"dutyroom/app/wire"
 	"dutyroom/hub"
 	"dutyroom/hub/sms"
 	"dutyroom/store"
 )
 
 // handedOver is a gateway that takes every message at once and keeps it,
-// as a phone network would deliver it.
+// as a phone network would deliver it; or, down, refuses every one.
 type handedOver struct {
 	mu   sync.Mutex
+	down bool
 	msgs []sms.Outgoing
 }
+
+// refusedNumber is one the operator's centre refuses for good.
+const refusedNumber = "13800002222"
+
+func (g *handedOver) setDown(down bool) {
+	g.mu.Lock()
+	g.down = down
+	g.mu.Unlock()
+}
+
+// testSMSSource is dutyhub's wiring of the queue to the hub's questions.
+type testSMSSource struct {
+	queue   atomic.Pointer[sms.Queue]
+	watched atomic.Pointer[sms.Watched]
+}
+
+func (s *testSMSSource) SMSStates(events []string, within func(app.ID) bool, max int) (wire.SMSStates, error) {
+	ms, truncated, err := s.queue.Load().States(events, within, max)
+	return wire.SMSStates{Messages: ms, Truncated: truncated}, err
+}
+
+func (s *testSMSSource) SMSGateway() wire.SMSGateway { return s.watched.Load().State() }
 
 func (g *handedOver) Name() string { return "test" }
 
 func (g *handedOver) Send(_ context.Context, m sms.Outgoing) (sms.Result, error) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
+	if g.down {
+		return sms.Result{}, &sms.TemporaryError{Err: errors.New("connect 127.0.0.1:13013: connection refused")}
+	}
+	if m.To == refusedNumber {
+		return sms.Result{}, errors.New("the operator's centre answered 4: number refused")
+	}
 	g.msgs = append(g.msgs, m)
 	return sms.Result{GatewayID: m.ID, State: sms.Sent}, nil
 }
@@ -41,17 +74,23 @@ type smsTestHub struct {
 
 func startSMSHub(t *testing.T, gw sms.Gateway) *smsTestHub {
 	t.Helper()
-	notifier := sms.NewNotifier(nil, nil, nil)
-	acker := sms.NewAcknowledger(nil, nil)
-	h := startHub(t, hub.Config{Observe: func(op app.Operation) {
+	quiet := slog.New(slog.NewTextHandler(discard{}, nil))
+	notifier := sms.NewNotifier(nil, nil, quiet)
+	acker := sms.NewAcknowledger(nil, quiet)
+	src := &testSMSSource{}
+	h := startHub(t, hub.Config{SMS: src, Observe: func(op app.Operation) {
 		notifier.Observe(op)
 		acker.Observe(op)
 	}})
 	acker.Append = h.srv.AppendOwn
-	q, err := sms.Open(h.db.Bolt(), gw, sms.Config{Answered: acker.Answered, PollInterval: 50 * time.Millisecond})
+	watched := sms.Watch(gw)
+	q, err := sms.Open(h.db.Bolt(), watched, sms.Config{Logger: quiet, Answered: acker.Answered, PollInterval: 50 * time.Millisecond,
+		RetryBase: 20 * time.Millisecond, RetryMax: 100 * time.Millisecond, MaxAttempts: 1000})
 	if err != nil {
 		t.Fatal(err)
 	}
+	src.queue.Store(q)
+	src.watched.Store(watched)
 	notifier.Queue = q
 	notifier.Tree = func() *app.Tree {
 		tree, err := h.db.Tree()

@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"sync/atomic"
 	"text/tabwriter"
 	"time"
 
@@ -84,6 +85,9 @@ type smsHub struct {
 	notifier *sms.Notifier
 	queue    *sms.Queue
 	acker    *sms.Acknowledger
+	// live is the open queue and its watched gateway, for the clients'
+	// questions (smsstates.go), which come from other goroutines.
+	live atomic.Pointer[smsLive]
 }
 
 // wire hooks the SMS gateway into the hub's configuration: the notifier
@@ -109,6 +113,7 @@ func (f smsFlags) wire(cfg *hub.Config, log *slog.Logger) (*smsHub, error) {
 	}
 	cfg.Replay = append(append([]string{}, cfg.Replay...), sms.ObservedKinds...)
 	cfg.Replay = append(cfg.Replay, sms.AckObservedKinds...)
+	cfg.SMS = h
 	cfg.ExtraMetrics = func(w io.Writer) {
 		if metrics != nil {
 			metrics(w)
@@ -131,11 +136,13 @@ func (h *smsHub) start(ctx context.Context, srv *hub.Server) error {
 	h.acker.Append = srv.AppendOwn
 	qcfg := h.flags.config(h.log)
 	qcfg.Answered = h.acker.Answered
-	q, err := sms.Open(srv.DB().Bolt(), gw, qcfg)
+	watched := sms.Watch(gw)
+	q, err := sms.Open(srv.DB().Bolt(), watched, qcfg)
 	if err != nil {
 		return err
 	}
 	h.queue = q
+	h.live.Store(&smsLive{queue: q, watched: watched})
 	go func() {
 		if n, err := h.acker.CatchUp(ctx, q); err != nil {
 			h.log.Error("sms: answered messages cannot be read", "err", err)
