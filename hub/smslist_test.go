@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"dutyroom/app"
+	"dutyroom/app/smsstatus"
 	"dutyroom/app/warning"
 	"dutyroom/app/wire"
 	"dutyroom/hub"
@@ -173,5 +174,29 @@ func TestSMSQuestionsToAHubWithoutSMS(t *testing.T) {
 	var we *wire.Error
 	if !errors.As(err, &we) || we.Code != wire.CodeBadMessage {
 		t.Fatalf("an empty event: %v, want bad_message", err)
+	}
+}
+
+// The window's SMS client asks the hub online; with no link it says the
+// states need one, at once.
+func TestSMSStatusClientAsksOnlineAndSaysOfflineWithoutALink(t *testing.T) {
+	h := startSMSHub(t, &handedOver{})
+	c := newClient(t, "t1")
+	c.start(h.addr, "t1")
+	c.caughtUp()
+	svc := smsstatus.New(c.eng)
+	ctx := context.Background()
+	if g, err := svc.Gateway(ctx); err != nil || !g.On || g.Down {
+		t.Fatalf("the gateway online: %+v, %v", g, err)
+	}
+	if s, err := svc.States(ctx, "warning:"+app.NewID().String()); err != nil || len(s.Messages) != 0 {
+		t.Fatalf("states online: %+v, %v", s, err)
+	}
+	c.stop()
+	if _, err := svc.States(ctx); !errors.Is(err, smsstatus.ErrOffline) {
+		t.Fatalf("states offline: %v, want ErrOffline", err)
+	}
+	if _, err := svc.Gateway(ctx); !errors.Is(err, smsstatus.ErrOffline) {
+		t.Fatalf("the gateway offline: %v, want ErrOffline", err)
 	}
 }

@@ -6,7 +6,9 @@ import (
 	"fyne.io/fyne/v2/lang"
 
 	"dutyroom/app"
+	"dutyroom/app/smsstatus"
 	"dutyroom/app/warning"
+	"dutyroom/app/wire"
 )
 
 // ackTexts are the state and detail of an acknowledged station's row in a
@@ -28,4 +30,48 @@ func ackTexts(a *warning.Ack, station app.ID, tree *app.Tree, loc *time.Location
 		detail += lang.L("warning.row_recorded_by", map[string]any{"Station": stationName(tree, a.RecordedBy)})
 	}
 	return lang.L("warning.row_acked"), detail
+}
+
+// loadSMS asks the hub for the SMS states of the warning's messages, at
+// most every smsAskEvery; offline the panel says they need the link.
+func (p *progressPanel) loadSMS() {
+	svc := p.s.u.svc.SMS
+	if svc == nil || p.w == nil {
+		return
+	}
+	now := time.Now()
+	if !p.smsAsked.IsZero() && now.Sub(p.smsAsked) < smsAskEvery {
+		return
+	}
+	p.smsAsked = now
+	p.smsSeq++
+	seq, ctx, id := p.smsSeq, p.s.u.ctx, p.w.ID
+	runAsync(func() (wire.SMSStates, error) { return svc.States(ctx, "warning:"+id.String()) }, func(st wire.SMSStates, err error) {
+		if seq != p.smsSeq || p.w == nil || p.w.ID != id {
+			return
+		}
+		if err != nil {
+			p.smsAsked = time.Time{} // ask again at the next look
+			p.sms = nil
+			p.smsNote.SetText(smsErrorText(err))
+			p.smsNote.Show()
+		} else {
+			p.sms = smsstatus.ByStation(st.Messages)
+			p.smsNote.Hide()
+		}
+		p.list.Refresh()
+		p.content.Refresh()
+	})
+}
+
+// addSMS puts the station's SMS states after its row's detail.
+func (p *progressPanel) addSMS(row *progressRow, station app.ID) {
+	text := smsSummaryText(p.sms[station])
+	if text == "" {
+		return
+	}
+	if row.detail.Text != "" {
+		text = row.detail.Text + "　" + text
+	}
+	setText(row.detail, text)
 }

@@ -18,6 +18,7 @@ import (
 	"dutyroom/app/consult"
 	"dutyroom/app/incident"
 	"dutyroom/app/spotcheck"
+	"dutyroom/app/smsstatus"
 	"dutyroom/app/syncer"
 	"dutyroom/app/wire"
 	"dutyroom/assets"
@@ -268,6 +269,7 @@ func windowServices(db *store.DB, hubc *syncer.Client) ui.Services {
 	}
 	svc.IncidentContents, svc.ReportFiles = incidents, reportFiles(incidents)
 	svc.Instructions = store.NewInstructions(db)
+	svc.SMS = smsstatus.New(hubc) // asked online: the states live at the hub
 	return svc
 }
 

@@ -78,7 +78,7 @@ func (q *Queue) States(events []string, within func(station app.ID) bool, max in
 
 func stateOf(m *Message, station app.ID) wire.SMSState {
 	return wire.SMSState{Event: m.Event, Kind: wire.EventKind(m.Event), Station: station, Person: m.Name,
-		Number: Mask(m.To), State: string(m.State), Reason: m.Reason, CreatedAt: m.CreatedAt,
+		Number: Mask(m.To), State: string(m.State), Reason: MaskNumbers(m.Reason), CreatedAt: m.CreatedAt,
 		SentAt: m.SentAt, DeliveredAt: m.DeliveredAt, AnsweredAt: m.AnsweredAt, Reply: m.Reply}
 }
 
