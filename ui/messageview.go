@@ -148,7 +148,8 @@ type conversationView struct {
 	more         bool
 	seq          int
 	width        float32 // the width the rows were measured at
-	sms          noticeSMS // the SMS about the notices shown (messagesms.go)
+
+	sms noticeSMS // the SMS about the notices shown (messagesms.go)
 
 	header    *fyne.Container
 	title     *widget.Label

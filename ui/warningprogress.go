@@ -57,6 +57,7 @@ type progressPanel struct {
 	smsAsked time.Time
 	smsSeq   int
 	smsNote  *widget.Label
+
 	list    *widget.List
 	waiting *widget.Label
 	content *fyne.Container
