@@ -25,7 +25,7 @@ APT_RUN  := gcc pkg-config libgl1-mesa-dev libx11-dev libxcursor-dev libxrandr-d
             libxinerama-dev libxi-dev libxxf86vm-dev libvpx-dev libopus-dev
 APT_TEST := $(APT_RUN) xvfb xdotool xclip imagemagick x11-utils \
             libreoffice-calc-nogui python3-icalendar chromium poppler-utils \
-            kannel kannel-extras
+            kannel kannel-extras gammu gammu-smsd
 # make package: the client's library dependencies are read with
 # dpkg-shlibdeps, the .debs are checked with lintian, the hub's unit with
 # systemd-analyze.

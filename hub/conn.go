@@ -535,6 +535,9 @@ func (c *conn) handle(env wire.Envelope) error {
 	case wire.TypeOfficerAccount, wire.TypeOfficerAccounts:
 		return c.handleOfficer(env)
 	}
+	if env.Type == wire.TypeSMSList || env.Type == wire.TypeSMSGateway {
+		return c.sms(env)
+	}
 	if env.Type == TypeRecLink && c.s.rec != nil {
 		return c.recordingLink(env)
 	}

@@ -67,6 +67,10 @@ type Config struct {
 	// implements it; the program hosting the hub wires it in.
 	Signalling Signalling
 
+	// SMS answers the clients' sms.list and sms.gateway (smslist.go); nil
+	// when the hub sends no SMS.
+	SMS SMSSource
+
 	// Observe, when set, sees every operation once it is durable, in log
 	// order, from the hub's writer: it must not wait. The program hosting
 	// the hub uses it to open a consultation's video room when the host's

@@ -86,6 +86,7 @@ type incidentView struct {
 	files            *widget.List
 	filesEmpty       *widget.Label
 	content          fyne.CanvasObject
+	sms              *smsSection // the SMS the hub sent about the incident (smsstates.go)
 }
 
 func newIncidentView(s *incidentScreen) *incidentView {
@@ -154,6 +155,10 @@ func newIncidentView(s *incidentScreen) *incidentView {
 		container.NewTabItem(lang.L("incident.tab_timeline"), v.timeline),
 		container.NewTabItem(lang.L("incident.tab_files"), container.NewStack(v.files, v.filesEmpty)),
 	)
+	v.sms = newSMSSection(s.u)
+	if s.u.svc.SMS != nil {
+		v.tabs.Append(container.NewTabItem(lang.L("sms.section_title"), container.NewVScroll(v.sms.content)))
+	}
 	v.content = container.NewBorder(top, nil, nil, nil, v.tabs)
 	return v
 }
@@ -219,6 +224,7 @@ func (v *incidentView) show() {
 		return
 	}
 	loc := b.location()
+	v.sms.show("incident:"+inc.ID.String(), b.tree, loc)
 	v.title.SetText(incidentSummary(inc, b.tree))
 	v.setGrade(inc.EffectiveGrade())
 	v.status.SetText(statusLabel(inc.Status))

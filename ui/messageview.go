@@ -149,6 +149,8 @@ type conversationView struct {
 	seq          int
 	width        float32 // the width the rows were measured at
 
+	sms noticeSMS // the SMS about the notices shown (messagesms.go)
+
 	header    *fyne.Container
 	title     *widget.Label
 	count     *widget.Label
@@ -246,6 +248,7 @@ func (v *conversationView) load(count int, target app.ID, opening bool) {
 		}
 		v.msgs, v.more = p.msgs, p.more
 		v.show()
+		v.loadSMS()
 		switch {
 		case p.target >= 0:
 			v.list.ScrollTo(p.target)
@@ -539,6 +542,7 @@ type messageRow struct {
 	deadline *widget.Label
 	acked    *widget.Label
 	pending  *widget.Label
+	sms      *widget.Label // the SMS the hub sent about a notice sent here
 	ack      *widget.Button
 	ackRow   *fyne.Container
 	frame    *fyne.Container
@@ -572,11 +576,14 @@ func newMessageRow(v *conversationView) *messageRow {
 	r.acked.Wrapping = fyne.TextWrapWord
 	r.pending = widget.NewLabel("")
 	r.pending.Wrapping = fyne.TextWrapWord
+	r.sms = widget.NewLabel("")
+	r.sms.Wrapping = fyne.TextWrapWord
+	r.sms.Hide()
 	r.ack = widget.NewButtonWithIcon(lang.L("message.ack"), theme.ConfirmIcon(), r.onAck)
 	r.ack.Importance = widget.HighImportance
 	r.ackRow = container.NewHBox(r.ack)
 	header := container.NewBorder(nil, nil, nil, r.when, container.NewBorder(nil, nil, nil, r.kind, r.from))
-	body := container.New(wrapColumn{}, header, r.subject, r.text, r.cc, r.files, r.receipts, r.deadline, r.acked, r.pending, r.ackRow)
+	body := container.New(wrapColumn{}, header, r.subject, r.text, r.cc, r.files, r.receipts, r.deadline, r.acked, r.pending, r.sms, r.ackRow)
 	r.frame = container.New(messageRowLayout{}, container.NewCenter(r.earlier), r.bg, body)
 	r.ExtendBaseWidget(r)
 	return r
@@ -722,6 +729,7 @@ func (r *messageRow) show(d *messageData, earlier bool) {
 		setLabel(r.receipts, b.receiptsText(m, d.receipts, now))
 	}
 	r.showAck(d, now)
+	r.showSMS(d)
 	relayout(r.frame)
 	r.frame.Refresh()
 }

@@ -44,6 +44,8 @@ type statusBar struct {
 	instructions  *widget.Label // overdue instruction tasks, red; hidden at none
 	online        *widget.Label
 	queued        *widget.Label
+	smsGateway    *widget.Label // 短信网关中断, while the hub's gateway is down (smsgateway.go)
+	smsAsked      time.Time
 	content       fyne.CanvasObject
 
 	hub hubWatch
@@ -82,7 +84,11 @@ func newStatusBar(u *UI) *statusBar {
 
 	left := container.NewHBox(widget.NewIcon(theme.HomeIcon()), b.station, b.chooseStation, widget.NewSeparator(),
 		b.who, b.signIn, widget.NewSeparator())
-	right := container.NewHBox(b.instructions, b.tasks, widget.NewSeparator(), b.online, widget.NewSeparator(), b.queued)
+	b.smsGateway = widget.NewLabel("")
+	b.smsGateway.TextStyle.Bold = true
+	b.smsGateway.Importance = widget.DangerImportance
+	b.smsGateway.Hide()
+	right := container.NewHBox(b.instructions, b.tasks, b.smsGateway, widget.NewSeparator(), b.online, widget.NewSeparator(), b.queued)
 	b.content = container.NewBorder(nil, nil, left, right, b.duty)
 	return b
 }
@@ -113,6 +119,7 @@ func (b *statusBar) refresh() {
 		f.queued, f.queuedErr = svc.Outbox.OutboxLen(ctx)
 		return f, nil
 	}, b.show)
+	b.refreshSMS()
 }
 
 func (b *statusBar) show(f statusFacts, _ error) {

@@ -19,6 +19,7 @@ import (
 	"dutyroom/app/instruction"
 	"dutyroom/app/message"
 	"dutyroom/app/roster"
+	"dutyroom/app/smsstatus"
 	"dutyroom/app/spotcheck"
 	"dutyroom/app/syncer"
 	"dutyroom/app/warning"
@@ -137,6 +138,11 @@ type Services struct {
 	// Hub is the connection to the prefecture's hub. Without it the window
 	// works alone and the status bar says it is offline.
 	Hub syncer.Hub
+
+	// SMS asks the hub, online, what became of the SMS it sent about this
+	// station's warnings, incidents and notices, and whether its SMS
+	// gateway is down. Without it the window shows no SMS states.
+	SMS smsstatus.Service
 }
 
 // IncidentFile is the content of an attachment filed with a new incident.

@@ -3,6 +3,7 @@ package ui
 import (
 	"image/color"
 	"strings"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
@@ -14,6 +15,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"dutyroom/app"
+	"dutyroom/app/smsstatus"
 	"dutyroom/app/warning"
 )
 
@@ -49,6 +51,13 @@ type progressPanel struct {
 
 	counts  *widget.Label
 	updated *widget.Label
+	// The SMS the hub sent about the warning, per station, asked online
+	// (warningsms.go); smsNote says when they cannot be shown.
+	sms      map[app.ID]*smsstatus.Summary
+	smsAsked time.Time
+	smsSeq   int
+	smsNote  *widget.Label
+
 	list    *widget.List
 	waiting *widget.Label
 	content *fyne.Container
@@ -66,7 +75,10 @@ func newProgressPanel(s *warningScreen, full bool) *progressPanel {
 	p.waiting.Wrapping = fyne.TextWrapWord
 	p.waiting.Importance = widget.WarningImportance
 	waiting := container.New(fixedHeight{height: 72}, container.NewVScroll(p.waiting))
-	p.content = container.NewBorder(container.NewBorder(nil, nil, nil, p.updated, p.counts), waiting, nil, nil, p.list)
+	p.smsNote = widget.NewLabel("")
+	p.smsNote.Importance = widget.WarningImportance
+	p.smsNote.Hide()
+	p.content = container.NewBorder(container.NewBorder(nil, nil, nil, p.updated, container.NewVBox(p.counts, p.smsNote)), waiting, nil, nil, p.list)
 	return p
 }
 
@@ -75,6 +87,8 @@ func (p *progressPanel) show(w *warning.Warning, root app.ID) {
 	c := *w
 	p.w, p.root = &c, root
 	p.rows = nil
+	p.sms, p.smsAsked = nil, time.Time{}
+	p.smsNote.Hide()
 	p.counts.SetText("")
 	p.waiting.SetText("")
 	p.list.Refresh()
@@ -86,6 +100,7 @@ func (p *progressPanel) load() {
 	if p.w == nil {
 		return
 	}
+	p.loadSMS()
 	p.seq++
 	seq := p.seq
 	ctx, svc, id := p.s.u.ctx, p.s.u.svc, p.w.ID
@@ -196,11 +211,8 @@ func (p *progressPanel) updateRow(id widget.ListItemID, o fyne.CanvasObject) {
 	setText(row.tier, tierLabel(l.Tier))
 	if l.Ack != nil {
 		row.state.Importance = widget.SuccessImportance
-		setText(row.state, lang.L("warning.row_acked"))
-		detail := lang.L("warning.row_ack_detail", map[string]any{"Person": l.Ack.Person, "At": dateTime(l.Ack.At, b.loc)})
-		if l.Ack.RecordedBy != l.Station {
-			detail += lang.L("warning.row_recorded_by", map[string]any{"Station": stationName(b.tree, l.Ack.RecordedBy)})
-		}
+		state, detail := ackTexts(l.Ack, l.Station, b.tree, b.loc)
+		setText(row.state, state)
 		setText(row.detail, detail)
 	} else {
 		switch l.Reach(p.tracked) {
@@ -218,6 +230,7 @@ func (p *progressPanel) updateRow(id widget.ListItemID, o fyne.CanvasObject) {
 			setText(row.detail, "")
 		}
 	}
+	p.addSMS(row, l.Station)
 	row.state.Refresh()
 	// A village keeps no duty room of its own as a rule: its officer
 	// acknowledges by phone and a duty room above records it.

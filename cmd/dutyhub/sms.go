@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"sync/atomic"
 	"text/tabwriter"
 	"time"
 
@@ -112,6 +113,10 @@ type smsHub struct {
 	log      *slog.Logger
 	notifier *sms.Notifier
 	queue    *sms.Queue
+	acker    *sms.Acknowledger
+	// live is the open queue and its watched gateway, for the clients'
+	// questions (smsstates.go), which come from other goroutines.
+	live atomic.Pointer[smsLive]
 }
 
 // wire hooks the SMS gateway into the hub's configuration: the notifier
@@ -129,14 +134,18 @@ func (f smsFlags) wire(cfg *hub.Config, log *slog.Logger) (*smsHub, error) {
 	if err := f.tune(h.notifier); err != nil {
 		return nil, err
 	}
+	h.acker = sms.NewAcknowledger(nil, log)
 	observe, metrics := cfg.Observe, cfg.ExtraMetrics
 	cfg.Observe = func(op app.Operation) {
 		if observe != nil {
 			observe(op)
 		}
 		h.notifier.Observe(op)
+		h.acker.Observe(op)
 	}
 	cfg.Replay = append(append([]string{}, cfg.Replay...), sms.ObservedKinds...)
+	cfg.Replay = append(cfg.Replay, sms.AckObservedKinds...)
+	cfg.SMS = h
 	cfg.ExtraMetrics = func(w io.Writer) {
 		if metrics != nil {
 			metrics(w)
@@ -155,11 +164,24 @@ func (h *smsHub) start(ctx context.Context, srv *hub.Server) error {
 	if err != nil {
 		return err
 	}
-	q, err := sms.Open(srv.DB().Bolt(), gw, h.flags.config(h.log))
+	// A reply to a warning's message becomes its station's 短信签收.
+	h.acker.Append = srv.AppendOwn
+	qcfg := h.flags.config(h.log)
+	qcfg.Answered = h.acker.Answered
+	watched := sms.Watch(gw)
+	q, err := sms.Open(srv.DB().Bolt(), watched, qcfg)
 	if err != nil {
 		return err
 	}
 	h.queue = q
+	h.live.Store(&smsLive{queue: q, watched: watched})
+	go func() {
+		if n, err := h.acker.CatchUp(ctx, q); err != nil {
+			h.log.Error("sms: answered messages cannot be read", "err", err)
+		} else if n > 0 {
+			h.log.Info("sms: answers acknowledged after a restart", "count", n)
+		}
+	}()
 	h.notifier.Queue = q
 	h.notifier.Tree = func() *app.Tree {
 		t, err := srv.DB().Tree()

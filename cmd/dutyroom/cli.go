@@ -118,6 +118,8 @@ func (m *Main) Run(args []string) int {
 		err = m.runHub(ctx, args)
 	case "sync":
 		err = m.runSync(args)
+	case "sms":
+		err = m.runSMS(ctx, args)
 	case "version":
 		fmt.Fprintf(m.Stdout, "dutyroom %s (schema %d)\n", Version, store.SchemaVersion)
 	case "help", "-h", "--help":

@@ -17,6 +17,7 @@ import (
 	"dutyroom/app"
 	"dutyroom/app/consult"
 	"dutyroom/app/incident"
+	"dutyroom/app/smsstatus"
 	"dutyroom/app/spotcheck"
 	"dutyroom/app/syncer"
 	"dutyroom/app/wire"
@@ -268,6 +269,7 @@ func windowServices(db *store.DB, hubc *syncer.Client) ui.Services {
 	}
 	svc.IncidentContents, svc.ReportFiles = incidents, reportFiles(incidents)
 	svc.Instructions = store.NewInstructions(db)
+	svc.SMS = smsstatus.New(hubc) // asked online: the states live at the hub
 	return svc
 }
 

@@ -85,6 +85,8 @@ Commands:
   hub status                    the hub, the session, the queue and how far the hub's log was read
   hub disconnect                stop syncing until the next hub connect
   sync [--timeout 1m]           one round with the hub, for scripts: send the queue, take in what is new
+  sms list [--event EVENT]... [--json]
+                                the SMS the hub sent about this station's line and their states (online)
   version                       print the version
   message, notice, warning, spotcheck, log, consult
                                 the window's other work, for scripts: dutyroom GROUP help

@@ -240,5 +240,7 @@ func DecodeGammuText(data []byte) (string, error) {
 			u[i] = uint16(data[2*i])<<8 | uint16(data[2*i+1])
 		}
 	}
-	return strings.TrimSpace(string(utf16.Decode(u))), nil
+	// The real gammu-smsd pads its inbox files with UCS-2 NULs after the
+	// text.
+	return strings.TrimSpace(strings.TrimRight(string(utf16.Decode(u)), "\x00")), nil
 }
