@@ -21,6 +21,7 @@ import (
 	"dutyroom/app/roster"
 	"dutyroom/app/spotcheck"
 	"dutyroom/app/syncer"
+	"dutyroom/app/villagereport"
 	"dutyroom/app/warning"
 	"dutyroom/assets"
 )
@@ -89,6 +90,10 @@ type Services struct {
 	// acknowledgement there. Without it the alarm rings only for what
 	// IncidentArrived is given, until the window closes.
 	IncidentAlarms incident.Alarms
+	// VillageReports keeps the reports of the villages' information
+	// officers (村报) and their 核实. With it 接报 has a 村报 tab, and a new
+	// report sounds the alarm like an intake from below.
+	VillageReports villagereport.Service
 	// Warnings issues warnings and keeps their acknowledgements;
 	// SpotChecks starts, answers and ranks spot checks. Without them the
 	// 预警 and 查岗 screens say they are not available.
@@ -248,6 +253,9 @@ func New(a fyne.App, svc Services) *UI {
 	u.alarm.loadArrivals()
 	if u.incidents != nil {
 		u.incidents.pending.load()
+		if u.incidents.village != nil {
+			u.incidents.village.load()
+		}
 	}
 	if u.messages != nil {
 		u.messages.start()
