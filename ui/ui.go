@@ -94,6 +94,9 @@ type Services struct {
 	// officers (村报) and their 核实. With it 接报 has a 村报 tab, and a new
 	// report sounds the alarm like an intake from below.
 	VillageReports villagereport.Service
+	// OfficerAccounts sets up the phone accounts of villages' information
+	// officers at the hub; with it 通讯录 offers 手机填报账号 on them.
+	OfficerAccounts villagereport.Accounts
 	// Warnings issues warnings and keeps their acknowledgements;
 	// SpotChecks starts, answers and ranks spot checks. Without them the
 	// 预警 and 查岗 screens say they are not available.

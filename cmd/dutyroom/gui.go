@@ -269,6 +269,7 @@ func windowServices(db *store.DB, hubc *syncer.Client) ui.Services {
 	svc.IncidentContents, svc.ReportFiles = incidents, reportFiles(incidents)
 	svc.Instructions = store.NewInstructions(db)
 	svc.VillageReports = store.NewVillageReports(db, incidents)
+	svc.OfficerAccounts = officerAccounts(hubc)
 	return svc
 }
 

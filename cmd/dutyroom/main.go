@@ -85,6 +85,9 @@ Commands:
   hub status                    the hub, the session, the queue and how far the hub's log was read
   hub disconnect                stop syncing until the next hub connect
   sync [--timeout 1m]           one round with the hub, for scripts: send the queue, take in what is new
+  officer account PERSON [--login L] | officer revoke PERSON | officer list [--json]
+                                village information officers' phone accounts at the hub (online only;
+                                password on standard input): dutyroom officer help
   version                       print the version
   message, notice, warning, spotcheck, log, consult
                                 the window's other work, for scripts: dutyroom GROUP help
