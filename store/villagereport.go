@@ -14,6 +14,7 @@ import (
 	"dutyroom/app"
 	"dutyroom/app/incident"
 	"dutyroom/app/message"
+	"dutyroom/app/roster"
 	"dutyroom/app/villagereport"
 )
 
@@ -190,7 +191,31 @@ func applyVillageReportCreate(tx *txn, op *app.Operation) (string, error) {
 			return "", err
 		}
 	}
-	return "", putVillageReport(tx, &villageReportRecord{Report: r})
+	if err := putVillageReport(tx, &villageReportRecord{Report: r}); err != nil {
+		return "", err
+	}
+	if self == app.NilID {
+		return "", nil
+	}
+	return "", logVillageReport(tx, self, &r, "villagereport.received", string(r.Category), "", r.OfficerName)
+}
+
+// logVillageReport writes the shift log's entry of a report received or
+// verified here: the village, the officer and the place, and for a
+// verification not adopted its reason.
+func logVillageReport(tx *txn, self app.ID, r *villagereport.Report, event, detail, more, author string) error {
+	name := r.Village.String()
+	if v, err := findStationByID(tx, r.Village); err == nil {
+		name = v.Name
+	}
+	text := name + " · " + r.OfficerName + " · " + r.Place
+	if more != "" {
+		text += " · " + more
+	}
+	return putAutoEntry(tx, self, autoEntry{
+		record: roster.LogRecord{Kind: roster.RecordVillageReport, ID: r.ID, Event: event, Detail: detail},
+		at:     tx.now, author: author, text: text,
+	})
 }
 
 func applyVillageReportChunk(tx *txn, op *app.Operation) (string, error) {

@@ -16,6 +16,7 @@ import (
 	"dutyroom/app/attachment"
 	"dutyroom/app/incident"
 	"dutyroom/app/message"
+	"dutyroom/app/roster"
 	"dutyroom/app/villagereport"
 	"dutyroom/store"
 )
@@ -363,5 +364,29 @@ func TestUnfoundedNeedsAReason(t *testing.T) {
 	e, _ := svc.Get(ctx, r.ID)
 	if e.State() != villagereport.StateUnfounded || e.Verification.Reason != "经电话核实，系误报" {
 		t.Fatalf("after 不予采用: %+v", e.Verification)
+	}
+}
+
+// The township's shift log records the report received and its 核实 here,
+// each once, naming the village, the officer and the place.
+func TestVillageReportEntersTheShiftLog(t *testing.T) {
+	tr, db, svc, r, _ := receivedAt(t)
+	if err := svc.Unfounded(ctx, r.ID, "重复上报"); err != nil {
+		t.Fatal(err)
+	}
+	events := map[string]string{}
+	for _, e := range shiftLog(t, db, tr.township.ID, time.Now()) {
+		if e.Record.Kind == roster.RecordVillageReport && e.Record.ID == r.ID {
+			events[e.Record.Event] = e.Text
+		}
+	}
+	if text := events["villagereport.received"]; !strings.Contains(text, "乾州村") || !strings.Contains(text, "向信息员") || !strings.Contains(text, r.Place) {
+		t.Errorf("received: %q", text)
+	}
+	if text := events["villagereport.verified"]; !strings.Contains(text, "重复上报") {
+		t.Errorf("verified: %q", text)
+	}
+	if len(events) != 2 {
+		t.Errorf("entries %v", events)
 	}
 }

@@ -65,7 +65,10 @@ func verified(tx *txn, rec *villageReportRecord, v villagereport.Verification) e
 		return err
 	}
 	rec.Verification = &v
-	return putVillageReport(tx, rec)
+	if err := putVillageReport(tx, rec); err != nil {
+		return err
+	}
+	return logVillageReport(tx, v.Station, &rec.Report, "villagereport.verified", string(v.Outcome), v.Reason, v.By)
 }
 
 // villageNote is the timeline entry of a report made into an incident or

@@ -162,6 +162,35 @@ func (p *villagePanel) updateRow(i widget.ListItemID, o fyne.CanvasObject) {
 	lines.Objects[1].(*widget.Label).SetText(categoryLabel(e.Report.Category) + " · " + e.Report.Place)
 }
 
+// openReport brings the 村报 tab forward with one report in view: from
+// the shift log.
+func (p *villagePanel) openReport(id app.ID) {
+	if p.s.u.nav.current != "incidents" {
+		p.s.u.nav.open("incidents")
+	}
+	if p.s.body.Objects[0] != p.s.tabs {
+		p.s.closeIncident()
+	}
+	p.selected = id
+	p.s.tabs.Select(p.tab)
+	p.load()
+}
+
+// villageLogDetail words a shift-log entry's detail: the category of a
+// report received, the outcome of its 核实.
+func villageLogDetail(event, detail string) string {
+	if event == "villagereport.received" {
+		return categoryLabel(incident.Category(detail))
+	}
+	switch villagereport.Outcome(detail) {
+	case villagereport.NewIncident:
+		return villageStateLabel(villagereport.StateVerified)
+	case villagereport.Merged:
+		return villageStateLabel(villagereport.StateMerged)
+	}
+	return villageStateLabel(villagereport.StateUnfounded)
+}
+
 // open shows one report.
 func (p *villagePanel) open(id app.ID) {
 	p.selected = id

@@ -23,6 +23,7 @@ import (
 	"dutyroom/app"
 	"dutyroom/app/attachment"
 	"dutyroom/app/incident"
+	"dutyroom/app/roster"
 	"dutyroom/app/villagereport"
 	"dutyroom/assets"
 )
@@ -343,5 +344,35 @@ func TestVillageReportScreenshots(t *testing.T) {
 			p.list.Select(1)
 			shot("done")
 		})
+	}
+}
+
+// The shift log words the entries of a report received and verified, and
+// opening one brings the 村报 tab forward with that report in view.
+func TestVillageReportOpensFromTheShiftLog(t *testing.T) {
+	d, f := villageDemo(t)
+	u := openVillageReports(t, d, f)
+	pending := f.entries[1].Report
+	received := roster.LogEntry{Auto: true, Text: "乾元村 · 王五 · 后山组", Record: roster.LogRecord{Kind: roster.RecordVillageReport, ID: pending.ID,
+		Event: "villagereport.received", Detail: string(incident.Geological)}}
+	if got := logEntryText(&received, time.UTC); got != "收到村报（地质灾害）：乾元村 · 王五 · 后山组" {
+		t.Errorf("received reads %q", got)
+	}
+	verified := received
+	verified.Record.Event, verified.Record.Detail = "villagereport.verified", string(villagereport.Merged)
+	if got := logEntryText(&verified, time.UTC); got != "核实村报，已并入：乾元村 · 王五 · 后山组" {
+		t.Errorf("verified reads %q", got)
+	}
+	if got := logTagLabel(&received); got != "村报" {
+		t.Errorf("tag %q", got)
+	}
+	u.nav.open("duty")
+	p := u.incidents.village
+	p.openReport(pending.ID)
+	if u.nav.current != "incidents" || u.incidents.tabs.Selected() != p.tab || p.selected != pending.ID {
+		t.Fatalf("opened %s, tab %v, report %s", u.nav.current, u.incidents.tabs.Selected().Text, p.selected)
+	}
+	if !strings.Contains(strings.Join(texts(p.detail), "\n"), pending.Place) {
+		t.Fatalf("the report is not in view: %v", texts(p.detail))
 	}
 }
