@@ -139,6 +139,12 @@ func (r *receipt) lookup(f authority.Family, id app.ID) (authority.Record, bool,
 			return notFound(err)
 		}
 		return authority.Record{Family: f, Owner: c.By, To: []app.ID{c.Target}}, true, nil
+	case authority.FamilyVillageReport:
+		rec, err := getVillageReport(tx, id)
+		if err != nil {
+			return notFound(err)
+		}
+		return authority.Record{Family: f, Owner: rec.Report.Village}, true, nil
 	}
 	return authority.Record{}, false, nil
 }

@@ -127,6 +127,10 @@ import (
 //	│   └── <check id> → JSON                            the check's arrival at its target, with when it was received here
 //	├── warning_deliveries (migration 16, warningdelivery.go)
 //	│   └── <warning id><station id> → JSON              warning.Delivery: the warning stored at that station, the first kept
+//	├── village_reports (migration 17, villagereport.go)
+//	│   └── <report id> → JSON                           villageReportRecord: a village officer's report and the verification that won
+//	├── village_reports_pending
+//	│   └── <report id> → nil                            reports not yet verified, for the badge and the alarm
 //	│
 //	│   messages (migration 6, message*.go); messages and receipts are append-only
 //	├── messages

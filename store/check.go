@@ -30,7 +30,7 @@ var jsonBuckets = [][]byte{
 	bucketWarnings, bucketWarningAcks, bucketSpotChecks, bucketSpotCheckAnswers,
 	bucketSpotCheckResults, bucketSpotCheckConfig, bucketSpotCheckArrivals, bucketWarningDeliveries,
 	bucketMessages, bucketMessageConvs, bucketMessageReceipts, bucketMessageBlobs,
-	bucketConsultations,
+	bucketConsultations, bucketVillageReports,
 }
 
 // pairBuckets are indexes keyed by two ids back to back.
@@ -155,6 +155,8 @@ func bucketSince(name []byte) int {
 		return 8
 	case string(bucketSpotCheckArrivals), string(bucketWarningDeliveries):
 		return 14
+	case string(bucketVillageReports):
+		return 17
 	}
 	return 2 // the roster, calendar and duty log buckets
 }

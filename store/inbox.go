@@ -13,6 +13,7 @@ import (
 	"dutyroom/app/consult"
 	"dutyroom/app/roster"
 	"dutyroom/app/syncer"
+	"dutyroom/app/villagereport"
 	"dutyroom/app/wire"
 )
 
@@ -276,6 +277,8 @@ func applyOne(tx *txn, op *app.Operation) (reason string, known bool, err error)
 		reason, fault = applyIncidentOp(tx, op)
 	case roster.OpAssign, roster.OpUnassign, roster.OpGenerate, roster.OpImport, roster.OpPublish, roster.OpSettings, roster.OpSpecialCreate, roster.OpSpecialUpdate, roster.OpSpecialDelete, roster.OpSwapRequest, roster.OpSwapApprove, roster.OpSwapReject, roster.OpLog, roster.OpCheckIn, roster.OpHandover, roster.OpHandoverConfirm:
 		reason, fault = applyRosterOp(tx, op)
+	case villagereport.OpCreate, villagereport.OpChunk, villagereport.OpVerify:
+		reason, fault = applyVillageReportOp(tx, op)
 	default:
 		return "", false, nil
 	}

@@ -36,11 +36,12 @@ var migrations = []migration{
 	{version: 14, name: "the duty log keeps the shift's records by itself: index its automatic entries and fill them for the records held", migrate: createShiftLogV14},
 	{version: 15, name: "create the leader instruction (批示) buckets", migrate: createInstructionsV15},
 	{version: 16, name: "create the spot-check arrival and warning delivery buckets; checks made before count from their start", migrate: createSpotCheckArrivalsV16},
+	{version: 17, name: "create the village report (村报) buckets", migrate: createVillageReportsV17},
 }
 
 // SchemaVersion is the schema this program writes: the version of the last
 // migration (a test holds the two together).
-const SchemaVersion = 16
+const SchemaVersion = 17
 
 func createDirectoryV1(tx *bolt.Tx) error {
 	root, err := tx.CreateBucketIfNotExists(bucketV1)

@@ -466,6 +466,7 @@ type personRow struct {
 	mobile, office            *widget.Label
 	copyMobile, copyOffice    *widget.Button
 	edit, remove              *widget.Button
+	account                   *widget.Button // 手机填报账号, on a village's information officer
 
 	// The containers whose layout depends on the texts, outer before inner.
 	textBoxes []*fyne.Container
@@ -495,6 +496,8 @@ func newPersonRow(d *directoryScreen) *personRow {
 	r.edit = widget.NewButtonWithIcon("", theme.DocumentCreateIcon(), r.onEdit)
 	r.remove = widget.NewButtonWithIcon("", theme.DeleteIcon(), r.onRemove)
 	r.remove.Importance = widget.LowImportance
+	r.account = widget.NewButtonWithIcon(lang.L("officer.action"), theme.AccountIcon(), func() { r.d.onOfficerAccount(r.person) })
+	r.account.Hide()
 	r.ExtendBaseWidget(r)
 	// The list sizes itself by its first row: give it a typical one, so the
 	// split beside it never squeezes the phone numbers.
@@ -508,7 +511,7 @@ func (r *personRow) CreateRenderer() fyne.WidgetRenderer {
 	reachLeft := container.NewHBox(r.mobile, r.copyMobile, r.office, r.copyOffice)
 	reach := container.NewBorder(nil, nil, reachLeft, nil, r.roles)
 	r.textBoxes = []*fyne.Container{who, whoLeft, reach, reachLeft}
-	actions := container.NewCenter(container.NewHBox(r.edit, r.remove))
+	actions := container.NewCenter(container.NewHBox(r.account, r.edit, r.remove))
 	return widget.NewSimpleRenderer(container.NewBorder(nil, nil, nil, actions,
 		container.NewVBox(who, reach)))
 }
@@ -528,6 +531,10 @@ func (r *personRow) set(p app.Person, place string) {
 		names[i] = roleLabel(role)
 	}
 	setText(r.roles, strings.Join(names, lang.L("list.separator")))
+	if r.d.canSetAccount(p) != r.account.Visible() {
+		r.account.Hidden = !r.account.Hidden
+		r.account.Refresh()
+	}
 	for _, c := range r.textBoxes {
 		c.Layout.Layout(c.Objects, c.Size())
 	}

@@ -44,6 +44,8 @@ func logTagLabel(e *roster.LogEntry) string {
 		return lang.L("shiftlog.kind_consultation")
 	case roster.RecordHandover:
 		return lang.L("shiftlog.kind_handover")
+	case roster.RecordVillageReport:
+		return lang.L("shiftlog.kind_villagereport")
 	}
 	return logKindLabel(e.Kind)
 }
@@ -66,6 +68,8 @@ func logEntryText(e *roster.LogEntry, loc *time.Location) string {
 		detail = warningLevelLabel(warning.Level(detail))
 	case "spotcheck":
 		detail = outcomeLabel(spotcheck.Outcome(detail))
+	case "villagereport":
+		detail = villageLogDetail(e.Record.Event, detail)
 	case "consultation":
 		if at, err := time.Parse(time.RFC3339, detail); err == nil {
 			detail = dateTime(at, loc)
@@ -122,6 +126,10 @@ func logEventText(event string, args map[string]any) string {
 		return lang.L("shiftlog.event.handover.out", args)
 	case "handover.in":
 		return lang.L("shiftlog.event.handover.in", args)
+	case "villagereport.received":
+		return lang.L("shiftlog.event.villagereport.received", args)
+	case "villagereport.verified":
+		return lang.L("shiftlog.event.villagereport.verified", args)
 	}
 	text, _ := args["Text"].(string)
 	return text
@@ -136,6 +144,11 @@ func (p *todayPanel) onAutoEntry(e roster.LogEntry) {
 	case roster.RecordIncident:
 		if u.incidents != nil {
 			u.incidents.openIncident(id)
+			return
+		}
+	case roster.RecordVillageReport:
+		if u.incidents != nil && u.incidents.village != nil {
+			u.incidents.village.openReport(id)
 			return
 		}
 	case roster.RecordWarning:
@@ -242,7 +255,7 @@ func logTagColumns() (kind, auto fyne.CanvasObject) {
 		tags = append(tags, logKindLabel(k))
 	}
 	for _, k := range []roster.LogRecordKind{roster.RecordIncident, roster.RecordWarning, roster.RecordNotice,
-		roster.RecordSpotCheck, roster.RecordConsultation, roster.RecordHandover} {
+		roster.RecordSpotCheck, roster.RecordConsultation, roster.RecordHandover, roster.RecordVillageReport} {
 		tags = append(tags, logTagLabel(&roster.LogEntry{Auto: true, Record: roster.LogRecord{Kind: k}}))
 	}
 	mark := widget.NewLabel(lang.L("shiftlog.auto"))

@@ -30,6 +30,7 @@ type incidentScreen struct {
 	register *registerPanel
 	stats    *statsPanel
 	view     *incidentView
+	village  *villagePanel // the 村报 tab; nil without the village report service
 
 	tabs    *container.AppTabs
 	body    *fyne.Container // the tabs, or the open incident
@@ -125,6 +126,10 @@ func newIncidentScreen(u *UI) *incidentScreen {
 		container.NewTabItemWithIcon(lang.L("incident.tab_register"), theme.ListIcon(), s.register.content),
 		container.NewTabItemWithIcon(lang.L("incident.tab_stats"), theme.GridIcon(), s.stats.content),
 	)
+	if u.svc.VillageReports != nil {
+		s.village = newVillagePanel(s, u.svc.VillageReports)
+		s.tabs.Append(s.village.tab)
+	}
 	s.tabs.OnSelected = s.onTabSelected
 	s.body = container.NewStack(s.tabs)
 	s.content = container.NewBorder(s.strip.content, nil, nil, nil, s.body)
@@ -178,6 +183,9 @@ func (s *incidentScreen) onBaseLoaded(b incidentBase, err error) {
 // refresh reads the incidents again after a change.
 func (s *incidentScreen) refresh() {
 	s.pending.load()
+	if s.village != nil {
+		s.village.load()
+	}
 	if !s.loaded {
 		return
 	}
@@ -192,7 +200,10 @@ func (s *incidentScreen) refresh() {
 	}
 }
 
-func (s *incidentScreen) onTabSelected(*container.TabItem) {
+func (s *incidentScreen) onTabSelected(t *container.TabItem) {
+	if s.village != nil && t == s.village.tab {
+		s.village.seen()
+	}
 	if s.loaded {
 		s.refresh()
 	}

@@ -222,6 +222,8 @@ func eventKindLabel(k incident.EventKind) string {
 		return lang.L("incident.event_consult_roll")
 	case incident.EventRegraded:
 		return lang.L("incident.event_regraded")
+	case incident.EventVillageReport:
+		return lang.L("incident.event_village_report")
 	}
 	return string(k)
 }

@@ -22,6 +22,7 @@ import (
 	"dutyroom/app/smsstatus"
 	"dutyroom/app/spotcheck"
 	"dutyroom/app/syncer"
+	"dutyroom/app/villagereport"
 	"dutyroom/app/warning"
 	"dutyroom/assets"
 )
@@ -90,6 +91,13 @@ type Services struct {
 	// acknowledgement there. Without it the alarm rings only for what
 	// IncidentArrived is given, until the window closes.
 	IncidentAlarms incident.Alarms
+	// VillageReports keeps the reports of the villages' information
+	// officers (村报) and their 核实. With it 接报 has a 村报 tab, and a new
+	// report sounds the alarm like an intake from below.
+	VillageReports villagereport.Service
+	// OfficerAccounts sets up the phone accounts of villages' information
+	// officers at the hub; with it 通讯录 offers 手机填报账号 on them.
+	OfficerAccounts villagereport.Accounts
 	// Warnings issues warnings and keeps their acknowledgements;
 	// SpotChecks starts, answers and ranks spot checks. Without them the
 	// 预警 and 查岗 screens say they are not available.
@@ -254,6 +262,9 @@ func New(a fyne.App, svc Services) *UI {
 	u.alarm.loadArrivals()
 	if u.incidents != nil {
 		u.incidents.pending.load()
+		if u.incidents.village != nil {
+			u.incidents.village.load()
+		}
 	}
 	if u.messages != nil {
 		u.messages.start()

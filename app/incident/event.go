@@ -38,6 +38,9 @@ const (
 	// EventRegraded: the station's thresholds changed and gave the
 	// figures another provisional grade (重新定级).
 	EventRegraded EventKind = "regraded"
+	// EventVillageReport: a village information officer's report (村报)
+	// became the incident or was merged into it.
+	EventVillageReport EventKind = "village_report"
 )
 
 // EventKinds lists every kind.
@@ -46,6 +49,7 @@ var EventKinds = []EventKind{
 	EventTasksCreated, EventReported, EventFollowedUp, EventSupplemented, EventFinalReported,
 	EventSigned, EventSent, EventAcknowledged, EventClosed,
 	EventConsultStarted, EventConsultEnded, EventConsultRoll, EventRegraded,
+	EventVillageReport,
 }
 
 // Valid reports whether k is a known kind.

@@ -42,12 +42,14 @@ const (
 	NoteAcked      NoteKind = "acked"      // kind, to, by
 	NoteClosed     NoteKind = "closed"     // reason
 	NoteClosedBy   NoteKind = "closed_by_final"
+	// NoteVillageReport: officer, village (station), place, photos, merged? (the report joined the incident)
+	NoteVillageReport NoteKind = "village_report"
 )
 
 // NoteKinds lists every kind, for the screens' check that each has its
 // sentence.
 var NoteKinds = []NoteKind{NoteReceived, NoteGraded, NoteRegraded, NoteFigures, NoteFigure, NoteTasks, NoteTask,
-	NoteConfirmed, NoteOverridden, NoteReport, NoteSigned, NoteSent, NoteAcked, NoteClosed, NoteClosedBy}
+	NoteConfirmed, NoteOverridden, NoteReport, NoteSigned, NoteSent, NoteAcked, NoteClosed, NoteClosedBy, NoteVillageReport}
 
 // ArgType says how an argument is shown.
 type ArgType string

@@ -82,6 +82,9 @@ const (
 	RecordSpotCheck    LogRecordKind = "spotcheck"    // 查岗
 	RecordConsultation LogRecordKind = "consultation" // 会商
 	RecordHandover     LogRecordKind = "handover"     // 交接班; ID is the station, Day the duty day handed over
+	// RecordVillageReport: 村报, a village information officer's report
+	// received, and its 核实 here.
+	RecordVillageReport LogRecordKind = "villagereport"
 )
 
 // LogRecord links an automatic entry to its record: what it is, which

@@ -116,6 +116,8 @@ func (m *Main) Run(args []string) int {
 		err = m.runInstruction(ctx, args)
 	case "hub":
 		err = m.runHub(ctx, args)
+	case "officer":
+		err = m.runOfficer(ctx, args)
 	case "sync":
 		err = m.runSync(args)
 	case "sms":

@@ -270,6 +270,8 @@ func windowServices(db *store.DB, hubc *syncer.Client) ui.Services {
 	svc.IncidentContents, svc.ReportFiles = incidents, reportFiles(incidents)
 	svc.Instructions = store.NewInstructions(db)
 	svc.SMS = smsstatus.New(hubc) // asked online: the states live at the hub
+	svc.VillageReports = store.NewVillageReports(db, incidents)
+	svc.OfficerAccounts = officerAccounts(hubc)
 	return svc
 }
 

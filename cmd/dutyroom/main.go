@@ -87,6 +87,9 @@ Commands:
   sync [--timeout 1m]           one round with the hub, for scripts: send the queue, take in what is new
   sms list [--event EVENT]... [--json]
                                 the SMS the hub sent about this station's line and their states (online)
+  officer account PERSON [--login L] | officer revoke PERSON | officer list [--json]
+                                village information officers' phone accounts at the hub (online only;
+                                password on standard input): dutyroom officer help
   version                       print the version
   message, notice, warning, spotcheck, log, consult
                                 the window's other work, for scripts: dutyroom GROUP help
