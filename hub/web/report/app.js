@@ -148,7 +148,7 @@ function show(tab) {
   $('#tabs').hidden = tab === 'signin';
   $('#logout').hidden = tab === 'signin';
   for (const b of $$('#tabs button')) b.classList.toggle('on', b.dataset.tab === tab);
-  if (tab === 'mine') renderMine();
+  if (tab === 'mine') { renderMine(); loadMine(); }
   if (tab === 'warnings') loadWarnings();
   window.scrollTo(0, 0);
 }
