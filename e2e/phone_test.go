@@ -31,7 +31,7 @@ func launchPhone(t *testing.T, bin, origin string, lat, lon float64) *browser {
 	cmd := exec.Command(bin,
 		"--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
 		"--disable-background-networking", "--disable-component-update", "--disable-sync",
-		"--disable-dev-shm-usage", "--user-data-dir="+profile,
+		"--disable-dev-shm-usage", "--lang=zh-CN", "--user-data-dir="+profile,
 		"--remote-debugging-port=0", "--window-size=360,640", "about:blank")
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
@@ -109,6 +109,7 @@ func launchPhone(t *testing.T, bin, origin string, lat, lon float64) *browser {
 		t.Fatalf("connect to the page's debugging socket: %v", err)
 	}
 	b.call(t, "Emulation.setDeviceMetricsOverride", map[string]any{"width": 360, "height": 640, "deviceScaleFactor": 2, "mobile": true})
+	b.call(t, "Emulation.setLocaleOverride", map[string]any{"locale": "zh-CN"})
 	b.call(t, "Emulation.setTouchEmulationEnabled", map[string]any{"enabled": true, "maxTouchPoints": 5})
 	b.call(t, "Emulation.setGeolocationOverride", map[string]any{"latitude": lat, "longitude": lon, "accuracy": 15})
 	b.call(t, "Network.enable", map[string]any{})
@@ -210,6 +211,8 @@ func (b *browser) setFiles(t *testing.T, sel string, files ...string) {
 // shoot writes a screenshot of the phone's screen to the screenshot folder.
 func (b *browser) shoot(t *testing.T, name string) {
 	t.Helper()
+	var ready bool
+	b.evalSafe(t, "document.fonts.ready.then(() => true)", &ready)
 	p := filepath.Join(shotDir(t), name)
 	if err := os.WriteFile(p, b.screenshot(t), 0o644); err != nil {
 		t.Fatal(err)

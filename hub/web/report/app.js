@@ -397,6 +397,7 @@ $('#report-form').addEventListener('submit', async (ev) => {
 // ---- The sender.
 
 let sending = false;
+const progress = {}; // report id → [bytes the hub holds, bytes of all photos], while sending
 let failures = 0;
 let nextTry = 0;
 
@@ -444,7 +445,10 @@ async function sendOne(r) {
       if (ui.tab === 'mine') renderMine();
       return;
     }
-    for (const sha of ans.missing || []) {
+    const total = r.body.photos.reduce((n, p) => n + p.size, 0);
+    const missing = ans.missing || [];
+    progress[r.id] = [total - r.body.photos.filter((p) => missing.includes(p.sha256)).reduce((n, p) => n + p.size, 0), total];
+    for (const sha of missing) {
       try {
         await sendPhoto(r, sha);
       } catch (e) {
@@ -470,7 +474,11 @@ async function sendPhoto(r, sha) {
   const path = '/reports/' + r.id + '/photos/' + sha;
   let at = (await api('GET', path)).received || 0;
   let retries = 0;
+  const pr = progress[r.id] || [0, blob.size];
+  const base = pr[0];
   while (at < blob.size) {
+    pr[0] = base + at;
+    if (ui.tab === 'mine') showProgress(r.id);
     const part = blob.slice(at, Math.min(at + PART, blob.size));
     const buf = await part.arrayBuffer();
     try {
@@ -483,6 +491,13 @@ async function sendPhoto(r, sha) {
       else throw e;
     }
   }
+  pr[0] = base + blob.size;
+}
+
+function showProgress(id) {
+  const s = $('#mine-list li[data-id="' + id + '"] .state');
+  const pr = progress[id];
+  if (s && pr && pr[1]) s.textContent = '发送中 ' + Math.floor(100 * pr[0] / pr[1]) + '%';
 }
 
 // ---- 我的报告.
@@ -523,6 +538,8 @@ async function renderMine() {
       el('div', { class: 'sub' }, vil + ' ' + it.place),
       el('div', { class: 'sub' }, '发生 ' + shortTime(it.occurred) + (it.photos ? ' · ' + it.photos + ' 张照片' : '') + (it.at ? ' · 收到 ' + shortTime(it.at) : '')));
     if (it.state === 'unfounded') li.append(el('p', { class: 'reason' }, '理由：' + (it.reason || '未说明')));
+    if (it.state === 'received') li.append(el('p', { class: 'sub' }, '乡镇值班室已收到，正在核实。'));
+    if (it.state === 'pending') li.append(el('p', { class: 'sub' }, '保存在手机上，有信号时自动发送。'));
     if (it.state === 'merged') li.append(el('p', { class: 'sub' }, '乡镇已把这份报告并入已有的灾情。'));
     if (it.state === 'verified') li.append(el('p', { class: 'sub' }, '乡镇已核实，立为新的灾情。'));
     if (it.state === 'refused') {
@@ -532,6 +549,7 @@ async function renderMine() {
           el('button', { type: 'button', onclick: async () => { if (confirm('删除这份没有发出的报告？')) { await delReport(it.id); renderMine(); } } }, '删除')));
     }
     list.append(li);
+    if (it.state === 'sending') showProgress(it.id);
   }
 }
 
@@ -624,9 +642,22 @@ window.addEventListener('online', () => { ui.online = true; setNet(); kick(); lo
 window.addEventListener('offline', () => { ui.online = false; setNet(); if (ui.tab === 'mine') renderMine(); });
 setInterval(() => { send(); if (ui.tab !== 'signin') loadMine(); }, TICK);
 
+// keepFont puts the hub's Chinese font in the phone's cache when this phone
+// needed it (it has no Chinese font of its own), so the page reads as
+// Chinese with no signal too; a phone with its own font never fetches it.
+function keepFont() {
+  if (!window.caches || !document.fonts) return;
+  document.fonts.ready.then(() => {
+    const used = Array.from(document.fonts).some((f) => f.family.includes('DutyRoom') && f.status === 'loaded');
+    if (!used) return;
+    caches.open('font').then((c) => c.match('/join/font.otf').then((hit) => hit || c.add('/join/font.otf'))).catch(() => {});
+  });
+}
+
 async function main() {
   setNet();
   if ('serviceWorker' in navigator) navigator.serviceWorker.register('/report/sw.js', { scope: '/report' }).catch(() => {});
+  keepFont();
   const saved = await kvGet('session');
   if (saved) { await startSession(saved); show('report'); newForm(); renderMine(); }
   try {
