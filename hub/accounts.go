@@ -44,6 +44,12 @@ type Account struct {
 	Disabled  bool      `json:"disabled,omitempty"`
 	CreatedAt time.Time `json:"createdAt"`
 	ChangedAt time.Time `json:"changedAt"`
+	// Person is set on a village information officer's account
+	// (officers.go): it signs in at the phone page only, never on the
+	// sync socket. PersonName is the officer's name as the hub last
+	// learnt it, for the reports the hub writes on their behalf.
+	Person     app.ID `json:"person,omitzero"`
+	PersonName string `json:"personName,omitempty"`
 }
 
 // Session is what a token stands for.
@@ -369,6 +375,10 @@ func (db *DB) Login(name, password string, ttl time.Duration) (string, Session, 
 		return "", Session{}, wire.Errorf(wire.CodeUnauthorized, "wrong user name or password")
 	case a.Disabled:
 		return "", Session{}, wire.Errorf(wire.CodeUnauthorized, "the account %s is disabled; ask the hub's administrator", name)
+	case a.Person != app.NilID:
+		// Checked after the password, so the refusal tells nothing to
+		// someone who does not know it.
+		return "", Session{}, wire.Errorf(wire.CodeForbidden, "该账号是村灾害信息员账号，请在手机上打开 https://HUB/report 登录 (the account %s is a village information officer's: it signs in at the hub's /report page, not in DutyRoom)", name)
 	}
 	var token string
 	var s Session

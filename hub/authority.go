@@ -166,6 +166,9 @@ func learnPeople(tx *bolt.Tx, st *txState, people []app.Person) error {
 		if p.ID == app.NilID || st.tree.Station(p.Station) == nil {
 			return app.Errorf(app.EINVALID, "person %d of the file (%s): no id, or a station not in the tree", i+1, p.Name)
 		}
+		if err := rememberOfficerPerson(tx, p); err != nil {
+			return err
+		}
 		if _, known, err := st.lookupOwner(tx, authority.FamilyPerson, p.ID); err != nil {
 			return err
 		} else if known {

@@ -532,6 +532,8 @@ func (c *conn) handle(env wire.Envelope) error {
 		return nil
 	case wire.TypeHello:
 		return wire.Errorf(wire.CodeBadMessage, "hello: this connection is already open")
+	case wire.TypeOfficerAccount, wire.TypeOfficerAccounts:
+		return c.handleOfficer(env)
 	}
 	if env.Type == TypeRecLink && c.s.rec != nil {
 		return c.recordingLink(env)

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"path/filepath"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -83,6 +84,11 @@ type Config struct {
 	Recordings          string
 	MaxRecordingStreams int
 
+	// Village officers' phone page (officerreports.go): new reports one
+	// officer account may send an hour, and photo bytes a day.
+	OfficerReportsPerHour int   // DefaultOfficerReportsPerHour
+	OfficerBytesPerDay    int64 // DefaultOfficerBytesPerDay
+
 	// ExtraMetrics, when set, writes more lines in the Prometheus text
 	// format at the end of /metrics: the SFU's counters (hub/sfu's
 	// WriteMetrics).
@@ -147,6 +153,12 @@ func (c *Config) fill() {
 	if c.ThrottleEntries <= 0 {
 		c.ThrottleEntries = DefaultThrottleEntries
 	}
+	if c.OfficerReportsPerHour <= 0 {
+		c.OfficerReportsPerHour = DefaultOfficerReportsPerHour
+	}
+	if c.OfficerBytesPerDay <= 0 {
+		c.OfficerBytesPerDay = DefaultOfficerBytesPerDay
+	}
 	c.Quota.fill()
 }
 
@@ -167,6 +179,7 @@ type Server struct {
 	metrics  metrics
 	upgrader websocket.Upgrader
 	rec      *recordings // nil when the hub keeps no recordings
+	reports  *officerReports
 
 	// hashing bounds concurrent argon2 checks: each takes 19 MiB, and a
 	// burst of logins must not take the hub's memory with it.
@@ -236,12 +249,21 @@ func NewServer(db *DB, cfg Config) (*Server, error) {
 		}
 		s.log.Info("replayed stored operations to the observer", "count", n, "kinds", cfg.Replay)
 	}
+	// The officers' page reads its lists from the operations stored; its
+	// own replay, so that other observers see no operation twice.
+	s.reports = newOfficerReports(s, filepath.Join(db.Dir(), "officer-parts"))
+	if _, err := replayObserved(db, officerKinds, s.reports.observe); err != nil {
+		return nil, err
+	}
+	w.observe = s.reports.observeWith(w.observe)
 	s.writer = w
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	t := newTable(s, w.head)
 	s.wg.Add(2)
 	go func() { defer s.wg.Done(); w.run(s.ctx) }()
 	go func() { defer s.wg.Done(); t.run(s.ctx) }()
+	s.wg.Add(1)
+	go func() { defer s.wg.Done(); s.reports.sweepLoop(s.ctx) }()
 	if n, err := db.PruneSessions(); err != nil {
 		s.log.Warn("cannot prune expired sessions", "err", err)
 	} else if n > 0 {

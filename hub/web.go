@@ -35,6 +35,7 @@ func (s *Server) webRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("/join/font.otf", serveFont)
 	mux.HandleFunc("/join/sync", s.serveWebSync)
 	s.recordingRoutes(mux)
+	s.officerRoutes(mux)
 }
 
 func (s *Server) servePage(name, contentType string) http.HandlerFunc {

@@ -20,6 +20,8 @@ type limitFlags struct {
 	quotaOpsPerSecond                                      float64
 	quotaOpsBurst                                          int
 	quotaMiBPerDay                                         int64
+	officerReportsPerHour                                  int
+	officerBytesPerDay                                     int64
 }
 
 func (l *limitFlags) register(fs *flag.FlagSet) {
@@ -36,6 +38,8 @@ func (l *limitFlags) register(fs *flag.FlagSet) {
 	fs.Float64Var(&l.quotaOpsPerSecond, "quota-ops-per-second", hub.DefaultQuotaOpsPerSecond, "operations a second one station may push, sustained")
 	fs.IntVar(&l.quotaOpsBurst, "quota-ops-burst", hub.DefaultQuotaOpsBurst, "operations one station may push at once")
 	fs.Int64Var(&l.quotaMiBPerDay, "quota-mib-per-day", hub.DefaultQuotaBytesPerDay>>20, "MiB one station may push a day")
+	fs.IntVar(&l.officerReportsPerHour, "officer-reports-per-hour", hub.DefaultOfficerReportsPerHour, "new reports one village officer's account may send an hour")
+	fs.Int64Var(&l.officerBytesPerDay, "officer-bytes-per-day", hub.DefaultOfficerBytesPerDay, "photo bytes one village officer's account may send a day")
 }
 
 func (l *limitFlags) apply(cfg *hub.Config) {
@@ -49,5 +53,7 @@ func (l *limitFlags) apply(cfg *hub.Config) {
 	cfg.SendQueueBytes = l.sendQueueMiB << 20
 	cfg.HashQueue = l.hashQueue
 	cfg.HashWait = l.hashWait
+	cfg.OfficerReportsPerHour = l.officerReportsPerHour
+	cfg.OfficerBytesPerDay = l.officerBytesPerDay
 	cfg.Quota = hub.Quota{OpsPerSecond: l.quotaOpsPerSecond, OpsBurst: l.quotaOpsBurst, BytesPerDay: l.quotaMiBPerDay << 20}
 }

@@ -100,9 +100,11 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "              [-new-conns-per-addr R] [-new-conns-burst N]")
 		fmt.Fprintln(stderr, "              [-hello-wait D] [-send-queue-mib N] [-login-queue N] [-login-wait D]")
 		fmt.Fprintln(stderr, "              [-quota-ops-per-second R] [-quota-ops-burst N] [-quota-mib-per-day N]")
+		fmt.Fprintln(stderr, "              [-officer-reports-per-hour N] [-officer-bytes-per-day N]")
 		fmt.Fprintln(stderr, "       dutyhub [-data DIR] pin | user add NAME STATION | user passwd NAME | user disable NAME")
 		fmt.Fprintln(stderr, "                           | user logout NAME | user list | station import FILE | station list")
 		fmt.Fprintln(stderr, "                           | backup FILE | backups | check | restore FILE")
+		fmt.Fprintln(stderr, "                           | officer add LOGIN PERSON | officer disable LOGIN | officer list")
 		fmt.Fprintln(stderr, "                           | room link --room ROOM --user NAME [--ttl 15m] [--base URL]")
 		fmt.Fprintln(stderr, "                           | [-sms kannel|gammu ...] sms test NUMBER | sms list [-json]")
 		fs.PrintDefaults()
@@ -356,6 +358,8 @@ func admin(dir string, args []string, stdin io.Reader, stdout io.Writer) error {
 		for _, s := range list {
 			fmt.Fprintf(stdout, "%s\t%s\t%s\t%s\n", s.ID, s.Code, s.Tier.Key(), s.Name)
 		}
+	case len(args) >= 2 && args[0] == "officer":
+		return officerCommand(db, args[1:], stdin, stdout)
 	case len(args) == 2 && args[0] == "backup":
 		if err := db.Backup(args[1]); err != nil {
 			return err
