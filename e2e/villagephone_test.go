@@ -22,13 +22,13 @@ import (
 // villageSide is what the phone test needs of the hub and the duty rooms
 // above the village.
 type villageSide interface {
-	origin() string         // http://host:port of the hub
+	origin() string // http://host:port of the hub
 	officer() (login, password string)
 	village() (id app.ID, name string)
 	// arrived waits for the report at the township and returns how many
 	// create operations came, the report, and each photo's bytes by SHA-256.
 	arrived(t *testing.T, within time.Duration) (creates int, r villagereport.Report, photos map[string][]byte)
-	merge(t *testing.T, report app.ID)     // the township merges the report into an incident
+	merge(t *testing.T, report app.ID)    // the township merges the report into an incident
 	issueWarning(t *testing.T) app.ID     // the township issues a warning reaching the village
 	pageAck(t *testing.T, warning app.ID) // waits for the page's 签收 at the township
 }
@@ -179,7 +179,7 @@ func phoneReports(t *testing.T, chromium string, side villageSide, gate *linkGat
 	back := time.Now()
 	gate.down.Store(false)
 	b.link(t, true, 250_000, 300*time.Millisecond)
-	creates, r, photos := side.arrived(t, 3*time.Minute)
+	creates, r, photos := side.arrived(t, 90*time.Second)
 	arrivedIn := time.Since(back)
 	b.waitJS(t, 60*time.Second, "the report 已收到 on the phone", `['received','merged'].includes(document.querySelector('#mine-list li[data-id="`+saved.ID+`"]').dataset.state)`)
 	if creates != 1 {
