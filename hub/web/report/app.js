@@ -214,11 +214,16 @@ for (const b of $$('#tabs button')) b.addEventListener('click', () => show(b.dat
 
 // ---- The form.
 
+// What a village sees most comes first: natural disasters, then the
+// accidents in the hub's order.
+const FIRST = ['geological', 'flood', 'forest_fire', 'low_temp_ice', 'earthquake', 'drought'];
+
 function renderCategories(cats) {
   const box = $('#categories');
   const chosen = (box.querySelector('input:checked') || {}).value;
   box.textContent = '';
-  for (const c of cats) {
+  const rank = (c) => { const i = FIRST.indexOf(c.code); return i < 0 ? FIRST.length : i; };
+  for (const c of cats.slice().sort((a, b) => rank(a) - rank(b))) {
     box.append(el('label', {}, el('input', { type: 'radio', name: 'category', value: c.code, checked: c.code === chosen }), el('span', {}, c.name)));
   }
 }
@@ -538,10 +543,10 @@ async function renderMine() {
       el('div', { class: 'sub' }, vil + ' ' + it.place),
       el('div', { class: 'sub' }, '发生 ' + shortTime(it.occurred) + (it.photos ? ' · ' + it.photos + ' 张照片' : '') + (it.at ? ' · 收到 ' + shortTime(it.at) : '')));
     if (it.state === 'unfounded') li.append(el('p', { class: 'reason' }, '理由：' + (it.reason || '未说明')));
-    if (it.state === 'received') li.append(el('p', { class: 'sub' }, '乡镇值班室已收到，正在核实。'));
+    if (it.state === 'received') li.append(el('p', { class: 'sub' }, '已送到值班室，等待核实。'));
     if (it.state === 'pending') li.append(el('p', { class: 'sub' }, '保存在手机上，有信号时自动发送。'));
-    if (it.state === 'merged') li.append(el('p', { class: 'sub' }, '乡镇已把这份报告并入已有的灾情。'));
-    if (it.state === 'verified') li.append(el('p', { class: 'sub' }, '乡镇已核实，立为新的灾情。'));
+    if (it.state === 'merged') li.append(el('p', { class: 'sub' }, '值班室已核实，并入已有的灾情。'));
+    if (it.state === 'verified') li.append(el('p', { class: 'sub' }, '值班室已核实，立为新的灾情。'));
     if (it.state === 'refused') {
       li.append(el('p', { class: 'reason' }, '服务器没有接收：' + (it.reason || '')),
         el('div', { class: 'actions' },
@@ -638,9 +643,12 @@ function renderWarnings(list) {
 
 // ---- Start.
 
-window.addEventListener('online', () => { ui.online = true; setNet(); kick(); loadMine(); });
+window.addEventListener('online', () => { ui.online = true; setNet(); kick(); if (ui.session) { loadMine(); loadWarnings(); } });
 window.addEventListener('offline', () => { ui.online = false; setNet(); if (ui.tab === 'mine') renderMine(); });
-setInterval(() => { send(); if (ui.tab !== 'signin') loadMine(); }, TICK);
+// The lists are refreshed in the background for the tabs' badges; the
+// warnings not while they are on screen, where a refresh would move the
+// 签收 button under the officer's finger.
+setInterval(() => { send(); if (ui.tab !== 'signin') { loadMine(); if (ui.tab !== 'warnings') loadWarnings(); } }, TICK);
 
 // keepFont puts the hub's Chinese font in the phone's cache when this phone
 // needed it (it has no Chinese font of its own), so the page reads as
@@ -668,6 +676,7 @@ async function main() {
     if (!saved) { show('report'); newForm(); }
     kick();
     loadMine();
+    loadWarnings();
   } catch (e) {
     if (e instanceof HubError && e.status === 401) return; // signedOut shows the sign-in
     ui.online = false;
