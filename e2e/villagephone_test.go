@@ -146,6 +146,7 @@ func phoneReports(t *testing.T, chromium string, side villageSide, gate *linkGat
 		b.setFiles(t, "#camera", cameraPhoto(t, dir, seed, 3000, 2000))
 		b.waitJS(t, 30*time.Second, fmt.Sprintf("photo %d shrunk and shown", i+1), fmt.Sprintf(`document.querySelectorAll('#photos .photo').length === %d`, i+1))
 	}
+	b.evalSafe(t, "document.querySelector('#photos').scrollIntoView({block: 'center'})", new(any))
 	b.shoot(t, "village-3-form.png")
 	b.tap(t, "#submit")
 	b.waitJS(t, 10*time.Second, "the report in 我的报告 as 待发送", `!document.querySelector('#mine').hidden && document.querySelector('#mine-list li[data-state="pending"] .state').textContent === '待发送'`)

@@ -312,7 +312,7 @@ function renderPhotos() {
   ui.photos.forEach((p, i) => {
     box.append(el('div', { class: 'photo' },
       el('img', { src: p.thumb, alt: '照片 ' + (i + 1) }),
-      el('span', { class: 'meta' }, shortTime(p.taken_at).replace('今天 ', ''), el('br'), p.lat != null ? '有位置' : '无位置', ' ', Math.round(p.size / 1024) + 'KB'),
+      el('span', { class: 'meta' }, shortTime(p.taken_at).replace('今天 ', ''), el('br'), p.lat != null ? '有位置' : '没有位置'),
       el('button', { type: 'button', 'aria-label': '删除照片 ' + (i + 1), onclick: () => { ui.photos.splice(i, 1); renderPhotos(); } }, '×')));
   });
   $('#photo-count').textContent = ui.photos.length ? '（' + ui.photos.length + '/' + MAX_PHOTOS + '）' : '（可不拍，最多 ' + MAX_PHOTOS + ' 张）';
