@@ -3,9 +3,14 @@ package hub_test
 import (
 	"bytes"
 	"compress/gzip"
+	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
+
+	"dutyroom/app/incident"
+	"dutyroom/app/villagereport"
+	"dutyroom/hub"
 )
 
 // reportPageBudget is what the village officer's page may weigh, every file
@@ -47,5 +52,33 @@ func TestReportPageIsUnder100KBGzipped(t *testing.T) {
 	t.Logf("the page: %d bytes, %d gzipped (budget %d)", raw, total, reportPageBudget)
 	if total > reportPageBudget {
 		t.Errorf("the page is %d bytes gzipped, over its budget of %d", total, reportPageBudget)
+	}
+}
+
+// The page's script checks what the hub checks with the hub's own figures:
+// the photos a report may carry, the size of a photo part, the largest
+// count of people, the longest place and description.
+func TestReportPageUsesTheHubsLimits(t *testing.T) {
+	js, err := os.ReadFile(filepath.Join("web", "report", "app.js"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	html, err := os.ReadFile(filepath.Join("web", "report", "index.html"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		in   []byte
+		want string
+	}{
+		{js, fmt.Sprintf("const MAX_PHOTOS = %d;", villagereport.MaxPhotos)},
+		{js, fmt.Sprintf("const PART = %d * 1024;", hub.MaxOfficerPart/1024)},
+		{js, fmt.Sprintf("const MAX_COUNT = %d;", incident.MaxPersons)},
+		{html, fmt.Sprintf(`id="place" name="place" maxlength="%d"`, villagereport.MaxPlace)},
+		{html, fmt.Sprintf(`maxlength="%d" placeholder="看到了什么`, villagereport.MaxDescription)},
+	} {
+		if !bytes.Contains(c.in, []byte(c.want)) {
+			t.Errorf("the page lacks %s", c.want)
+		}
 	}
 }
