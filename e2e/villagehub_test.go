@@ -39,6 +39,57 @@ func TestVillageOfficerReportsFromAPhoneOnAWeakLink(t *testing.T) {
 	}
 }
 
+// The township gives the officer a new password while the phone holds a
+// report it could not send: the phone's session ends, the page asks for
+// the sign-in again and says a report is waiting, and once the officer
+// signs in with the new password the report goes, once.
+func TestVillageOfficerSignedOutKeepsTheUnsentReport(t *testing.T) {
+	chromium := findChromium(t)
+	side := startVillageHub(t)
+	b := launchPhone(t, chromium, side.origin(), phoneLat, phoneLon)
+	b.open(t, side.origin()+"/report")
+	b.waitJS(t, 20*time.Second, "the sign-in screen", `!document.querySelector('#signin').hidden`)
+	b.typeInto(t, "#login", side.login)
+	b.typeInto(t, "#password", side.password)
+	b.tap(t, "#signin-go")
+	b.waitJS(t, 20*time.Second, "the report form", `!document.querySelector('#report').hidden && document.querySelectorAll('#categories input').length > 5`)
+
+	side.gate.down.Store(true)
+	b.link(t, false, 0, 0)
+	b.waitJS(t, 10*time.Second, "the page saying there is no network", `document.querySelector('#net').textContent === '无网络'`)
+	b.tap(t, `#categories input[value="flood"] + span`)
+	b.typeInto(t, "#place", "河边2组")
+	b.typeInto(t, "input[name=evacuated]", "30")
+	b.tap(t, "#submit")
+	b.waitJS(t, 10*time.Second, "the report 待发送", `document.querySelector('#mine-list li[data-state="pending"]')`)
+
+	side.password = "乡镇重设的密码2026"
+	if _, err := side.db.SetOfficer(app.NilID, wire.OfficerAccount{Person: side.person, Login: side.login, Password: side.password}); err != nil {
+		t.Fatal(err)
+	}
+	side.gate.down.Store(false)
+	b.link(t, true, 0, 0)
+	b.waitJS(t, 30*time.Second, "the sign-in screen saying a report waits", `!document.querySelector('#signin').hidden && document.querySelector('#signin-queue').textContent.includes('1 份报告没有发出') && document.querySelector('#signin-error').textContent.includes('登录已失效')`)
+	b.shoot(t, "village-9-signed-out.png")
+	side.mu.Lock()
+	early := len(side.ops)
+	side.mu.Unlock()
+	if early != 0 {
+		t.Errorf("the township got %d report operations from a phone whose session had ended", early)
+	}
+
+	b.typeInto(t, "#login", side.login)
+	b.typeInto(t, "#password", side.password)
+	b.tap(t, "#signin-go")
+	b.waitJS(t, 20*time.Second, "the form after signing in again", `!document.querySelector('#report').hidden`)
+	creates, r, _ := side.arrived(t, 60*time.Second)
+	if creates != 1 || r.Place != "河边2组" || r.Counts.Evacuated != 30 || r.Category != "flood" {
+		t.Errorf("the township got %d creates of %+v, want the one report written before the sign-out", creates, r)
+	}
+	b.tap(t, `#tabs button[data-tab="mine"]`)
+	b.waitJS(t, 30*time.Second, "the report 已收到", `document.querySelector('#mine-list li[data-id="`+r.ID.String()+`"] .state').textContent === '已收到'`)
+}
+
 // villageHub is a real hub on the demo prefecture, and the township above
 // the test's village on a sync socket of its own.
 type villageHub struct {
@@ -50,6 +101,8 @@ type villageHub struct {
 	townName string // a person of the township, who signs its operations
 	login    string
 	password string
+	db       *hub.DB
+	person   app.ID // the officer
 
 	ws  *websocket.Conn
 	seq uint64
@@ -91,7 +144,7 @@ func startVillageHub(t *testing.T) *villageHub {
 			v.townName = p.Name
 		}
 	}
-	v.login = officer.Mobile
+	v.login, v.db, v.person = officer.Mobile, db, officer.ID
 	if _, err := db.SetOfficer(app.NilID, wire.OfficerAccount{Person: officer.ID, Login: v.login, Password: v.password}); err != nil {
 		t.Fatalf("setting up the officer's account: %v", err)
 	}

@@ -117,7 +117,8 @@ async function api(method, path, body, headers) {
   try { data = await resp.json(); } catch (e) { data = null; }
   if (!resp.ok) {
     const err = new HubError(resp.status, data);
-    if (resp.status === 401 && err.code !== 'bad_login') signedOut();
+    // The first refusal signs out; others of the same moment add nothing.
+    if (resp.status === 401 && err.code !== 'bad_login' && ui.tab !== 'signin') signedOut(ui.session ? '登录已失效（账号或密码可能被乡镇改过），请重新登录。忘了密码请找乡镇（街道）值班室。' : '');
     throw err;
   }
   return data;
@@ -162,13 +163,16 @@ async function startSession(s) {
   renderCategories(s.categories || []);
 }
 
-async function signedOut() {
+async function signedOut(why) {
+  const note = $('#signin-error');
+  note.textContent = why || '';
+  note.hidden = !why;
   ui.session = null;
+  show('signin'); // at once: the refusals of the same moment see it
   await kvSet('session', null);
   const waiting = (await allReports()).filter((r) => r.state !== 'received').length;
   $('#signin-queue').hidden = waiting === 0;
   $('#signin-queue').textContent = '手机上还有 ' + waiting + ' 份报告没有发出，登录后会自动发送。';
-  show('signin');
 }
 
 $('#signin-form').addEventListener('submit', async (ev) => {
@@ -207,7 +211,7 @@ $('#logout').addEventListener('click', async () => {
   const waiting = (await allReports()).filter((r) => r.state !== 'received').length;
   if (!confirm(waiting ? '还有 ' + waiting + ' 份报告没发出，退出后要重新登录才能发送。确定退出？' : '确定退出登录？')) return;
   try { await api('POST', '/logout'); } catch (e) { /* the cookie ends with the session either way */ }
-  signedOut();
+  signedOut('');
 });
 
 for (const b of $$('#tabs button')) b.addEventListener('click', () => show(b.dataset.tab));
