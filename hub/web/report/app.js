@@ -52,6 +52,15 @@ function shortTime(iso) {
   const hm = pad(d.getHours()) + ':' + pad(d.getMinutes());
   return d.toDateString() === now.toDateString() ? '今天 ' + hm : (d.getMonth() + 1) + '月' + d.getDate() + '日 ' + hm;
 }
+// An id made on the phone; older phones lack crypto.randomUUID.
+function uuid() {
+  if (crypto.randomUUID) return crypto.randomUUID();
+  const b = crypto.getRandomValues(new Uint8Array(16));
+  b[6] = (b[6] & 0x0f) | 0x40;
+  b[8] = (b[8] & 0x3f) | 0x80;
+  const h = Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
+  return h.slice(0, 8) + '-' + h.slice(8, 12) + '-' + h.slice(12, 16) + '-' + h.slice(16, 20) + '-' + h.slice(20);
+}
 async function sha256Hex(buf) {
   const h = new Uint8Array(await crypto.subtle.digest('SHA-256', buf));
   return Array.from(h, (b) => b.toString(16).padStart(2, '0')).join('');
@@ -111,7 +120,7 @@ async function api(method, path, body, headers) {
     init.body = JSON.stringify(body);
     init.headers['Content-Type'] = 'application/json';
   }
-  init.signal = AbortSignal.timeout(120000);
+  if (AbortSignal.timeout) init.signal = AbortSignal.timeout(120000); // a stalled link must not hold the sender
   const resp = await fetch(API + path, init);
   let data = null;
   try { data = await resp.json(); } catch (e) { data = null; }
@@ -377,7 +386,7 @@ function readForm() {
   const pos = ui.position || ui.photos.find((p) => p.lat != null);
   return {
     report: {
-      id: crypto.randomUUID(), category: cat, place, lat: pos ? pos.lat : null, lon: pos ? pos.lon : null,
+      id: uuid(), category: cat, place, lat: pos ? pos.lat : null, lon: pos ? pos.lon : null,
       occurred_at: occurred.toISOString(), counts, description: f.elements.description.value.trim(),
       written_at: new Date().toISOString(),
       photos: ui.photos.map((p) => ({ name: p.name, size: p.size, sha256: p.sha256, mime: p.mime, taken_at: p.taken_at, lat: p.lat, lon: p.lon })),
