@@ -224,6 +224,12 @@ func (b *browser) shoot(t *testing.T, name string) {
 // phone's camera makes: smooth shades with fine detail, different for each
 // seed.
 func cameraPhoto(t *testing.T, dir string, seed, w, h int) string {
+	return cameraPhotoNoise(t, dir, seed, w, h, 24)
+}
+
+// cameraPhotoNoise is cameraPhoto with grain of the given strength: the
+// more, the larger the JPEG the phone makes of it.
+func cameraPhotoNoise(t *testing.T, dir string, seed, w, h, noise int) string {
 	t.Helper()
 	img := image.NewRGBA(image.Rect(0, 0, w, h))
 	x := uint32(seed*2654435761 + 1)
@@ -232,7 +238,7 @@ func cameraPhoto(t *testing.T, dir string, seed, w, h int) string {
 			x ^= x << 13
 			x ^= x >> 17
 			x ^= x << 5
-			n := uint8(x % 24)
+			n := uint8(x % uint32(noise))
 			img.Set(px, py, color.RGBA{uint8(px*200/w) + n, uint8(py*200/h) + n, uint8(seed*60) + n, 255})
 		}
 	}

@@ -1,6 +1,8 @@
 package e2e
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"log/slog"
 	"sort"
@@ -85,6 +87,62 @@ func TestVillageOfficerSignedOutKeepsTheUnsentReport(t *testing.T) {
 	creates, r, _ := side.arrived(t, 60*time.Second)
 	if creates != 1 || r.Place != "河边2组" || r.Counts.Evacuated != 30 || r.Category != "flood" {
 		t.Errorf("the township got %d creates of %+v, want the one report written before the sign-out", creates, r)
+	}
+	b.tap(t, `#tabs button[data-tab="mine"]`)
+	b.waitJS(t, 30*time.Second, "the report 已收到", `document.querySelector('#mine-list li[data-id="`+r.ID.String()+`"] .state').textContent === '已收到'`)
+}
+
+// A photo crosses a bad link: one part arrives spoiled (the hub refuses it
+// by its SHA-256 and the phone sends it again) and the hub's answer to
+// another is lost (the phone, when its signal returns, asks the hub what it
+// holds and goes on from there). The township gets the report once, with
+// the photo whole.
+func TestVillagePhoneResendsASpoiledPartAndResumesAfterALostAnswer(t *testing.T) {
+	chromium := findChromium(t)
+	side := startVillageHub(t)
+	b := launchPhone(t, chromium, side.origin(), phoneLat, phoneLon)
+	b.open(t, side.origin()+"/report")
+	b.waitJS(t, 20*time.Second, "the sign-in screen", `!document.querySelector('#signin').hidden`)
+	b.typeInto(t, "#login", side.login)
+	b.typeInto(t, "#password", side.password)
+	b.tap(t, "#signin-go")
+	b.waitJS(t, 20*time.Second, "the report form", `!document.querySelector('#report').hidden && document.querySelectorAll('#categories input').length > 5`)
+
+	b.tap(t, `#categories input[value="geological"] + span`)
+	b.typeInto(t, "#place", "村小学后坡")
+	b.setFiles(t, "#camera", cameraPhotoNoise(t, t.TempDir(), 3, 3000, 2000, 90))
+	b.waitJS(t, 30*time.Second, "the photo shrunk and shown", `document.querySelectorAll('#photos .photo').length === 1`)
+	var size int
+	b.evalSafe(t, "ui.photos[0].size", &size)
+	if size <= 256<<10 {
+		t.Fatalf("the phone made a photo of %d bytes, one part: the test needs two", size)
+	}
+	side.gate.spoilPart.Store(true)
+	side.gate.loseAnswer.Store(true)
+	b.tap(t, "#submit")
+	// The lost answer leaves the phone waiting for its next try; the
+	// signal coming back is one.
+	b.waitJS(t, 60*time.Second, "the part whose answer was lost", `!document.querySelector('#mine').hidden && !sending`)
+	b.link(t, false, 0, 0)
+	b.link(t, true, 0, 0)
+	creates, r, photos := side.arrived(t, 60*time.Second)
+	if creates != 1 || len(r.Photos) != 1 {
+		t.Fatalf("the township got %d creates of a report with %d photos, want one with one", creates, len(r.Photos))
+	}
+	sum := sha256.Sum256(photos[r.Photos[0].SHA256])
+	if hex.EncodeToString(sum[:]) != r.Photos[0].SHA256 || int64(len(photos[r.Photos[0].SHA256])) != r.Photos[0].Size || r.Photos[0].Size != int64(size) {
+		t.Errorf("the photo reached the township as %d bytes with SHA-256 %x, want the phone's %d bytes, %s", len(photos[r.Photos[0].SHA256]), sum, size, r.Photos[0].SHA256)
+	}
+	if side.gate.spoilPart.Load() || side.gate.loseAnswer.Load() {
+		t.Error("the photo went without meeting both faults of the link")
+	}
+	for _, line := range strings.Split(side.hubLog.String(), "\n") {
+		if strings.Contains(line, "officer page refused") {
+			t.Logf("hub: %s", line[strings.Index(line, "msg="):])
+		}
+	}
+	if log := side.hubLog.String(); !strings.Contains(log, "code=part_hash") {
+		t.Errorf("the hub did not refuse the spoiled part by its hash; its log:\n%s", tail(log, 5000))
 	}
 	b.tap(t, `#tabs button[data-tab="mine"]`)
 	b.waitJS(t, 30*time.Second, "the report 已收到", `document.querySelector('#mine-list li[data-id="`+r.ID.String()+`"] .state').textContent === '已收到'`)

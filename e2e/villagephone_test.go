@@ -7,9 +7,11 @@ import (
 	"fmt"
 	"image"
 	_ "image/jpeg"
+	"io"
 	"math"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -39,20 +41,40 @@ type villageSide interface {
 type linkGate struct {
 	down atomic.Bool
 	next http.Handler
+	// Faults of a bad link, each on the next photo part only: its bytes
+	// spoiled on the way, or the hub's answer to it lost.
+	spoilPart, loseAnswer atomic.Bool
 }
 
 func (g *linkGate) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	part := r.Method == http.MethodPut && strings.Contains(r.URL.Path, "/photos/")
+	if part && g.spoilPart.CompareAndSwap(true, false) {
+		body, _ := io.ReadAll(r.Body)
+		body[len(body)/2] ^= 0xff
+		r.Body = io.NopCloser(bytes.NewReader(body))
+	}
+	if part && g.loseAnswer.CompareAndSwap(true, false) {
+		// The hub takes the part; the phone never hears.
+		g.next.ServeHTTP(httptest.NewRecorder(), r)
+		g.drop(w)
+		return
+	}
 	if g.down.Load() {
-		if hj, ok := w.(http.Hijacker); ok {
-			if c, _, err := hj.Hijack(); err == nil {
-				c.Close()
-				return
-			}
-		}
-		http.Error(w, "no link", http.StatusServiceUnavailable)
+		g.drop(w)
 		return
 	}
 	g.next.ServeHTTP(w, r)
+}
+
+// drop closes the connection with no answer, as a lost link does.
+func (g *linkGate) drop(w http.ResponseWriter) {
+	if hj, ok := w.(http.Hijacker); ok {
+		if c, _, err := hj.Hijack(); err == nil {
+			c.Close()
+			return
+		}
+	}
+	http.Error(w, "no link", http.StatusServiceUnavailable)
 }
 
 // serveGated serves h on a loopback port behind a link gate.
