@@ -149,7 +149,7 @@ func (b *browser) waitJS(t *testing.T, within time.Duration, what, expr string) 
 		if time.Now().After(end) {
 			var text string
 			b.evalSafe(t, "document.body ? document.body.innerText : ''", &text)
-			t.Fatalf("%s: not within %s\nthe page shows:\n%s\nchromium:\n%s", what, within, text, tail(b.log.String(), 3000))
+			t.Fatalf("%s: not within %s\nthe page shows:\n%s\nchromium:\n%s", what, within, text, lastChars(b.log.String(), 3000))
 		}
 		time.Sleep(150 * time.Millisecond)
 	}
@@ -253,7 +253,7 @@ func cameraPhotoNoise(t *testing.T, dir string, seed, w, h, noise int) string {
 	return p
 }
 
-func tail(s string, n int) string {
+func lastChars(s string, n int) string {
 	if len(s) > n {
 		return "…" + s[len(s)-n:]
 	}

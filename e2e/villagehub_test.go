@@ -142,7 +142,7 @@ func TestVillagePhoneResendsASpoiledPartAndResumesAfterALostAnswer(t *testing.T)
 		}
 	}
 	if log := side.hubLog.String(); !strings.Contains(log, "code=part_hash") {
-		t.Errorf("the hub did not refuse the spoiled part by its hash; its log:\n%s", tail(log, 5000))
+		t.Errorf("the hub did not refuse the spoiled part by its hash; its log:\n%s", lastChars(log, 5000))
 	}
 	b.tap(t, `#tabs button[data-tab="mine"]`)
 	b.waitJS(t, 30*time.Second, "the report 已收到", `document.querySelector('#mine-list li[data-id="`+r.ID.String()+`"] .state').textContent === '已收到'`)
@@ -219,7 +219,7 @@ func startVillageHub(t *testing.T) *villageHub {
 		srv.Close()
 		db.Close()
 		if t.Failed() {
-			t.Logf("hub log:\n%s", tail(v.hubLog.String(), 20000))
+			t.Logf("hub log:\n%s", lastChars(v.hubLog.String(), 20000))
 		}
 	})
 

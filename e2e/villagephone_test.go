@@ -161,7 +161,7 @@ func phoneReports(t *testing.T, chromium string, side villageSide, gate *linkGat
 	b.typeInto(t, "#place", "3组后山")
 	b.typeInto(t, "input[name=injured]", "2")
 	b.typeInto(t, "input[name=trapped]", "1")
-	b.typeInto(t, "input[name=evacuated]", "12")
+	b.typeInto(t, "input[name=evacuated]", "１２") // full-width, from a Chinese keyboard
 	b.typeInto(t, "input[name=houses_damaged]", "2")
 	dir := t.TempDir()
 	for i, seed := range []int{1, 2} {

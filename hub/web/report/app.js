@@ -301,6 +301,17 @@ $('#camera').addEventListener('change', async (ev) => {
   const takenAt = new Date().toISOString();
   const where = positionNow();
   setFieldError('photos', '');
+  ui.shrinking = (ui.shrinking || 0) + 1;
+  $('#shoot').textContent = '正在处理照片…';
+  try {
+    await addPhotos(files, takenAt, where);
+  } finally {
+    ui.shrinking--;
+    $('#shoot').textContent = '拍照';
+  }
+});
+
+async function addPhotos(files, takenAt, where) {
   for (const f of files) {
     if (ui.photos.length >= MAX_PHOTOS) { setFieldError('photos', '最多 ' + MAX_PHOTOS + ' 张照片'); break; }
     try {
@@ -317,7 +328,7 @@ $('#camera').addEventListener('change', async (ev) => {
     }
   }
   renderPhotos();
-});
+}
 
 function renderPhotos() {
   const box = $('#photos');
@@ -375,7 +386,8 @@ function readForm() {
   }
   const counts = {};
   for (const [k, n] of COUNTS) {
-    const v = f.elements[k].value.trim();
+    // Full-width digits from a Chinese keyboard are digits too.
+    const v = f.elements[k].value.trim().replace(/[０-９]/g, (c) => String.fromCharCode(c.charCodeAt(0) - 0xfee0));
     if (v === '') { counts[k] = 0; continue; }
     if (!/^[0-9]+$/.test(v)) { errs.push(['counts.' + k, n + '要填整数，如 0、1、12']); continue; }
     const x = Number(v);
@@ -396,8 +408,15 @@ function readForm() {
 
 $('#report-form').addEventListener('submit', async (ev) => {
   ev.preventDefault();
+  if (ui.saving) return; // a second tap on 提交 is not a second report
+  if (ui.shrinking) { toast('照片还在处理，请稍等几秒再提交'); return; }
   const r = readForm();
   if (r.errs) { showErrors(r.errs); return; }
+  ui.saving = true;
+  try { await save(r); } finally { ui.saving = false; }
+});
+
+async function save(r) {
   const catLabel = $('#categories input:checked + span').textContent;
   const blobs = {};
   const thumbs = {};
@@ -410,7 +429,7 @@ $('#report-form').addEventListener('submit', async (ev) => {
   toast(ui.online ? '已保存，正在发送' : '已保存在手机上，有信号时自动发送');
   show('mine');
   kick();
-});
+}
 
 // ---- The sender.
 
