@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"image"
 	_ "image/jpeg"
@@ -120,7 +121,19 @@ func phoneReports(t *testing.T, chromium string, side villageSide, gate *linkGat
 		t.Errorf("the form shows the village as %q, want %s in the title and as the place's preset", shown, vname)
 	}
 	// The service worker holds the page before the signal goes.
-	b.waitJS(t, 20*time.Second, "the service worker controlling the page", `navigator.serviceWorker.controller && caches.open('report-1').then(c => c.keys()).then(k => k.length >= 5)`)
+	b.waitJS(t, 20*time.Second, "the service worker controlling the page", `navigator.serviceWorker.controller && Promise.all(['/report', '/report/app.js', '/report/app.css', '/report/icon-192.png'].map(u => caches.match(u))).then(rs => rs.every(Boolean))`)
+	// Installable: Chromium finds nothing missing for a home-screen app.
+	var inst struct {
+		Errors []struct {
+			ErrorID string `json:"errorId"`
+		} `json:"installabilityErrors"`
+	}
+	if err := json.Unmarshal(b.call(t, "Page.getInstallabilityErrors", map[string]any{}), &inst); err != nil {
+		t.Fatal(err)
+	}
+	if len(inst.Errors) > 0 {
+		t.Errorf("Chromium would not install the page: %+v", inst.Errors)
+	}
 	b.waitJS(t, 10*time.Second, "the phone's position", `document.querySelector('#position').textContent.includes('28.31234')`)
 
 	// The signal goes.

@@ -6,8 +6,8 @@
 // from the next opening on.
 'use strict';
 
-const VERSION = 'report-1';
-const FILES = ['/report', '/report/app.js', '/report/app.css', '/report/manifest.webmanifest', '/report/icon-192.png'];
+const VERSION = 'report-2';
+const FILES = ['/report', '/report/app.js', '/report/app.css', '/report/manifest.webmanifest', '/report/icon-192.png', '/report/icon-512.png'];
 // The hub's Chinese font, for phones without one: kept once fetched.
 const FONT = '/join/font.otf';
 
