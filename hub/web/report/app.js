@@ -576,7 +576,6 @@ async function renderMine() {
       el('div', { class: 'sub' }, '发生 ' + shortTime(it.occurred) + (it.photos ? ' · ' + it.photos + ' 张照片' : '') + (it.at ? ' · 收到 ' + shortTime(it.at) : '')));
     if (it.state === 'unfounded') li.append(el('p', { class: 'reason' }, '理由：' + (it.reason || '未说明')));
     if (it.state === 'received') li.append(el('p', { class: 'sub' }, '已送到值班室，等待核实。'));
-    if (it.state === 'pending') li.append(el('p', { class: 'sub' }, '保存在手机上，有信号时自动发送。'));
     if (it.state === 'merged') li.append(el('p', { class: 'sub' }, '值班室已核实，并入已有的灾情。'));
     if (it.state === 'verified') li.append(el('p', { class: 'sub' }, '值班室已核实，立为新的灾情。'));
     if (it.state === 'refused') {
