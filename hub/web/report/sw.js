@@ -24,7 +24,7 @@ self.addEventListener('activate', (ev) => {
 async function refresh() {
   const c = await caches.open(VERSION);
   // All or nothing: a new page with an old script would not work.
-  const resps = await Promise.all(FILES.map((f) => fetch(f, { cache: 'no-store' })));
+  const resps = await Promise.all(FILES.map((f) => fetch(f, { cache: 'no-cache' }))); // revalidated by ETag: unchanged files cost a 304
   if (resps.every((r) => r.ok)) await Promise.all(resps.map((r, i) => c.put(FILES[i], r)));
 }
 
