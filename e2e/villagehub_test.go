@@ -1,0 +1,383 @@
+package e2e
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"log/slog"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/gorilla/websocket"
+
+	"dutyroom/app"
+	"dutyroom/app/demo"
+	"dutyroom/app/incident"
+	"dutyroom/app/villagereport"
+	"dutyroom/app/warning"
+	"dutyroom/app/wire"
+	"dutyroom/hub"
+)
+
+// A village information officer reports from a phone on a weak link, to a
+// real hub with the demo prefecture: headless Chromium as a 360×640 touch
+// phone signs in with the account the hub set up for the village's
+// officer, writes a report with two camera photos and a position while the
+// signal is gone, reopens the page with no signal (the service worker
+// serves it; the report is still 待发送), and when a 250 kbit/s, 300 ms link
+// comes back the report reaches the village's township exactly once with
+// both photos whole. The township merges it into an incident and the phone
+// says 已并入; the township's warning reaches the page and the officer's
+// 签收 reaches the township as the village's page ack.
+func TestVillageOfficerReportsFromAPhoneOnAWeakLink(t *testing.T) {
+	chromium := findChromium(t)
+	side := startVillageHub(t)
+	phoneReports(t, chromium, side, side.gate)
+	if n, _, _ := side.arrived(t, time.Second); n != 1 {
+		t.Errorf("at the end the township holds %d villagereport.create operations, want exactly 1", n)
+	}
+}
+
+// The township gives the officer a new password while the phone holds a
+// report it could not send: the phone's session ends, the page asks for
+// the sign-in again and says a report is waiting, and once the officer
+// signs in with the new password the report goes, once.
+func TestVillageOfficerSignedOutKeepsTheUnsentReport(t *testing.T) {
+	chromium := findChromium(t)
+	side := startVillageHub(t)
+	b := launchPhone(t, chromium, side.origin(), phoneLat, phoneLon)
+	b.open(t, side.origin()+"/report")
+	b.waitJS(t, 20*time.Second, "the sign-in screen", `!document.querySelector('#signin').hidden`)
+	b.typeInto(t, "#login", side.login)
+	b.typeInto(t, "#password", side.password)
+	b.tap(t, "#signin-go")
+	b.waitJS(t, 20*time.Second, "the report form", `!document.querySelector('#report').hidden && document.querySelectorAll('#categories input').length > 5`)
+
+	side.gate.down.Store(true)
+	b.link(t, false, 0, 0)
+	b.waitJS(t, 10*time.Second, "the page saying there is no network", `document.querySelector('#net').textContent === '无网络'`)
+	b.tap(t, `#categories input[value="flood"] + span`)
+	b.typeInto(t, "#place", "河边2组")
+	b.typeInto(t, "input[name=evacuated]", "30")
+	b.tap(t, "#submit")
+	b.waitJS(t, 10*time.Second, "the report 待发送", `document.querySelector('#mine-list li[data-state="pending"]')`)
+
+	side.password = "乡镇重设的密码2026"
+	if _, err := side.db.SetOfficer(app.NilID, wire.OfficerAccount{Person: side.person, Login: side.login, Password: side.password}); err != nil {
+		t.Fatal(err)
+	}
+	side.gate.down.Store(false)
+	b.link(t, true, 0, 0)
+	b.waitJS(t, 30*time.Second, "the sign-in screen saying a report waits", `!document.querySelector('#signin').hidden && document.querySelector('#signin-queue').textContent.includes('1 份报告没有发出') && document.querySelector('#signin-error').textContent.includes('登录已失效')`)
+	b.shoot(t, "village-9-signed-out.png")
+	side.mu.Lock()
+	early := len(side.ops)
+	side.mu.Unlock()
+	if early != 0 {
+		t.Errorf("the township got %d report operations from a phone whose session had ended", early)
+	}
+
+	b.typeInto(t, "#login", side.login)
+	b.typeInto(t, "#password", side.password)
+	b.tap(t, "#signin-go")
+	b.waitJS(t, 20*time.Second, "the form after signing in again", `!document.querySelector('#report').hidden`)
+	creates, r, _ := side.arrived(t, 60*time.Second)
+	if creates != 1 || r.Place != "河边2组" || r.Counts.Evacuated != 30 || r.Category != "flood" {
+		t.Errorf("the township got %d creates of %+v, want the one report written before the sign-out", creates, r)
+	}
+	b.tap(t, `#tabs button[data-tab="mine"]`)
+	b.waitJS(t, 30*time.Second, "the report 已收到", `document.querySelector('#mine-list li[data-id="`+r.ID.String()+`"] .state').textContent === '已收到'`)
+}
+
+// A photo crosses a bad link: one part arrives spoiled (the hub refuses it
+// by its SHA-256 and the phone sends it again) and the hub's answer to
+// another is lost (the phone, when its signal returns, asks the hub what it
+// holds and goes on from there). The township gets the report once, with
+// the photo whole.
+func TestVillagePhoneResendsASpoiledPartAndResumesAfterALostAnswer(t *testing.T) {
+	chromium := findChromium(t)
+	side := startVillageHub(t)
+	b := launchPhone(t, chromium, side.origin(), phoneLat, phoneLon)
+	b.open(t, side.origin()+"/report")
+	b.waitJS(t, 20*time.Second, "the sign-in screen", `!document.querySelector('#signin').hidden`)
+	b.typeInto(t, "#login", side.login)
+	b.typeInto(t, "#password", side.password)
+	b.tap(t, "#signin-go")
+	b.waitJS(t, 20*time.Second, "the report form", `!document.querySelector('#report').hidden && document.querySelectorAll('#categories input').length > 5`)
+
+	b.tap(t, `#categories input[value="geological"] + span`)
+	b.typeInto(t, "#place", "村小学后坡")
+	b.setFiles(t, "#camera", cameraPhotoNoise(t, t.TempDir(), 3, 3000, 2000, 90))
+	b.waitJS(t, 30*time.Second, "the photo shrunk and shown", `document.querySelectorAll('#photos .photo').length === 1`)
+	var size int
+	b.evalSafe(t, "ui.photos[0].size", &size)
+	if size <= 256<<10 {
+		t.Fatalf("the phone made a photo of %d bytes, one part: the test needs two", size)
+	}
+	side.gate.spoilPart.Store(true)
+	side.gate.loseAnswer.Store(true)
+	b.tap(t, "#submit")
+	// The lost answer leaves the phone waiting for its next try; the
+	// signal coming back is one.
+	b.waitJS(t, 60*time.Second, "the part whose answer was lost", `!document.querySelector('#mine').hidden && !sending`)
+	b.link(t, false, 0, 0)
+	b.link(t, true, 0, 0)
+	creates, r, photos := side.arrived(t, 60*time.Second)
+	if creates != 1 || len(r.Photos) != 1 {
+		t.Fatalf("the township got %d creates of a report with %d photos, want one with one", creates, len(r.Photos))
+	}
+	sum := sha256.Sum256(photos[r.Photos[0].SHA256])
+	if hex.EncodeToString(sum[:]) != r.Photos[0].SHA256 || int64(len(photos[r.Photos[0].SHA256])) != r.Photos[0].Size || r.Photos[0].Size != int64(size) {
+		t.Errorf("the photo reached the township as %d bytes with SHA-256 %x, want the phone's %d bytes, %s", len(photos[r.Photos[0].SHA256]), sum, size, r.Photos[0].SHA256)
+	}
+	if side.gate.spoilPart.Load() || side.gate.loseAnswer.Load() {
+		t.Error("the photo went without meeting both faults of the link")
+	}
+	for _, line := range strings.Split(side.hubLog.String(), "\n") {
+		if strings.Contains(line, "officer page refused") {
+			t.Logf("hub: %s", line[strings.Index(line, "msg="):])
+		}
+	}
+	if log := side.hubLog.String(); !strings.Contains(log, "code=part_hash") {
+		t.Errorf("the hub did not refuse the spoiled part by its hash; its log:\n%s", lastChars(log, 5000))
+	}
+	b.tap(t, `#tabs button[data-tab="mine"]`)
+	b.waitJS(t, 30*time.Second, "the report 已收到", `document.querySelector('#mine-list li[data-id="`+r.ID.String()+`"] .state').textContent === '已收到'`)
+}
+
+// villageHub is a real hub on the demo prefecture, and the township above
+// the test's village on a sync socket of its own.
+type villageHub struct {
+	gate     *linkGate
+	base     string
+	hubLog   *lockedBuffer
+	vil      app.Station
+	town     app.Station
+	townName string // a person of the township, who signs its operations
+	login    string
+	password string
+	db       *hub.DB
+	person   app.ID // the officer
+
+	ws  *websocket.Conn
+	seq uint64
+
+	mu    sync.Mutex
+	ops   []app.Operation // villagereport.* and warning.ack delivered to the township
+	acks  map[string]bool // push ids the hub acknowledged
+	fault string          // an error frame the hub sent the township
+}
+
+func startVillageHub(t *testing.T) *villageHub {
+	t.Helper()
+	db, err := hub.Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	stations, people := demo.Prefecture()
+	if err := db.ImportDirectory(hub.Directory{Stations: stations, People: people}); err != nil {
+		t.Fatal(err)
+	}
+	v := &villageHub{acks: map[string]bool{}, hubLog: &lockedBuffer{}, password: "村里的密码2026"}
+	for _, s := range stations {
+		if s.Tier == app.TierVillage {
+			v.vil = s
+			break
+		}
+	}
+	var officer app.Person
+	for _, s := range stations {
+		if s.ID == v.vil.Parent {
+			v.town = s
+		}
+	}
+	for _, p := range people {
+		if p.Station == v.vil.ID && p.Has(app.RoleInfoOfficer) && officer.ID == app.NilID {
+			officer = p
+		}
+		if p.Station == v.town.ID && v.townName == "" {
+			v.townName = p.Name
+		}
+	}
+	v.login, v.db, v.person = officer.Mobile, db, officer.ID
+	if _, err := db.SetOfficer(app.NilID, wire.OfficerAccount{Person: officer.ID, Login: v.login, Password: v.password}); err != nil {
+		t.Fatalf("setting up the officer's account: %v", err)
+	}
+	if err := db.AddUser("township", v.town.Code, "correct horse battery"); err != nil {
+		t.Fatal(err)
+	}
+	logger := slog.New(slog.NewTextHandler(v.hubLog, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	srv, err := hub.NewServer(db, hub.Config{Logger: logger})
+	if err != nil {
+		t.Fatal(err)
+	}
+	v.gate, v.base = serveGated(t, srv.Handler())
+	t.Cleanup(func() {
+		srv.Close()
+		db.Close()
+		if t.Failed() {
+			t.Logf("hub log:\n%s", lastChars(v.hubLog.String(), 20000))
+		}
+	})
+
+	// The township reads everything for it from the start of the log.
+	v.ws = syncSocket(t, srv, strings.TrimPrefix(v.base, "http://"), "township")
+	send(t, v.ws, wire.TypePull, "pull", wire.Pull{})
+	go v.read()
+	return v
+}
+
+func (v *villageHub) read() {
+	_ = v.ws.SetReadDeadline(time.Time{}) // the handshake's deadline; the township listens all along
+	for {
+		_, raw, err := v.ws.ReadMessage()
+		if err != nil {
+			return
+		}
+		env, err := wire.DecodeEnvelope(raw)
+		if err != nil {
+			continue
+		}
+		v.mu.Lock()
+		switch env.Type {
+		case wire.TypeOps:
+			var ops wire.Ops
+			if json.Unmarshal(env.Data, &ops) == nil {
+				for _, d := range ops.Ops {
+					if strings.HasPrefix(d.Op.Kind, "villagereport.") || d.Op.Kind == warning.OpAck {
+						v.ops = append(v.ops, d.Op)
+					}
+				}
+			}
+		case wire.TypeAck:
+			v.acks[env.ID] = true
+		case wire.TypeError:
+			v.fault = string(env.Data)
+		}
+		v.mu.Unlock()
+	}
+}
+
+func (v *villageHub) origin() string            { return v.base }
+func (v *villageHub) officer() (string, string) { return v.login, v.password }
+func (v *villageHub) village() (app.ID, string) { return v.vil.ID, v.vil.Name }
+
+// push sends one operation of the township and waits for the hub's ack.
+func (v *villageHub) push(t *testing.T, kind string, entity app.ID, payload any, scope app.Scope) {
+	t.Helper()
+	body, err := json.Marshal(payload)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v.seq++
+	op := app.Operation{ID: app.NewID(), Origin: v.town.ID, Seq: v.seq, Author: v.townName, At: time.Now().UTC(),
+		Kind: kind, Entity: entity, Payload: body, Scope: scope}
+	id := "push." + op.ID.String()
+	send(t, v.ws, wire.TypePush, id, wire.Push{Ops: []app.Operation{op}})
+	for end := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		v.mu.Lock()
+		ok, fault := v.acks[id], v.fault
+		v.mu.Unlock()
+		switch {
+		case fault != "":
+			t.Fatalf("the hub refused the township's %s: %s", kind, fault)
+		case ok:
+			return
+		case time.Now().After(end):
+			t.Fatalf("the hub did not acknowledge the township's %s", kind)
+		}
+	}
+}
+
+func (v *villageHub) arrived(t *testing.T, within time.Duration) (int, villagereport.Report, map[string][]byte) {
+	t.Helper()
+	for end := time.Now().Add(within); ; time.Sleep(100 * time.Millisecond) {
+		v.mu.Lock()
+		ops := append([]app.Operation(nil), v.ops...)
+		v.mu.Unlock()
+		creates := 0
+		var r villagereport.Report
+		parts := map[string][]incident.Chunk{}
+		for _, op := range ops {
+			switch op.Kind {
+			case villagereport.OpCreate:
+				creates++
+				if err := json.Unmarshal(op.Payload, &r); err != nil {
+					t.Fatalf("the township got an unreadable report: %v", err)
+				}
+			case villagereport.OpChunk:
+				var c incident.Chunk
+				if err := json.Unmarshal(op.Payload, &c); err != nil {
+					t.Fatalf("the township got an unreadable photo part: %v", err)
+				}
+				parts[c.SHA256] = append(parts[c.SHA256], c)
+			}
+		}
+		photos := map[string][]byte{}
+		whole := creates > 0
+		for _, p := range r.Photos {
+			cs := parts[p.SHA256]
+			sort.Slice(cs, func(i, j int) bool { return cs[i].Index < cs[j].Index })
+			var data []byte
+			for i, c := range cs {
+				if c.Index != i {
+					t.Fatalf("photo %s: part %d came where part %d belongs (or twice)", p.SHA256, c.Index, i)
+				}
+				data = append(data, c.Data...)
+			}
+			photos[p.SHA256] = data
+			whole = whole && int64(len(data)) == p.Size
+		}
+		if whole {
+			return creates, r, photos
+		}
+		if time.Now().After(end) {
+			t.Fatalf("no whole report at the township within %s: %d creates, parts of %d photos", within, creates, len(parts))
+		}
+	}
+}
+
+func (v *villageHub) merge(t *testing.T, report app.ID) {
+	t.Helper()
+	now := time.Now().UTC()
+	v.push(t, villagereport.OpVerify, report, villagereport.Verification{
+		Report: report, Outcome: villagereport.Merged, Incident: app.NewID(), Station: v.town.ID, By: v.townName, At: now,
+	}, app.ScopeUp)
+}
+
+func (v *villageHub) issueWarning(t *testing.T) app.ID {
+	t.Helper()
+	now := time.Now().UTC()
+	w := warning.Warning{ID: app.NewID(), Issuer: v.town.ID, Level: warning.Orange, Type: warning.Geological, Area: v.town.Name + "各村",
+		ValidFrom: now, ValidUntil: now.Add(24 * time.Hour), IssuedAt: now, IssuedBy: v.townName, Tracked: true,
+		Text: "预计未来24小时" + v.town.Name + "发生地质灾害的可能性大，请各村加强巡查，危险区群众做好转移准备。"}
+	v.push(t, warning.OpIssue, w.ID, w, app.ScopeDown)
+	return w.ID
+}
+
+func (v *villageHub) pageAck(t *testing.T, w app.ID) {
+	t.Helper()
+	for end := time.Now().Add(15 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+		v.mu.Lock()
+		ops := append([]app.Operation(nil), v.ops...)
+		v.mu.Unlock()
+		for _, op := range ops {
+			if op.Kind != warning.OpAck {
+				continue
+			}
+			var a warning.Ack
+			if json.Unmarshal(op.Payload, &a) == nil && a.Warning == w {
+				if a.Station != v.vil.ID || a.Via != warning.ViaPage || a.Person == "" {
+					t.Errorf("the township got the ack %+v, want the village's, via page, with the officer's name", a)
+				}
+				return
+			}
+		}
+		if time.Now().After(end) {
+			t.Fatal("the officer's 签收 did not reach the township")
+		}
+	}
+}
