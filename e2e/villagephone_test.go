@@ -104,6 +104,9 @@ const (
 // warning.
 func phoneReports(t *testing.T, chromium string, side villageSide, gate *linkGate) {
 	start := time.Now()
+	// The township warns its villages before it hears of anything (and
+	// before its 核实, which the contract queues after its own operations).
+	w := side.issueWarning(t)
 	b := launchPhone(t, chromium, side.origin(), phoneLat, phoneLon)
 	b.open(t, side.origin()+"/report")
 	b.waitJS(t, 20*time.Second, "the sign-in screen", `!document.querySelector('#signin').hidden`)
@@ -269,8 +272,7 @@ func phoneReports(t *testing.T, chromium string, side villageSide, gate *linkGat
 	}
 	b.shoot(t, "village-6-merged.png")
 
-	// A warning reaches the village; the officer signs for it.
-	w := side.issueWarning(t)
+	// The warning the township issued at the start; the officer signs for it.
 	b.tap(t, `#tabs button[data-tab="warnings"]`)
 	b.waitJS(t, 30*time.Second, "the warning on the 预警 tab", `document.querySelector('#warn-list li[data-id="`+w.String()+`"] button')`)
 	b.shoot(t, "village-7-warnings.png")
