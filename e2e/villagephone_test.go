@@ -123,6 +123,7 @@ func phoneReports(t *testing.T, chromium string, side villageSide, gate *linkGat
 	if !strings.Contains(shown, vname+" ") || !strings.HasSuffix(shown, "|"+vname) {
 		t.Errorf("the form shows the village as %q, want %s in the title and as the place's preset", shown, vname)
 	}
+	b.waitJS(t, 10*time.Second, "the 预警 tab counting the township's warning", `document.querySelector('#warn-badge').textContent === '1' && !document.querySelector('#warn-badge').hidden`)
 	// The service worker holds the page before the signal goes.
 	b.waitJS(t, 20*time.Second, "the service worker controlling the page", `navigator.serviceWorker.controller && Promise.all(['/report', '/report/app.js', '/report/app.css', '/report/icon-192.png'].map(u => caches.match(u))).then(rs => rs.every(Boolean))`)
 	// Installable: Chromium finds nothing missing for a home-screen app.
