@@ -171,7 +171,7 @@ type villageHub struct {
 // townStore is the township's store as its sync engine sees it, noting the
 // village reports and acks delivered to it. Until the duty rooms' side of
 // village reports is in, it also queues the township's 核实 after the
-// store's own outbox, as the contract words it (villagereport.verify from
+// store's own outbox, as the protocol has it (villagereport.verify from
 // the township, the next seq of its origin).
 type townStore struct {
 	*store.DB

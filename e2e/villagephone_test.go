@@ -105,7 +105,7 @@ const (
 func phoneReports(t *testing.T, chromium string, side villageSide, gate *linkGate) {
 	start := time.Now()
 	// The township warns its villages before it hears of anything (and
-	// before its 核实, which the contract queues after its own operations).
+	// before its 核实, which it queues after its own operations).
 	w := side.issueWarning(t)
 	b := launchPhone(t, chromium, side.origin(), phoneLat, phoneLon)
 	b.open(t, side.origin()+"/report")
