@@ -217,6 +217,9 @@ func (db *DB) IssueSession(name string, ttl time.Duration) (string, Session, err
 		if a.Disabled {
 			return app.Errorf(app.EFORBIDDEN, "the account %s is disabled", name)
 		}
+		if a.Person != app.NilID {
+			return app.Errorf(app.EFORBIDDEN, "the account %s is a village information officer's: it signs in at the /report page only", name)
+		}
 		token, s, err = newSession(tx, a, db.Now().UTC(), ttl)
 		return err
 	})

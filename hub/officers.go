@@ -285,6 +285,15 @@ func (c *conn) handleOfficer(env wire.Envelope) error {
 		if err != nil {
 			return err
 		}
+		if req.Password != "" {
+			// A new password is hashed in one of the login's slots: a
+			// township setting up its officers must not take the memory
+			// argon2 would need for a burst of them.
+			if werr := c.s.acquireHash(); werr != nil {
+				return werr
+			}
+			defer func() { <-c.s.hashing }()
+		}
 		state, err := c.s.db.SetOfficer(c.station, req)
 		if err != nil {
 			code := wire.CodeInvalid

@@ -150,6 +150,7 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 
 func (s *Server) officerRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /report", s.serveReportFile)
+	mux.HandleFunc("GET /report/{$}", s.serveReportFile)
 	mux.HandleFunc("GET /report/{file}", s.serveReportFile)
 	mux.HandleFunc("POST /report/api/login", s.serveOfficerLogin)
 	mux.HandleFunc("POST /report/api/logout", s.serveOfficerLogout)
