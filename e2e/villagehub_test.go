@@ -1,9 +1,11 @@
 package e2e
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"io"
 	"log/slog"
 	"sort"
 	"strings"
@@ -11,15 +13,17 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gorilla/websocket"
-
 	"dutyroom/app"
 	"dutyroom/app/demo"
 	"dutyroom/app/incident"
+	"dutyroom/app/syncer"
 	"dutyroom/app/villagereport"
 	"dutyroom/app/warning"
 	"dutyroom/app/wire"
 	"dutyroom/hub"
+	"dutyroom/store"
+	"dutyroom/store/storetest"
+	"dutyroom/wsdial"
 )
 
 // A village information officer reports from a phone on a weak link, to a
@@ -73,10 +77,7 @@ func TestVillageOfficerSignedOutKeepsTheUnsentReport(t *testing.T) {
 	b.link(t, true, 0, 0)
 	b.waitJS(t, 30*time.Second, "the sign-in screen saying a report waits", `!document.querySelector('#signin').hidden && document.querySelector('#signin-queue').textContent.includes('1 份报告没有发出') && document.querySelector('#signin-error').textContent.includes('登录已失效')`)
 	b.shoot(t, "village-9-signed-out.png")
-	side.mu.Lock()
-	early := len(side.ops)
-	side.mu.Unlock()
-	if early != 0 {
+	if early := len(side.store.ops()); early != 0 {
 		t.Errorf("the township got %d report operations from a phone whose session had ended", early)
 	}
 
@@ -149,7 +150,8 @@ func TestVillagePhoneResendsASpoiledPartAndResumesAfterALostAnswer(t *testing.T)
 }
 
 // villageHub is a real hub on the demo prefecture, and the township above
-// the test's village on a sync socket of its own.
+// the test's village as a client: the sync engine on a bbolt store of its
+// own, logged in with the township's account.
 type villageHub struct {
 	gate     *linkGate
 	base     string
@@ -162,13 +164,95 @@ type villageHub struct {
 	db       *hub.DB
 	person   app.ID // the officer
 
-	ws  *websocket.Conn
-	seq uint64
+	store *townStore
+	eng   *syncer.Engine
+}
 
-	mu    sync.Mutex
-	ops   []app.Operation // villagereport.* and warning.ack delivered to the township
-	acks  map[string]bool // push ids the hub acknowledged
-	fault string          // an error frame the hub sent the township
+// townStore is the township's store as its sync engine sees it, noting the
+// village reports and acks delivered to it. Until the duty rooms' side of
+// village reports is in, it also queues the township's 核实 after the
+// store's own outbox, as the protocol has it (villagereport.verify from
+// the township, the next seq of its origin).
+type townStore struct {
+	*store.DB
+
+	mu        sync.Mutex
+	delivered []app.Operation
+	extra     *app.Operation
+	extraSent bool
+}
+
+func (s *townStore) note(ops []app.Operation) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, op := range ops {
+		if strings.HasPrefix(op.Kind, "villagereport.") || op.Kind == warning.OpAck {
+			s.delivered = append(s.delivered, op)
+		}
+	}
+}
+
+func (s *townStore) ApplyIncoming(ctx context.Context, epoch string, position uint64, ops []app.Operation) (syncer.Applied, error) {
+	a, err := s.DB.ApplyIncoming(ctx, epoch, position, ops)
+	if err == nil {
+		s.note(ops)
+	}
+	return a, err
+}
+
+func (s *townStore) ApplyCheckpointed(ctx context.Context, epoch string, cp wire.Checkpoint, ops []app.Operation) (syncer.Applied, error) {
+	a, err := s.DB.ApplyCheckpointed(ctx, epoch, cp, ops)
+	if err == nil {
+		s.note(ops)
+	}
+	return a, err
+}
+
+func (s *townStore) Outbox(ctx context.Context, afterSeq uint64, limit int) ([]app.Operation, error) {
+	ops, err := s.DB.Outbox(ctx, afterSeq, limit)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err == nil && s.extra != nil && !s.extraSent && s.extra.Seq > afterSeq && len(ops) < limit {
+		ops = append(ops, *s.extra)
+	}
+	return ops, err
+}
+
+func (s *townStore) OutboxLen(ctx context.Context) (int, error) {
+	n, err := s.DB.OutboxLen(ctx)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.extra != nil && !s.extraSent {
+		n++
+	}
+	return n, err
+}
+
+func (s *townStore) MarkSent(ctx context.Context, throughSeq uint64) (int, error) {
+	n, err := s.DB.MarkSent(ctx, throughSeq)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err == nil && s.extra != nil && !s.extraSent && throughSeq >= s.extra.Seq {
+		s.extraSent = true
+		n++
+	}
+	return n, err
+}
+
+func (s *townStore) LastSeq(ctx context.Context) (uint64, error) {
+	seq, err := s.DB.LastSeq(ctx)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.extra != nil {
+		seq = max(seq, s.extra.Seq)
+	}
+	return seq, err
+}
+
+func (s *townStore) ops() []app.Operation {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]app.Operation(nil), s.delivered...)
 }
 
 func startVillageHub(t *testing.T) *villageHub {
@@ -181,7 +265,7 @@ func startVillageHub(t *testing.T) *villageHub {
 	if err := db.ImportDirectory(hub.Directory{Stations: stations, People: people}); err != nil {
 		t.Fatal(err)
 	}
-	v := &villageHub{acks: map[string]bool{}, hubLog: &lockedBuffer{}, password: "村里的密码2026"}
+	v := &villageHub{hubLog: &lockedBuffer{}, password: "村里的密码2026"}
 	for _, s := range stations {
 		if s.Tier == app.TierVillage {
 			v.vil = s
@@ -223,71 +307,53 @@ func startVillageHub(t *testing.T) *villageHub {
 		}
 	})
 
-	// The township reads everything for it from the start of the log.
-	v.ws = syncSocket(t, srv, strings.TrimPrefix(v.base, "http://"), "township")
-	send(t, v.ws, wire.TypePull, "pull", wire.Pull{})
-	go v.read()
-	return v
-}
-
-func (v *villageHub) read() {
-	_ = v.ws.SetReadDeadline(time.Time{}) // the handshake's deadline; the township listens all along
-	for {
-		_, raw, err := v.ws.ReadMessage()
-		if err != nil {
-			return
+	// The township's client: it learns the tree from the hub, then knows
+	// itself as the township.
+	v.store = &townStore{DB: storetest.Open(t)}
+	v.eng = syncer.New(syncer.Config{
+		Store: v.store, Transport: &wsdial.Dialer{Addr: "ws://" + strings.TrimPrefix(v.base, "http://")},
+		Login: &wire.Login{User: "township", Password: "correct horse battery"}, Client: "test township",
+		MinBackoff: 20 * time.Millisecond, MaxBackoff: 200 * time.Millisecond, Poll: 50 * time.Millisecond,
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
+	})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		v.eng.Run(ctx)
+	}()
+	t.Cleanup(func() {
+		cancel()
+		<-done
+	})
+	for end := time.Now().Add(20 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		if st := v.eng.State(); st.Online && st.CaughtUp {
+			break
 		}
-		env, err := wire.DecodeEnvelope(raw)
-		if err != nil {
-			continue
+		if time.Now().After(end) {
+			t.Fatalf("the township's client did not catch up with the hub: %+v", v.eng.State())
 		}
-		v.mu.Lock()
-		switch env.Type {
-		case wire.TypeOps:
-			var ops wire.Ops
-			if json.Unmarshal(env.Data, &ops) == nil {
-				for _, d := range ops.Ops {
-					if strings.HasPrefix(d.Op.Kind, "villagereport.") || d.Op.Kind == warning.OpAck {
-						v.ops = append(v.ops, d.Op)
-					}
-				}
-			}
-		case wire.TypeAck:
-			v.acks[env.ID] = true
-		case wire.TypeError:
-			v.fault = string(env.Data)
-		}
-		v.mu.Unlock()
 	}
+	if err := store.NewIdentity(v.store.DB).SetIdentity(context.Background(), v.town.ID); err != nil {
+		t.Fatal(err)
+	}
+	return v
 }
 
 func (v *villageHub) origin() string            { return v.base }
 func (v *villageHub) officer() (string, string) { return v.login, v.password }
 func (v *villageHub) village() (app.ID, string) { return v.vil.ID, v.vil.Name }
 
-// push sends one operation of the township and waits for the hub's ack.
-func (v *villageHub) push(t *testing.T, kind string, entity app.ID, payload any, scope app.Scope) {
+// sent waits until the township's outbox is empty: the hub has everything.
+func (v *villageHub) sent(t *testing.T, what string) {
 	t.Helper()
-	body, err := json.Marshal(payload)
-	if err != nil {
-		t.Fatal(err)
-	}
-	v.seq++
-	op := app.Operation{ID: app.NewID(), Origin: v.town.ID, Seq: v.seq, Author: v.townName, At: time.Now().UTC(),
-		Kind: kind, Entity: entity, Payload: body, Scope: scope}
-	id := "push." + op.ID.String()
-	send(t, v.ws, wire.TypePush, id, wire.Push{Ops: []app.Operation{op}})
-	for end := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
-		v.mu.Lock()
-		ok, fault := v.acks[id], v.fault
-		v.mu.Unlock()
-		switch {
-		case fault != "":
-			t.Fatalf("the hub refused the township's %s: %s", kind, fault)
-		case ok:
+	v.eng.Kick()
+	for end := time.Now().Add(15 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		if n, err := v.store.OutboxLen(context.Background()); err == nil && n == 0 {
 			return
-		case time.Now().After(end):
-			t.Fatalf("the hub did not acknowledge the township's %s", kind)
+		}
+		if time.Now().After(end) {
+			t.Fatalf("the township's %s did not reach the hub: %+v", what, v.eng.State())
 		}
 	}
 }
@@ -295,9 +361,7 @@ func (v *villageHub) push(t *testing.T, kind string, entity app.ID, payload any,
 func (v *villageHub) arrived(t *testing.T, within time.Duration) (int, villagereport.Report, map[string][]byte) {
 	t.Helper()
 	for end := time.Now().Add(within); ; time.Sleep(100 * time.Millisecond) {
-		v.mu.Lock()
-		ops := append([]app.Operation(nil), v.ops...)
-		v.mu.Unlock()
+		ops := v.store.ops()
 		creates := 0
 		var r villagereport.Report
 		parts := map[string][]incident.Chunk{}
@@ -343,28 +407,41 @@ func (v *villageHub) arrived(t *testing.T, within time.Duration) (int, villagere
 func (v *villageHub) merge(t *testing.T, report app.ID) {
 	t.Helper()
 	now := time.Now().UTC()
-	v.push(t, villagereport.OpVerify, report, villagereport.Verification{
+	body, err := json.Marshal(villagereport.Verification{
 		Report: report, Outcome: villagereport.Merged, Incident: app.NewID(), Station: v.town.ID, By: v.townName, At: now,
-	}, app.ScopeUp)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	seq, err := v.store.LastSeq(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	op := app.Operation{ID: app.NewID(), Origin: v.town.ID, Seq: seq + 1, Author: v.townName, At: now,
+		Kind: villagereport.OpVerify, Entity: report, Payload: body, Scope: app.ScopeUp}
+	v.store.mu.Lock()
+	v.store.extra = &op
+	v.store.mu.Unlock()
+	v.sent(t, "merge")
 }
 
 func (v *villageHub) issueWarning(t *testing.T) app.ID {
 	t.Helper()
 	now := time.Now().UTC()
-	w := warning.Warning{ID: app.NewID(), Issuer: v.town.ID, Level: warning.Orange, Type: warning.Geological, Area: v.town.Name + "各村",
-		ValidFrom: now, ValidUntil: now.Add(24 * time.Hour), IssuedAt: now, IssuedBy: v.townName, Tracked: true,
+	w := warning.Warning{Level: warning.Orange, Type: warning.Geological, Area: v.town.Name + "各村",
+		ValidFrom: now, ValidUntil: now.Add(24 * time.Hour),
 		Text: "预计未来24小时" + v.town.Name + "发生地质灾害的可能性大，请各村加强巡查，危险区群众做好转移准备。"}
-	v.push(t, warning.OpIssue, w.ID, w, app.ScopeDown)
+	if err := store.NewWarnings(v.store.DB).Issue(app.WithAuthor(context.Background(), v.townName), &w); err != nil {
+		t.Fatalf("the township issuing a warning: %v", err)
+	}
+	v.sent(t, "warning")
 	return w.ID
 }
 
 func (v *villageHub) pageAck(t *testing.T, w app.ID) {
 	t.Helper()
 	for end := time.Now().Add(15 * time.Second); ; time.Sleep(100 * time.Millisecond) {
-		v.mu.Lock()
-		ops := append([]app.Operation(nil), v.ops...)
-		v.mu.Unlock()
-		for _, op := range ops {
+		for _, op := range v.store.ops() {
 			if op.Kind != warning.OpAck {
 				continue
 			}

@@ -104,6 +104,9 @@ const (
 // warning.
 func phoneReports(t *testing.T, chromium string, side villageSide, gate *linkGate) {
 	start := time.Now()
+	// The township warns its villages before it hears of anything (and
+	// before its 核实, which it queues after its own operations).
+	w := side.issueWarning(t)
 	b := launchPhone(t, chromium, side.origin(), phoneLat, phoneLon)
 	b.open(t, side.origin()+"/report")
 	b.waitJS(t, 20*time.Second, "the sign-in screen", `!document.querySelector('#signin').hidden`)
@@ -120,6 +123,7 @@ func phoneReports(t *testing.T, chromium string, side villageSide, gate *linkGat
 	if !strings.Contains(shown, vname+" ") || !strings.HasSuffix(shown, "|"+vname) {
 		t.Errorf("the form shows the village as %q, want %s in the title and as the place's preset", shown, vname)
 	}
+	b.waitJS(t, 10*time.Second, "the 预警 tab counting the township's warning", `document.querySelector('#warn-badge').textContent === '1' && !document.querySelector('#warn-badge').hidden`)
 	// The service worker holds the page before the signal goes.
 	b.waitJS(t, 20*time.Second, "the service worker controlling the page", `navigator.serviceWorker.controller && Promise.all(['/report', '/report/app.js', '/report/app.css', '/report/icon-192.png'].map(u => caches.match(u))).then(rs => rs.every(Boolean))`)
 	// Installable: Chromium finds nothing missing for a home-screen app.
@@ -269,8 +273,7 @@ func phoneReports(t *testing.T, chromium string, side villageSide, gate *linkGat
 	}
 	b.shoot(t, "village-6-merged.png")
 
-	// A warning reaches the village; the officer signs for it.
-	w := side.issueWarning(t)
+	// The warning the township issued at the start; the officer signs for it.
 	b.tap(t, `#tabs button[data-tab="warnings"]`)
 	b.waitJS(t, 30*time.Second, "the warning on the 预警 tab", `document.querySelector('#warn-list li[data-id="`+w.String()+`"] button')`)
 	b.shoot(t, "village-7-warnings.png")

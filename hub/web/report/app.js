@@ -207,6 +207,8 @@ $('#signin-form').addEventListener('submit', async (ev) => {
     show('report');
     newForm();
     kick();
+    loadMine();
+    loadWarnings();
   } catch (e) {
     err.textContent = offlineError(e) ? '连不上服务器：登录需要网络，请到有信号的地方再试。' : e.message;
     err.hidden = false;
