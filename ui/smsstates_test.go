@@ -14,6 +14,7 @@ import (
 
 	"dutyroom/app"
 	"dutyroom/app/smsstatus"
+	"dutyroom/app/syncer"
 	"dutyroom/app/warning"
 	"dutyroom/app/wire"
 	"dutyroom/assets"
@@ -146,6 +147,15 @@ func TestStatusBarSaysTheSMSGatewayIsDown(t *testing.T) {
 	b.refresh()
 	if !b.smsGateway.Visible() || !strings.HasPrefix(b.smsGateway.Text, "短信网关中断") {
 		t.Fatalf("the gateway down: %v %q", b.smsGateway.Visible(), b.smsGateway.Text)
+	}
+	b.showHub(syncer.Status{}) // the link is lost
+	if b.smsGateway.Visible() {
+		t.Error("短信网关中断 still shown once the link is lost")
+	}
+	b.smsAsked = time.Time{}
+	b.refresh()
+	if !b.smsGateway.Visible() {
+		t.Fatal("短信网关中断 not shown again when asked")
 	}
 	f.offline = true
 	b.smsAsked = time.Time{}
