@@ -49,7 +49,20 @@ func (c *conn) sms(env wire.Envelope) error {
 			states.Messages = []wire.SMSState{}
 		}
 	}
-	return c.smsAnswer(env, states)
+	// One answer is one frame, and a client reads no frame over
+	// wire.MaxFrame: the oldest go first until it fits.
+	for {
+		frame, err := wire.Encode(env.Type, env.ID, states)
+		if err != nil {
+			return err
+		}
+		if len(frame) <= wire.MaxFrame || len(states.Messages) == 0 {
+			c.queue(frame)
+			return nil
+		}
+		drop := max(len(states.Messages)/10, 1)
+		states.Messages, states.Truncated = states.Messages[drop:], true
+	}
 }
 
 // smsAnswer sends a request's answer: a frame of its type and id.

@@ -200,3 +200,34 @@ func TestSMSStatusClientAsksOnlineAndSaysOfflineWithoutALink(t *testing.T) {
 		t.Fatalf("the gateway offline: %v, want ErrOffline", err)
 	}
 }
+
+// bulkySMS answers with more and longer states than one frame holds.
+type bulkySMS struct{}
+
+func (bulkySMS) SMSStates(events []string, within func(app.ID) bool, max int) (wire.SMSStates, error) {
+	out := wire.SMSStates{}
+	for i := range max {
+		out.Messages = append(out.Messages, wire.SMSState{Event: "warning:x", Kind: "warning", Number: "138****0000", State: "answered",
+			Person: strings.Repeat("名", 32), Reason: strings.Repeat("r", 400), Reply: strings.Repeat("收到", 35), CreatedAt: time.Unix(int64(i), 0)})
+	}
+	return out, nil
+}
+
+func (bulkySMS) SMSGateway() wire.SMSGateway { return wire.SMSGateway{On: true} }
+
+// An answer too big for one frame keeps the newest messages that fit and
+// says it left the rest out; the client stays connected.
+func TestSMSListAnswerFitsOneFrame(t *testing.T) {
+	h := startHub(t, hub.Config{SMS: bulkySMS{}})
+	c := newClient(t, "t1")
+	c.start(h.addr, "t1")
+	c.caughtUp()
+	s := askSMS(t, c)
+	if !s.Truncated || len(s.Messages) == 0 || len(s.Messages) >= wire.MaxSMSStates {
+		t.Fatalf("%d messages, truncated %v", len(s.Messages), s.Truncated)
+	}
+	if last := s.Messages[len(s.Messages)-1]; !last.CreatedAt.Equal(time.Unix(wire.MaxSMSStates-1, 0)) {
+		t.Fatalf("the newest was left out: the last kept is of %s", last.CreatedAt)
+	}
+	c.caughtUp()
+}

@@ -156,6 +156,7 @@ func newIncidentView(s *incidentScreen) *incidentView {
 		container.NewTabItem(lang.L("incident.tab_files"), container.NewStack(v.files, v.filesEmpty)),
 	)
 	v.sms = newSMSSection(s.u)
+	v.sms.title.Hide() // the tab names it
 	if s.u.svc.SMS != nil {
 		v.tabs.Append(container.NewTabItem(lang.L("sms.section_title"), container.NewVScroll(v.sms.content)))
 	}

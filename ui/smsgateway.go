@@ -5,6 +5,7 @@ import (
 
 	"fyne.io/fyne/v2/lang"
 
+	"dutyroom/app/syncer"
 	"dutyroom/app/wire"
 )
 
@@ -61,4 +62,20 @@ func (b *statusBar) showSMSGateway(f smsGatewayFacts, err error) {
 	setText(b.smsGateway, text)
 	b.smsGateway.Show()
 	b.content.Refresh()
+}
+
+// smsOnHub follows the connection: with no link the gateway's state is not
+// known, so 短信网关中断 goes; back online it is asked at once.
+func (b *statusBar) smsOnHub(s syncer.Status) {
+	if b.u.svc.SMS == nil {
+		return
+	}
+	if s.Reason() != syncer.ReasonOnline {
+		b.smsAsked = time.Time{}
+		b.smsGateway.Hide()
+		return
+	}
+	if b.smsAsked.IsZero() {
+		b.refreshSMS()
+	}
 }

@@ -13,7 +13,9 @@ import (
 	"fyne.io/fyne/v2/test"
 
 	"dutyroom/app"
+	"dutyroom/app/incident"
 	"dutyroom/app/smsstatus"
+	"dutyroom/app/syncer"
 	"dutyroom/app/warning"
 	"dutyroom/app/wire"
 	"dutyroom/assets"
@@ -147,6 +149,15 @@ func TestStatusBarSaysTheSMSGatewayIsDown(t *testing.T) {
 	if !b.smsGateway.Visible() || !strings.HasPrefix(b.smsGateway.Text, "短信网关中断") {
 		t.Fatalf("the gateway down: %v %q", b.smsGateway.Visible(), b.smsGateway.Text)
 	}
+	b.showHub(syncer.Status{}) // the link is lost
+	if b.smsGateway.Visible() {
+		t.Error("短信网关中断 still shown once the link is lost")
+	}
+	b.smsAsked = time.Time{}
+	b.refresh()
+	if !b.smsGateway.Visible() {
+		t.Fatal("短信网关中断 not shown again when asked")
+	}
 	f.offline = true
 	b.smsAsked = time.Time{}
 	b.refresh()
@@ -206,6 +217,44 @@ func TestSMSStatesScreenshots(t *testing.T) {
 			u.warnings.issued.list.Select(0)
 			u.warnings.issued.progress.show(u.warnings.issued.progress.w, u.warnings.issued.progress.root)
 			capture(t, u, filepath.Join(dir, language+"-warnings-progress-smsoffline-"+itoaSize(defaultWindowSize)+".png"))
+		})
+	}
+}
+
+// TestIncidentSMSScreenshots renders an incident's 短信 tab with the SMS
+// its escalation sent, to the folder named by DUTYROOM_SCREENSHOTS.
+func TestIncidentSMSScreenshots(t *testing.T) {
+	dir := os.Getenv("DUTYROOM_SCREENSHOTS")
+	if dir == "" {
+		t.Skip("set DUTYROOM_SCREENSHOTS to a folder to render the screens")
+	}
+	for _, language := range []string{assets.Chinese, assets.English} {
+		t.Run(language, func(t *testing.T) {
+			inLanguage(t, language)
+			d := newIncidentDemo(t, "2026-10-03 09:00")
+			inc := seed(t, d, "2026-10-03 07:40", d.qianzhou.ID, "G65 沪昆高速吉首段 K1234 处两辆货车追尾起火", incident.RoadTraffic, 3)
+			at := d.now.Add(-time.Hour).UTC()
+			ev := "incident:" + inc.ID.String()
+			f := &fakeSMS{gateway: wire.SMSGateway{On: true}, states: []wire.SMSState{
+				{Event: ev + ":1", Kind: "incident", Station: d.jishou.ID, Person: "孙局长", Number: "137****0001", State: "delivered", CreatedAt: at, SentAt: at, DeliveredAt: at.Add(time.Minute)},
+				{Event: ev + ":2", Kind: "incident", Station: d.jishou.ID, Person: "刘主任", Number: "137****0002", State: "answered", CreatedAt: at.Add(10 * time.Minute), SentAt: at.Add(10 * time.Minute), AnsweredAt: at.Add(12 * time.Minute), Reply: "收到"},
+				{Event: ev + ":3", Kind: "incident", Station: d.xiangxi.ID, Person: "张局长", Number: "139****0003", State: "failed", Reason: "the daily cap of 2000 messages is reached", CreatedAt: at.Add(20 * time.Minute)},
+			}}
+			svc := d.services()
+			svc.SMS = f
+			u := New(test.NewTempApp(t), svc)
+			t.Cleanup(u.win.Close)
+			u.win.Resize(defaultWindowSize)
+			u.nav.open("incidents")
+			s := u.incidents
+			s.tabs.SelectIndex(1)
+			s.register.table.Select(tableRow(0))
+			v := s.view
+			v.tabs.SelectIndex(len(v.tabs.Items) - 1)
+			if !strings.Contains(v.sms.lines.Text, "刘主任 137****0002") {
+				t.Errorf("the 短信 tab: %q", v.sms.lines.Text)
+			}
+			capture(t, u, filepath.Join(dir, language+"-incident-sms-"+itoaSize(defaultWindowSize)+".png"))
 		})
 	}
 }

@@ -202,6 +202,7 @@ func (b *statusBar) showHub(s syncer.Status) {
 	if s.Running {
 		b.showQueued(s.Queued, nil)
 	}
+	b.smsOnHub(s)
 	b.content.Refresh()
 }
 

@@ -15,7 +15,8 @@ import (
 //
 //   - sms.list: the messages of some events ("warning:<id>",
 //     "incident:<id>", "notice:<id>": each also matches the events below
-//     it, such as "incident:<id>:2", an escalation's second step), or
+//     it, such as "incident:<id>:2", an escalation's second step; a kind
+//     alone, "incident", takes all of that kind), or
 //     with no events the newest of all, for the asking station and the
 //     stations below it only. Numbers come masked (138****1234).
 //   - sms.gateway: whether the hub sends SMS and whether its gateway is

@@ -32,6 +32,8 @@ func TestSMSEventMatchesItselfAndTheEventsBelowIt(t *testing.T) {
 		{"incident:abcd", "incident:abc", false},
 		{"notice:abc:st", "notice:abc", true},
 		{"warning:abc", "incident:abc", false},
+		{"incident:abc:2", "incident", true}, // a kind takes all of its events
+		{"incidents:abc", "incident", false},
 	} {
 		if got := wire.EventMatches(c.event, c.asked); got != c.want {
 			t.Errorf("EventMatches(%q, %q) = %v", c.event, c.asked, got)

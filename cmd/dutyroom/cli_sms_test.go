@@ -38,8 +38,9 @@ func (c *cannedSMS) SMSStates(events []string, within func(app.ID) bool, max int
 
 func (c *cannedSMS) SMSGateway() wire.SMSGateway { return wire.SMSGateway{On: true} }
 
-// startSMSDemoHub is newDemoHub with the hub's SMS answers.
-func startSMSDemoHub(t *testing.T, stationsFile string, users map[string]string, src hub.SMSSource) *demoHub {
+// startSMSDemoHub is newDemoHub serving cfg (with the hub's SMS answers);
+// ready, when set, runs with the server before it takes a push.
+func startSMSDemoHub(t *testing.T, stationsFile string, users map[string]string, cfg hub.Config, ready func(*hub.Server)) *demoHub {
 	t.Helper()
 	h := &demoHub{t: t, dir: t.TempDir()}
 	data, err := os.ReadFile(stationsFile)
@@ -65,19 +66,25 @@ func startSMSDemoHub(t *testing.T, stationsFile string, users map[string]string,
 	if err := db.Close(); err != nil {
 		t.Fatal(err)
 	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
 	ctx, cancel := context.WithCancel(context.Background())
-	ready := make(chan struct{})
+	started := make(chan struct{})
 	h.cancel, h.done = cancel, make(chan error, 1)
 	go func() {
 		h.done <- hub.Run(ctx, hub.RunConfig{Dir: h.dir, Listen: "127.0.0.1:0",
-			Server: hub.Config{Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), SMS: src},
-			Ready: func(_ *hub.Server, addr, pin string) {
+			Server: cfg,
+			Ready: func(srv *hub.Server, addr, pin string) {
+				if ready != nil {
+					ready(srv)
+				}
 				h.addr, h.pin = addr, pin
-				close(ready)
+				close(started)
 			}})
 	}()
 	select {
-	case <-ready:
+	case <-started:
 	case err := <-h.done:
 		t.Fatalf("the hub did not start: %v", err)
 	}
@@ -129,7 +136,7 @@ func TestSMSListCommandAsksTheHubForTheStationsLine(t *testing.T) {
 		t.Fatalf("with no hub: exit %d, %q", code, stderr)
 	}
 
-	h := startSMSDemoHub(t, stationsFile, map[string]string{"qianzhou": "433101001"}, src)
+	h := startSMSDemoHub(t, stationsFile, map[string]string{"qianzhou": "433101001"}, hub.Config{SMS: src}, nil)
 	mustRun(t, qianzhou, demoPassword+"\n", "hub", "connect", "--addr", h.url(), "--user", "qianzhou", "--pin", h.pin)
 
 	var got []smsOut

@@ -10,7 +10,6 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -64,7 +63,7 @@ func (s *e2eSource) SMSStates(events []string, within func(app.ID) bool, max int
 func (s *e2eSource) SMSGateway() wire.SMSGateway { return s.h.Load().watched.State() }
 
 // startE2EHub serves a hub sending through gw; a Poller gateway is read
-// every 200 ms. kannel, when set, gets the queue's callbacks.
+// every 200 ms.
 func startE2EHub(t *testing.T, gw Gateway) *e2eHub {
 	t.Helper()
 	h := &e2eHub{t: t, tree: newE2ETree()}
@@ -235,5 +234,3 @@ func fileContains(path, s string) func() bool {
 		return err == nil && strings.Contains(string(data), s)
 	}
 }
-
-var _ = filepath.Join

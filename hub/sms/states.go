@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	bolt "go.etcd.io/bbolt"
 
@@ -79,7 +80,18 @@ func (q *Queue) States(events []string, within func(station app.ID) bool, max in
 func stateOf(m *Message, station app.ID) wire.SMSState {
 	return wire.SMSState{Event: m.Event, Kind: wire.EventKind(m.Event), Station: station, Person: m.Name,
 		Number: Mask(m.To), State: string(m.State), Reason: MaskNumbers(m.Reason), CreatedAt: m.CreatedAt,
-		SentAt: m.SentAt, DeliveredAt: m.DeliveredAt, AnsweredAt: m.AnsweredAt, Reply: m.Reply}
+		SentAt: m.SentAt, DeliveredAt: m.DeliveredAt, AnsweredAt: m.AnsweredAt, Reply: cutReply(m.Reply)}
+}
+
+// MaxReplyShown is how much of a reply the clients are shown: the code and
+// a few words around it; the whole reply stays in `dutyhub sms list`.
+const MaxReplyShown = 70
+
+func cutReply(s string) string {
+	if utf8.RuneCountInString(s) <= MaxReplyShown {
+		return s
+	}
+	return string([]rune(s)[:MaxReplyShown-1]) + "…"
 }
 
 // Watched is a gateway whose outages are remembered for the duty rooms'
