@@ -32,9 +32,13 @@
 //	│   └── <station id> → uint64            the highest seq stored or refused from that station
 //	├── own_seqs                             (schema 3; own.go)
 //	│   └── <station id><seq> → <position><operation id>   position 0: refused
-//	└── feeds
-//	    └── <kind><station id><position> → nil   who reads what: kind S (addressed to
-//	                                             the station) or D (its whole subtree)
+//	├── feeds
+//	│   └── <kind><station id><position> → nil   who reads what: kind S (addressed to
+//	│                                            the station) or D (its whole subtree)
+//	├── officer_sessions                     created at the first officer's sign-in (officerweb.go)
+//	│   └── <sha256(token)> → JSON           a phone page's session: login, person, village, expiry
+//	└── officer_people                       created at the first station file naming one (officers.go)
+//	    └── <person id> → JSON               a village information officer: name, station, roles
 //
 // Integers are big-endian uint64, ids their 16 raw bytes, so byte order is
 // numeric and time order. Operations the hub itself makes (a station

@@ -64,7 +64,10 @@ const (
 )
 
 // officerKinds are the operations the page's lists are made of.
-var officerKinds = []string{villagereport.OpCreate, villagereport.OpVerify, warning.OpIssue, warning.OpAck}
+// The person kinds give the hub each person's name, village and roles,
+// so that setting up an officer's account does not read the log.
+var officerKinds = []string{villagereport.OpCreate, villagereport.OpVerify, warning.OpIssue, warning.OpAck,
+	app.OpPersonCreate, app.OpPersonUpdate, app.OpPersonDelete}
 
 type storedReport struct {
 	report villagereport.Report
@@ -89,12 +92,13 @@ type officerReports struct {
 	warnings  map[app.ID]*warning.Warning
 	acks      map[app.ID]map[app.ID]warning.Ack // warning → station → the first ack
 	quotas    map[string]*officerQuota
+	people    map[app.ID]officerPerson // every person the log names: a few MB for a prefecture
 }
 
 func newOfficerReports(s *Server, dir string) *officerReports {
 	return &officerReports{s: s, dir: dir,
 		stored: map[app.ID]*storedReport{}, byOfficer: map[app.ID][]app.ID{}, verifies: map[app.ID]*villagereport.Verification{},
-		warnings: map[app.ID]*warning.Warning{}, acks: map[app.ID]map[app.ID]warning.Ack{}, quotas: map[string]*officerQuota{}}
+		warnings: map[app.ID]*warning.Warning{}, acks: map[app.ID]map[app.ID]warning.Ack{}, quotas: map[string]*officerQuota{}, people: map[app.ID]officerPerson{}}
 }
 
 // observeWith sees the page's kinds, then hands every operation on.
@@ -109,6 +113,18 @@ func (o *officerReports) observeWith(next func(app.Operation)) func(app.Operatio
 
 func (o *officerReports) observe(op app.Operation) {
 	switch op.Kind {
+	case app.OpPersonCreate, app.OpPersonUpdate:
+		var p app.Person
+		if json.Unmarshal(op.Payload, &p) != nil {
+			return
+		}
+		o.mu.Lock()
+		o.people[op.Entity] = officerPerson{ID: op.Entity, Name: p.Name, Station: p.Station, Roles: p.Roles}
+		o.mu.Unlock()
+	case app.OpPersonDelete:
+		o.mu.Lock()
+		o.people[op.Entity] = officerPerson{ID: op.Entity, Deleted: true}
+		o.mu.Unlock()
 	case villagereport.OpCreate:
 		var r villagereport.Report
 		if json.Unmarshal(op.Payload, &r) == nil && r.ID != app.NilID {
@@ -155,6 +171,14 @@ func (o *officerReports) observe(op app.Operation) {
 		}
 		o.mu.Unlock()
 	}
+}
+
+// person is what the log said last of a person, if it named them.
+func (o *officerReports) person(id app.ID) (officerPerson, bool) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	p, ok := o.people[id]
+	return p, ok
 }
 
 func (o *officerReports) addReport(r villagereport.Report) {

@@ -71,6 +71,26 @@ func rememberOfficerPerson(tx *bolt.Tx, p *app.Person) error {
 // before anything is decoded. ENOTFOUND when the hub knows no such person
 // or it was deleted.
 func findPerson(tx *bolt.Tx, person app.ID) (officerPerson, error) {
+	return findPersonWith(tx, person, nil)
+}
+
+// personLookup answers from what a running server has seen of the log's
+// person operations: known (and the person, or Deleted), or not seen.
+type personLookup func(person app.ID) (officerPerson, bool)
+
+// findPersonWith reads the person from seen when it knows them, and reads
+// the log only when there is no seen (the command line, the server not
+// running): a running server has seen every person operation of its log.
+func findPersonWith(tx *bolt.Tx, person app.ID, seen personLookup) (officerPerson, error) {
+	if seen != nil {
+		if p, ok := seen(person); ok {
+			if p.Deleted {
+				return officerPerson{}, app.Errorf(app.ENOTFOUND, "person %s was deleted", person)
+			}
+			return p, nil
+		}
+		return findFiled(tx, person)
+	}
 	entity := []byte(`"entity":"` + person.String() + `"`)
 	kind := []byte(`"kind":"person.`)
 	if lb := bucket(tx, bucketLog); lb != nil {
@@ -95,6 +115,11 @@ func findPerson(tx *bolt.Tx, person app.ID) (officerPerson, error) {
 			}
 		}
 	}
+	return findFiled(tx, person)
+}
+
+// findFiled reads a person a station file brought.
+func findFiled(tx *bolt.Tx, person app.ID) (officerPerson, error) {
 	if raw := bucket(tx, bucketOfficerPeople).Get(person[:]); raw != nil {
 		var p officerPerson
 		if err := json.Unmarshal(raw, &p); err == nil {
@@ -106,8 +131,8 @@ func findPerson(tx *bolt.Tx, person app.ID) (officerPerson, error) {
 
 // officerOf checks person is an information officer of a village of the
 // tree and returns them with the village.
-func officerOf(tx *bolt.Tx, tree *app.Tree, person app.ID) (officerPerson, *app.Station, error) {
-	p, err := findPerson(tx, person)
+func officerOf(tx *bolt.Tx, tree *app.Tree, person app.ID, seen personLookup) (officerPerson, *app.Station, error) {
+	p, err := findPersonWith(tx, person, seen)
 	if err != nil {
 		return p, nil, err
 	}
@@ -130,6 +155,10 @@ func officerOf(tx *bolt.Tx, tree *app.Tree, person app.ID) (officerPerson, *app.
 // Any change ends the officer's page sessions. A login already used by a
 // station's account or another person's is ECONFLICT.
 func (db *DB) SetOfficer(by app.ID, req wire.OfficerAccount) (wire.OfficerAccountState, error) {
+	return db.setOfficer(by, req, nil)
+}
+
+func (db *DB) setOfficer(by app.ID, req wire.OfficerAccount, seen personLookup) (wire.OfficerAccountState, error) {
 	var state wire.OfficerAccountState
 	var hash string
 	if req.Password != "" {
@@ -151,7 +180,7 @@ func (db *DB) SetOfficer(by app.ID, req wire.OfficerAccount) (wire.OfficerAccoun
 			return err
 		}
 		tree := app.NewTree(list)
-		p, village, err := officerOf(tx, tree, req.Person)
+		p, village, err := officerOf(tx, tree, req.Person, seen)
 		if err != nil {
 			return err
 		}
@@ -294,7 +323,7 @@ func (c *conn) handleOfficer(env wire.Envelope) error {
 			}
 			defer func() { <-c.s.hashing }()
 		}
-		state, err := c.s.db.SetOfficer(c.station, req)
+		state, err := c.s.db.setOfficer(c.station, req, c.s.reports.person)
 		if err != nil {
 			code := wire.CodeInvalid
 			switch app.ErrorCode(err) {
