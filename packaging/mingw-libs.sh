@@ -48,7 +48,7 @@ prefix=$MINGW_CACHE/$(echo "x86_64-r$recipe-vpx$vpxver-opus$opusver" | tr -c 'A-
 stamp=$prefix/.built
 aptopts="-o Dir::Etc::SourceList=$apt/sources.list -o Dir::Etc::SourceParts=/nonexistent
  -o Dir::State::Lists=$apt/lists -o Dir::Cache=$apt/cache -o Dir::State::Status=/dev/null
- -o Debug::NoLocking=1 -q"
+ -o Debug::NoLocking=1 -o APT::Sandbox::User=root -q"
 
 if [ -f "$stamp" ] && [ -f "$prefix/lib/libvpx.a" ] && [ -f "$prefix/lib/libopus.a" ]; then
 	echo "$prefix"

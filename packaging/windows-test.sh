@@ -38,6 +38,9 @@ cleanup() {
 	rc=$?
 	# Every wine process of this prefix ends with its server.
 	[ -d "$WINEPREFIX" ] && wineserver -k 2>/dev/null || true
+	if [ $rc -ne 0 ] && [ -s "$work/wine.log" ]; then
+		echo "--- the programs' and wine's messages (last 40 lines):"; tail -n 40 "$work/wine.log"
+	fi
 	rm -rf "$work"
 	if [ $rc -ne 0 ]; then echo "windows-test: FAILED at \"$step\"" >&2; fi
 	exit $rc
@@ -49,7 +52,9 @@ for f in "$setup" "$zip" "$hubzip"; do [ -f "$f" ] || fail "$f is missing; run m
 command -v wine >/dev/null || fail "wine is missing (apt-get install wine wine64)"
 
 # w runs a Windows program; a hang fails the step instead of the run.
-w() { timeout -s KILL 300 wine "$@"; }
+# Wine's own messages (ALSA finding no sound card on a build machine, at
+# every start) go to a log, shown when a step fails.
+w() { timeout -s KILL 300 wine "$@" 2>>"$work/wine.log"; }
 # win converts a path of this machine into wine's Z: drive.
 win() { echo "Z:$1" | tr / '\\'; }
 

@@ -124,7 +124,7 @@ system_dlls="advapi32.dll bcrypt.dll comctl32.dll comdlg32.dll crypt32.dll dwmap
 kernel32.dll msvcrt.dll ntdll.dll ole32.dll oleaut32.dll opengl32.dll powrprof.dll setupapi.dll
 shell32.dll shlwapi.dll user32.dll uxtheme.dll version.dll winmm.dll winspool.drv ws2_32.dll
 mfplat.dll mf.dll mfreadwrite.dll mfuuid.dll strmiids.dll avrt.dll ksuser.dll dsound.dll
-userenv.dll iphlpapi.dll dnsapi.dll secur32.dll netapi32.dll mswsock.dll wtsapi32.dll"
+userenv.dll iphlpapi.dll dnsapi.dll secur32.dll netapi32.dll mswsock.dll wtsapi32.dll quartz.dll"
 for exe in "$build/dutyroom.exe" "$build/dutyhub.exe"; do
 	for dll in $($host-objdump -p "$exe" | sed -n 's/^\tDLL Name: //p' | tr 'A-Z' 'a-z'); do
 		echo "$system_dlls" | tr ' ' '\n' | grep -qx "$dll" ||
