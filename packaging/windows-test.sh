@@ -5,13 +5,16 @@
 # Every step names itself; the first that fails stops the run with
 # "windows-test: FAILED".
 #
-#  1. both programs need no DLL that Windows does not have;
+#  1. both programs need no DLL that Windows does not have; the client is a
+#     GUI-subsystem program; the programs and the installer carry VERSION
+#     in their version resources;
 #  2. the zip's dutyroom.exe: version, init --demo, incident grade,
 #     roster generate and show, on a folder given as Z:\...; -data with a
 #     %VARIABLE% (as the 值班室演示 Start-menu entry passes it) expanded;
 #     the hub zip's dutyhub.exe: station list;
 #  3. the installer, run silent (/S): the program, the uninstaller, the
-#     Start-menu entries and the Add/Remove Programs entry are there, and
+#     Start-menu entries (值班室演示 with its -data and -demo) and the
+#     Add/Remove Programs entry are there, and
 #     the installed program runs; a data folder made in %APPDATA%\dutyroom;
 #  4. the installer run again over it (the upgrade): data still there;
 #  5. the uninstaller, run silent: program, entries and registration gone,
@@ -74,6 +77,12 @@ for f in "$exe" "$hub"; do
 done
 $host-objdump -p "$exe" | grep -q 'Subsystem.*0002' || fail "dutyroom.exe is not a GUI-subsystem program"
 
+say "version resources name $VERSION"
+# The resource strings are UTF-16, as strings -el reads them.
+for f in "$exe" "$hub" "$setup"; do
+	strings -el "$f" | grep -qxF "$VERSION" || fail "$(basename "$f") has no version resource with $VERSION"
+done
+
 say "a wine prefix with the bcryptprimitives.dll stand-in"
 w wineboot -i >/dev/null 2>&1 || fail "wineboot"
 $host-gcc -shared -O2 -s -o "$WINEPREFIX/drive_c/windows/system32/bcryptprimitives.dll" \
@@ -110,6 +119,10 @@ w "$setup" /S || fail "the installer failed"
 wineserver -w
 for f in dutyroom.exe uninstall.exe LICENSE.txt; do [ -f "$prog/$f" ] || fail "no $f in Program Files\\DutyRoom"; done
 for f in 值班室 值班室演示 卸载值班室; do [ -f "$menu/$f.lnk" ] || fail "no Start-menu entry $f: $(ls "$menu" 2>&1)"; done
+# (strings stops at the folder's Chinese name: the two ends are checked.)
+lnk=$(strings -el "$menu/值班室演示.lnk")
+echo "$lnk" | grep -q -- '-data "%USERPROFILE%\\' && echo "$lnk" | grep -q -- '" -demo$' ||
+	fail "值班室演示 does not run -data %USERPROFILE%\\... -demo: $lnk"
 w reg query "$key" /v UninstallString 2>/dev/null | grep -q 'uninstall.exe' || fail "no uninstaller in Add/Remove Programs"
 w reg query "$key" /v DisplayVersion 2>/dev/null | grep -q "$VERSION" || fail "Add/Remove Programs has not version $VERSION"
 out=$(w "C:\\Program Files\\DutyRoom\\dutyroom.exe" version | tr -d '\r') || fail "the installed dutyroom.exe"
