@@ -24,7 +24,9 @@ for f in usr/local/bin/dutyroom usr/local/share/applications/cn.dutyroom.client.
 	[ -f "$top/$f" ] || fail "no $f in the tarball: $(tar -tJf "$tarball" | tr '\n' ' ')"
 done
 ls "$top"/usr/local/share/pixmaps/* >/dev/null 2>&1 || fail "no icon in usr/local/share/pixmaps"
-grep -q '^Exec=dutyroom' "$top/usr/local/share/applications/cn.dutyroom.client.desktop" || fail "the desktop entry does not run dutyroom"
+entry=$top/usr/local/share/applications/cn.dutyroom.client.desktop
+grep -q '^Exec=dutyroom$' "$entry" || fail "the desktop entry does not run dutyroom"
+grep -q '^Name\[zh_CN\]=值班室$' "$entry" || fail "the desktop entry has no Chinese name"
 
 say "make user-install into a temporary home"
 HOME="$work/home" make -C "$top" user-install >/dev/null || fail "make user-install"

@@ -41,5 +41,14 @@ printf '// Placeholder: fyne package looks for Go code beside FyneApp.toml.\npac
 	-app-version "${xyz:-0.0.0}" -app-build "${n:-1}" -release >/dev/null)
 tarball=dist/dutyroom_${VERSION}_linux_amd64.tar.xz
 mkdir -p dist
-mv "$out/DutyRoom.tar.xz" "$tarball"
+# fyne's desktop entry has the English name only (and "fyne" as a
+# keyword): the .deb's entry, with the Chinese name, comment and keywords,
+# takes its place. It has the same Exec and Icon, so fyne's Makefile
+# installs it unchanged.
+rm -rf "$out/repack" && mkdir -p "$out/repack"
+tar -C "$out/repack" -xJf "$out/DutyRoom.tar.xz"
+entry=$(find "$out/repack" -name cn.dutyroom.client.desktop)
+[ -f "$entry" ] || { echo "tarball.sh: fyne wrote no cn.dutyroom.client.desktop" >&2; exit 1; }
+cp packaging/deb/cn.dutyroom.client.desktop "$entry"
+tar -C "$out/repack" --owner=0 --group=0 --numeric-owner -cJf "$tarball" dutyroom
 echo "$tarball"
