@@ -36,6 +36,13 @@ APT_PACKAGE := $(APT_RUN) dpkg-dev lintian systemd curl adduser file
 APT_ARM64 := gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user \
              $(addsuffix :arm64,libgl1-mesa-dev libx11-dev libxcursor-dev libxrandr-dev \
              libxinerama-dev libxi-dev libxxf86vm-dev libvpx-dev libopus-dev)
+# Windows packages: Debian's mingw-w64 cross compilers (C, and C++ for the
+# camera code), yasm for libvpx's assembly, ImageMagick for the icon, NSIS
+# for the installer, 7-Zip for the zips, and wine to run what was built.
+# libvpx and libopus for mingw are built from Debian's source packages
+# (packaging/mingw-libs.sh), which dpkg-source unpacks.
+APT_WINDOWS := gcc-mingw-w64-x86-64 g++-mingw-w64-x86-64 yasm imagemagick nsis p7zip-full \
+               wine wine64 dpkg-dev xz-utils
 
 .PHONY: run test deps-run deps-test deps-package build bench fuzz demo demo-data clean-demo package package-test
 
@@ -68,15 +75,33 @@ VERSION        := $(shell packaging/version.sh)
 endif
 DEB_MAINTAINER ?= The DutyRoom authors <dutyroom@example.org>
 DEB_ARCHES     ?= amd64 arm64
+# WINDOWS=0 skips the Windows installer and zips (and their test under wine).
+WINDOWS        ?= 1
 PACKAGE_ENV     = VERSION="$(VERSION)" DEB_MAINTAINER="$(DEB_MAINTAINER)" GO="$(GO)"
 
+# The .debs, then the Windows packages, then the Linux tarball (made from
+# the amd64 .deb's binary, so only when amd64 is built).
 package: deps-package
 	@for a in $(DEB_ARCHES); do $(PACKAGE_ENV) packaging/deb.sh $$a || exit 1; done
+ifneq ($(WINDOWS),0)
+	@$(PACKAGE_ENV) packaging/windows.sh
+endif
+ifneq ($(filter amd64,$(DEB_ARCHES)),)
+	@$(PACKAGE_ENV) packaging/tarball.sh
+endif
 
 # Installs the amd64 packages on this machine, checks and removes them
-# again (packaging/test.sh); as root, through sudo otherwise.
+# again (packaging/test.sh); as root, through sudo otherwise. The Windows
+# packages are checked under wine, the tarball unpacked and run, as the
+# user who runs make.
 package-test: package
 	$(SUDO) env VERSION="$(VERSION)" packaging/test.sh
+ifneq ($(WINDOWS),0)
+	VERSION="$(VERSION)" packaging/windows-test.sh
+endif
+ifneq ($(filter amd64,$(DEB_ARCHES)),)
+	VERSION="$(VERSION)" packaging/tarball-test.sh
+endif
 
 # Benchmarks behind the README's performance figures.
 bench:
@@ -146,6 +171,9 @@ deps-package:
 ifneq ($(filter arm64,$(DEB_ARCHES)),)
 	@dpkg --print-foreign-architectures | grep -qx arm64 || $(SUDO) dpkg --add-architecture arm64
 	@$(call apt_install,$(APT_ARM64))
+endif
+ifneq ($(WINDOWS),0)
+	@$(call apt_install,$(APT_WINDOWS))
 endif
 
 # apt_install installs the packages of $(1) that dpkg does not know yet (a
