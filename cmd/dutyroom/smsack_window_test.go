@@ -57,20 +57,27 @@ func (w *smsWiring) SMSGateway() wire.SMSGateway { return wire.SMSGateway{On: tr
 // tapLabelled taps the first tappable whose subtree shows text.
 func tapLabelled(t *testing.T, win fyne.Window, text string) {
 	t.Helper()
+	// The screen may still be filling in (a list refreshed by the tap
+	// before): look again until it shows, as an officer would.
 	var target fyne.Tappable
-	walkObjects(win.Content(), func(o fyne.CanvasObject) {
-		tp, ok := o.(fyne.Tappable)
-		if !ok || target != nil {
-			return
-		}
-		walkObjects(o, func(c fyne.CanvasObject) {
-			if shownText(c) == text {
-				target = tp
+	find := func() bool {
+		walkObjects(win.Content(), func(o fyne.CanvasObject) {
+			tp, ok := o.(fyne.Tappable)
+			if !ok || target != nil {
+				return
 			}
+			walkObjects(o, func(c fyne.CanvasObject) {
+				if shownText(c) == text {
+					target = tp
+				}
+			})
 		})
-	})
-	if target == nil {
-		t.Fatalf("nothing to tap shows %q", text)
+		return target != nil
+	}
+	for deadline := time.Now().Add(15 * time.Second); !find(); time.Sleep(50 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("nothing to tap shows %q", text)
+		}
 	}
 	test.Tap(target)
 }
