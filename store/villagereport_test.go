@@ -338,6 +338,13 @@ func TestMergeAddsTheReportToAnIncidentAndRaisesOnlyHigherFigures(t *testing.T) 
 		if err != nil || !bytes.Equal(data, contents[i]) {
 			t.Fatalf("merged photo %d: %v", i, err)
 		}
+		// The incident's 附件 reads them through the incident contents.
+		if st, err := incidents.AttachmentState(ctx, p.SHA256); err != nil || !st.Complete {
+			t.Fatalf("merged photo %d as an incident content: %+v, %v", i, st, err)
+		}
+		if data, err := incidents.Attachment(ctx, p.SHA256); err != nil || !bytes.Equal(data, contents[i]) {
+			t.Fatalf("merged photo %d read as an incident content: %v", i, err)
+		}
 	}
 	if e, _ := svc.Get(ctx, r.ID); e.State() != villagereport.StateMerged {
 		t.Fatalf("state %s", e.State())

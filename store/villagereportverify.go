@@ -247,16 +247,27 @@ func (s *VillageReports) Candidates(ctx context.Context, id app.ID) ([]incident.
 	if err != nil {
 		return nil, err
 	}
-	var tree *app.Tree
+	var (
+		tree *app.Tree
+		self app.ID
+	)
 	err = s.db.view(ctx, func(tx *txn) error {
 		all, err := allStations(tx)
 		tree = app.NewTree(all)
+		if err != nil {
+			return err
+		}
+		self, err = identityID(tx.Tx)
 		return err
 	})
 	if err != nil {
 		return nil, err
 	}
-	list = slices.Clone(list)
+	// Only incidents this duty room may change: its own station's and
+	// those below it (checkWritable).
+	list = slices.DeleteFunc(slices.Clone(list), func(inc incident.Incident) bool {
+		return self != app.NilID && !tree.IsWithin(inc.Station, self)
+	})
 	villagereport.SortCandidates(list, &e.Report, tree)
 	return list, nil
 }

@@ -31,6 +31,9 @@ import (
 type fileRow struct {
 	att    incident.Attachment
 	report *incident.Report // nil for the incident's own files
+	// village names the officer of a village report (村报) merged into
+	// the incident whose photo this is; "" for the incident's own files.
+	village string
 	state  incident.ContentState
 	known  bool // the state was read
 }
@@ -80,6 +83,9 @@ func fileStateText(r fileRow) (string, widget.Importance) {
 }
 
 func fileSourceText(r fileRow) string {
+	if r.village != "" {
+		return lang.L("incident.file_from_village", map[string]any{"Name": r.village})
+	}
 	if r.report == nil {
 		return lang.L("incident.file_from_incident")
 	}

@@ -133,6 +133,16 @@ func (f *fakeVillageReports) Merge(ctx context.Context, id, into app.ID) error {
 	return f.verify(ctx, id, villagereport.Verification{Outcome: villagereport.Merged, Incident: into})
 }
 
+func (f *fakeVillageReports) MergedInto(_ context.Context, id app.ID) ([]villagereport.Entry, error) {
+	var out []villagereport.Entry
+	for _, e := range f.entries {
+		if e.Verification != nil && e.Verification.Incident == id {
+			out = append(out, e)
+		}
+	}
+	return out, nil
+}
+
 func (f *fakeVillageReports) Unfounded(ctx context.Context, id app.ID, reason string) error {
 	return f.verify(ctx, id, villagereport.Verification{Outcome: villagereport.Unfounded, Reason: reason})
 }
@@ -306,6 +316,24 @@ func TestVillageReportBecomesOrJoinsAnIncident(t *testing.T) {
 	test.Tap(findButton(t, dlg, lang.L("village.merge_ok")))
 	if into := f.merged[second.Report.ID]; into != e.Verification.Incident {
 		t.Fatalf("merged into %s, want %s", into, e.Verification.Incident)
+	}
+
+	// The incident's 附件 lists the reports' photos, each once, with
+	// the officer who took them.
+	u.incidents.openIncident(e.Verification.Incident)
+	n := 0
+	for _, r := range u.incidents.view.data.files {
+		if r.village == "王五" {
+			n++
+			if fileSourceText(r) != "村报 · 王五" {
+				t.Errorf("source %q", fileSourceText(r))
+			}
+		}
+	}
+	// The fake files no photos with a new incident: those listed are the
+	// first report's, the second having none.
+	if want := len(f.entries[1].Photos); n != want {
+		t.Fatalf("%d village photos among the incident's files, want %d", n, want)
 	}
 }
 
