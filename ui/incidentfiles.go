@@ -34,8 +34,8 @@ type fileRow struct {
 	// village names the officer of a village report (村报) merged into
 	// the incident whose photo this is; "" for the incident's own files.
 	village string
-	state  incident.ContentState
-	known  bool // the state was read
+	state   incident.ContentState
+	known   bool // the state was read
 }
 
 // loadFiles lists the attachments of the incident and its reports, each
