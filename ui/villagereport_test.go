@@ -249,6 +249,23 @@ func TestVillageReportRingsUntilTheTabIsOpened(t *testing.T) {
 	if d.alarm.sounding {
 		t.Fatal("reading the list again rang for a report already seen")
 	}
+
+	// A new one rings even with the tab in front (a window left on it
+	// overnight), until the officer opens it.
+	next := f.entries[1]
+	next.Report.ID, next.Report.ReceivedAt = app.NewID(), d.now
+	f.entries = append(f.entries, next)
+	p.load()
+	if !d.alarm.sounding {
+		t.Fatal("a second report with the tab in front does not ring")
+	}
+	if want := lang.L("village.tab_count", map[string]any{"N": 2}); p.tab.Text != want {
+		t.Fatalf("tab %q, want %q", p.tab.Text, want)
+	}
+	p.list.Select(0)
+	if d.alarm.sounding || p.selected != next.Report.ID {
+		t.Fatalf("opening the new report: sounding %v, showing %s", d.alarm.sounding, p.selected)
+	}
 }
 
 // 不予采用 without a reason says what is missing and keeps the dialog;
