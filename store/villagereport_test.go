@@ -397,3 +397,30 @@ func TestVillageReportEntersTheShiftLog(t *testing.T) {
 		t.Errorf("entries %v", events)
 	}
 }
+
+// A county's 核实 goes up from the county and also to the township
+// between it and the village, so the township shows the same outcome.
+func TestCountyVerificationReachesTheTownshipBetween(t *testing.T) {
+	tr := newTree(t)
+	county := stationsAt(t, tr, tr.county)
+	r := villageReport(tr.village.ID)
+	if res, err := county.ApplyIncoming(ctx, "e", 1, hubOps(t, r)); err != nil || res.Applied != 1 {
+		t.Fatalf("the report at the county: %+v, %v", res, err)
+	}
+	svc := store.NewVillageReports(county, store.NewIncidents(county))
+	if err := svc.Unfounded(ctx, r.ID, "重复上报"); err != nil {
+		t.Fatal(err)
+	}
+	ops := verifyOps(t, county)
+	if len(ops) != 1 || ops[0].Scope != app.ScopeUp || !slices.Equal(ops[0].To, []app.ID{tr.township.ID}) {
+		t.Fatalf("the county's verification: %+v", ops)
+	}
+	township := stationsAt(t, tr, tr.township)
+	if _, err := township.ApplyIncoming(ctx, "e", 2, append(hubOps(t, r), ops[0])); err != nil {
+		t.Fatal(err)
+	}
+	e, err := store.NewVillageReports(township, store.NewIncidents(township)).Get(ctx, r.ID)
+	if err != nil || e.State() != villagereport.StateUnfounded || e.Verification.Station != tr.county.ID {
+		t.Fatalf("at the township: %+v, %v; kept %v", e.Verification, err, keptReasons(t, township))
+	}
+}

@@ -155,6 +155,11 @@ func (s *VillageReports) NewIncident(ctx context.Context, id app.ID) (*incident.
 		if n.ReceivedAt.After(tx.now) {
 			n.ReceivedAt = tx.now // the hub's clock ahead of this one
 		}
+		if n.OccurredAt.After(n.ReceivedAt) {
+			// The phone's clock ahead of the hub's, within what the
+			// report allows: it happened before it was received.
+			n.OccurredAt = n.ReceivedAt
+		}
 		if _, _, err := createIncident(tx, &s.incidents.stations, &n, blobs); err != nil {
 			return err
 		}
