@@ -31,11 +31,12 @@ import (
 type fileRow struct {
 	att    incident.Attachment
 	report *incident.Report // nil for the incident's own files
+	state  incident.ContentState
+	known  bool // the state was read
+
 	// village names the officer of a village report (村报) merged into
 	// the incident whose photo this is; "" for the incident's own files.
 	village string
-	state   incident.ContentState
-	known   bool // the state was read
 }
 
 // loadFiles lists the attachments of the incident and its reports, each
