@@ -379,6 +379,7 @@ func TestVillageReportScreenshots(t *testing.T) {
 				}
 			}
 			shot("report")
+			fits(t, "the 村报 tab with a report in view", u.win.Content().MinSize())
 			test.Tap(findButton(t, p.detail, lang.L("village.merge")))
 			shot("merge")
 			test.Tap(findButton(t, overlay(t, u), lang.L("action.cancel")))
