@@ -424,3 +424,28 @@ func TestCountyVerificationReachesTheTownshipBetween(t *testing.T) {
 		t.Fatalf("at the township: %+v, %v; kept %v", e.Verification, err, keptReasons(t, township))
 	}
 }
+
+// 新建事件 waits for the photos: a report whose photo is still arriving is
+// refused by field, and nothing is filed.
+func TestNewIncidentWaitsForThePhotos(t *testing.T) {
+	tr := newTree(t)
+	db := stationsAt(t, tr, tr.township)
+	p1, d1 := photoOf(t, "滑坡.jpg", 300<<10)
+	r := villageReport(tr.village.ID, p1)
+	ops := hubOps(t, r, d1)
+	if _, err := db.ApplyIncoming(ctx, "e", 2, ops[:2]); err != nil { // the report and its first part
+		t.Fatal(err)
+	}
+	svc := store.NewVillageReports(db, store.NewIncidents(db))
+	_, err := svc.NewIncident(ctx, r.ID)
+	wantCode(t, err, app.ECONFLICT)
+	if app.ErrorField(err) != "photos" {
+		t.Fatalf("field %q", app.ErrorField(err))
+	}
+	if _, n, _ := store.NewIncidents(db).Incidents(ctx, incident.Filter{}); n != 0 {
+		t.Fatalf("%d incidents filed", n)
+	}
+	if e, _ := svc.Get(ctx, r.ID); e.State() != villagereport.StatePending {
+		t.Fatalf("state %s", e.State())
+	}
+}

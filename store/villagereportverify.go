@@ -24,7 +24,8 @@ func verifying(tx *txn, id app.ID) (villageReportRecord, app.ID, error) {
 		return rec, app.NilID, err
 	}
 	if rec.Verification != nil {
-		return rec, app.NilID, app.Errorf(app.ECONFLICT, "the report was verified already (%s, by %s)", rec.Verification.Outcome, rec.Verification.By)
+		return rec, app.NilID, &app.Error{Code: app.ECONFLICT, Field: "verified",
+			Message: fmt.Sprintf("the report was verified already (%s, by %s)", rec.Verification.Outcome, rec.Verification.By)}
 	}
 	self, err := identityID(tx.Tx)
 	if err != nil {
@@ -99,7 +100,8 @@ func photoBytes(tx *txn, r *villagereport.Report) (map[string][]byte, error) {
 		}
 		if data == nil {
 			if data, err = readBlob(tx, p.SHA256); err != nil {
-				return nil, app.Errorf(app.ECONFLICT, "photo %s is not here in full yet: %s", p.Name, app.ErrorMessage(err))
+				return nil, &app.Error{Code: app.ECONFLICT, Field: "photos",
+					Message: fmt.Sprintf("photo %s is not here in full yet: %s", p.Name, app.ErrorMessage(err))}
 			}
 		}
 		out[p.SHA256] = data
@@ -200,7 +202,7 @@ func (s *VillageReports) Merge(ctx context.Context, id, into app.ID) error {
 			return err
 		}
 		if err := e.inc.CheckOpen(); err != nil {
-			return err
+			return &app.Error{Code: app.ECONFLICT, Field: "incident", Message: app.ErrorMessage(err)}
 		}
 		counts, raised := villagereport.Raised(e.inc.Counts, r.Counts)
 		var (

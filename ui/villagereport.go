@@ -386,6 +386,21 @@ func (p *villagePanel) photoCard(report app.ID, ph villagereport.PhotoState, loc
 	return container.NewBorder(nil, caption, nil, nil, holder)
 }
 
+// villageErrorText says why a 核实 was refused, in the window's language.
+func villageErrorText(err error) string {
+	if app.ErrorCode(err) == app.ECONFLICT {
+		switch app.ErrorField(err) {
+		case "photos":
+			return lang.L("village.error_photos")
+		case "verified":
+			return lang.L("village.error_verified")
+		case "incident":
+			return lang.L("village.error_closed")
+		}
+	}
+	return actionErrorText(err)
+}
+
 // done reloads the list and the register after a 核实.
 func (p *villagePanel) done() {
 	p.load()
@@ -397,7 +412,8 @@ func (p *villagePanel) newIncident(id app.ID) {
 		ctx, svc := p.s.u.ctx, p.svc
 		runAsync(func() (*incident.Incident, error) { return svc.NewIncident(ctx, id) }, func(inc *incident.Incident, err error) {
 			if err != nil {
-				p.s.u.showError(err)
+				p.s.u.showMessage(lang.L("error.title"), villageErrorText(err))
+				p.load()
 				return
 			}
 			p.done()
@@ -409,5 +425,12 @@ func (p *villagePanel) newIncident(id app.ID) {
 func (p *villagePanel) unfounded(id app.ID) {
 	ctx, svc := p.s.u.ctx, p.svc
 	newNameDialog(p.s.u, lang.L("village.unfounded"), lang.L("village.reason"), "", lang.L("village.unfounded"),
-		func(reason string) error { return svc.Unfounded(ctx, id, reason) }, p.done).show()
+		func(reason string) error {
+			err := svc.Unfounded(ctx, id, reason)
+			if app.ErrorCode(err) == app.ECONFLICT {
+				// Said in the window's words; the dialog shows the message.
+				return &app.Error{Code: app.ECONFLICT, Message: villageErrorText(err)}
+			}
+			return err
+		}, p.done).show()
 }

@@ -104,7 +104,7 @@ func (f *fakeVillageReports) verify(ctx context.Context, id app.ID, v villagerep
 		return err
 	}
 	if e.Verification != nil {
-		return app.Errorf(app.ECONFLICT, "verified already")
+		return &app.Error{Code: app.ECONFLICT, Field: "verified", Message: "verified already"} // as the store says it
 	}
 	v.Report, v.Station, v.By, v.At = id, f.incidents.f.identity, app.AuthorFrom(ctx), f.incidents.now()
 	if err := v.Validate(); err != nil {
@@ -420,5 +420,39 @@ func TestVillageReportOpensFromTheShiftLog(t *testing.T) {
 	}
 	if !strings.Contains(strings.Join(texts(p.detail), "\n"), pending.Place) {
 		t.Fatalf("the report is not in view: %v", texts(p.detail))
+	}
+}
+
+// A 核实 refused because the photos are still arriving, the report was
+// verified elsewhere meanwhile or the incident closed is said in the
+// window's words, not the store's English.
+func TestVillageReportRefusalsAreSaidInWords(t *testing.T) {
+	for field, want := range map[string]string{"photos": lang.L("village.error_photos"), "verified": lang.L("village.error_verified"),
+		"incident": lang.L("village.error_closed")} {
+		err := &app.Error{Code: app.ECONFLICT, Field: field, Message: "in English"}
+		if got := villageErrorText(err); got != want {
+			t.Errorf("%s: %q", field, got)
+		}
+	}
+	d, f := villageDemo(t)
+	u := openVillageReports(t, d, f)
+	p := u.incidents.village
+	u.incidents.tabs.Select(p.tab)
+	p.list.Select(0)
+	// Verified at the county meanwhile.
+	f.entries[1].Verification = &villagereport.Verification{Report: f.entries[1].Report.ID, Outcome: villagereport.Unfounded, Reason: "误报",
+		Station: d.jishou.ID, By: "县值班员", At: d.now}
+	test.Tap(findButton(t, p.detail, lang.L("village.unfounded")))
+	dlg := overlay(t, u)
+	var entry *widget.Entry
+	walk(dlg, func(o fyne.CanvasObject) {
+		if e, ok := o.(*widget.Entry); ok && entry == nil {
+			entry = e
+		}
+	})
+	test.Type(entry, "重复")
+	test.Tap(findButton(t, dlg, lang.L("village.unfounded")))
+	if !hasText(overlay(t, u), lang.L("village.error_verified")) {
+		t.Fatalf("the dialog says %v", texts(overlay(t, u)))
 	}
 }
