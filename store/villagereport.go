@@ -176,12 +176,10 @@ func applyVillageReportCreate(tx *txn, op *app.Operation) (string, error) {
 			return fmt.Sprintf("%s: %s is not at or below this station", op.Kind, tree.Path(village.ID)), nil
 		}
 	}
-	old, err := getVillageReport(tx, r.ID)
-	switch {
+	switch _, err := getVillageReport(tx, r.ID); {
 	case err == nil:
 		// The same report again (another path, a replay): the first stays,
 		// with whatever verification it has.
-		_ = old
 		return "", nil
 	case app.ErrorCode(err) != app.ENOTFOUND:
 		return "", err

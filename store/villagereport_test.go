@@ -338,6 +338,13 @@ func TestMergeAddsTheReportToAnIncidentAndRaisesOnlyHigherFigures(t *testing.T) 
 		if err != nil || !bytes.Equal(data, contents[i]) {
 			t.Fatalf("merged photo %d: %v", i, err)
 		}
+		// The incident's 附件 reads them through the incident contents.
+		if st, err := incidents.AttachmentState(ctx, p.SHA256); err != nil || !st.Complete {
+			t.Fatalf("merged photo %d as an incident content: %+v, %v", i, st, err)
+		}
+		if data, err := incidents.Attachment(ctx, p.SHA256); err != nil || !bytes.Equal(data, contents[i]) {
+			t.Fatalf("merged photo %d read as an incident content: %v", i, err)
+		}
 	}
 	if e, _ := svc.Get(ctx, r.ID); e.State() != villagereport.StateMerged {
 		t.Fatalf("state %s", e.State())
@@ -388,5 +395,57 @@ func TestVillageReportEntersTheShiftLog(t *testing.T) {
 	}
 	if len(events) != 2 {
 		t.Errorf("entries %v", events)
+	}
+}
+
+// A county's 核实 goes up from the county and also to the township
+// between it and the village, so the township shows the same outcome.
+func TestCountyVerificationReachesTheTownshipBetween(t *testing.T) {
+	tr := newTree(t)
+	county := stationsAt(t, tr, tr.county)
+	r := villageReport(tr.village.ID)
+	if res, err := county.ApplyIncoming(ctx, "e", 1, hubOps(t, r)); err != nil || res.Applied != 1 {
+		t.Fatalf("the report at the county: %+v, %v", res, err)
+	}
+	svc := store.NewVillageReports(county, store.NewIncidents(county))
+	if err := svc.Unfounded(ctx, r.ID, "重复上报"); err != nil {
+		t.Fatal(err)
+	}
+	ops := verifyOps(t, county)
+	if len(ops) != 1 || ops[0].Scope != app.ScopeUp || !slices.Equal(ops[0].To, []app.ID{tr.township.ID}) {
+		t.Fatalf("the county's verification: %+v", ops)
+	}
+	township := stationsAt(t, tr, tr.township)
+	if _, err := township.ApplyIncoming(ctx, "e", 2, append(hubOps(t, r), ops[0])); err != nil {
+		t.Fatal(err)
+	}
+	e, err := store.NewVillageReports(township, store.NewIncidents(township)).Get(ctx, r.ID)
+	if err != nil || e.State() != villagereport.StateUnfounded || e.Verification.Station != tr.county.ID {
+		t.Fatalf("at the township: %+v, %v; kept %v", e.Verification, err, keptReasons(t, township))
+	}
+}
+
+// 新建事件 waits for the photos: a report whose photo is still arriving is
+// refused by field, and nothing is filed.
+func TestNewIncidentWaitsForThePhotos(t *testing.T) {
+	tr := newTree(t)
+	db := stationsAt(t, tr, tr.township)
+	p1, d1 := photoOf(t, "滑坡.jpg", 300<<10)
+	r := villageReport(tr.village.ID, p1)
+	ops := hubOps(t, r, d1)
+	if _, err := db.ApplyIncoming(ctx, "e", 2, ops[:2]); err != nil { // the report and its first part
+		t.Fatal(err)
+	}
+	svc := store.NewVillageReports(db, store.NewIncidents(db))
+	_, err := svc.NewIncident(ctx, r.ID)
+	wantCode(t, err, app.ECONFLICT)
+	if app.ErrorField(err) != "photos" {
+		t.Fatalf("field %q", app.ErrorField(err))
+	}
+	if _, n, _ := store.NewIncidents(db).Incidents(ctx, incident.Filter{}); n != 0 {
+		t.Fatalf("%d incidents filed", n)
+	}
+	if e, _ := svc.Get(ctx, r.ID); e.State() != villagereport.StatePending {
+		t.Fatalf("state %s", e.State())
 	}
 }

@@ -24,7 +24,8 @@ func verifying(tx *txn, id app.ID) (villageReportRecord, app.ID, error) {
 		return rec, app.NilID, err
 	}
 	if rec.Verification != nil {
-		return rec, app.NilID, app.Errorf(app.ECONFLICT, "the report was verified already (%s, by %s)", rec.Verification.Outcome, rec.Verification.By)
+		return rec, app.NilID, &app.Error{Code: app.ECONFLICT, Field: "verified",
+			Message: fmt.Sprintf("the report was verified already (%s, by %s)", rec.Verification.Outcome, rec.Verification.By)}
 	}
 	self, err := identityID(tx.Tx)
 	if err != nil {
@@ -99,7 +100,8 @@ func photoBytes(tx *txn, r *villagereport.Report) (map[string][]byte, error) {
 		}
 		if data == nil {
 			if data, err = readBlob(tx, p.SHA256); err != nil {
-				return nil, app.Errorf(app.ECONFLICT, "photo %s is not here in full yet: %s", p.Name, app.ErrorMessage(err))
+				return nil, &app.Error{Code: app.ECONFLICT, Field: "photos",
+					Message: fmt.Sprintf("photo %s is not here in full yet: %s", p.Name, app.ErrorMessage(err))}
 			}
 		}
 		out[p.SHA256] = data
@@ -155,6 +157,11 @@ func (s *VillageReports) NewIncident(ctx context.Context, id app.ID) (*incident.
 		if n.ReceivedAt.After(tx.now) {
 			n.ReceivedAt = tx.now // the hub's clock ahead of this one
 		}
+		if n.OccurredAt.After(n.ReceivedAt) {
+			// The phone's clock ahead of the hub's, within what the
+			// report allows: it happened before it was received.
+			n.OccurredAt = n.ReceivedAt
+		}
 		if _, _, err := createIncident(tx, &s.incidents.stations, &n, blobs); err != nil {
 			return err
 		}
@@ -195,7 +202,7 @@ func (s *VillageReports) Merge(ctx context.Context, id, into app.ID) error {
 			return err
 		}
 		if err := e.inc.CheckOpen(); err != nil {
-			return err
+			return &app.Error{Code: app.ECONFLICT, Field: "incident", Message: app.ErrorMessage(err)}
 		}
 		counts, raised := villagereport.Raised(e.inc.Counts, r.Counts)
 		var (
@@ -247,16 +254,27 @@ func (s *VillageReports) Candidates(ctx context.Context, id app.ID) ([]incident.
 	if err != nil {
 		return nil, err
 	}
-	var tree *app.Tree
+	var (
+		tree *app.Tree
+		self app.ID
+	)
 	err = s.db.view(ctx, func(tx *txn) error {
 		all, err := allStations(tx)
 		tree = app.NewTree(all)
+		if err != nil {
+			return err
+		}
+		self, err = identityID(tx.Tx)
 		return err
 	})
 	if err != nil {
 		return nil, err
 	}
-	list = slices.Clone(list)
+	// Only incidents this duty room may change: its own station's and
+	// those below it (checkWritable).
+	list = slices.DeleteFunc(slices.Clone(list), func(inc incident.Incident) bool {
+		return self != app.NilID && !tree.IsWithin(inc.Station, self)
+	})
 	villagereport.SortCandidates(list, &e.Report, tree)
 	return list, nil
 }

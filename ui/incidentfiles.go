@@ -33,6 +33,10 @@ type fileRow struct {
 	report *incident.Report // nil for the incident's own files
 	state  incident.ContentState
 	known  bool // the state was read
+
+	// village names the officer of a village report (村报) merged into
+	// the incident whose photo this is; "" for the incident's own files.
+	village string
 }
 
 // loadFiles lists the attachments of the incident and its reports, each
@@ -80,6 +84,9 @@ func fileStateText(r fileRow) (string, widget.Importance) {
 }
 
 func fileSourceText(r fileRow) string {
+	if r.village != "" {
+		return lang.L("incident.file_from_village", map[string]any{"Name": r.village})
+	}
 	if r.report == nil {
 		return lang.L("incident.file_from_incident")
 	}

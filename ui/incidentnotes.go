@@ -21,21 +21,23 @@ import (
 // noteSentences gives each note kind its sentence. Written out so the
 // translation check sees every key.
 var noteSentences = map[incident.NoteKind]func(args map[string]any) string{
-	incident.NoteReceived:      func(a map[string]any) string { return lang.L("incident.note_received", a) },
-	incident.NoteGraded:        func(a map[string]any) string { return lang.L("incident.note_graded", a) },
-	incident.NoteRegraded:      func(a map[string]any) string { return lang.L("incident.note_regraded", a) },
-	incident.NoteFigures:       func(a map[string]any) string { return lang.L("incident.note_figures", a) },
-	incident.NoteFigure:        func(a map[string]any) string { return lang.L("incident.note_figure", a) },
-	incident.NoteTasks:         func(a map[string]any) string { return lang.L("incident.note_tasks", a) },
-	incident.NoteTask:          func(a map[string]any) string { return lang.L("incident.note_task", a) },
-	incident.NoteConfirmed:     func(a map[string]any) string { return lang.L("incident.note_confirmed", a) },
-	incident.NoteOverridden:    func(a map[string]any) string { return lang.L("incident.note_overridden", a) },
-	incident.NoteReport:        func(a map[string]any) string { return lang.L("incident.note_report", a) },
-	incident.NoteSigned:        func(a map[string]any) string { return lang.L("incident.note_signed", a) },
-	incident.NoteSent:          func(a map[string]any) string { return lang.L("incident.note_sent", a) },
-	incident.NoteAcked:         func(a map[string]any) string { return lang.L("incident.note_acked", a) },
-	incident.NoteClosed:        func(a map[string]any) string { return lang.L("incident.note_closed", a) },
-	incident.NoteClosedBy:      func(a map[string]any) string { return lang.L("incident.note_closed_by_final", a) },
+	incident.NoteReceived:   func(a map[string]any) string { return lang.L("incident.note_received", a) },
+	incident.NoteGraded:     func(a map[string]any) string { return lang.L("incident.note_graded", a) },
+	incident.NoteRegraded:   func(a map[string]any) string { return lang.L("incident.note_regraded", a) },
+	incident.NoteFigures:    func(a map[string]any) string { return lang.L("incident.note_figures", a) },
+	incident.NoteFigure:     func(a map[string]any) string { return lang.L("incident.note_figure", a) },
+	incident.NoteTasks:      func(a map[string]any) string { return lang.L("incident.note_tasks", a) },
+	incident.NoteTask:       func(a map[string]any) string { return lang.L("incident.note_task", a) },
+	incident.NoteConfirmed:  func(a map[string]any) string { return lang.L("incident.note_confirmed", a) },
+	incident.NoteOverridden: func(a map[string]any) string { return lang.L("incident.note_overridden", a) },
+	incident.NoteReport:     func(a map[string]any) string { return lang.L("incident.note_report", a) },
+	incident.NoteSigned:     func(a map[string]any) string { return lang.L("incident.note_signed", a) },
+	incident.NoteSent:       func(a map[string]any) string { return lang.L("incident.note_sent", a) },
+	incident.NoteAcked:      func(a map[string]any) string { return lang.L("incident.note_acked", a) },
+	incident.NoteClosed:     func(a map[string]any) string { return lang.L("incident.note_closed", a) },
+	incident.NoteClosedBy:   func(a map[string]any) string { return lang.L("incident.note_closed_by_final", a) },
+
+	// 村报 made into or merged into the incident.
 	incident.NoteVillageReport: func(a map[string]any) string { return lang.L("incident.note_village_report", a) },
 }
 

@@ -176,8 +176,14 @@ func (v *incidentView) open(id app.ID) {
 func (v *incidentView) load() {
 	v.seq++
 	seq, id := v.seq, v.id
-	ctx, svc, contents := v.s.u.ctx, v.s.u.svc.Incidents, v.s.u.svc.IncidentContents
-	runAsync(func() (viewData, error) { return loadView(ctx, svc, contents, id) }, func(d viewData, err error) {
+	ctx, svc, contents, village := v.s.u.ctx, v.s.u.svc.Incidents, v.s.u.svc.IncidentContents, v.s.u.svc.VillageReports
+	runAsync(func() (viewData, error) {
+		d, err := loadView(ctx, svc, contents, id)
+		if err == nil {
+			err = addVillageFiles(ctx, village, contents, &d)
+		}
+		return d, err
+	}, func(d viewData, err error) {
 		if seq != v.seq || id != v.id {
 			return
 		}

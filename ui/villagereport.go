@@ -34,7 +34,11 @@ type villagePanel struct {
 	entries  []villagereport.Entry
 	selected app.ID
 	rung     map[app.ID]bool // pending reports the alarm has sounded for
-	seq      int
+	shown    string          // shownKey of the report in view
+	// selecting is set while the list's highlight is moved to follow
+	// the report in view, which is no choice of the officer's.
+	selecting bool
+	seq       int
 
 	list    *widget.List
 	detail  *fyne.Container
@@ -45,7 +49,10 @@ func newVillagePanel(s *incidentScreen, svc villagereport.Service) *villagePanel
 	p := &villagePanel{s: s, svc: svc, rung: map[app.ID]bool{}, alarm: s.u.alarms.source()}
 	p.list = widget.NewList(func() int { return len(p.entries) }, p.newRow, p.updateRow)
 	p.list.OnSelected = func(i widget.ListItemID) {
-		if i >= 0 && i < len(p.entries) {
+		if i >= 0 && i < len(p.entries) && !p.selecting {
+			if p.entries[i].Report.ID != p.selected {
+				p.alarm.Silence() // the officer is reading the reports
+			}
 			p.open(p.entries[i].Report.ID)
 		}
 	}
@@ -104,8 +111,11 @@ func (p *villagePanel) loaded(list []villagereport.Entry) {
 		p.tab.Text = lang.L("village.tab")
 	}
 	p.s.tabs.Refresh()
+	// A new report rings even with the tab in front: a window left on it
+	// overnight must still wake the room. Opening the tab or a report
+	// silences it.
 	switch {
-	case pending == 0 || p.inSight():
+	case pending == 0:
 		p.alarm.Silence()
 	case fresh:
 		p.alarm.Sound(villageGrade)
@@ -113,21 +123,32 @@ func (p *villagePanel) loaded(list []villagereport.Entry) {
 	p.list.Refresh()
 	// The highlighted row follows the report in view, wherever the new
 	// order put it.
-	p.list.UnselectAll()
-	if p.selected != app.NilID {
-		for i := range p.entries {
-			if p.entries[i].Report.ID == p.selected {
-				p.list.Select(i)
+	if p.selected == app.NilID {
+		return
+	}
+	for i := range p.entries {
+		if p.entries[i].Report.ID == p.selected {
+			p.selecting = true
+			p.list.Select(i)
+			p.selecting = false
+			if key := shownKey(p.entries[i]); key != p.shown {
 				p.show(p.entries[i])
-				return
 			}
+			return
 		}
 	}
+	p.list.UnselectAll()
 }
 
-// inSight is true while the duty officer has the 村报 tab in front.
-func (p *villagePanel) inSight() bool {
-	return p.s.visible && p.s.tabs.Selected() == p.tab && p.s.body.Objects[0] == p.s.tabs
+// shownKey is what the report's view shows that can change: its state
+// and how much of each photo is here. A reload that changes neither
+// leaves the view (and its decoded photos) as it is.
+func shownKey(e villagereport.Entry) string {
+	key := string(e.State())
+	for _, ph := range e.Photos {
+		key += fmt.Sprintf("|%d/%d/%v/%s", ph.Have, ph.Parts, ph.Complete, ph.Damaged)
+	}
+	return key
 }
 
 // seen silences the alarm: the officer has the list in front of them.
@@ -250,6 +271,7 @@ func villageCounts(c villagereport.Counts) string {
 
 // show fills the view of one report.
 func (p *villagePanel) show(e villagereport.Entry) {
+	p.shown = shownKey(e)
 	r := &e.Report
 	b := p.s.base
 	loc := b.location()
@@ -364,6 +386,21 @@ func (p *villagePanel) photoCard(report app.ID, ph villagereport.PhotoState, loc
 	return container.NewBorder(nil, caption, nil, nil, holder)
 }
 
+// villageErrorText says why a 核实 was refused, in the window's language.
+func villageErrorText(err error) string {
+	if app.ErrorCode(err) == app.ECONFLICT {
+		switch app.ErrorField(err) {
+		case "photos":
+			return lang.L("village.error_photos")
+		case "verified":
+			return lang.L("village.error_verified")
+		case "incident":
+			return lang.L("village.error_closed")
+		}
+	}
+	return actionErrorText(err)
+}
+
 // done reloads the list and the register after a 核实.
 func (p *villagePanel) done() {
 	p.load()
@@ -375,7 +412,8 @@ func (p *villagePanel) newIncident(id app.ID) {
 		ctx, svc := p.s.u.ctx, p.svc
 		runAsync(func() (*incident.Incident, error) { return svc.NewIncident(ctx, id) }, func(inc *incident.Incident, err error) {
 			if err != nil {
-				p.s.u.showError(err)
+				p.s.u.showMessage(lang.L("error.title"), villageErrorText(err))
+				p.load()
 				return
 			}
 			p.done()
@@ -387,5 +425,12 @@ func (p *villagePanel) newIncident(id app.ID) {
 func (p *villagePanel) unfounded(id app.ID) {
 	ctx, svc := p.s.u.ctx, p.svc
 	newNameDialog(p.s.u, lang.L("village.unfounded"), lang.L("village.reason"), "", lang.L("village.unfounded"),
-		func(reason string) error { return svc.Unfounded(ctx, id, reason) }, p.done).show()
+		func(reason string) error {
+			err := svc.Unfounded(ctx, id, reason)
+			if app.ErrorCode(err) == app.ECONFLICT {
+				// Said in the window's words; the dialog shows the message.
+				return &app.Error{Code: app.ECONFLICT, Message: villageErrorText(err)}
+			}
+			return err
+		}, p.done).show()
 }

@@ -104,7 +104,7 @@ func (f *fakeVillageReports) verify(ctx context.Context, id app.ID, v villagerep
 		return err
 	}
 	if e.Verification != nil {
-		return app.Errorf(app.ECONFLICT, "verified already")
+		return &app.Error{Code: app.ECONFLICT, Field: "verified", Message: "verified already"} // as the store says it
 	}
 	v.Report, v.Station, v.By, v.At = id, f.incidents.f.identity, app.AuthorFrom(ctx), f.incidents.now()
 	if err := v.Validate(); err != nil {
@@ -131,6 +131,16 @@ func (f *fakeVillageReports) NewIncident(ctx context.Context, id app.ID) (*incid
 func (f *fakeVillageReports) Merge(ctx context.Context, id, into app.ID) error {
 	f.merged[id] = into
 	return f.verify(ctx, id, villagereport.Verification{Outcome: villagereport.Merged, Incident: into})
+}
+
+func (f *fakeVillageReports) MergedInto(_ context.Context, id app.ID) ([]villagereport.Entry, error) {
+	var out []villagereport.Entry
+	for _, e := range f.entries {
+		if e.Verification != nil && e.Verification.Incident == id {
+			out = append(out, e)
+		}
+	}
+	return out, nil
 }
 
 func (f *fakeVillageReports) Unfounded(ctx context.Context, id app.ID, reason string) error {
@@ -239,6 +249,23 @@ func TestVillageReportRingsUntilTheTabIsOpened(t *testing.T) {
 	if d.alarm.sounding {
 		t.Fatal("reading the list again rang for a report already seen")
 	}
+
+	// A new one rings even with the tab in front (a window left on it
+	// overnight), until the officer opens it.
+	next := f.entries[1]
+	next.Report.ID, next.Report.ReceivedAt = app.NewID(), d.now
+	f.entries = append(f.entries, next)
+	p.load()
+	if !d.alarm.sounding {
+		t.Fatal("a second report with the tab in front does not ring")
+	}
+	if want := lang.L("village.tab_count", map[string]any{"N": 2}); p.tab.Text != want {
+		t.Fatalf("tab %q, want %q", p.tab.Text, want)
+	}
+	p.list.Select(0)
+	if d.alarm.sounding || p.selected != next.Report.ID {
+		t.Fatalf("opening the new report: sounding %v, showing %s", d.alarm.sounding, p.selected)
+	}
 }
 
 // 不予采用 without a reason says what is missing and keeps the dialog;
@@ -307,6 +334,24 @@ func TestVillageReportBecomesOrJoinsAnIncident(t *testing.T) {
 	if into := f.merged[second.Report.ID]; into != e.Verification.Incident {
 		t.Fatalf("merged into %s, want %s", into, e.Verification.Incident)
 	}
+
+	// The incident's 附件 lists the reports' photos, each once, with
+	// the officer who took them.
+	u.incidents.openIncident(e.Verification.Incident)
+	n := 0
+	for _, r := range u.incidents.view.data.files {
+		if r.village == "王五" {
+			n++
+			if fileSourceText(r) != "村报 · 王五" {
+				t.Errorf("source %q", fileSourceText(r))
+			}
+		}
+	}
+	// The fake files no photos with a new incident: those listed are the
+	// first report's, the second having none.
+	if want := len(f.entries[1].Photos); n != want {
+		t.Fatalf("%d village photos among the incident's files, want %d", n, want)
+	}
 }
 
 // TestVillageReportScreenshots renders the 村报 tab, the merge dialog and
@@ -334,6 +379,7 @@ func TestVillageReportScreenshots(t *testing.T) {
 				}
 			}
 			shot("report")
+			fits(t, "the 村报 tab with a report in view", u.win.Content().MinSize())
 			test.Tap(findButton(t, p.detail, lang.L("village.merge")))
 			shot("merge")
 			test.Tap(findButton(t, overlay(t, u), lang.L("action.cancel")))
@@ -374,5 +420,39 @@ func TestVillageReportOpensFromTheShiftLog(t *testing.T) {
 	}
 	if !strings.Contains(strings.Join(texts(p.detail), "\n"), pending.Place) {
 		t.Fatalf("the report is not in view: %v", texts(p.detail))
+	}
+}
+
+// A 核实 refused because the photos are still arriving, the report was
+// verified elsewhere meanwhile or the incident closed is said in the
+// window's words, not the store's English.
+func TestVillageReportRefusalsAreSaidInWords(t *testing.T) {
+	for field, want := range map[string]string{"photos": lang.L("village.error_photos"), "verified": lang.L("village.error_verified"),
+		"incident": lang.L("village.error_closed")} {
+		err := &app.Error{Code: app.ECONFLICT, Field: field, Message: "in English"}
+		if got := villageErrorText(err); got != want {
+			t.Errorf("%s: %q", field, got)
+		}
+	}
+	d, f := villageDemo(t)
+	u := openVillageReports(t, d, f)
+	p := u.incidents.village
+	u.incidents.tabs.Select(p.tab)
+	p.list.Select(0)
+	// Verified at the county meanwhile.
+	f.entries[1].Verification = &villagereport.Verification{Report: f.entries[1].Report.ID, Outcome: villagereport.Unfounded, Reason: "误报",
+		Station: d.jishou.ID, By: "县值班员", At: d.now}
+	test.Tap(findButton(t, p.detail, lang.L("village.unfounded")))
+	dlg := overlay(t, u)
+	var entry *widget.Entry
+	walk(dlg, func(o fyne.CanvasObject) {
+		if e, ok := o.(*widget.Entry); ok && entry == nil {
+			entry = e
+		}
+	})
+	test.Type(entry, "重复")
+	test.Tap(findButton(t, dlg, lang.L("village.unfounded")))
+	if !hasText(overlay(t, u), lang.L("village.error_verified")) {
+		t.Fatalf("the dialog says %v", texts(overlay(t, u)))
 	}
 }

@@ -87,7 +87,7 @@ func (p *villagePanel) showMerge(id app.ID, list []incident.Incident) {
 		runAsync(func() (struct{}, error) { return struct{}{}, svc.Merge(ctx, id, into) }, func(_ struct{}, err error) {
 			ok.Enable()
 			if err != nil {
-				errLabel.SetText(errorText(err))
+				errLabel.SetText(villageErrorText(err))
 				errLabel.Show()
 				return
 			}

@@ -98,3 +98,26 @@ func TestOfficerAccountErrorsNameTheField(t *testing.T) {
 		t.Errorf("a login taken: %v", err)
 	}
 }
+
+// FuzzOfficerAccountAnswers hands the client whatever the hub answers to
+// officer.account and officer.accounts: an error or the state, never a
+// panic.
+func FuzzOfficerAccountAnswers(f *testing.F) {
+	f.Add([]byte(`{"person":"00000000-0000-0000-0000-000000000001","login":"138","changed_at":"2026-07-14T02:00:00Z"}`), true)
+	f.Add([]byte(`{"accounts":[{"login":"138"}]}`), false)
+	f.Add([]byte(`null`), true)
+	f.Fuzz(func(t *testing.T, data []byte, one bool) {
+		typ := wire.TypeOfficerAccounts
+		if one {
+			typ = wire.TypeOfficerAccount
+		}
+		a := villagereport.HubAccounts{Request: func(context.Context, string, any) (wire.Envelope, error) {
+			return wire.Envelope{Type: typ, ID: "r", Data: data}, nil
+		}}
+		if one {
+			_, _ = a.SetAccount(context.Background(), app.NewID(), "138", "12345678")
+		} else {
+			_, _ = a.List(context.Background())
+		}
+	})
+}

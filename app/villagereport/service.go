@@ -81,6 +81,10 @@ type Service interface {
 	// ENOTFOUND, ECONFLICT when verified already or the incident is
 	// closed.
 	Merge(ctx context.Context, report, into app.ID) error
+	// MergedInto returns the reports that became incident id or were
+	// merged into it, oldest received first: their photos are the
+	// incident's too.
+	MergedInto(ctx context.Context, id app.ID) ([]Entry, error)
 	// Unfounded marks the report not adopted. EINVALID (Field "reason")
 	// without a reason; ENOTFOUND, ECONFLICT when verified already.
 	Unfounded(ctx context.Context, report app.ID, reason string) error

@@ -37,7 +37,7 @@ type officerOut struct {
 }
 
 func (m *Main) runOfficer(ctx context.Context, args []string) error {
-	if len(args) == 0 || args[0] == "help" {
+	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
 		fmt.Fprint(m.Stdout, officerUsage)
 		return nil
 	}
