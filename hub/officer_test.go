@@ -27,6 +27,7 @@ import (
 	"time"
 
 	"dutyroom/app"
+	"dutyroom/app/syncer"
 	"dutyroom/app/villagereport"
 	"dutyroom/app/warning"
 	"dutyroom/app/wire"
@@ -113,7 +114,13 @@ func (w *officerWorld) addOfficer(c *client, v app.Station, name string) app.Per
 func (w *officerWorld) account(c *client, req wire.OfficerAccount) (wire.OfficerAccountState, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
+	// Just after a hub restart the engine may not have noticed its old
+	// connection is gone: ask again once it has reconnected.
 	env, err := c.eng.Request(ctx, wire.TypeOfficerAccount, req)
+	for errors.Is(err, syncer.ErrOffline) && ctx.Err() == nil {
+		time.Sleep(50 * time.Millisecond)
+		env, err = c.eng.Request(ctx, wire.TypeOfficerAccount, req)
+	}
 	if err != nil {
 		return wire.OfficerAccountState{}, err
 	}
