@@ -169,17 +169,12 @@ type villageHub struct {
 }
 
 // townStore is the township's store as its sync engine sees it, noting the
-// village reports and acks delivered to it. Until the duty rooms' side of
-// village reports is in, it also queues the township's 核实 after the
-// store's own outbox, as the protocol has it (villagereport.verify from
-// the township, the next seq of its origin).
+// village reports and acks delivered to it.
 type townStore struct {
 	*store.DB
 
 	mu        sync.Mutex
 	delivered []app.Operation
-	extra     *app.Operation
-	extraSent bool
 }
 
 func (s *townStore) note(ops []app.Operation) {
@@ -206,47 +201,6 @@ func (s *townStore) ApplyCheckpointed(ctx context.Context, epoch string, cp wire
 		s.note(ops)
 	}
 	return a, err
-}
-
-func (s *townStore) Outbox(ctx context.Context, afterSeq uint64, limit int) ([]app.Operation, error) {
-	ops, err := s.DB.Outbox(ctx, afterSeq, limit)
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if err == nil && s.extra != nil && !s.extraSent && s.extra.Seq > afterSeq && len(ops) < limit {
-		ops = append(ops, *s.extra)
-	}
-	return ops, err
-}
-
-func (s *townStore) OutboxLen(ctx context.Context) (int, error) {
-	n, err := s.DB.OutboxLen(ctx)
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.extra != nil && !s.extraSent {
-		n++
-	}
-	return n, err
-}
-
-func (s *townStore) MarkSent(ctx context.Context, throughSeq uint64) (int, error) {
-	n, err := s.DB.MarkSent(ctx, throughSeq)
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if err == nil && s.extra != nil && !s.extraSent && throughSeq >= s.extra.Seq {
-		s.extraSent = true
-		n++
-	}
-	return n, err
-}
-
-func (s *townStore) LastSeq(ctx context.Context) (uint64, error) {
-	seq, err := s.DB.LastSeq(ctx)
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.extra != nil {
-		seq = max(seq, s.extra.Seq)
-	}
-	return seq, err
 }
 
 func (s *townStore) ops() []app.Operation {
@@ -404,24 +358,40 @@ func (v *villageHub) arrived(t *testing.T, within time.Duration) (int, villagere
 	}
 }
 
+// merge is the township's duty officer at work: the landslide was phoned
+// in already, and the officer merges the village's report into that
+// incident through the duty room's own 核实 (the store's service), which
+// sends the verification up with the incident's change.
 func (v *villageHub) merge(t *testing.T, report app.ID) {
 	t.Helper()
+	ctx := app.WithAuthor(context.Background(), v.townName)
+	incidents := store.NewIncidents(v.store.DB)
+	reports := store.NewVillageReports(v.store.DB, incidents)
+	r, err := reports.Get(ctx, report)
+	if err != nil {
+		t.Fatalf("the report at the township: %v", err)
+	}
+	for _, p := range r.Photos {
+		if !p.Complete {
+			t.Fatalf("photo %s is not whole in the township's file", p.SHA256)
+		}
+		if _, err := reports.Photo(ctx, report, p.SHA256); err != nil {
+			t.Fatalf("photo %s in the township's file: %v", p.SHA256, err)
+		}
+	}
 	now := time.Now().UTC()
-	body, err := json.Marshal(villagereport.Verification{
-		Report: report, Outcome: villagereport.Merged, Incident: app.NewID(), Station: v.town.ID, By: v.townName, At: now,
-	})
-	if err != nil {
-		t.Fatal(err)
+	inc := incident.Incident{Station: v.town.ID, ReceivedAt: now, OccurredAt: r.Report.OccurredAt, Channel: incident.ChannelPhone,
+		Place: incident.Place{Station: v.vil.ID, Text: "后山"}, Category: r.Report.Category}
+	if _, _, err := incidents.CreateIncident(ctx, &inc); err != nil {
+		t.Fatalf("the township's incident: %v", err)
 	}
-	seq, err := v.store.LastSeq(context.Background())
-	if err != nil {
-		t.Fatal(err)
+	if err := reports.Merge(ctx, report, inc.ID); err != nil {
+		t.Fatalf("the township merging the report: %v", err)
 	}
-	op := app.Operation{ID: app.NewID(), Origin: v.town.ID, Seq: seq + 1, Author: v.townName, At: now,
-		Kind: villagereport.OpVerify, Entity: report, Payload: body, Scope: app.ScopeUp}
-	v.store.mu.Lock()
-	v.store.extra = &op
-	v.store.mu.Unlock()
+	e, err := reports.Get(ctx, report)
+	if err != nil || e.State() != villagereport.StateMerged || e.Verification.Incident != inc.ID {
+		t.Fatalf("the report after the merge at the township: %+v, %v", e, err)
+	}
 	v.sent(t, "merge")
 }
 
