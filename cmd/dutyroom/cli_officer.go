@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"dutyroom/app"
-	"dutyroom/app/syncer"
 	"dutyroom/app/villagereport"
 	"dutyroom/app/wire"
 	"dutyroom/store"
@@ -96,7 +95,7 @@ func (m *Main) runOfficer(ctx context.Context, args []string) error {
 		return err
 	}
 	defer c.Close()
-	if err := m.online(c, *timeout); err != nil {
+	if err := m.online(c, *timeout, "an officer's account is set at the hub"); err != nil {
 		return err
 	}
 	accounts := officerAccounts(c)
@@ -126,31 +125,6 @@ func (m *Main) runOfficer(ctx context.Context, args []string) error {
 			return err
 		}
 		return m.printOfficers(ctx, dir, tree, list, *asJSON)
-	}
-	return nil
-}
-
-// online starts the sync client and waits until it is connected, or says
-// why it is not: the accounts are at the hub.
-func (m *Main) online(c *syncer.Client, timeout time.Duration) error {
-	conf := c.Config()
-	switch {
-	case conf.Addr == "":
-		return app.Errorf(app.ENOTFOUND, "no hub is set for %s; first: dutyroom hub connect --addr wss://HOST:PORT --user NAME", m.DataDir)
-	case conf.Off:
-		return app.Errorf(app.EFORBIDDEN, "sync is switched off for %s; connect again with dutyroom hub connect", m.DataDir)
-	}
-	c.Start()
-	s, err := waitHub(c, timeout, func(s syncer.Status) bool {
-		r := s.Reason()
-		return r == syncer.ReasonOnline || (r == syncer.ReasonReconnecting && s.Err != "" && !s.NextTry.IsZero()) ||
-			r == syncer.ReasonNeedLogin || r == syncer.ReasonConfirmPin
-	})
-	if err != nil {
-		return err
-	}
-	if s.Reason() != syncer.ReasonOnline {
-		return fmt.Errorf("the hub %s is not reachable now (%s); an officer's account is set at the hub, online only", conf.Addr, s.Err)
 	}
 	return nil
 }

@@ -5,9 +5,7 @@ import (
 	"fmt"
 	"time"
 
-	"dutyroom/app"
 	"dutyroom/app/smsstatus"
-	"dutyroom/app/syncer"
 	"dutyroom/app/wire"
 )
 
@@ -62,22 +60,8 @@ func (m *Main) runSMS(ctx context.Context, args []string) error {
 		return err
 	}
 	defer c.Close()
-	conf := c.Config()
-	switch {
-	case conf.Addr == "":
-		return app.Errorf(app.ENOTFOUND, "the SMS states are kept at the hub, and no hub is set for %s; first: dutyroom hub connect --addr wss://HOST:PORT --user NAME", m.DataDir)
-	case conf.Off:
-		return app.Errorf(app.EFORBIDDEN, "the SMS states are kept at the hub, and sync is switched off for %s; connect again with dutyroom hub connect", m.DataDir)
-	}
-	c.Start()
-	s, err := waitHub(c, *timeout, func(s syncer.Status) bool {
-		return s.Reason() != syncer.ReasonReconnecting || (s.Err != "" && !s.NextTry.IsZero())
-	})
-	if err != nil {
+	if err := m.online(c, *timeout, "the SMS states are kept at the hub"); err != nil {
 		return err
-	}
-	if s.Reason() != syncer.ReasonOnline {
-		return fmt.Errorf("the SMS states are kept at the hub, which %s cannot reach: %s", conf.Addr, s.Err)
 	}
 	states, err := smsstatus.New(c).States(ctx, events...)
 	if err != nil {

@@ -202,11 +202,8 @@ func (m *Main) runSync(args []string) error {
 	}
 	defer c.Close()
 	conf := c.Config()
-	switch {
-	case conf.Addr == "":
-		return app.Errorf(app.ENOTFOUND, "no hub is set for %s; first: dutyroom hub connect --addr wss://HOST:PORT --user NAME", m.DataDir)
-	case conf.Off:
-		return app.Errorf(app.EFORBIDDEN, "sync is switched off for %s (disconnected by hand); connect again with dutyroom hub connect or in 设置 → 联网", m.DataDir)
+	if err := m.hubSet(conf); err != nil {
+		return err
 	}
 	// Attachment contents an interrupted intake left owed go in this round.
 	if _, err := store.NewIncidents(db).SendContents(context.Background()); err != nil {
@@ -249,6 +246,41 @@ func (m *Main) runSync(args []string) error {
 }
 
 // waitHub polls the client until done holds or the time is up.
+// hubSet says why the hub cannot be asked by this folder's settings alone:
+// none is set, or sync was switched off by hand.
+func (m *Main) hubSet(conf syncer.HubConfig) error {
+	switch {
+	case conf.Addr == "":
+		return app.Errorf(app.ENOTFOUND, "no hub is set for %s; first: dutyroom hub connect --addr wss://HOST:PORT --user NAME", m.DataDir)
+	case conf.Off:
+		return app.Errorf(app.EFORBIDDEN, "sync is switched off for %s (disconnected by hand); connect again with dutyroom hub connect or in 设置 → 联网", m.DataDir)
+	}
+	return nil
+}
+
+// online starts the sync client and waits until it is connected, for a
+// question only the hub answers now (what: where the answer lives, for the
+// error); or says why it is not.
+func (m *Main) online(c *syncer.Client, timeout time.Duration, what string) error {
+	conf := c.Config()
+	if err := m.hubSet(conf); err != nil {
+		return fmt.Errorf("%s: %w", what, err)
+	}
+	c.Start()
+	s, err := waitHub(c, timeout, func(s syncer.Status) bool {
+		r := s.Reason()
+		return r == syncer.ReasonOnline || (r == syncer.ReasonReconnecting && s.Err != "" && !s.NextTry.IsZero()) ||
+			r == syncer.ReasonNeedLogin || r == syncer.ReasonConfirmPin
+	})
+	if err != nil {
+		return err
+	}
+	if s.Reason() != syncer.ReasonOnline {
+		return fmt.Errorf("%s, which %s cannot reach now: %s", what, conf.Addr, s.Err)
+	}
+	return nil
+}
+
 func waitHub(c *syncer.Client, timeout time.Duration, done func(syncer.Status) bool) (syncer.Status, error) {
 	deadline := time.Now().Add(timeout)
 	for {
