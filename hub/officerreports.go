@@ -355,12 +355,8 @@ func (o *officerReports) missing(r *villagereport.Report) []string {
 }
 
 func (s *Server) servePutReport(w http.ResponseWriter, r *http.Request) {
-	o, ok := s.officerOfRequest(w, r)
+	o, ok := s.officerChanging(w, r, "提交")
 	if !ok {
-		return
-	}
-	if !samePageOrigin(r) {
-		s.refusePage(w, r, o, perr(http.StatusForbidden, "origin", "请从值班中心的填报页面提交。"), nil)
 		return
 	}
 	id, err := app.ParseID(r.PathValue("id"))
@@ -621,12 +617,8 @@ func ParsePartHeaders(offset, partSHA string) (int64, string, error) {
 var imageTypes = []string{"image/jpeg", "image/png", "image/webp"}
 
 func (s *Server) servePutPhotoPart(w http.ResponseWriter, r *http.Request) {
-	o, ok := s.officerOfRequest(w, r)
+	o, ok := s.officerChanging(w, r, "提交")
 	if !ok {
-		return
-	}
-	if !samePageOrigin(r) {
-		s.refusePage(w, r, o, perr(http.StatusForbidden, "origin", "请从值班中心的填报页面提交。"), nil)
 		return
 	}
 	offset, partSHA, err := ParsePartHeaders(r.URL.Query().Get("offset"), r.Header.Get("X-Part-SHA256"))
@@ -892,12 +884,8 @@ func (s *Server) serveOfficerWarnings(w http.ResponseWriter, r *http.Request) {
 // serveOfficerAck records the officer's 签收 as the village's warning.ack,
 // Via page; a second one answers the first.
 func (s *Server) serveOfficerAck(w http.ResponseWriter, r *http.Request) {
-	o, ok := s.officerOfRequest(w, r)
+	o, ok := s.officerChanging(w, r, "签收")
 	if !ok {
-		return
-	}
-	if !samePageOrigin(r) {
-		s.refusePage(w, r, o, perr(http.StatusForbidden, "origin", "请从值班中心的填报页面签收。"), nil)
 		return
 	}
 	id, err := app.ParseID(r.PathValue("id"))

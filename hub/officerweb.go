@@ -429,6 +429,22 @@ func (s *Server) failPage(w http.ResponseWriter, r *http.Request, o *officer, er
 // officerOfRequest checks the request's cookie session; it answers the
 // refusal itself. Any change to the account since the session began
 // (disabled, a new password, another login) ends the session.
+// officerChanging is officerOfRequest for a request that changes something
+// (verb: what the page does, for the refusal): it must also come from the
+// page itself, not from another site the phone's browser visits with the
+// officer's cookie.
+func (s *Server) officerChanging(w http.ResponseWriter, r *http.Request, verb string) (*officer, bool) {
+	o, ok := s.officerOfRequest(w, r)
+	if !ok {
+		return nil, false
+	}
+	if !samePageOrigin(r) {
+		s.refusePage(w, r, o, perr(http.StatusForbidden, "origin", "请从值班中心的填报页面"+verb+"。"), nil)
+		return nil, false
+	}
+	return o, true
+}
+
 func (s *Server) officerOfRequest(w http.ResponseWriter, r *http.Request) (*officer, bool) {
 	ck, err := r.Cookie(officerCookie)
 	if err != nil || ck.Value == "" || len(ck.Value) > maxWebSecret {
