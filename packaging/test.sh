@@ -153,8 +153,16 @@ dpkg -i "$work"/dutyroom_"$prev"_"$arch".deb "$work"/dutyhub_"$prev"_"$arch".deb
 echo test-password | as_hub /usr/bin/dutyhub -data "$data" user add xiangxi 433100 >/dev/null || fail "user add on $prev"
 sed -i 's/^DUTYHUB_OPTS=.*/DUTYHUB_OPTS="-listen 0.0.0.0:7443 -backup-keep 30"/' /etc/dutyhub/dutyhub.conf
 /usr/bin/dutyroom -data "$work/client2" init --demo >/dev/null || fail "client init on $prev"
+# The previous hub serves while the new package is unpacked over it; under
+# systemd the postinst then restarts it once (deb-systemd-invoke restart),
+# which is what stop_hub and start_hub below do by hand.
+start_hub
+oldpid=$hubpid
 dpkg -i "$client" "$hubdeb" >/dev/null || fail "upgrade to $VERSION"
 [ "$(dpkg-query -W -f '${Version}' dutyhub)" = "$VERSION" ] || fail "$VERSION not installed"
+kill -0 "$oldpid" 2>/dev/null || fail "the running hub died during the upgrade"
+curl -ksf "https://127.0.0.1:$port/healthz" >/dev/null || fail "the running hub stopped serving during the upgrade"
+stop_hub
 users=$(as_hub /usr/bin/dutyhub -data "$data" user list)
 echo "$users" | grep -q '^jishou' && echo "$users" | grep -q '^xiangxi' || fail "accounts lost in the upgrade: $users"
 as_hub /usr/bin/dutyhub -data "$data" check >/dev/null || fail "the hub's database is damaged after the upgrade"
