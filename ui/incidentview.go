@@ -231,7 +231,13 @@ func (v *incidentView) show() {
 		return
 	}
 	loc := b.location()
-	v.sms.show("incident:"+inc.ID.String(), b.tree, loc)
+	// The incident's own messages and its overdue report tasks' (the
+	// hub's events for each).
+	events := []string{"incident:" + inc.ID.String()}
+	for _, t := range v.data.tasks {
+		events = append(events, "report:"+t.ID.String())
+	}
+	v.sms.show(events, b.tree, loc)
 	v.title.SetText(incidentSummary(inc, b.tree))
 	v.setGrade(inc.EffectiveGrade())
 	v.status.SetText(statusLabel(inc.Status))

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"errors"
+	"slices"
 	"strings"
 	"time"
 
@@ -94,7 +95,7 @@ func smsErrorText(err error) string {
 // the link; it asks again when shown and at most every smsAskEvery.
 type smsSection struct {
 	u       *UI
-	event   string
+	events  []string
 	tree    *app.Tree // names the stations
 	loc     *time.Location
 	asked   time.Time
@@ -115,15 +116,19 @@ func newSMSSection(u *UI) *smsSection {
 	return s
 }
 
-// show follows the SMS of event ("incident:<id>"), asking at once; tree
-// and loc name the stations and the times.
-func (s *smsSection) show(event string, tree *app.Tree, loc *time.Location) {
+// show follows the SMS of events (an incident's "incident:<id>" and its
+// report tasks' "report:<id>"), asking at once; tree and loc name the
+// stations and the times.
+func (s *smsSection) show(events []string, tree *app.Tree, loc *time.Location) {
 	if s.u.svc.SMS == nil {
 		return
 	}
 	s.tree, s.loc = tree, loc
-	if event != s.event {
-		s.event, s.asked = event, time.Time{}
+	if len(events) > wire.MaxSMSEvents {
+		events = events[:wire.MaxSMSEvents]
+	}
+	if !slices.Equal(events, s.events) {
+		s.events, s.asked = slices.Clone(events), time.Time{}
 		s.lines.SetText("")
 	}
 	s.load()
@@ -132,7 +137,7 @@ func (s *smsSection) show(event string, tree *app.Tree, loc *time.Location) {
 // load asks the hub again unless it was asked within smsAskEvery.
 func (s *smsSection) load() {
 	svc := s.u.svc.SMS
-	if svc == nil || s.event == "" {
+	if svc == nil || len(s.events) == 0 {
 		return
 	}
 	now := time.Now()
@@ -141,8 +146,8 @@ func (s *smsSection) load() {
 	}
 	s.asked = now
 	s.seq++
-	seq, event, ctx := s.seq, s.event, s.u.ctx
-	runAsync(func() (wire.SMSStates, error) { return svc.States(ctx, event) }, func(st wire.SMSStates, err error) {
+	seq, events, ctx := s.seq, s.events, s.u.ctx
+	runAsync(func() (wire.SMSStates, error) { return svc.States(ctx, events...) }, func(st wire.SMSStates, err error) {
 		if seq != s.seq {
 			return
 		}

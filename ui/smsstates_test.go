@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -180,16 +181,16 @@ func TestSMSSectionListsTheMessagesOfAnIncident(t *testing.T) {
 	u := d.openWithSMS(t, f, "warnings")
 	inc := f.states[4].Event[:len("incident:")+36]
 	s := newSMSSection(u)
-	s.show(inc, fakeTree(d.store), shanghai(t))
+	s.show([]string{inc}, fakeTree(d.store), shanghai(t))
 	if s.lines.Text != "孙局长 137****0001（吉首市）已发送 07-14 10:01" {
 		t.Errorf("the incident's SMS: %q", s.lines.Text)
 	}
-	s.show("incident:"+app.NewID().String(), fakeTree(d.store), shanghai(t))
+	s.show([]string{"incident:" + app.NewID().String()}, fakeTree(d.store), shanghai(t))
 	if s.lines.Text != "未发送短信" {
 		t.Errorf("an incident with no SMS: %q", s.lines.Text)
 	}
 	f.offline = true
-	s.show("incident:"+app.NewID().String(), fakeTree(d.store), shanghai(t))
+	s.show([]string{"incident:" + app.NewID().String()}, fakeTree(d.store), shanghai(t))
 	if s.lines.Text != "短信状态需联网查看" {
 		t.Errorf("offline: %q", s.lines.Text)
 	}
@@ -256,5 +257,40 @@ func TestIncidentSMSScreenshots(t *testing.T) {
 			}
 			capture(t, u, filepath.Join(dir, language+"-incident-sms-"+itoaSize(defaultWindowSize)+".png"))
 		})
+	}
+}
+
+// An incident's 短信 tab asks for the incident's own messages and those of
+// each of its report tasks (the hub's overdue-task escalation), and lists
+// the task's too.
+func TestIncidentSMSIncludesItsReportTasks(t *testing.T) {
+	d := newIncidentDemo(t, "2026-10-03 09:00")
+	inc := seed(t, d, "2026-10-03 07:40", d.qianzhou.ID, "G65 沪昆高速吉首段 K1234 处两辆货车追尾起火", incident.RoadTraffic, 3)
+	f := &fakeSMS{gateway: wire.SMSGateway{On: true}}
+	svc := d.services()
+	svc.SMS = f
+	u := New(test.NewTempApp(t), svc)
+	t.Cleanup(u.win.Close)
+	u.nav.open("incidents")
+	s := u.incidents
+	s.tabs.SelectIndex(1)
+	s.register.table.Select(tableRow(0))
+	v := s.view
+	if len(v.data.tasks) == 0 {
+		t.Fatal("the seeded incident has no report tasks")
+	}
+	task := v.data.tasks[0]
+	at := d.now.Add(-time.Hour).UTC()
+	f.mu.Lock()
+	f.states = []wire.SMSState{{Event: "report:" + task.ID.String() + ":1", Kind: "report", Station: d.jishou.ID, Person: "孙局长", Number: "137****0001", State: "sent", CreatedAt: at, SentAt: at}}
+	asked := f.asked[len(f.asked)-1]
+	f.mu.Unlock()
+	if asked[0] != "incident:"+inc.ID.String() || !slices.Contains(asked, "report:"+task.ID.String()) {
+		t.Fatalf("asked the hub for %v; want the incident and each of its tasks", asked)
+	}
+	v.sms.asked = time.Time{}
+	v.sms.load()
+	if !strings.Contains(v.sms.lines.Text, "孙局长 137****0001") {
+		t.Errorf("the 短信 tab without the task's message: %q", v.sms.lines.Text)
 	}
 }
