@@ -160,11 +160,11 @@ func (b *statusBar) showTasks(waiting, overdue int) {
 	case waiting == 0:
 		b.tasks.Hide()
 	case overdue > 0:
-		b.tasks.SetText(lang.L("incident.status_overdue", map[string]any{"Count": waiting, "Overdue": overdue}))
+		b.tasks.SetText(lang.N("incident.status_overdue", waiting, map[string]any{"Count": waiting, "Overdue": overdue}))
 		b.tasks.Importance = widget.DangerImportance
 		b.tasks.Show()
 	default:
-		b.tasks.SetText(lang.L("incident.status_waiting", map[string]any{"Count": waiting}))
+		b.tasks.SetText(lang.N("incident.status_waiting", waiting, map[string]any{"Count": waiting}))
 		b.tasks.Importance = widget.WarningImportance
 		b.tasks.Show()
 	}
